@@ -1,0 +1,29 @@
+import type { LedgerDO } from "./ledger/ledger.do";
+
+/** The Worker's bindings (wrangler.toml) and secrets. */
+export interface Env {
+  DB: D1Database;
+  LEDGER: DurableObjectNamespace<LedgerDO>;
+  /** "local" under `npm start` and tests; anything else is treated as a deployed environment. */
+  ENVIRONMENT: string;
+  /** Comma-separated browser origins allowed to call /mcp. */
+  ALLOWED_ORIGINS?: string;
+  /** The admin API's bearer token (a secret in production). */
+  ADMIN_TOKEN?: string;
+  /** Local dev only: the key the seeded demo agent uses. */
+  DEMO_AGENT_KEY?: string;
+  /** Upstream hosts name a secret holding their auth header; secrets are looked up by that name. */
+  [secret: string]: unknown;
+}
+
+/** Documented local defaults. They are refused whenever ENVIRONMENT is not "local". */
+export const LOCAL_DEFAULTS = {
+  adminToken: "local-admin-token",
+  demoAgentKey: "pos_demo_local_agent_key",
+  demoTenantId: "demo",
+} as const;
+
+/** Whether this Worker runs under local dev (`npm start`, tests). */
+export function isLocal(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return env.ENVIRONMENT === "local";
+}

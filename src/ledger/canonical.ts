@@ -1,0 +1,39 @@
+/** A JSON value as it appears in ledger entries, hashes and outcomes. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Canonical JSON: object keys sorted by code unit, no whitespace, `undefined` members dropped.
+ * The same value always yields the same string, so hashes of it are stable.
+ *
+ * @example canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) throw new TypeError("non-finite number has no JSON form");
+    if (typeof value === "bigint" || typeof value === "function" || typeof value === "symbol")
+      throw new TypeError(`${typeof value} has no JSON form`);
+    return JSON.stringify(value ?? null);
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  const members: string[] = [];
+  for (const key of keys) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  }
+  return `{${members.join(",")}}`;
+}
+
+/** Lower-case hex SHA-256 of a UTF-8 string (WebCrypto, works in Workers and Node). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  let hex = "";
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** `sha256:<hex>` of a value's canonical JSON: the form used for argument and snapshot hashes. */
+export async function hashOf(value: unknown): Promise<string> {
+  return `sha256:${await sha256Hex(canonicalJson(value))}`;
+}

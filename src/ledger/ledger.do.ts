@@ -1,0 +1,3 @@
+import { DurableObject } from "cloudflare:workers";
+/** Placeholder until the ledger lands. */
+export class LedgerDO extends DurableObject {}

@@ -1,0 +1,40 @@
+import type { JsonValue } from "./canonical";
+
+/** Kinds of ledger entry. Later issues add kinds (policy_sync, approval decisions, …). */
+export type LedgerEntryKind = "decision" | "outcome" | "escalation";
+
+/** What a caller appends; the ledger assigns seq, time, prev_hash and hash. */
+export interface LedgerEntryInput {
+  kind: LedgerEntryKind;
+  invocation_id: string | null;
+  body: { [key: string]: JsonValue };
+}
+
+/**
+ * One hash-chained entry. `hash` = sha256 hex of the canonical JSON of every other field;
+ * `prev_hash` is the previous entry's hash (64 zeros for seq 1).
+ */
+export interface LedgerEntry extends LedgerEntryInput {
+  /** `led_<seq>`: what outcomes list in `evidence_ids`. */
+  id: string;
+  seq: number;
+  tenant_id: string;
+  at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The newest entry's position: commits to the whole chain. */
+export interface LedgerHead {
+  tenant_id: string;
+  entries: number;
+  seq: number;
+  hash: string;
+}
+
+/** Result of recomputing the chain. */
+export interface LedgerVerification {
+  ok: boolean;
+  entries: number;
+  first_bad_seq: number | null;
+}

@@ -1,0 +1,131 @@
+/**
+ * The policy engine's contract: what decide() is asked, what it answers, and what tools/list shows.
+ * Implementations live beside this file (policy-row.schema.ts, compile.ts, decide.ts, tool-state.ts).
+ */
+
+/** What a matching row does. Strength order: block > pause > alert > log (allow rows act as log with permission). */
+export type PolicyMode = "block" | "pause" | "alert" | "log";
+/** The row's category (DESIGN.md "Policies"). This issue enforces allow, block, approval and compliance. */
+export type PolicyType = "allow" | "block" | "approval" | "cost" | "privacy" | "content" | "compliance";
+/** Draft and Retired rows are never compiled; Shadow rows are evaluated and recorded, never enforced. */
+export type PolicyStatus = "Draft" | "Shadow" | "Active" | "Retired";
+
+/** MCP tool annotations that the default posture reads. */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** The tool being called, as the policy engine sees it. */
+export interface ToolFacts {
+  /** `host.tool`, e.g. `payments.create_refund`. */
+  name: string;
+  host: string;
+  annotations: ToolAnnotations;
+}
+
+/** The calling agent, as the policy engine sees it. */
+export interface AgentFacts {
+  id: string;
+  name: string;
+  /** The person the agent belongs to (an email or Notion person name). */
+  owner: string | null;
+  scopes: string[];
+}
+
+/** Facts about the call that are not arguments (from the request's `_meta` and the clock). */
+export interface CallContext {
+  /** The person the agent acts for on this call, if the caller said so; defaults to the agent's owner. */
+  user: string | null;
+  workspace: string | null;
+  correlation_id: string | null;
+  session_id: string | null;
+  run_id: string | null;
+  /** ISO-8601 time of the call. */
+  now: string;
+}
+
+/** Everything decide() looks at. `args` are the validated arguments. */
+export interface DecisionRequest {
+  tool: ToolFacts;
+  agent: AgentFacts;
+  args: Record<string, unknown>;
+  context: CallContext;
+}
+
+/** What a shadow row would have done had it been active. */
+export interface ShadowResult {
+  policy_id: string;
+  policy_name: string;
+  would: "block" | "pause" | "alert" | "log";
+  reason_code: string;
+}
+
+/** A condition that raised an error at run time (it counts as matching for block and pause: fail closed). */
+export interface ConditionError {
+  policy_id: string;
+  error: string;
+}
+
+/** The answer of decide(): a value naming the policies that produced it, with diagnostics. */
+export interface Decision {
+  decision: "authorized" | "escalated" | "denied";
+  /** The row's reason code, or a default-posture code (`default_allow`, `default_hold`, `default_deny`). */
+  reason_code: string;
+  /** One sentence for the agent and the audit log. */
+  message: string;
+  /** The policies that decided, strongest first; empty when the default posture decided. */
+  policy_ids: string[];
+  policy_names: string[];
+  /** Active alert rows that matched (the call proceeds; someone is notified). */
+  alerts: string[];
+  shadow: ShadowResult[];
+  condition_errors: ConditionError[];
+  /** Compliance tags of every active row that matched. */
+  tags: string[];
+  /** Approvers named by the deciding pause rows (empty: the tenant's default approvers). */
+  approvers: string[];
+  /** Hash of the snapshot that decided, `sha256:…`. */
+  snapshot: string;
+}
+
+/** What happens to a call no policy matched, by the kind of tool (from its MCP annotations). */
+export interface DefaultPosture {
+  /** readOnlyHint: true. */
+  read_only: "allow" | "hold" | "deny";
+  /** readOnlyHint: false and destructiveHint: false. */
+  write: "allow" | "hold" | "deny";
+  /** destructiveHint true, or readOnlyHint false with destructiveHint unset (the MCP default). */
+  destructive: "allow" | "hold" | "deny";
+  /** No readOnlyHint and no destructiveHint: nothing is known about the tool. */
+  unannotated: "allow" | "hold" | "deny";
+}
+
+/** The posture a new tenant gets. */
+export const DEFAULT_POSTURE: DefaultPosture = {
+  read_only: "allow",
+  write: "allow",
+  destructive: "hold",
+  unannotated: "deny",
+};
+
+/** A policy row that could not be compiled, with the reason a manager can act on. */
+export interface RowRejection {
+  /** The row's `Policy ID` when it had one, else its index in the input. */
+  row: string;
+  reason: string;
+}
+
+/** How tools/list describes a tool's policy state for one agent. */
+export type ToolPolicyStateName = "open" | "restricted" | "approval_required" | "audited" | "blocked";
+
+/** A tool's policy state for one agent, with the policies that make it so. */
+export interface ToolPolicyState {
+  state: ToolPolicyStateName;
+  policies: { id: string; name: string }[];
+  /** One line, e.g. `approval_required (Refunds over $500 need a manager)`. */
+  summary: string;
+}
