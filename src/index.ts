@@ -1,7 +1,10 @@
+import { createApp } from "./app";
 import type { Env } from "./env";
+
 export { LedgerDO } from "./ledger/ledger.do";
+
+const app = createApp();
+
 export default {
-  async fetch() {
-    return new Response("Policy OS", { status: 200 });
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

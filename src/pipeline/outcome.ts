@@ -18,6 +18,7 @@ export interface CallError {
   code: string;
   message: string;
   retryable: boolean;
+  details?: Record<string, JsonValue>;
 }
 
 /** The outcome contract returned in `structuredContent` of every `tools/call`. */

@@ -1,0 +1,43 @@
+import policies from "../../notion-templates/policies.json";
+import { replacePolicyRows } from "../db/policies";
+import { createAgent, createTenant, getTenant, hashApiKey, issueKey, type Tenant } from "../db/tenancy";
+import { LOCAL_DEFAULTS, type Env } from "../env";
+import { enableDemoHosts } from "../hosts/registry";
+
+/** The seeded demo agent's id. */
+export const DEMO_AGENT_ID = "agt_demo";
+
+/**
+ * Local dev only: the demo tenant with the sample policies of notion-templates/policies.json, the built-in demo
+ * hosts, and a demo agent whose key is DEMO_AGENT_KEY (or the documented default). Idempotent; policies are
+ * seeded only while the tenant has none, so local edits survive a restart.
+ */
+export async function seedDemo(env: Env, now: string) {
+  const db = env.DB;
+  const id = LOCAL_DEFAULTS.demoTenantId;
+  let tenant: Tenant | null = await getTenant(db, id);
+  tenant ??= await createTenant(db, { id, name: "Demo tenant", default_approvers: ["ops", "manager"] }, now);
+  if (!tenant) throw new Error("the demo tenant could not be created");
+  await enableDemoHosts(db, id);
+
+  const key = env.DEMO_AGENT_KEY || LOCAL_DEFAULTS.demoAgentKey;
+  const agent = await db.prepare("SELECT id FROM agents WHERE id = ?").bind(DEMO_AGENT_ID).first();
+  if (!agent) {
+    await createAgent(
+      db,
+      id,
+      { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
+      now,
+    );
+  } else if (!(await db.prepare("SELECT 1 FROM api_keys WHERE key_hash = ?").bind(await hashApiKey(key)).first())) {
+    await issueKey(db, id, DEMO_AGENT_ID, now, key);
+  }
+
+  let seededPolicies = 0;
+  if (!tenant.snapshot_hash) {
+    const result = await replacePolicyRows(db, tenant, policies.sample_rows, now);
+    if (!result.ok) throw new Error(`sample policies do not compile: ${JSON.stringify(result.rejected)}`);
+    seededPolicies = policies.sample_rows.length;
+  }
+  return { tenant: id, agent: DEMO_AGENT_ID, policies_seeded: seededPolicies };
+}

@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { adminRoutes } from "./admin/routes";
+import { snapshotFor } from "./db/policies";
+import type { Principal } from "./db/tenancy";
+import type { Env } from "./env";
+import { pipelineDeps } from "./deps";
+import { agentAuth } from "./http/agent-auth";
+import { apiError, jsonRpcError } from "./http/errors";
+import { originAllowed } from "./http/origin";
+import { serveMcp } from "./mcp/server";
+
+/** The largest /mcp request body accepted. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
+
+/** The Worker's HTTP surface: the MCP endpoint, the admin API, and a small index. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.get("/", (c) =>
+    c.json({
+      name: "Policy OS",
+      mcp: new URL("/mcp", c.req.url).toString(),
+      admin: new URL("/admin", c.req.url).toString(),
+      docs: "See README.md: connect an MCP client to /mcp with 'Authorization: Bearer <agent key>'.",
+    }),
+  );
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  app.on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", (c) => {
+    c.header("Allow", "POST");
+    return c.json(jsonRpcError(-32000, "Method not allowed: this MCP endpoint is stateless and answers POST only."), 405);
+  });
+
+  app.post(
+    "/mcp",
+    async function originGuard(c, next) {
+      if (!originAllowed(c.req.header("origin"), c.env.ALLOWED_ORIGINS))
+        return c.json(jsonRpcError(-32000, `Origin ${c.req.header("origin")} is not allowed to call this endpoint.`), 403);
+      await next();
+    },
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(jsonRpcError(-32600, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
+    }),
+    agentAuth(),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
+      }
+      const principal = c.get("principal");
+      const pipeline = pipelineDeps(c.env);
+      return serveMcp(c.req.raw, body, {
+        principal,
+        snapshot: await snapshotFor(c.env.DB, principal.tenant),
+        catalog: () => pipeline.hosts.catalog(principal.tenant.id),
+        pipeline,
+        user_agent: c.req.header("user-agent")?.slice(0, 200) ?? null,
+      });
+    },
+  );
+
+  app.route("/admin", adminRoutes());
+
+  app.notFound((c) => c.json(apiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
+  app.onError((error, c) => {
+    console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.name}: ${error.message}`);
+    return c.json(apiError("internal_error", "Policy OS hit an internal error; the operator can find it in the Worker logs."), 500);
+  });
+  return app;
+}

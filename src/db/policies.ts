@@ -1,0 +1,62 @@
+import { compilePolicies, type PolicySnapshot, type RowRejection } from "../policy";
+import type { Tenant } from "./tenancy";
+
+/** Compiled snapshots by tenant, hash and posture: compiling is paid once per isolate, not per call. */
+const compiled = new Map<string, Promise<PolicySnapshot>>();
+const MAX_CACHED = 256;
+
+/** The policy snapshot in force for a tenant (compiled once per isolate and snapshot hash). */
+export function snapshotFor(db: D1Database, tenant: Tenant): Promise<PolicySnapshot> {
+  const key = `${tenant.id}\n${tenant.snapshot_hash ?? "none"}\n${JSON.stringify(tenant.posture)}`;
+  let snapshot = compiled.get(key);
+  if (!snapshot) {
+    snapshot = loadRows(db, tenant).then(async (rows) => {
+      const { snapshot, rejected } = await compilePolicies(rows, { posture: tenant.posture });
+      // Rows were validated when stored; a rejection here means the engine changed under stored data.
+      if (rejected.length > 0) throw new Error(`stored policy rows no longer compile: ${rejected[0]!.reason}`);
+      return snapshot;
+    });
+    snapshot.catch(() => compiled.delete(key));
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, snapshot);
+  }
+  return snapshot;
+}
+
+async function loadRows(db: D1Database, tenant: Tenant): Promise<unknown[]> {
+  if (!tenant.snapshot_hash) return [];
+  const row = await db
+    .prepare("SELECT rows FROM policy_snapshots WHERE tenant_id = ? AND hash = ?")
+    .bind(tenant.id, tenant.snapshot_hash)
+    .first<{ rows: string }>();
+  if (!row) throw new Error(`policy snapshot ${tenant.snapshot_hash} of tenant ${tenant.id} is missing`);
+  return JSON.parse(row.rows) as unknown[];
+}
+
+/** The rows behind the tenant's current snapshot (admin). */
+export async function currentPolicyRows(db: D1Database, tenant: Tenant): Promise<unknown[]> {
+  return loadRows(db, tenant);
+}
+
+/**
+ * Replaces a tenant's policy rows. All or nothing: when any row is rejected nothing changes,
+ * so a bad edit can never drop a rule that was protecting something.
+ */
+export async function replacePolicyRows(
+  db: D1Database,
+  tenant: Tenant,
+  rows: unknown[],
+  now: string,
+): Promise<{ ok: true; snapshot: PolicySnapshot } | { ok: false; rejected: RowRejection[] }> {
+  const { snapshot, rejected } = await compilePolicies(rows, { posture: tenant.posture });
+  if (rejected.length > 0) return { ok: false, rejected };
+  await db.batch([
+    db
+      .prepare(
+        "INSERT INTO policy_snapshots (tenant_id, hash, rows, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      )
+      .bind(tenant.id, snapshot.hash, JSON.stringify(rows), now),
+    db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(snapshot.hash, tenant.id),
+  ]);
+  return { ok: true, snapshot };
+}

@@ -1,0 +1,225 @@
+import { z } from "zod";
+import { sha256Hex } from "../ledger/canonical";
+import { DEFAULT_POSTURE, type DefaultPosture } from "../policy/types";
+import { newApiKey, newId } from "../ids";
+
+/** A tenant as the request path needs it. */
+export interface Tenant {
+  id: string;
+  name: string;
+  posture: DefaultPosture;
+  default_approvers: string[];
+  snapshot_hash: string | null;
+}
+
+/** An agent as the request path needs it. */
+export interface Agent {
+  id: string;
+  tenant_id: string;
+  name: string;
+  owner: string | null;
+  status: "active" | "suspended";
+  scopes: string[];
+  allowed_tools: string[];
+}
+
+/** Who is calling: the tenant and agent a verified API key belongs to. */
+export interface Principal {
+  tenant: Tenant;
+  agent: Agent;
+}
+
+/** Why a key was refused. */
+export type KeyRefusal = "missing_key" | "unknown_key" | "revoked_key" | "agent_suspended";
+
+const postureSchema = z.object({
+  read_only: z.enum(["allow", "hold", "deny"]),
+  write: z.enum(["allow", "hold", "deny"]),
+  destructive: z.enum(["allow", "hold", "deny"]),
+  unannotated: z.enum(["allow", "hold", "deny"]),
+});
+
+/** Input for creating a tenant (admin API). */
+export const newTenantSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{1,62}$/, "lower-case letters, digits, _ and -, 2 to 63 characters")
+    .describe("Tenant id, used in every admin call"),
+  name: z.string().min(1).max(200).describe("Display name"),
+  default_posture: postureSchema.partial().optional().describe("What happens to calls no policy matches"),
+  default_approvers: z.array(z.string().min(1).max(200)).max(100).optional(),
+  demo_hosts: z.boolean().optional().describe("Enable the built-in demo hosts for this tenant"),
+});
+
+/** Input for creating an agent (admin API). */
+export const newAgentSchema = z.strictObject({
+  name: z.string().min(1).max(200).describe("Agent name, shown in audit rows and policies"),
+  owner: z.string().min(1).max(200).nullable().optional().describe("The person the agent belongs to"),
+  scopes: z.array(z.string().min(1).max(100)).max(100).optional(),
+  allowed_tools: z.array(z.string().min(1).max(200)).max(500).optional().describe("Tool globs the agent may see"),
+});
+
+const jsonArray = (text: string) => z.array(z.string()).parse(JSON.parse(text));
+
+function tenantFrom(row: Record<string, unknown>): Tenant {
+  return {
+    id: String(row.tenant_id ?? row.id),
+    name: String(row.tenant_name ?? row.name),
+    posture: { ...DEFAULT_POSTURE, ...postureSchema.partial().parse(JSON.parse(String(row.default_posture))) },
+    default_approvers: jsonArray(String(row.default_approvers)),
+    snapshot_hash: (row.snapshot_hash as string | null) ?? null,
+  };
+}
+
+function agentFrom(row: Record<string, unknown>): Agent {
+  return {
+    id: String(row.agent_id ?? row.id),
+    tenant_id: String(row.tenant_id),
+    name: String(row.agent_name ?? row.name),
+    owner: (row.owner as string | null) ?? null,
+    status: row.status === "suspended" ? "suspended" : "active",
+    scopes: jsonArray(String(row.scopes)),
+    allowed_tools: jsonArray(String(row.allowed_tools)),
+  };
+}
+
+/** SHA-256 of an API key: the only form in which keys are stored. */
+export function hashApiKey(key: string): Promise<string> {
+  return sha256Hex(key);
+}
+
+/** Finds the principal an API key (given as its hash) belongs to, or why it is refused. One D1 query. */
+export async function principalForKeyHash(db: D1Database, key_hash: string): Promise<Principal | KeyRefusal> {
+  const row = await db
+    .prepare(
+      `SELECT k.revoked_at, k.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
+              a.allowed_tools, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash
+         FROM api_keys k JOIN agents a ON a.id = k.agent_id AND a.tenant_id = k.tenant_id
+         JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.key_hash = ?`,
+    )
+    .bind(key_hash)
+    .first<Record<string, unknown>>();
+  if (!row) return "unknown_key";
+  if (row.revoked_at) return "revoked_key";
+  const agent = agentFrom(row);
+  if (agent.status === "suspended") return "agent_suspended";
+  return { tenant: tenantFrom(row), agent };
+}
+
+/** Reads one tenant, or null. */
+export async function getTenant(db: D1Database, id: string): Promise<Tenant | null> {
+  const row = await db.prepare("SELECT * FROM tenants WHERE id = ?").bind(id).first<Record<string, unknown>>();
+  return row ? tenantFrom(row) : null;
+}
+
+/** Lists tenants (admin). */
+export async function listTenants(db: D1Database): Promise<Tenant[]> {
+  const { results } = await db.prepare("SELECT * FROM tenants ORDER BY id").all<Record<string, unknown>>();
+  return results.map(tenantFrom);
+}
+
+/** Creates a tenant; returns null when the id is taken. */
+export async function createTenant(
+  db: D1Database,
+  input: z.infer<typeof newTenantSchema>,
+  now: string,
+): Promise<Tenant | null> {
+  const posture = { ...DEFAULT_POSTURE, ...input.default_posture };
+  const result = await db
+    .prepare(
+      `INSERT INTO tenants (id, name, default_posture, default_approvers, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(input.id, input.name, JSON.stringify(posture), JSON.stringify(input.default_approvers ?? []), now)
+    .run();
+  if (result.meta.changes === 0) return null;
+  return { id: input.id, name: input.name, posture, default_approvers: input.default_approvers ?? [], snapshot_hash: null };
+}
+
+/** Lists a tenant's agents (admin). */
+export async function listAgents(db: D1Database, tenant_id: string): Promise<Agent[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM agents WHERE tenant_id = ? ORDER BY created_at, id")
+    .bind(tenant_id)
+    .all<Record<string, unknown>>();
+  return results.map(agentFrom);
+}
+
+/**
+ * Creates an agent with a fresh API key (or the given one, for the local demo seed).
+ * The key is returned once and stored only as its hash.
+ */
+export async function createAgent(
+  db: D1Database,
+  tenant_id: string,
+  input: z.infer<typeof newAgentSchema> & { id?: string; key?: string },
+  now: string,
+): Promise<{ agent: Agent; api_key: string }> {
+  const agent: Agent = {
+    id: input.id ?? newId("agt"),
+    tenant_id,
+    name: input.name,
+    owner: input.owner ?? null,
+    status: "active",
+    scopes: input.scopes ?? [],
+    allowed_tools: input.allowed_tools ?? ["*"],
+  };
+  const api_key = input.key ?? newApiKey();
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO agents (id, tenant_id, name, owner, status, scopes, allowed_tools, created_at)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
+      )
+      .bind(agent.id, tenant_id, agent.name, agent.owner, JSON.stringify(agent.scopes), JSON.stringify(agent.allowed_tools), now),
+    insertKey(db, tenant_id, agent.id, await hashApiKey(api_key), api_key, now),
+  ]);
+  return { agent, api_key };
+}
+
+function insertKey(db: D1Database, tenant_id: string, agent_id: string, hash: string, key: string, now: string) {
+  return db
+    .prepare("INSERT INTO api_keys (key_hash, tenant_id, agent_id, prefix, created_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(hash, tenant_id, agent_id, key.slice(0, 10), now);
+}
+
+/** Issues another key for an existing agent (rotation); the old keys stay valid until revoked. */
+export async function issueKey(db: D1Database, tenant_id: string, agent_id: string, now: string, key = newApiKey()) {
+  await insertKey(db, tenant_id, agent_id, await hashApiKey(key), key, now).run();
+  return key;
+}
+
+/** Revokes keys of a tenant by the key itself or by its shown prefix; returns how many were revoked. */
+export async function revokeKey(
+  db: D1Database,
+  tenant_id: string,
+  which: { key: string } | { prefix: string },
+  now: string,
+): Promise<number> {
+  const result =
+    "key" in which
+      ? await db
+          .prepare("UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND key_hash = ? AND revoked_at IS NULL")
+          .bind(now, tenant_id, await hashApiKey(which.key))
+          .run()
+      : await db
+          .prepare("UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND prefix = ? AND revoked_at IS NULL")
+          .bind(now, tenant_id, which.prefix)
+          .run();
+  return result.meta.changes;
+}
+
+/** Suspends or re-activates an agent; returns false when the tenant has no such agent. */
+export async function setAgentStatus(
+  db: D1Database,
+  tenant_id: string,
+  agent_id: string,
+  status: Agent["status"],
+): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE agents SET status = ? WHERE tenant_id = ? AND id = ?")
+    .bind(status, tenant_id, agent_id)
+    .run();
+  return result.meta.changes > 0;
+}

@@ -1,0 +1,24 @@
+import type { Env } from "./env";
+import { createHostRegistry, validateArguments } from "./hosts/registry";
+import { newId } from "./ids";
+import { ledgerFor } from "./ledger";
+import type { PipelineDeps } from "./pipeline/ports";
+
+/** How long a held call waits for a decision unless a tenant says otherwise. */
+export const DEFAULT_ESCALATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The pipeline's dependencies for one request, built from the Worker's bindings. */
+export function pipelineDeps(env: Env): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
+  const hosts = createHostRegistry({ db: env.DB, secrets: env });
+  return {
+    db: env.DB,
+    ledger: (tenant_id) => ledgerFor(env, tenant_id),
+    tools: hosts,
+    hosts,
+    validateArguments,
+    now: () => new Date(),
+    clock: () => performance.now(),
+    newId,
+    escalation_ttl_ms: DEFAULT_ESCALATION_TTL_MS,
+  };
+}

@@ -1,0 +1,63 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Principal } from "../db/tenancy";
+import type { ToolDescriptor } from "../hosts/host";
+import type { PolicySnapshot } from "../policy";
+import { runToolCall } from "../pipeline/run";
+import type { PipelineDeps } from "../pipeline/ports";
+import { toolsFor } from "./tool-list";
+
+const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description ends with its policy state for you
+(open, restricted, approval_required, audited, blocked). Every tools/call returns an outcome in structuredContent:
+outcome is succeeded, denied, pending_approval, failed or invalid. pending_approval carries an escalation_id: call the
+same tool with the same arguments again once a person has approved it. denial.retryable says whether retrying helps.
+Optional _meta on tools/call: correlation_id, session_id, run_id, on_behalf_of, workspace.`;
+
+/** What serving one MCP request needs. */
+export interface McpRequest {
+  principal: Principal;
+  snapshot: PolicySnapshot;
+  catalog: () => Promise<ToolDescriptor[]>;
+  pipeline: PipelineDeps;
+  /** The caller's user agent, recorded as the client id. */
+  user_agent: string | null;
+}
+
+/**
+ * Serves one MCP POST statelessly: a server and transport built for this request only
+ * (a shared one breaks under concurrent requests in workerd).
+ */
+export async function serveMcp(request: Request, body: unknown, mcp: McpRequest): Promise<Response> {
+  const server = new Server(
+    { name: "policy-os", title: "Policy OS", version: "0.1.0" },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
+    const { outcome, sentence } = await runToolCall(mcp.pipeline, {
+      principal: mcp.principal,
+      snapshot: mcp.snapshot,
+      name: req.params.name,
+      args: req.params.arguments,
+      meta: (req.params._meta ?? {}) as Record<string, unknown>,
+      client_id: mcp.user_agent,
+    });
+    return {
+      content: [
+        { type: "text", text: sentence },
+        { type: "text", text: JSON.stringify(outcome) },
+      ],
+      structuredContent: outcome as unknown as Record<string, unknown>,
+      isError: !outcome.success,
+    };
+  });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  await server.connect(transport);
+  return transport.handleRequest(request, { parsedBody: body });
+}

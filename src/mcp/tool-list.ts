@@ -1,0 +1,36 @@
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Principal } from "../db/tenancy";
+import type { ToolDescriptor } from "../hosts/host";
+import type { PolicySnapshot } from "../policy";
+import { matchesGlob } from "../policy/glob";
+import { toolPolicyState } from "../policy/tool-state";
+
+/** `_meta` keys Policy OS puts on listed tools. */
+export const META = {
+  version: "policy-os/version",
+  policyState: "policy-os/policy_state",
+  demoHost: "policy-os/demo_host",
+} as const;
+
+/** The tools an agent may see, each with its policy state for this agent in the description and in `_meta`. */
+export function toolsFor(catalog: ToolDescriptor[], principal: Principal, snapshot: PolicySnapshot): Tool[] {
+  const { agent } = principal;
+  const facts = { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes };
+  return catalog
+    .filter((tool) => agent.allowed_tools.some((pattern) => matchesGlob(pattern, tool.name)))
+    .map((tool) => {
+      const state = toolPolicyState(snapshot, { name: tool.name, host: tool.host, annotations: tool.annotations }, facts);
+      return {
+        name: tool.name,
+        ...(tool.title ? { title: tool.title } : {}),
+        description: `${tool.description}\n\nPolicy state: ${state.summary}.`,
+        inputSchema: tool.input_schema,
+        annotations: tool.annotations,
+        _meta: {
+          [META.version]: tool.version,
+          [META.policyState]: { state: state.state, policies: state.policies, summary: state.summary },
+          ...(tool.demo ? { [META.demoHost]: true } : {}),
+        },
+      };
+    });
+}

@@ -1,0 +1,96 @@
+import type { Outcome } from "./outcome";
+
+/** Milliseconds spent in each pipeline stage. */
+export interface StageLatency {
+  validate: number;
+  policy: number;
+  approval: number;
+  adapter: number;
+  audit: number;
+}
+
+/** The operational record of one tools/call (one row in D1 `audit_log`). */
+export interface AuditRow {
+  invocation_id: string;
+  tenant_id: string;
+  agent_id: string;
+  tool: string;
+  capability_version: string | null;
+  client_id: string | null;
+  decision: string;
+  reason_code: string;
+  policy_ids: string[];
+  snapshot: string | null;
+  outcome: Outcome["outcome"];
+  status: Outcome["status"];
+  escalation_id: string | null;
+  error_code: string | null;
+  cost_cents: number | null;
+  host_ref: string | null;
+  latency_ms: StageLatency;
+  total_ms: number;
+  correlation: Outcome["correlation"];
+  evidence_ids: string[];
+  args_hash: string | null;
+  created_at: string;
+}
+
+/** Writes one audit row. */
+export async function writeAuditRow(db: D1Database, row: AuditRow): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,
+         reason_code, policy_ids, snapshot, outcome, status, escalation_id, error_code, cost_cents, host_ref,
+         latency_ms, total_ms, correlation, evidence_ids, args_hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.invocation_id,
+      row.tenant_id,
+      row.agent_id,
+      row.tool,
+      row.capability_version,
+      row.client_id,
+      row.decision,
+      row.reason_code,
+      JSON.stringify(row.policy_ids),
+      row.snapshot,
+      row.outcome,
+      row.status,
+      row.escalation_id,
+      row.error_code,
+      row.cost_cents,
+      row.host_ref,
+      JSON.stringify(row.latency_ms),
+      row.total_ms,
+      JSON.stringify(row.correlation),
+      JSON.stringify(row.evidence_ids),
+      row.args_hash,
+      row.created_at,
+    )
+    .run();
+}
+
+const jsonColumns = ["policy_ids", "latency_ms", "correlation", "evidence_ids"] as const;
+
+/** Lists a tenant's audit rows, newest first, with optional filters (admin). */
+export async function listAuditRows(
+  db: D1Database,
+  tenant_id: string,
+  filter: { tool?: string; outcome?: string; agent_id?: string; before?: string; limit: number },
+): Promise<AuditRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM audit_log
+        WHERE tenant_id = ?1 AND (?2 IS NULL OR tool = ?2) AND (?3 IS NULL OR outcome = ?3)
+          AND (?4 IS NULL OR agent_id = ?4) AND (?5 IS NULL OR created_at < ?5)
+        ORDER BY created_at DESC, invocation_id LIMIT ?6`,
+    )
+    .bind(tenant_id, filter.tool ?? null, filter.outcome ?? null, filter.agent_id ?? null, filter.before ?? null, filter.limit)
+    .all<Record<string, unknown>>();
+  return results.map((row) => {
+    const parsed: Record<string, unknown> = { ...row };
+    for (const column of jsonColumns) parsed[column] = JSON.parse(String(row[column]));
+    return parsed as unknown as AuditRow;
+  });
+}

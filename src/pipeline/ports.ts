@@ -1,0 +1,32 @@
+import type { Host, ToolDescriptor } from "../hosts/host";
+import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
+
+/** Appends to one tenant's ledger (the ledger Durable Object's RPC surface the pipeline uses). */
+export interface LedgerPort {
+  append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<Pick<LedgerEntry, "id" | "seq" | "hash">[]>;
+}
+
+/** Finds a tenant's tool and the host that runs it. */
+export interface ToolResolver {
+  resolve(tenant_id: string, name: string): Promise<{ host: Host; descriptor: ToolDescriptor } | null>;
+}
+
+/** Checks arguments against a tool's input schema. */
+export type ArgumentValidator = (
+  descriptor: ToolDescriptor,
+  args: Record<string, unknown>,
+) => { ok: true } | { ok: false; errors: { path: string; message: string }[] };
+
+/** Everything the pipeline reaches outside itself; injected so tests can control time and ids. */
+export interface PipelineDeps {
+  db: D1Database;
+  ledger: (tenant_id: string) => LedgerPort;
+  tools: ToolResolver;
+  validateArguments: ArgumentValidator;
+  now: () => Date;
+  /** Monotonic milliseconds, for stage latencies. */
+  clock: () => number;
+  newId: (prefix: string) => string;
+  /** How long a held call waits for a decision. */
+  escalation_ttl_ms: number;
+}

@@ -1,0 +1,350 @@
+import { openEscalation, type Escalation } from "../approvals/escalations";
+import type { Principal } from "../db/tenancy";
+import type { Host, HostCallResult, ToolDescriptor } from "../hosts/host";
+import { hashOf, type JsonValue } from "../ledger/canonical";
+import type { LedgerEntryInput } from "../ledger/types";
+import { decide, type PolicySnapshot } from "../policy";
+import { matchesGlob } from "../policy/glob";
+import type { CallContext, Decision } from "../policy/types";
+import { inspectArguments } from "./arguments";
+import { writeAuditRow, type StageLatency } from "./audit";
+import { sentenceFor } from "./sentence";
+import type { CallError, Denial, Outcome } from "./outcome";
+import type { PipelineDeps } from "./ports";
+
+/** One tools/call as the MCP layer hands it over. */
+export interface ToolCall {
+  principal: Principal;
+  snapshot: PolicySnapshot;
+  name: string;
+  args: unknown;
+  /** The request's `_meta` (correlation ids, the person acted for, the workspace, an escalation id). */
+  meta: Record<string, unknown>;
+  /** MCP clientInfo or the caller's user agent. */
+  client_id: string | null;
+}
+
+/** The pipeline's result: the outcome contract plus the one sentence that says it. */
+export interface ToolCallResult {
+  outcome: Outcome;
+  sentence: string;
+}
+
+type Verdict = Decision["decision"] | "invalid";
+
+const metaString = (meta: Record<string, unknown>, key: string): string | null => {
+  const value = meta[key];
+  return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
+};
+
+/**
+ * Runs one tool call through validate → policy → approval → adapter → audit and returns the outcome.
+ * The only caller of a host adapter. Never throws for expected outcomes; infrastructure faults before the
+ * adapter runs end as `failed` without running it.
+ */
+export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<ToolCallResult> {
+  const { tenant, agent } = call.principal;
+  const invocation_id = deps.newId("inv");
+  const started = deps.clock();
+  const started_at = deps.now().toISOString();
+  const latency: StageLatency = { validate: 0, policy: 0, approval: 0, adapter: 0, audit: 0 };
+  let mark = started;
+  const lap = (stage: keyof StageLatency) => {
+    const t = deps.clock();
+    latency[stage] = Math.round((t - mark) * 1000) / 1000;
+    mark = t;
+  };
+  const correlation = {
+    correlation_id: metaString(call.meta, "correlation_id"),
+    session_id: metaString(call.meta, "session_id"),
+    run_id: metaString(call.meta, "run_id"),
+  };
+  const ledger = deps.ledger(tenant.id);
+
+  let descriptor: ToolDescriptor | null = null;
+  let args_hash: string | null = null;
+  let decision: Decision | null = null;
+
+    /** Ledger entries, audit row and outcome for every path; `entries` are appended after the decision entry. */
+  const finish = async (
+    verdict: Verdict,
+    result: Pick<Outcome, "outcome" | "status" | "success" | "data" | "error" | "denial" | "escalation_id">,
+    extra: {
+      /** Set when the decision entry was appended before the adapter ran. */
+      decisionEntryId?: string;
+      /** The decision entry to append, when it carries more than the verdict (an escalation id). */
+      decision_entry?: LedgerEntryInput;
+      entries?: LedgerEntryInput[];
+      host_ref?: string | null;
+      cost_cents?: number | null;
+    },
+  ): Promise<ToolCallResult> => {
+    const reason_code = decision?.reason_code ?? result.error?.code ?? "invalid";
+    const decisionEntries = extra.decisionEntryId ? [] : [extra.decision_entry ?? decisionEntry(verdict)];
+    const outcomeEntry: LedgerEntryInput = {
+      kind: "outcome",
+      invocation_id,
+      body: {
+        outcome: result.outcome,
+        status: result.status,
+        error_code: result.error?.code ?? null,
+        denial_code: result.denial?.code ?? null,
+        escalation_id: result.escalation_id,
+        host_ref: extra.host_ref ?? null,
+        data_hash: result.success ? await hashOf(result.data) : null,
+      },
+    };
+    let evidence_ids = extra.decisionEntryId ? [extra.decisionEntryId] : [];
+    try {
+      const appended = await ledger.append(tenant.id, [...decisionEntries, ...(extra.entries ?? []), outcomeEntry]);
+      evidence_ids = [...evidence_ids, ...appended.map((entry) => entry.id)];
+    } catch (error) {
+      console.error(`ledger append failed for ${invocation_id}: ${describe(error)}`);
+    }
+    const outcome: Outcome = {
+      invocation_id,
+      capability_id: call.name,
+      capability_version: descriptor?.version ?? null,
+      correlation,
+      ...result,
+      decision: {
+        decision: verdict,
+        reason_code,
+        policy_ids: decision?.policy_ids ?? [],
+        snapshot: decision?.snapshot ?? call.snapshot.hash,
+      },
+      evidence_ids,
+      started_at,
+      completed_at: deps.now().toISOString(),
+    };
+    lap("audit");
+    try {
+      await writeAuditRow(deps.db, {
+        invocation_id,
+        tenant_id: tenant.id,
+        agent_id: agent.id,
+        tool: call.name,
+        capability_version: outcome.capability_version,
+        client_id: call.client_id,
+        decision: verdict,
+        reason_code,
+        policy_ids: outcome.decision.policy_ids,
+        snapshot: outcome.decision.snapshot,
+        outcome: outcome.outcome,
+        status: outcome.status,
+        escalation_id: outcome.escalation_id,
+        error_code: outcome.error?.code ?? outcome.denial?.code ?? null,
+        cost_cents: extra.cost_cents ?? null,
+        host_ref: extra.host_ref ?? null,
+        latency_ms: latency,
+        total_ms: Math.round((deps.clock() - started) * 1000) / 1000,
+        correlation,
+        evidence_ids,
+        args_hash,
+        created_at: started_at,
+      });
+    } catch (error) {
+      console.error(`audit row failed for ${invocation_id}: ${describe(error)}`);
+    }
+    return { outcome, sentence: sentenceFor(outcome, decision) };
+  };
+
+  const decisionEntry = (verdict: Verdict, escalation?: Escalation): LedgerEntryInput => ({
+    kind: "decision",
+    invocation_id,
+    body: {
+      agent_id: agent.id,
+      tool: call.name,
+      capability_version: descriptor?.version ?? null,
+      args_hash,
+      decision: verdict,
+      reason_code: decision?.reason_code ?? "invalid",
+      policy_ids: decision?.policy_ids ?? [],
+      snapshot: decision?.snapshot ?? call.snapshot.hash,
+      shadow: (decision?.shadow ?? []) as unknown as JsonValue,
+      alerts: decision?.alerts ?? [],
+      condition_errors: (decision?.condition_errors ?? []) as unknown as JsonValue,
+      tags: decision?.tags ?? [],
+      escalation_id: escalation?.id ?? null,
+      client_id: call.client_id,
+      correlation,
+    },
+  });
+
+  const invalid = (code: string, message: string, details?: Record<string, JsonValue>) => {
+    lap("validate");
+    return finish("invalid", {
+      outcome: "invalid",
+      status: "invalid",
+      success: false,
+      data: null,
+      error: { code, message, retryable: false, ...(details ? { details } : {}) },
+      denial: null,
+      escalation_id: null,
+    });
+  };
+
+  // 1. validate
+  const visible = agent.allowed_tools.some((pattern) => matchesGlob(pattern, call.name));
+  const resolved = visible ? await deps.tools.resolve(tenant.id, call.name).catch(() => null) : null;
+  if (!resolved) return invalid("unknown_tool", `No tool named "${call.name}" is available to this agent.`);
+  descriptor = resolved.descriptor;
+  const args = call.args ?? {};
+  const problem = inspectArguments(args);
+  if (problem) return invalid("invalid_arguments", problem.message, { errors: [{ ...problem }] });
+  const checked = deps.validateArguments(descriptor, args as Record<string, unknown>);
+  if (!checked.ok)
+    return invalid(
+      "invalid_arguments",
+      `The arguments do not match ${call.name}'s input schema: ${checked.errors[0]?.message ?? "invalid"}.`,
+      { errors: checked.errors.slice(0, 20) as unknown as JsonValue },
+    );
+  args_hash = await hashOf(args);
+  lap("validate");
+
+  // 2. policy
+  const context: CallContext = {
+    user: metaString(call.meta, "on_behalf_of") ?? agent.owner,
+    workspace: metaString(call.meta, "workspace"),
+    ...correlation,
+    now: started_at,
+  };
+  decision = decide(call.snapshot, {
+    tool: { name: call.name, host: descriptor.host, annotations: descriptor.annotations },
+    agent: { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes },
+    args: args as Record<string, unknown>,
+    context,
+  });
+  lap("policy");
+
+  if (decision.decision === "denied") {
+    return finish("denied", {
+      outcome: "denied",
+      status: "denied",
+      success: false,
+      data: null,
+      error: null,
+      denial: {
+        code: decision.reason_code,
+        message: decision.message,
+        retryable: false,
+        details: { policy: decision.policy_ids[0] ?? null, policy_name: decision.policy_names[0] ?? null },
+      },
+      escalation_id: null,
+    });
+  }
+
+  // 3. approval
+  if (decision.decision === "escalated") {
+    const approvers = decision.approvers.length > 0 ? decision.approvers : tenant.default_approvers;
+    let opened: { escalation: Escalation; created: boolean };
+    try {
+      opened = await openEscalation(
+        deps.db,
+        {
+          tenant_id: tenant.id,
+          agent_id: agent.id,
+          tool: call.name,
+          args_hash,
+          invocation_id,
+          decision,
+          approvers,
+          requested_for: context.user,
+        },
+        { id: deps.newId("esc"), now: deps.now(), ttl_ms: deps.escalation_ttl_ms },
+      );
+    } catch (error) {
+      console.error(`escalation failed for ${invocation_id}: ${describe(error)}`);
+      lap("approval");
+      return finish("escalated", failure("escalation_unavailable", "The approval request could not be recorded; nothing ran. Try again shortly.", true), {});
+    }
+    lap("approval");
+    const { escalation, created } = opened;
+    const denial: Denial = {
+      code: "approval_required",
+      message: decision.message,
+      retryable: true,
+      details: {
+        policy: decision.policy_ids[0] ?? null,
+        policy_name: decision.policy_names[0] ?? null,
+        reason_code: decision.reason_code,
+        escalation_id: escalation.id,
+        approvers: escalation.approvers,
+        expires_at: escalation.expires_at,
+        retry: "Call the same tool again with the same arguments once the escalation is approved.",
+      },
+    };
+    const entries: LedgerEntryInput[] = [];
+    if (created)
+      entries.push({
+        kind: "escalation",
+        invocation_id,
+        body: {
+          escalation_id: escalation.id,
+          event: "opened",
+          agent_id: agent.id,
+          tool: call.name,
+          args_hash,
+          reason_code: decision.reason_code,
+          policy_ids: decision.policy_ids,
+          approvers: escalation.approvers,
+          expires_at: escalation.expires_at,
+        },
+      });
+    return finish(
+      "escalated",
+      { outcome: "pending_approval", status: "action_required", success: false, data: null, error: null, denial, escalation_id: escalation.id },
+      { decision_entry: decisionEntry("escalated", escalation), entries },
+    );
+  }
+
+  // 4. adapter: the decision is on the ledger before the host is called.
+  let decisionEntryId: string;
+  try {
+    const [entry] = await ledger.append(tenant.id, [decisionEntry("authorized")]);
+    decisionEntryId = entry!.id;
+  } catch (error) {
+    console.error(`ledger append failed before ${invocation_id} ran: ${describe(error)}`);
+    return finish("authorized", failure("ledger_unavailable", "The decision could not be recorded, so the call did not run. Try again shortly.", true), {});
+  }
+  const result = await callHost(resolved.host, descriptor, args as Record<string, unknown>, {
+    tenant_id: tenant.id,
+    invocation_id,
+  });
+  lap("adapter");
+  const extra = { decisionEntryId, host_ref: result.host_ref, cost_cents: result.ok ? (result.cost_cents ?? null) : null };
+  if (result.ok)
+    return finish("authorized", { outcome: "succeeded", status: "authorized", success: true, data: result.data, error: null, denial: null, escalation_id: null }, extra);
+  return finish("authorized", failure(result.error.code, result.error.message, result.error.retryable), extra);
+}
+
+function failure(code: string, message: string, retryable: boolean) {
+  const error: CallError = { code, message, retryable };
+  return { outcome: "failed", status: "failed", success: false, data: null, error, denial: null, escalation_id: null } as const;
+}
+
+async function callHost(
+  host: Host,
+  descriptor: ToolDescriptor,
+  args: Record<string, unknown>,
+  ctx: { tenant_id: string; invocation_id: string },
+): Promise<HostCallResult> {
+  const controller = new AbortController();
+  try {
+    return await host.call(descriptor.tool, args, { ...ctx, signal: controller.signal });
+  } catch (error) {
+    // Adapters return faults as values; a throw is a bug or an infrastructure fault, reported without details.
+    console.error(`host ${host.id} threw on ${ctx.invocation_id}: ${describe(error)}`);
+    return {
+      ok: false,
+      error: { code: "host_unavailable", message: `The host ${host.label} failed unexpectedly.`, retryable: true },
+      host_ref: host.id,
+    };
+  } finally {
+    controller.abort();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
