@@ -1,0 +1,97 @@
+/**
+ * CEL conditions over `args`, `agent`, `tool` and `context`, compiled once and evaluated per call.
+ * Library: @marcbachmann/cel-js (a tree-walking interpreter: no eval, runs in workerd); see bench/cel.bench.ts.
+ * JSON numbers stay CEL doubles (the CEL JSON mapping); comparisons with int literals are exact.
+ */
+import { Environment } from "@marcbachmann/cel-js";
+import type { AgentFacts, CallContext, ToolFacts } from "./types";
+
+/** The variables a condition can read. */
+export interface ConditionVars {
+  args: unknown;
+  agent: AgentFacts;
+  tool: ToolFacts;
+  context: CallContext;
+}
+
+/** The value of one evaluation: whether the condition holds, or the error it raised. */
+export type ConditionOutcome = { ok: true; matched: boolean } | { ok: false; error: string };
+
+/** A condition ready to evaluate; evaluate() never throws. */
+export interface CompiledCondition {
+  readonly source: string;
+  evaluate(vars: ConditionVars): ConditionOutcome;
+}
+
+/** A compiled condition, or a one-sentence error naming the position (1-based) when it can be located. */
+export type ConditionCompilation = { ok: true; condition: CompiledCondition } | { ok: false; error: string };
+
+/** Longest condition accepted, in characters. */
+export const MAX_CONDITION_LENGTH = 4000;
+
+const environment = new Environment({
+  homogeneousAggregateLiterals: false,
+  limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 },
+})
+  .registerVariable("args", "dyn")
+  .registerVariable("agent", "map")
+  .registerVariable("tool", "map")
+  .registerVariable("context", "map");
+
+interface CelErrorShape {
+  name?: unknown;
+  summary?: unknown;
+  message?: unknown;
+  range?: { start?: unknown };
+}
+
+function describe(error: unknown): { kind: string; text: string } {
+  const shape = (typeof error === "object" && error !== null ? error : {}) as CelErrorShape;
+  const text = typeof shape.summary === "string" ? shape.summary : String(shape.message ?? error);
+  const start = shape.range?.start;
+  const at = typeof start === "number" ? ` at ${start + 1}` : "";
+  const kind = shape.name === "ParseError" ? "syntax error" : "type error";
+  return { kind: `${kind}${at}`, text: text.split("\n")[0] ?? text };
+}
+
+/** Parses and type-checks a condition; an expression that cannot give true or false is refused. */
+export function compileCondition(source: string): ConditionCompilation {
+  if (source.length > MAX_CONDITION_LENGTH)
+    return { ok: false, error: `is longer than ${MAX_CONDITION_LENGTH} characters` };
+  let program: ReturnType<Environment["parse"]>;
+  try {
+    program = environment.parse(source);
+  } catch (error) {
+    const { kind, text } = describe(error);
+    return { ok: false, error: `CEL ${kind}: ${text}` };
+  }
+  const checked = program.check();
+  if (!checked.valid) {
+    const { kind, text } = describe(checked.error);
+    return { ok: false, error: `CEL ${kind}: ${text}` };
+  }
+  if (checked.type !== "bool" && checked.type !== "dyn")
+    return { ok: false, error: `gives a value of type ${checked.type}, not true or false` };
+  return {
+    ok: true,
+    condition: {
+      source,
+      evaluate(vars) {
+        try {
+          const value: unknown = program(vars);
+          if (typeof value === "boolean") return { ok: true, matched: value };
+          return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
+        } catch (error) {
+          return { ok: false, error: describe(error).text };
+        }
+      },
+    },
+  };
+}
+
+function typeNameOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Promise) return "a promise";
+  return `a ${typeof value}`;
+}

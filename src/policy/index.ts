@@ -1,0 +1,19 @@
+/** The policy engine's public API: compile Notion rows into a snapshot, decide calls, describe tools. */
+export { compilePolicies } from "./compile";
+export type { CompiledPolicy, CompileOptions, CompileResult, PolicySnapshot } from "./compile";
+export { decide } from "./decide";
+export { toolPolicyState } from "./tool-state";
+export {
+  policyRowSchema,
+  parsePolicyRow,
+  POLICY_MODES,
+  POLICY_STATUSES,
+  POLICY_TYPES,
+  MODES_BY_TYPE,
+} from "./policy-row.schema";
+export type { PolicyRow, RowParse } from "./policy-row.schema";
+export { compileCondition } from "./cel";
+export type { CompiledCondition, ConditionOutcome, ConditionVars } from "./cel";
+export { toolClassOf } from "./posture";
+export type { ToolClass } from "./posture";
+export * from "./types";

@@ -1,0 +1,238 @@
+/**
+ * One row of the Notion Policies database, keyed by Notion property names with flat values, parsed into a
+ * normalised PolicyRow. Every issue reads `<Column>: <what is wrong and what to do>`.
+ */
+import { z } from "zod";
+import { compileCondition } from "./cel";
+import { isValidToolPattern, splitToolPatterns } from "./glob";
+import type { PolicyMode, PolicyStatus, PolicyType } from "./types";
+
+/** Every Type a row may name, and the Modes each enforced Type allows. */
+export const POLICY_TYPES = ["allow", "block", "approval", "cost", "privacy", "content", "compliance"] as const;
+/** Every Mode, strongest first. */
+export const POLICY_MODES = ["block", "pause", "alert", "log"] as const;
+/** Every Status. */
+export const POLICY_STATUSES = ["Draft", "Shadow", "Active", "Retired"] as const;
+
+/** The Modes each enforced Type accepts; Types missing here are not enforced yet. */
+export const MODES_BY_TYPE: Partial<Record<PolicyType, readonly PolicyMode[]>> = {
+  allow: ["log", "alert"],
+  block: ["block", "alert", "log"],
+  approval: ["pause", "alert", "log"],
+  compliance: ["log", "alert"],
+};
+
+const DEFAULT_REASON: Record<PolicyType, string> = {
+  allow: "policy_allowed",
+  block: "policy_blocked",
+  approval: "approval_required",
+  compliance: "compliance_tagged",
+  cost: "budget_policy",
+  privacy: "privacy_policy",
+  content: "content_policy",
+};
+
+const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+function blankToUndefined(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === "string" && value.trim() === "") return undefined;
+  return value;
+}
+
+function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  return typeof value === "object" ? "an object" : String(value);
+}
+
+function requiredText(hint: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string({
+        error: (issue) => (issue.input === undefined ? `is empty; ${hint}` : `${shown(issue.input)} is not text`),
+      })
+      .trim(),
+  );
+}
+
+function optionalText() {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: (issue) => `${shown(issue.input)} is not text` })
+      .trim()
+      .optional(),
+  );
+}
+
+function select<const T extends readonly [string, ...string[]]>(values: T) {
+  const list = values.join(", ");
+  return z.preprocess(
+    (value) => (typeof value === "string" ? blankToUndefined(value.trim()) : blankToUndefined(value)),
+    z.enum(values, {
+      error: (issue) =>
+        issue.input === undefined ? `is empty; choose one of ${list}` : `${shown(issue.input)} is not one of ${list}`,
+    }),
+  );
+}
+
+const multiSelect = z.preprocess(
+  (value) => {
+    const present = blankToUndefined(value);
+    if (present === undefined) return [];
+    return typeof present === "string" ? present.split(",") : present;
+  },
+  z
+    .array(z.string({ error: (issue) => `${shown(issue.input)} is not a name` }), {
+      error: (issue) => `${shown(issue.input)} is not a list of names`,
+    })
+    .transform((names) => [...new Set(names.map((name) => name.trim()).filter((name) => name.length > 0))]),
+);
+
+const tools = requiredText("list tool patterns such as payments.* or crm.update_contact").transform((text, ctx) => {
+  const patterns = splitToolPatterns(text);
+  for (const pattern of patterns) {
+    if (!isValidToolPattern(pattern))
+      ctx.addIssue({
+        code: "custom",
+        message: `${shown(pattern)} is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?`,
+      });
+  }
+  if (patterns.length === 0)
+    ctx.addIssue({ code: "custom", message: "is empty; list tool patterns such as payments.*" });
+  return [...new Set(patterns)];
+});
+
+const condition = optionalText().superRefine((source, ctx) => {
+  if (source === undefined) return;
+  const compiled = compileCondition(source);
+  if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.error });
+});
+
+const priority = z.preprocess(
+  (value) => {
+    const present = blankToUndefined(value);
+    if (present === undefined) return 0;
+    return typeof present === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(present) ? Number(present) : present;
+  },
+  z
+    .number({ error: (issue) => `${shown(issue.input)} is not a number` })
+    .refine(Number.isFinite, "must be a finite number"),
+);
+
+/** A Policies row as Notion properties → the normalised row the compiler uses. Unknown properties are ignored. */
+export const policyRowSchema = z
+  .object({
+    Name: requiredText("give the policy a name agents and approvers will see"),
+    "Policy ID": requiredText("give the policy a stable id such as refund_limit").refine((id) => POLICY_ID.test(id), {
+      error: (issue) =>
+        `${shown(issue.input)} must be 1 to 64 lower-case letters, digits, _ or -, starting with a letter or digit`,
+    }),
+    Type: select(POLICY_TYPES),
+    Mode: select(POLICY_MODES),
+    Status: select(POLICY_STATUSES),
+    Tools: tools,
+    Agents: multiSelect,
+    Scopes: multiSelect,
+    Users: multiSelect,
+    Approvers: multiSelect,
+    Tags: multiSelect,
+    Condition: condition,
+    Priority: priority,
+    "Reason code": optionalText().refine((code) => code === undefined || REASON_CODE.test(code), {
+      error: (issue) =>
+        `${shown(issue.input)} must be snake_case: lower-case letters, digits and _, starting with a letter, up to 64`,
+    }),
+    Message: optionalText(),
+  })
+  .superRefine((row, ctx) => {
+    const modes = MODES_BY_TYPE[row.Type];
+    const parked = row.Status === "Draft" || row.Status === "Retired";
+    if (modes === undefined) {
+      if (!parked)
+        ctx.addIssue({
+          code: "custom",
+          path: ["Type"],
+          message: `${row.Type} policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then`,
+        });
+      return;
+    }
+    if (!modes.includes(row.Mode))
+      ctx.addIssue({
+        code: "custom",
+        path: ["Mode"],
+        message: `${shown(row.Mode)} does not fit Type ${row.Type}; use ${modes.join(" or ")}`,
+      });
+  })
+  .transform((row): PolicyRow => ({
+    policy_id: row["Policy ID"],
+    name: row.Name,
+    type: row.Type,
+    mode: row.Mode,
+    status: row.Status,
+    tools: row.Tools,
+    agents: row.Agents,
+    scopes: row.Scopes,
+    users: row.Users,
+    approvers: row.Approvers,
+    tags: row.Tags,
+    condition: row.Condition ?? "",
+    priority: row.Priority,
+    reason_code: row["Reason code"] ?? DEFAULT_REASON[row.Type],
+    message: row.Message ?? defaultMessage(row.Type, row.Name),
+  }));
+
+/** A policy row after parsing: plain data, the unit that snapshot hashes cover. */
+export interface PolicyRow {
+  policy_id: string;
+  name: string;
+  type: PolicyType;
+  mode: PolicyMode;
+  status: PolicyStatus;
+  /** Tool patterns, at least one. */
+  tools: string[];
+  /** Empty means any agent. */
+  agents: string[];
+  /** Empty means any scope. */
+  scopes: string[];
+  /** Empty means any user. */
+  users: string[];
+  approvers: string[];
+  tags: string[];
+  /** CEL; empty means always. */
+  condition: string;
+  priority: number;
+  reason_code: string;
+  message: string;
+}
+
+function defaultMessage(type: PolicyType, name: string): string {
+  switch (type) {
+    case "block":
+      return `Blocked by policy "${name}".`;
+    case "approval":
+      return `Needs approval under policy "${name}".`;
+    case "allow":
+      return `Allowed by policy "${name}".`;
+    default:
+      return `Recorded under policy "${name}".`;
+  }
+}
+
+/** A parsed row, or the reason a manager can act on (`Column: …`, several joined with `; `). */
+export type RowParse = { ok: true; row: PolicyRow } | { ok: false; reason: string };
+
+/** Parses one Notion row without throwing. */
+export function parsePolicyRow(input: unknown): RowParse {
+  const parsed = policyRowSchema.safeParse(input);
+  if (parsed.success) return { ok: true, row: parsed.data };
+  const reasons = parsed.error.issues.map((issue) => {
+    const column = issue.path[0];
+    return typeof column === "string" ? `${column}: ${issue.message}` : `Row: must be an object of Notion properties`;
+  });
+  return { ok: false, reason: [...new Set(reasons)].join("; ") };
+}
