@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { compilePolicies } from "../../src/policy/compile";
+import { parsePolicyRow } from "../../src/policy/policy-row.schema";
+import { DEFAULT_POSTURE } from "../../src/policy/types";
+import { row } from "./helpers";
+
+async function reasonFor(overrides: Record<string, unknown>): Promise<string> {
+  const { rejected } = await compilePolicies([row(overrides)], { posture: DEFAULT_POSTURE });
+  return rejected[0]?.reason ?? "accepted";
+}
+
+describe("a policy row", () => {
+  it.each([
+    [
+      "a CEL syntax error",
+      { Condition: "args.amount_cents > " },
+      "Condition: CEL syntax error at 20: Unexpected token: EOF",
+    ],
+    ["an unknown variable", { Condition: "amount > 5" }, "Condition: CEL type error at 1: Unknown variable: amount"],
+    [
+      "a bad glob",
+      { Tools: "pay ments.*" },
+      'Tools: "pay ments.*" is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?',
+    ],
+    ["empty Tools", { Tools: " " }, "Tools: is empty; list tool patterns such as payments.* or crm.update_contact"],
+    ["an unknown mode", { Mode: "hold" }, 'Mode: "hold" is not one of block, pause, alert, log'],
+    [
+      "an unknown type",
+      { Type: "deny" },
+      'Type: "deny" is not one of allow, block, approval, cost, privacy, content, compliance',
+    ],
+    ["a missing status", { Status: undefined }, "Status: is empty; choose one of Draft, Shadow, Active, Retired"],
+    [
+      "an allow row that pauses",
+      { Type: "allow", Mode: "pause" },
+      'Mode: "pause" does not fit Type allow; use log or alert',
+    ],
+    [
+      "a compliance row that blocks",
+      { Type: "compliance", Mode: "block" },
+      'Mode: "block" does not fit Type compliance; use log or alert',
+    ],
+    [
+      "an approval row that blocks",
+      { Type: "approval", Mode: "block" },
+      'Mode: "block" does not fit Type approval; use pause or alert or log',
+    ],
+    [
+      "an active cost row",
+      { Type: "cost" },
+      "Type: cost policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then",
+    ],
+    [
+      "an active privacy row",
+      { Type: "privacy" },
+      "Type: privacy policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then",
+    ],
+    [
+      "a bad Policy ID",
+      { "Policy ID": "Refund Limit" },
+      'Policy ID: "Refund Limit" must be 1 to 64 lower-case letters, digits, _ or -, starting with a letter or digit',
+    ],
+    ["a missing name", { Name: "" }, "Name: is empty; give the policy a name agents and approvers will see"],
+    ["a non-numeric priority", { Priority: "high" }, 'Priority: "high" is not a number'],
+    [
+      "a bad reason code",
+      { "Reason code": "Too-Big" },
+      'Reason code: "Too-Big" must be snake_case: lower-case letters, digits and _, starting with a letter, up to 64',
+    ],
+  ])("is refused for %s", async (_, overrides, reason) => {
+    expect(await reasonFor(overrides)).toBe(reason);
+  });
+
+  it("names every broken column in one reason", async () => {
+    expect(await reasonFor({ Mode: "hold", Tools: "a b" })).toBe(
+      'Mode: "hold" is not one of block, pause, alert, log; Tools: "a b" is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?',
+    );
+  });
+
+  it("is refused when it is not an object, labelled by its index", async () => {
+    const { rejected } = await compilePolicies(["nope", null], { posture: DEFAULT_POSTURE });
+    expect(rejected).toEqual([
+      { row: "0", reason: "Row: must be an object of Notion properties" },
+      { row: "1", reason: "Row: must be an object of Notion properties" },
+    ]);
+  });
+
+  it("keeps a cost row parked in Draft", () => {
+    expect(parsePolicyRow(row({ Type: "cost", Status: "Draft" })).ok).toBe(true);
+  });
+
+  it("fills defaults and ignores Sync status and unknown properties", () => {
+    const parsed = parsePolicyRow(
+      row({ Type: "approval", Mode: "pause", Name: "Big refunds", "Sync status": "error", Color: "red" }),
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      row: {
+        policy_id: "p1",
+        name: "Big refunds",
+        type: "approval",
+        mode: "pause",
+        status: "Active",
+        tools: ["payments.create_refund"],
+        agents: [],
+        scopes: [],
+        users: [],
+        approvers: [],
+        tags: [],
+        condition: "",
+        priority: 0,
+        reason_code: "approval_required",
+        message: 'Needs approval under policy "Big refunds".',
+      },
+    });
+  });
+
+  it.each([
+    ["block", "block", "policy_blocked"],
+    ["allow", "log", "policy_allowed"],
+    ["compliance", "log", "compliance_tagged"],
+  ])("defaults the reason code of a %s row", (Type, Mode, code) => {
+    const parsed = parsePolicyRow(row({ Type, Mode }));
+    expect(parsed.ok && parsed.row.reason_code).toBe(code);
+  });
+
+  it("accepts multi-selects as lists or comma-separated text, and numbers as text", () => {
+    const parsed = parsePolicyRow(
+      row({ Agents: "a, b,,a", Tags: ["SOX", " PCI "], Tools: "payments.*\ncrm.get_contact", Priority: "7" }),
+    );
+    expect(parsed.ok && [parsed.row.agents, parsed.row.tags, parsed.row.tools, parsed.row.priority]).toEqual([
+      ["a", "b"],
+      ["SOX", "PCI"],
+      ["payments.*", "crm.get_contact"],
+      7,
+    ]);
+  });
+});
