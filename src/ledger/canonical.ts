@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** A JSON value as it appears in ledger entries, hashes and outcomes. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -31,6 +33,11 @@ export async function sha256Hex(text: string): Promise<string> {
   let hex = "";
   for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
   return hex;
+}
+
+/** Lower-case hex SHA-256 of a UTF-8 string, synchronously (`node:crypto`: Node, and Workers with `nodejs_compat`). */
+export function sha256HexSync(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** `sha256:<hex>` of a value's canonical JSON: the form used for argument and snapshot hashes. */

@@ -1,7 +1,10 @@
 import type { JsonValue } from "./canonical";
 
-/** Kinds of ledger entry. Later issues add kinds (policy_sync, approval decisions, …). */
-export type LedgerEntryKind = "decision" | "outcome" | "escalation";
+/** Every kind of ledger entry. Later issues add kinds (policy_sync, approval decisions, …). */
+export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation"] as const;
+
+/** Kinds of ledger entry. */
+export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 
 /** What a caller appends; the ledger assigns seq, time, prev_hash and hash. */
 export interface LedgerEntryInput {

@@ -1,0 +1,90 @@
+import { canonicalJson, sha256HexSync, type JsonValue } from "./canonical";
+import type { LedgerEntry, LedgerEntryInput, LedgerVerification } from "./types";
+
+/** `prev_hash` of the first entry: 64 zeros. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** A place in a chain: the last entry's seq and hash. */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+}
+
+/** The position before the first entry (seq 0, {@link GENESIS_HASH}). */
+export const GENESIS: ChainPosition = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+
+/** An entry as it is hashed: every field but `hash`. */
+export type UnsealedEntry = Omit<LedgerEntry, "hash">;
+
+/** The id an entry at `seq` carries: `led_<seq>`. */
+export function entryId(seq: number): string {
+  return `led_${seq}`;
+}
+
+/**
+ * sha256 hex of the canonical JSON of the entry's fields other than `hash`.
+ * Only the fields of {@link LedgerEntry} count, so an exported entry with extra members still verifies.
+ */
+export function entryHash(entry: UnsealedEntry): string {
+  const { id, seq, tenant_id, at, kind, invocation_id, body, prev_hash } = entry;
+  return sha256HexSync(canonicalJson({ id, seq, tenant_id, at, kind, invocation_id, body, prev_hash }));
+}
+
+/**
+ * The entries that follow `after`, in input order: consecutive seq, ids, links and hashes.
+ * Each body becomes its canonical JSON form parsed back, so it is exactly the object that was hashed.
+ */
+export function chainEntries(
+  after: ChainPosition,
+  tenant_id: string,
+  at: string,
+  inputs: readonly LedgerEntryInput[],
+): LedgerEntry[] {
+  let position = after;
+  return inputs.map((input) => {
+    const seq = position.seq + 1;
+    const body = JSON.parse(canonicalJson(input.body)) as { [key: string]: JsonValue };
+    const unsealed: UnsealedEntry = {
+      id: entryId(seq),
+      seq,
+      tenant_id,
+      at,
+      kind: input.kind,
+      invocation_id: input.invocation_id,
+      body,
+      prev_hash: position.hash,
+    };
+    const entry: LedgerEntry = { ...unsealed, hash: entryHash(unsealed) };
+    position = { seq, hash: entry.hash };
+    return entry;
+  });
+}
+
+/** {@link verifyChain}'s result: the verification and the last good position, to continue from on the next page. */
+export interface ChainVerification extends LedgerVerification {
+  end: ChainPosition;
+}
+
+/**
+ * Recomputes every hash and link of `entries`, which must directly follow `start` in ascending seq.
+ * `first_bad_seq` is the first entry whose seq, id, prev_hash or hash is wrong (for a gap: the entry after it);
+ * `entries` counts every entry given. Pure: an auditor can run it on an exported ledger.
+ */
+export function verifyChain(entries: Iterable<LedgerEntry>, start: ChainPosition = GENESIS): ChainVerification {
+  let end = start;
+  let count = 0;
+  let first_bad_seq: number | null = null;
+  for (const entry of entries) {
+    count++;
+    if (first_bad_seq !== null) continue;
+    const expectedSeq = end.seq + 1;
+    const intact =
+      entry.seq === expectedSeq &&
+      entry.id === entryId(expectedSeq) &&
+      entry.prev_hash === end.hash &&
+      entry.hash === entryHash(entry);
+    if (intact) end = { seq: entry.seq, hash: entry.hash };
+    else first_bad_seq = Number.isSafeInteger(entry.seq) ? entry.seq : expectedSeq;
+  }
+  return { ok: first_bad_seq === null, entries: count, first_bad_seq, end };
+}

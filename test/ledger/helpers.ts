@@ -1,0 +1,38 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import type { Env } from "../../src/env";
+import { ledgerFor, type LedgerDO, type LedgerEntryInput, type LedgerStub } from "../../src/ledger";
+
+/** The test Worker's ledger binding. */
+export const ledgerEnv = env as unknown as Pick<Env, "LEDGER">;
+
+/** A ledger no other test touches, and its tenant id. */
+export function freshLedger(prefix = "tenant"): { tenant: string; ledger: LedgerStub } {
+  const tenant = `${prefix}_${crypto.randomUUID()}`;
+  return { tenant, ledger: ledgerFor(ledgerEnv, tenant) };
+}
+
+/** A decision entry numbered `n`. */
+export function decision(n: number): LedgerEntryInput {
+  return { kind: "decision", invocation_id: `inv_${n}`, body: { n, tool: "notion.search", policy_ids: ["p1"] } };
+}
+
+/** Appends `count` single-entry decisions, one RPC each, in order. */
+export async function appendDecisions(ledger: LedgerStub, tenant: string, count: number): Promise<void> {
+  for (let n = 1; n <= count; n++) await ledger.append(tenant, [decision(n)]);
+}
+
+/**
+ * The message of the error `call` throws inside the ledger's Durable Object; fails if it does not throw.
+ * Called on the instance, not over RPC: a rejected RPC leaks an unhandled rejection in the Workers pool
+ * (cloudflare/workers-sdk#14736).
+ */
+export async function refusal(ledger: LedgerStub, call: (instance: LedgerDO) => Promise<unknown>): Promise<string> {
+  return runInDurableObject<LedgerDO, string>(ledger, async (instance) => {
+    try {
+      await call(instance);
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+    throw new Error("expected the ledger to refuse the call");
+  });
+}
