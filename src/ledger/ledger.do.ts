@@ -1,3 +1,129 @@
 import { DurableObject } from "cloudflare:workers";
-/** Placeholder until the ledger lands. */
-export class LedgerDO extends DurableObject {}
+import type { Env } from "../env";
+import { chainEntries, GENESIS, verifyChain, type ChainPosition } from "./chain";
+import { parseAppendArgs } from "./entry-input.schema";
+import { ENTRY_COLUMNS, ENTRY_TABLE_SQL, insertEntry, rowToEntry, type EntryRow } from "./entry-row";
+import type { LedgerEntry, LedgerEntryInput, LedgerHead, LedgerVerification } from "./types";
+
+/** `list` returns this many entries unless asked otherwise. */
+export const LIST_DEFAULT_LIMIT = 100;
+/** `list` never returns more than this many entries. */
+export const LIST_MAX_LIMIT = 1000;
+const VERIFY_PAGE = 500;
+
+/** Paging for {@link LedgerDO.list}: entries with seq greater than `after_seq`, at most `limit` of them. */
+export interface LedgerListOptions {
+  after_seq?: number;
+  limit?: number;
+}
+
+/**
+ * One tenant's append-only, hash-chained ledger (get it with `idFromName(tenant_id)`): the chain's single writer.
+ * Entries live in the object's SQLite storage; methods are called over RPC on the stub.
+ */
+export class LedgerDO extends DurableObject<Env> {
+  /** Stamps each append's `at`; tests replace it inside `runInDurableObject`. */
+  clock: () => Date = () => new Date();
+  readonly #sql: SqlStorage;
+  #tip: ChainPosition;
+  #tenant: string | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(ENTRY_TABLE_SQL);
+    const last = this.#sql
+      .exec<Pick<EntryRow, "seq" | "hash" | "tenant_id">>(
+        "SELECT seq, hash, tenant_id FROM ledger_entries ORDER BY seq DESC LIMIT 1",
+      )
+      .toArray()[0];
+    this.#tip = last ? { seq: last.seq, hash: last.hash } : GENESIS;
+    this.#tenant = last?.tenant_id ?? null;
+  }
+
+  /**
+   * Appends `inputs` atomically and in order, returning the stored entries. The first append fixes the tenant;
+   * a different `tenant_id` later, or a malformed input, throws (a caller's bug).
+   */
+  async append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
+    const args = parseAppendArgs(tenant_id, inputs);
+    if (this.#tenant !== null && this.#tenant !== args.tenant_id)
+      throw new Error(`ledger belongs to tenant "${this.#tenant}", refused an append for "${args.tenant_id}"`);
+    if (args.inputs.length === 0) return [];
+    // No await from reading the tip to moving it: concurrent RPCs interleave only at awaits, so each append
+    // sees the previous one's tip and the chain stays gap-free.
+    const entries = chainEntries(this.#tip, args.tenant_id, this.clock().toISOString(), args.inputs);
+    this.ctx.storage.transactionSync(() => {
+      for (const entry of entries) insertEntry(this.#sql, entry);
+    });
+    const last = entries[entries.length - 1]!;
+    this.#tip = { seq: last.seq, hash: last.hash };
+    this.#tenant = args.tenant_id;
+    return entries;
+  }
+
+  /** The newest entry's seq and hash (seq 0 and 64 zeros while empty). */
+  async head(): Promise<LedgerHead> {
+    return {
+      tenant_id: this.#tenant ?? this.ctx.id.name ?? "",
+      entries: this.#tip.seq,
+      seq: this.#tip.seq,
+      hash: this.#tip.hash,
+    };
+  }
+
+  /** Entries in ascending seq after `after_seq` (default 0), `limit` of them (default 100, at most 1000). */
+  async list(opts: LedgerListOptions = {}): Promise<LedgerEntry[]> {
+    const after = Math.max(0, Math.floor(opts.after_seq ?? 0));
+    const limit = Math.min(LIST_MAX_LIMIT, Math.max(1, Math.floor(opts.limit ?? LIST_DEFAULT_LIMIT)));
+    return this.#page(after, limit).map(rowToEntry);
+  }
+
+  /** The entry at `seq`, or null. */
+  async get(seq: number): Promise<LedgerEntry | null> {
+    const row = this.#sql.exec<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq = ?`, seq).toArray()[0];
+    return row ? rowToEntry(row) : null;
+  }
+
+  /**
+   * Recomputes every stored hash and link, a page at a time; `first_bad_seq` is the first entry whose seq,
+   * prev_hash or hash is wrong. Removing the newest entries leaves a valid shorter chain: checkpoints catch that.
+   */
+  async verify(): Promise<LedgerVerification> {
+    let position = GENESIS;
+    let entries = 0;
+    for (;;) {
+      const rows = this.#page(position.seq, VERIFY_PAGE);
+      if (rows.length === 0) return { ok: true, entries, first_bad_seq: null };
+      const readable: LedgerEntry[] = [];
+      let unreadable: EntryRow | undefined;
+      for (const row of rows) {
+        try {
+          readable.push(rowToEntry(row));
+        } catch {
+          unreadable = row;
+          break;
+        }
+      }
+      const page = verifyChain(readable, position);
+      const first_bad_seq = page.first_bad_seq ?? unreadable?.seq ?? null;
+      if (first_bad_seq !== null) return { ok: false, entries: this.#count(), first_bad_seq };
+      entries += page.entries;
+      position = page.end;
+    }
+  }
+
+  #page(after_seq: number, limit: number): EntryRow[] {
+    return this.#sql
+      .exec<EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq > ? ORDER BY seq LIMIT ?`,
+        after_seq,
+        limit,
+      )
+      .toArray();
+  }
+
+  #count(): number {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger_entries").one().n;
+  }
+}
