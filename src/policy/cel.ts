@@ -4,6 +4,7 @@
  * JSON numbers stay CEL doubles (the CEL JSON mapping); comparisons with int literals are exact.
  */
 import { Environment } from "@marcbachmann/cel-js";
+import { toCelValue } from "./cel-value";
 import type { AgentFacts, CallContext, ToolFacts } from "./types";
 
 /** The variables a condition can read. */
@@ -40,6 +41,7 @@ const environment = new Environment({
 
 interface CelErrorShape {
   name?: unknown;
+  code?: unknown;
   summary?: unknown;
   message?: unknown;
   range?: { start?: unknown };
@@ -77,16 +79,27 @@ export function compileCondition(source: string): ConditionCompilation {
     condition: {
       source,
       evaluate(vars) {
-        try {
-          const value: unknown = program(vars);
-          if (typeof value === "boolean") return { ok: true, matched: value };
-          return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
-        } catch (error) {
-          return { ok: false, error: describe(error).text };
-        }
+        const first = run(program, vars);
+        // Arguments with keys such as `constructor` defeat the interpreter's type detection; a copy made of Maps does not.
+        if (first.code !== "unsupported_type") return first.outcome;
+        return run(program, { ...vars, args: toCelValue(vars.args) }).outcome;
       },
     },
   };
+}
+
+/** An outcome, with the interpreter's error code when it threw. */
+type Run = { outcome: ConditionOutcome; code?: unknown };
+
+function run(program: (vars: ConditionVars) => unknown, vars: ConditionVars): Run {
+  try {
+    const value: unknown = program(vars);
+    if (typeof value === "boolean") return { outcome: { ok: true, matched: value } };
+    return { outcome: { ok: false, error: `gave ${typeNameOf(value)}, not true or false` } };
+  } catch (error) {
+    const code = typeof error === "object" && error !== null ? (error as CelErrorShape).code : undefined;
+    return { outcome: { ok: false, error: describe(error).text }, code };
+  }
 }
 
 function typeNameOf(value: unknown): string {
