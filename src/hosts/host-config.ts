@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { DEMO_HOST_IDS } from "./demo/demo-ids";
+
+/** Namespaces the registry refuses for upstream hosts: the demo hosts' and the governance layer's own. */
+export const RESERVED_NAMESPACES: readonly string[] = [...DEMO_HOST_IDS, "governance"];
+
+/** A namespace: lower-case, starts with a letter, at most 32 characters; it never contains the `.` separator. */
+export const NamespaceSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, "must start with a letter and use only a-z, 0-9 and _ (at most 32 characters)");
+
+/** A stored `hosts` row, parsed at the D1 boundary. */
+export const HostConfigSchema = z.object({
+  tenant_id: z.string(),
+  id: NamespaceSchema,
+  kind: z.enum(["demo", "mcp"]),
+  label: z.string(),
+  url: z.string().nullable(),
+  auth_secret: z.string().nullable(),
+  auth_header: z.string(),
+  timeout_ms: z.number().int().positive(),
+  created_at: z.string(),
+});
+
+/** How a tenant reaches one host (a row of `hosts`). `auth_secret` names a Worker secret; it never holds a value. */
+export type HostConfig = z.infer<typeof HostConfigSchema>;
+
+/** What an admin supplies to register an upstream MCP host. */
+export const UpstreamHostInputSchema = z.object({
+  id: NamespaceSchema.refine((id) => !RESERVED_NAMESPACES.includes(id), "is reserved"),
+  url: z
+    .string()
+    .url()
+    .refine((url) => /^https?:$/.test(new URL(url).protocol), "must be an http(s) URL"),
+  auth_secret: z.string().min(1).max(128).optional(),
+  auth_header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
+    .optional(),
+  timeout_ms: z.number().int().min(100).max(60_000).optional(),
+  label: z.string().min(1).max(100).optional(),
+});
+
+/** The input of `registerUpstreamHost`. */
+export type UpstreamHostInput = z.input<typeof UpstreamHostInputSchema>;
+
+/** Default per-call deadline of an upstream host, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
