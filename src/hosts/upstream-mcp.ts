@@ -1,0 +1,141 @@
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { JsonValue } from "../ledger/canonical";
+import type { Host, HostCallContext, HostCallResult, ToolDescriptor } from "./host";
+import type { HostConfig } from "./host-config";
+import { authHeaders } from "./upstream/auth-headers";
+import {
+  excerpt,
+  failureForStatus,
+  failureForThrow,
+  rejected,
+  toolFailed,
+  unavailable,
+  type HostFailure,
+} from "./upstream/host-failure";
+import { initializeSession } from "./upstream/initialize-session";
+import { listUpstreamTools } from "./upstream/list-upstream-tools";
+import { postRpc } from "./upstream/post-rpc";
+import { readRpcResponse } from "./upstream/read-rpc-response";
+import { cachedSession, forgetSession, rememberSession } from "./upstream/upstream-session";
+
+/** The `_meta` key that carries the invocation id to upstream servers. */
+export const INVOCATION_META_KEY = "policy-os/invocation_id";
+
+/** A stable, secret-free reference to an upstream host for audit rows: `<ns>:<url host>`. */
+export function upstreamHostRef(config: HostConfig): string {
+  let origin = "invalid-url";
+  try {
+    origin = new URL(config.url ?? "").host;
+  } catch {
+    // keep the placeholder: a bad URL must not break the audit record
+  }
+  return `${config.id}:${origin}`;
+}
+
+/**
+ * A `Host` for an upstream MCP server over Streamable HTTP, its tools federated as `<ns>.<tool>`.
+ * Tool lists go through the SDK client; a call is one POST on the session this isolate negotiated once.
+ */
+export function createUpstreamHost(config: HostConfig, secrets: Record<string, unknown>): Host {
+  const host_ref = upstreamHostRef(config);
+  return {
+    id: config.id,
+    kind: "mcp",
+    label: config.label,
+    async listTools(): Promise<ToolDescriptor[]> {
+      const listed = await listUpstreamToolsFor(config, secrets);
+      if (!listed.ok) throw new Error(listed.message);
+      return listed.tools;
+    },
+    async call(tool, args, ctx): Promise<HostCallResult> {
+      const result = await callUpstreamTool(config, secrets, tool, args, ctx);
+      return "error" in result ? { ok: false, error: result.error, host_ref } : { ...result, host_ref };
+    },
+  };
+}
+
+/** List an upstream's tools as a value (the registry's refresh path), remembering the session it opened. */
+export async function listUpstreamToolsFor(
+  config: HostConfig,
+  secrets: Record<string, unknown>,
+): Promise<{ ok: true; tools: ToolDescriptor[] } | { ok: false; message: string }> {
+  const auth = authHeaders(config, secrets);
+  if (!auth.ok) return { ok: false, message: auth.message };
+  const listed = await listUpstreamTools(config, auth.headers);
+  if (!listed.ok) return listed;
+  if (listed.session && !cachedSession(config)) rememberSession(config, listed.session);
+  return { ok: true, tools: listed.tools };
+}
+
+async function callUpstreamTool(
+  config: HostConfig,
+  secrets: Record<string, unknown>,
+  tool: string,
+  args: Record<string, unknown>,
+  ctx: HostCallContext,
+): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+  const auth = authHeaders(config, secrets);
+  if (!auth.ok) return { error: rejected(auth.message) };
+  const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
+  const message = {
+    jsonrpc: "2.0",
+    id: ctx.invocation_id,
+    method: "tools/call",
+    params: { name: tool, arguments: args, _meta: { [INVOCATION_META_KEY]: ctx.invocation_id } },
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      let session = cachedSession(config);
+      const reused = session !== undefined;
+      if (!session) {
+        const opened = await initializeSession(config, auth.headers, deadline);
+        if (!opened.ok) return { error: opened.error };
+        session = opened.session;
+        rememberSession(config, session);
+      }
+      const headers = { auth: auth.headers, session, invocation_id: ctx.invocation_id };
+      const response = await postRpc(config, message, headers, deadline);
+      // 404 on a session means the server forgot it before running anything: open a new one and send once more.
+      if (response.status === 404 && session.session_id !== null) {
+        await response.body?.cancel();
+        forgetSession(config);
+        if (attempt === 0 && reused) continue;
+        return { error: rejected(`host ${config.id} does not recognise the session it issued`) };
+      }
+      return await readCallAnswer(config, response, ctx.invocation_id);
+    }
+  } catch {
+    return { error: failureForThrow(config.id, config.timeout_ms, ctx.signal, deadline) };
+  }
+}
+
+async function readCallAnswer(
+  config: HostConfig,
+  response: Response,
+  invocation_id: string,
+): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+  if (!response.ok) {
+    const detail = await rpcErrorMessage(response);
+    const failure = failureForStatus(response.status, config.id);
+    return { error: detail && !failure.retryable ? { ...failure, message: `${failure.message}: ${detail}` } : failure };
+  }
+  const answer = await readRpcResponse(response, invocation_id);
+  if (!answer) return { error: unavailable(`host ${config.id} ended its answer without a result`) };
+  if (answer.error) {
+    const code = typeof answer.error.code === "number" ? ` (JSON-RPC ${answer.error.code})` : "";
+    return { error: rejected(`host ${config.id} rejected the call: ${excerpt(String(answer.error.message))}${code}`) };
+  }
+  const result = CallToolResultSchema.safeParse(answer.result);
+  if (!result.success) return { error: toolFailed(`host ${config.id} returned a malformed tool result`) };
+  if (result.data.isError) {
+    const text = result.data.content.flatMap((c) => (c.type === "text" ? [c.text] : [])).join(" ");
+    return { error: toolFailed(excerpt(text) || `the tool on host ${config.id} failed without a message`) };
+  }
+  const data = result.data.structuredContent ?? { content: result.data.content };
+  return { ok: true, data: data as JsonValue };
+}
+
+async function rpcErrorMessage(response: Response): Promise<string | null> {
+  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
+  return typeof body?.error?.message === "string" ? excerpt(body.error.message, 200) : null;
+}

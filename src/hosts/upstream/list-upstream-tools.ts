@@ -1,0 +1,65 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import type { ToolDescriptor } from "../host";
+import type { HostConfig } from "../host-config";
+import { excerpt } from "./host-failure";
+import { CLIENT_INFO } from "./initialize-session";
+import { toDescriptor } from "./to-descriptor";
+import type { UpstreamSession } from "./upstream-session";
+
+const MAX_PAGES = 50;
+
+/** The tools an upstream offers (all `tools/list` pages), federated under its namespace, plus the session it opened. */
+export async function listUpstreamTools(
+  config: HostConfig,
+  auth: Record<string, string>,
+): Promise<{ ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null } | { ok: false; message: string }> {
+  const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const transport = new StreamableHTTPClientTransport(new URL(config.url ?? ""), {
+    fetch: (url, init) => globalThis.fetch(url, init),
+    requestInit: { headers: auth },
+  });
+  const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
+  try {
+    await client.connect(transport, options);
+    const serverVersion = client.getServerVersion()?.version;
+    const tools: ToolDescriptor[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await client.listTools(cursor === undefined ? {} : { cursor }, options);
+      for (const tool of result.tools) {
+        const descriptor = toDescriptor(config.id, tool, serverVersion);
+        if (descriptor) tools.push(descriptor);
+      }
+      cursor = result.nextCursor;
+      if (cursor === undefined) break;
+    }
+    const session =
+      transport.protocolVersion === undefined
+        ? null
+        : { protocol_version: transport.protocolVersion, session_id: transport.sessionId ?? null };
+    return { ok: true, tools, session };
+  } catch (error) {
+    return { ok: false, message: describeListFailure(config, error) };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+// The SDK's messages can quote response bodies; keep only what is safe and useful to show an admin.
+function describeListFailure(config: HostConfig, error: unknown): string {
+  if (error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0) {
+    const status = error.code;
+    if (status === 401 || status === 403)
+      return `host ${config.id} refused the configured credentials (HTTP ${status})`;
+    return `host ${config.id} answered HTTP ${status} while listing tools`;
+  }
+  if (error instanceof McpError) {
+    if (error.code === ErrorCode.RequestTimeout)
+      return `host ${config.id} did not answer within ${config.timeout_ms} ms`;
+    return `host ${config.id} refused to list its tools: ${excerpt(error.message)}`;
+  }
+  return `host ${config.id} could not be reached to list its tools`;
+}
