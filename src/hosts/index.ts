@@ -1,0 +1,17 @@
+/** The hosts layer's public surface: the registry, argument validation, demo hosts and the host contract. */
+export type { Host, HostCallContext, HostCallResult, JsonSchemaObject, ToolDescriptor } from "./host";
+export type { HostConfig, UpstreamHostInput } from "./host-config";
+export {
+  createHostRegistry,
+  DEFAULT_CATALOG_TTL_MS,
+  type HostRegistry,
+  type HostRegistryDeps,
+  type HostStatus,
+  type RegisterHostError,
+  type RegisterHostResult,
+  type ResolvedTool,
+} from "./registry";
+export { validateArguments, type ArgumentError, type ArgumentValidation } from "./validate-arguments";
+export { enableDemoHosts } from "./demo/enable-demo-hosts";
+export { DEMO_HOST_IDS, isDemoHostId } from "./demo/demo-ids";
+export { INVOCATION_META_KEY } from "./upstream-mcp";
