@@ -2,7 +2,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonValue } from "../ledger/canonical";
 import type { Host, HostCallContext, HostCallResult, ToolDescriptor } from "./host";
 import type { HostConfig } from "./host-config";
-import { authHeaders } from "./upstream/auth-headers";
+import { authHeaders, withoutSecrets } from "./upstream/auth-headers";
 import {
   excerpt,
   failureForStatus,
@@ -42,6 +42,7 @@ export function createUpstreamHost(config: HostConfig, secrets: Record<string, u
     id: config.id,
     kind: "mcp",
     label: config.label,
+    /** Rejects when the upstream cannot list its tools (the registry uses `listUpstreamToolsFor`, a value). */
     async listTools(): Promise<ToolDescriptor[]> {
       const listed = await listUpstreamToolsFor(config, secrets);
       if (!listed.ok) throw new Error(listed.message);
@@ -62,7 +63,7 @@ export async function listUpstreamToolsFor(
   const auth = authHeaders(config, secrets);
   if (!auth.ok) return { ok: false, message: auth.message };
   const listed = await listUpstreamTools(config, auth.headers);
-  if (!listed.ok) return listed;
+  if (!listed.ok) return { ok: false, message: withoutSecrets(listed.message, auth.headers) };
   if (listed.session && !cachedSession(config)) rememberSession(config, listed.session);
   return { ok: true, tools: listed.tools };
 }
@@ -76,24 +77,36 @@ async function callUpstreamTool(
 ): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
   const auth = authHeaders(config, secrets);
   if (!auth.ok) return { error: rejected(auth.message) };
-  const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
   const message = {
     jsonrpc: "2.0",
     id: ctx.invocation_id,
     method: "tools/call",
     params: { name: tool, arguments: args, _meta: { [INVOCATION_META_KEY]: ctx.invocation_id } },
   };
+  const answer = await sendCall(config, auth.headers, message, ctx);
+  return "error" in answer
+    ? { error: { ...answer.error, message: withoutSecrets(answer.error.message, auth.headers) } }
+    : answer;
+}
+
+async function sendCall(
+  config: HostConfig,
+  auth: Record<string, string>,
+  message: { id: string },
+  ctx: HostCallContext,
+): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+  const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
   try {
     for (let attempt = 0; ; attempt++) {
       let session = cachedSession(config);
       const reused = session !== undefined;
       if (!session) {
-        const opened = await initializeSession(config, auth.headers, deadline);
+        const opened = await initializeSession(config, auth, deadline);
         if (!opened.ok) return { error: opened.error };
         session = opened.session;
         rememberSession(config, session);
       }
-      const headers = { auth: auth.headers, session, invocation_id: ctx.invocation_id };
+      const headers = { auth, session, invocation_id: ctx.invocation_id };
       const response = await postRpc(config, message, headers, deadline);
       // 404 on a session means the server forgot it before running anything: open a new one and send once more.
       if (response.status === 404 && session.session_id !== null) {

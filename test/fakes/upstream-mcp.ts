@@ -35,6 +35,8 @@ export interface UpstreamOptions {
   slowMs?: number;
   /** Tools whose calls the server answers with a JSON-RPC error instead of running them. */
   rejectTools?: string[];
+  /** Quote the Authorization header it received in its JSON-RPC error messages (a careless server). */
+  echoAuthorization?: boolean;
   /** Tools per `tools/list` page (the SDK lists all at once; this splits them with cursors). */
   pageSize?: number;
 }
@@ -151,7 +153,8 @@ export function createFakeUpstream(options: UpstreamOptions): FakeUpstream {
       if (!session || !sessions.has(session)) return rpcError(id, session ? 404 : 400, -32001, "Session not found");
     }
     if (seen.tool && options.rejectTools?.includes(seen.tool)) {
-      return rpcError(id, 200, -32602, `Tool ${seen.tool} refuses these arguments`);
+      const echo = options.echoAuthorization ? ` (you sent ${request.headers.get("authorization")})` : "";
+      return rpcError(id, 200, -32602, `Tool ${seen.tool} refuses these arguments${echo}`);
     }
     if (seen.rpc_method === "tools/list" && options.pageSize) return listPage(body, options.pageSize);
 

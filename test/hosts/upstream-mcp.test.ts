@@ -124,6 +124,20 @@ describe("upstream MCP host: calls", () => {
     if (!result.ok) expect(result.error.message).toContain("refuses these arguments");
   });
 
+  it("blots out the auth secret when an upstream quotes it back in an error", async () => {
+    const { call } = await registered({
+      auth: { header: "Authorization", value: `Bearer ${SECRET}` },
+      rejectTools: ["create_ticket"],
+      echoAuthorization: true,
+    });
+    const result = await call("create_ticket", { title: "x", priority: "low" });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: "host_rejected", message: expect.stringContaining("[redacted]") },
+    });
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+  });
+
   it.each([
     ["down (network error)", "down"],
     ["answering 503", "error5xx"],

@@ -12,3 +12,14 @@ export function authHeaders(
   }
   return { ok: true, headers: { [config.auth_header]: value } };
 }
+
+/** `text` with every configured auth header value blotted out: upstream messages can echo what they were sent. */
+export function withoutSecrets(text: string, auth: Record<string, string>): string {
+  let clean = text;
+  for (const value of Object.values(auth)) {
+    if (value.length >= 4) clean = clean.split(value).join("[redacted]");
+    const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
+    if (token) clean = clean.split(token).join("[redacted]");
+  }
+  return clean;
+}
