@@ -8,6 +8,7 @@ import type { BenchNote, BenchOptions, BenchReport, BenchResult } from "./types"
 
 const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Promise<BenchReport> }>> = {
   decide: () => import("./decide.bench"),
+  cel: () => import("./cel.bench"),
   ledger: () => import("./ledger.bench"),
   overhead: () => import("./overhead.bench"),
 };

@@ -80,16 +80,37 @@ export async function compilePolicies(rows: unknown[], options: CompileOptions):
   }
 
   const live = accepted.filter((row) => row.status === "Active" || row.status === "Shadow").sort(byDecidingOrder);
+  // Rows sharing a condition share one program: fewer ASTs keep evaluation in cache at thousands of rows.
+  const programs = new Map<string, CompiledCondition>();
   const policies = live.map((row, rank): CompiledPolicy => {
     let compiledCondition: CompiledCondition | null = null;
     if (row.condition !== "") {
-      const compiled = compileCondition(row.condition);
-      // parsePolicyRow already refused rows whose condition does not compile.
-      if (!compiled.ok) throw new Error(`condition of ${row.policy_id} no longer compiles: ${compiled.error}`);
-      compiledCondition = compiled.condition;
+      compiledCondition = programs.get(row.condition) ?? null;
+      if (!compiledCondition) {
+        const compiled = compileCondition(row.condition);
+        // parsePolicyRow already refused rows whose condition does not compile.
+        if (!compiled.ok) throw new Error(`condition of ${row.policy_id} no longer compiles: ${compiled.error}`);
+        compiledCondition = compiled.condition;
+        programs.set(row.condition, compiledCondition);
+      }
     }
+    // One literal with a fixed key order keeps every policy on one hidden class, so decide()'s reads stay monomorphic.
     return {
-      ...row,
+      policy_id: row.policy_id,
+      name: row.name,
+      type: row.type,
+      mode: row.mode,
+      status: row.status,
+      tools: row.tools,
+      agents: row.agents,
+      scopes: row.scopes,
+      users: row.users,
+      approvers: row.approvers,
+      tags: row.tags,
+      condition: row.condition,
+      priority: row.priority,
+      reason_code: row.reason_code,
+      message: row.message,
       rank,
       compiledCondition,
       agentSet: setOrNull(row.agents),
