@@ -2,7 +2,7 @@ import policies from "../../notion-templates/policies.json";
 import { replacePolicyRows } from "../db/policies";
 import { createAgent, createTenant, getTenant, hashApiKey, issueKey, type Tenant } from "../db/tenancy";
 import { LOCAL_DEFAULTS, type Env } from "../env";
-import { enableDemoHosts } from "../hosts/registry";
+import { enableDemoHosts } from "../hosts";
 
 /** The seeded demo agent's id. */
 export const DEMO_AGENT_ID = "agt_demo";

@@ -25,6 +25,20 @@ export interface McpRequest {
 }
 
 /**
+ * The `arguments` of each tools/call in a JSON-RPC body, by request id, exactly as the client sent them.
+ * The SDK's schema parsing copies arguments by assignment, which turns an own `__proto__` key into the copy's
+ * prototype; the pipeline must see (and refuse) such keys, so it gets the arguments from here.
+ */
+function argumentsAsSent(body: unknown): Map<string | number, unknown> {
+  const sent = new Map<string | number, unknown>();
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (message && typeof message === "object" && message.method === "tools/call" && message.params && typeof message.params === "object")
+      sent.set(message.id, message.params.arguments);
+  }
+  return sent;
+}
+
+/**
  * Serves one MCP POST statelessly: a server and transport built for this request only
  * (a shared one breaks under concurrent requests in workerd).
  */
@@ -36,12 +50,13 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot),
   }));
-  server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
+  const sent = argumentsAsSent(body);
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const { outcome, sentence } = await runToolCall(mcp.pipeline, {
       principal: mcp.principal,
       snapshot: mcp.snapshot,
       name: req.params.name,
-      args: req.params.arguments,
+      args: sent.has(extra.requestId) ? sent.get(extra.requestId) : req.params.arguments,
       meta: (req.params._meta ?? {}) as Record<string, unknown>,
       client_id: mcp.user_agent,
     });

@@ -24,7 +24,7 @@ export function toolsFor(catalog: ToolDescriptor[], principal: Principal, snapsh
         name: tool.name,
         ...(tool.title ? { title: tool.title } : {}),
         description: `${tool.description}\n\nPolicy state: ${state.summary}.`,
-        inputSchema: tool.input_schema,
+        inputSchema: tool.input_schema as Tool["inputSchema"],
         annotations: tool.annotations,
         _meta: {
           [META.version]: tool.version,

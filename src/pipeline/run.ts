@@ -33,7 +33,7 @@ export interface ToolCallResult {
 type Verdict = Decision["decision"] | "invalid";
 
 const metaString = (meta: Record<string, unknown>, key: string): string | null => {
-  const value = meta[key];
+  const value = Object.hasOwn(meta, key) ? meta[key] : undefined;
   return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
 };
 
@@ -77,7 +77,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       entries?: LedgerEntryInput[];
       host_ref?: string | null;
       cost_cents?: number | null;
-    },
+    } = {},
   ): Promise<ToolCallResult> => {
     const reason_code = decision?.reason_code ?? result.error?.code ?? "invalid";
     const decisionEntries = extra.decisionEntryId ? [] : [extra.decision_entry ?? decisionEntry(verdict)];

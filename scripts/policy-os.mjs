@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// policy-os: a small CLI over the admin API. `policy-os --help` lists the commands.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+
+const HELP = `policy-os: the Policy OS admin API from a terminal
+
+Usage: policy-os <command> [options]
+
+  tenants                              list tenants
+  tenants create <id> --name <name> [--demo-hosts] [--approvers a,b]
+  agents                               list the tenant's agents
+  agents create <name> [--owner <person>] [--scopes a,b] [--tools "payments.*,crm.get_contact"]
+  agents suspend <agent-id>            refuse the agent's calls (401 agent_suspended)
+  agents activate <agent-id>
+  keys issue <agent-id>                another key for an agent (shown once)
+  keys revoke <key-or-prefix>          revoke a key by the key itself or its shown prefix
+  policies                             the policy rows in force and the snapshot hash
+  policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why)
+  hosts                                the tenant's tool catalog
+  hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
+  hosts remove <namespace>
+  escalations [--status pending]       held calls
+  audit [--tool t] [--outcome o] [--agent a] [--limit n]
+  ledger [--after <seq>] [--limit n]   ledger entries and the head
+  ledger verify                        recompute the hash chain
+
+Options:
+  --tenant <id>    the tenant (default: the demo tenant under local dev)
+  --url <url>      the Worker (default: $POLICY_OS_URL or http://127.0.0.1:8787)
+  --token <token>  the admin token (default: $ADMIN_TOKEN or the local default)
+  --json           print the raw JSON answer
+`;
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    tenant: { type: "string" },
+    url: { type: "string" },
+    token: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    name: { type: "string" },
+    "demo-hosts": { type: "boolean" },
+    approvers: { type: "string" },
+    owner: { type: "string" },
+    scopes: { type: "string" },
+    tools: { type: "string" },
+    status: { type: "string" },
+    tool: { type: "string" },
+    outcome: { type: "string" },
+    agent: { type: "string" },
+    limit: { type: "string" },
+    after: { type: "string" },
+    "auth-secret": { type: "string" },
+    "auth-header": { type: "string" },
+    "timeout-ms": { type: "string" },
+  },
+});
+
+const base = (opts.url ?? process.env.POLICY_OS_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
+const token = opts.token ?? process.env.ADMIN_TOKEN ?? "local-admin-token";
+const list = (s) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : undefined);
+const need = (value, what) => {
+  if (!value) fail(`missing ${what}; see policy-os --help`);
+  return value;
+};
+
+function fail(message) {
+  console.error(`policy-os: ${message}`);
+  process.exit(2);
+}
+
+async function api(method, path, { query = {}, body } = {}) {
+  const url = new URL(`/admin${path}`, base);
+  for (const [k, v] of Object.entries({ tenant: opts.tenant, ...query })) if (v !== undefined) url.searchParams.set(k, v);
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    fail(`cannot reach ${base} (${error.cause?.code ?? error.message}); is \`npm start\` running?`);
+  }
+  const payload = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const e = payload.error ?? {};
+    console.error(`policy-os: ${res.status} ${e.code ?? ""}: ${e.message ?? JSON.stringify(payload)}`);
+    if (e.details) console.error(JSON.stringify(e.details, null, 2));
+    process.exit(1);
+  }
+  return payload;
+}
+
+function table(rows, columns) {
+  if (rows.length === 0) return console.log("(none)");
+  const cells = rows.map((r) => columns.map((c) => String(typeof c[1] === "function" ? c[1](r) : (r[c[1]] ?? ""))));
+  const widths = columns.map((c, i) => Math.max(c[0].length, ...cells.map((row) => row[i].length)));
+  const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  console.log(line(columns.map((c) => c[0])));
+  for (const row of cells) console.log(line(row));
+}
+
+const show = (payload, human) => (opts.json ? console.log(JSON.stringify(payload, null, 2)) : human(payload));
+const [command, sub, ...rest] = positionals;
+
+if (opts.help || !command) {
+  console.log(HELP);
+  process.exit(command ? 0 : opts.help ? 0 : 2);
+}
+
+switch (`${command} ${sub ?? ""}`.trim()) {
+  case "tenants":
+    show(await api("GET", "/tenants"), (p) => table(p.tenants, [["id", "id"], ["name", "name"], ["snapshot", "snapshot_hash"]]));
+    break;
+  case "tenants create":
+    show(
+      await api("POST", "/tenants", {
+        body: { id: need(rest[0], "<id>"), name: need(opts.name, "--name"), demo_hosts: opts["demo-hosts"], default_approvers: list(opts.approvers) },
+      }),
+      (p) => console.log(`created tenant ${p.tenant.id}`),
+    );
+    break;
+  case "agents":
+    show(await api("GET", "/agents"), (p) =>
+      table(p.agents, [["id", "id"], ["name", "name"], ["owner", "owner"], ["status", "status"], ["tools", (a) => a.allowed_tools.join(",")]]),
+    );
+    break;
+  case "agents create":
+    show(
+      await api("POST", "/agents", {
+        body: { name: need(rest[0], "<name>"), owner: opts.owner, scopes: list(opts.scopes), allowed_tools: list(opts.tools) },
+      }),
+      (p) => console.log(`created agent ${p.agent.id}\nAPI key (shown once, store it now): ${p.api_key}`),
+    );
+    break;
+  case "agents suspend":
+  case "agents activate":
+    show(
+      await api("PATCH", `/agents/${encodeURIComponent(need(rest[0], "<agent-id>"))}`, {
+        body: { status: sub === "suspend" ? "suspended" : "active" },
+      }),
+      (p) => console.log(`agent ${p.agent_id} is ${p.status}`),
+    );
+    break;
+  case "keys issue":
+    show(await api("POST", `/agents/${encodeURIComponent(need(rest[0], "<agent-id>"))}/keys`), (p) =>
+      console.log(`API key for ${p.agent_id} (shown once, store it now): ${p.api_key}`),
+    );
+    break;
+  case "keys revoke": {
+    const value = need(rest[0], "<key-or-prefix>");
+    const body = value.length > 16 ? { key: value } : { prefix: value };
+    show(await api("POST", "/keys/revoke", { body }), (p) => console.log(`revoked ${p.revoked} key(s)`));
+    break;
+  }
+  case "policies":
+    show(await api("GET", "/policies"), (p) => {
+      console.log(`snapshot ${p.snapshot ?? "(none)"}`);
+      table(p.rows, [["id", "Policy ID"], ["name", "Name"], ["type", "Type"], ["mode", "Mode"], ["status", "Status"], ["tools", "Tools"]]);
+    });
+    break;
+  case "policies set": {
+    const file = JSON.parse(await readFile(need(rest[0], "<rows.json>"), "utf8"));
+    const rows = Array.isArray(file) ? file : file.sample_rows ?? file.rows;
+    if (!Array.isArray(rows)) fail("the file must hold an array of rows, or { rows: [...] }");
+    show(await api("PUT", "/policies", { body: { rows } }), (p) => console.log(`${p.rows} rows in force, snapshot ${p.snapshot}`));
+    break;
+  }
+  case "hosts":
+    show(await api("GET", "/hosts"), (p) => table(p.tools, [["tool", "name"], ["version", "version"], ["demo", (t) => (t.demo ? "demo host" : "")]]));
+    break;
+  case "hosts add":
+    show(
+      await api("POST", "/hosts", {
+        body: {
+          id: need(rest[0], "<namespace>"),
+          url: need(rest[1], "<url>"),
+          auth_secret: opts["auth-secret"],
+          auth_header: opts["auth-header"],
+          timeout_ms: opts["timeout-ms"] ? Number(opts["timeout-ms"]) : undefined,
+        },
+      }),
+      (p) => console.log(`registered host ${rest[0]}: ${(p.tools ?? []).length} tools`),
+    );
+    break;
+  case "hosts remove":
+    show(await api("DELETE", `/hosts/${encodeURIComponent(need(rest[0], "<namespace>"))}`), (p) => console.log(`removed ${p.removed}`));
+    break;
+  case "escalations":
+    show(await api("GET", "/escalations", { query: { status: opts.status, limit: opts.limit } }), (p) =>
+      table(p.escalations, [["id", "id"], ["status", "status"], ["tool", "tool"], ["agent", "agent_id"], ["reason", "reason_code"], ["expires", "expires_at"]]),
+    );
+    break;
+  case "audit":
+    show(
+      await api("GET", "/audit", { query: { tool: opts.tool, outcome: opts.outcome, agent: opts.agent, limit: opts.limit } }),
+      (p) =>
+        table(p.rows, [["time", "created_at"], ["tool", "tool"], ["outcome", "outcome"], ["reason", "reason_code"], ["agent", "agent_id"], ["ms", "total_ms"], ["invocation", "invocation_id"]]),
+    );
+    break;
+  case "ledger":
+    show(await api("GET", "/ledger", { query: { after_seq: opts.after, limit: opts.limit } }), (p) => {
+      console.log(`head: ${p.head.entries} entries, seq ${p.head.seq}, hash ${p.head.hash}`);
+      table(p.entries, [["seq", "seq"], ["kind", "kind"], ["invocation", "invocation_id"], ["at", "at"], ["hash", (e) => e.hash.slice(0, 16)]]);
+    });
+    break;
+  case "ledger verify":
+    show(await api("GET", "/ledger/verify"), (p) => {
+      console.log(p.ok ? `ledger verified: ${p.entries} entries, chain intact` : `LEDGER BROKEN at seq ${p.first_bad_seq} (${p.entries} entries)`);
+      if (!p.ok) process.exitCode = 1;
+    });
+    break;
+  default:
+    fail(`unknown command "${positionals.join(" ")}"; see policy-os --help`);
+}
