@@ -7,7 +7,7 @@ export default defineConfig({
       main: "./src/index.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"), ADMIN_TOKEN: "test-admin-token" },
+        bindings: { TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"), ADMIN_TOKEN: "test-admin-token", TICKETS_AUTH: "Bearer upstream-secret" },
       },
     })),
   ],
