@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { chainEntries, GENESIS, verifyChain, type ChainPosition } from "./chain";
+import { chainEntries, GENESIS, GENESIS_HASH, verifyChain, type ChainPosition } from "./chain";
 import { parseAppendArgs } from "./entry-input.schema";
+import { GroupCommit } from "./group-commit";
 import { ENTRY_COLUMNS, ENTRY_TABLE_SQL, insertEntry, rowToEntry, type EntryRow } from "./entry-row";
 import type { LedgerEntry, LedgerEntryInput, LedgerHead, LedgerVerification } from "./types";
 
@@ -25,25 +26,23 @@ export class LedgerDO extends DurableObject<Env> {
   /** Stamps each append's `at`; tests replace it inside `runInDurableObject`. */
   clock: () => Date = () => new Date();
   readonly #sql: SqlStorage;
-  #tip: ChainPosition;
-  #tenant: string | null;
+  readonly #commits: GroupCommit<LedgerEntry>;
+  /** The newest entry, committed or waiting in #commits: where the next append chains from. */
+  #tip: ChainPosition = GENESIS;
+  #tenant: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(ENTRY_TABLE_SQL);
-    const last = this.#sql
-      .exec<Pick<EntryRow, "seq" | "hash" | "tenant_id">>(
-        "SELECT seq, hash, tenant_id FROM ledger_entries ORDER BY seq DESC LIMIT 1",
-      )
-      .toArray()[0];
-    this.#tip = last ? { seq: last.seq, hash: last.hash } : GENESIS;
-    this.#tenant = last?.tenant_id ?? null;
+    this.#commits = new GroupCommit((batch) => this.#insert(batch));
+    this.#loadTip();
   }
 
   /**
-   * Appends `inputs` atomically and in order, returning the stored entries. The first append fixes the tenant;
-   * a different `tenant_id` later, or a malformed input, throws (a caller's bug).
+   * Appends `inputs` atomically and in order, resolving with the entries once they are stored (concurrent appends
+   * share one commit). The first append fixes the tenant; a different `tenant_id` later, or a malformed input,
+   * throws (a caller's bug).
    */
   async append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
     const args = parseAppendArgs(tenant_id, inputs);
@@ -51,24 +50,23 @@ export class LedgerDO extends DurableObject<Env> {
       throw new Error(`ledger belongs to tenant "${this.#tenant}", refused an append for "${args.tenant_id}"`);
     if (args.inputs.length === 0) return [];
     // No await from reading the tip to moving it: concurrent RPCs interleave only at awaits, so each append
-    // sees the previous one's tip and the chain stays gap-free.
+    // chains from the previous one's entries and the chain stays gap-free.
     const entries = chainEntries(this.#tip, args.tenant_id, this.clock().toISOString(), args.inputs);
-    this.ctx.storage.transactionSync(() => {
-      for (const entry of entries) insertEntry(this.#sql, entry);
-    });
     const last = entries[entries.length - 1]!;
     this.#tip = { seq: last.seq, hash: last.hash };
     this.#tenant = args.tenant_id;
+    await this.#commits.add(entries);
     return entries;
   }
 
-  /** The newest entry's seq and hash (seq 0 and 64 zeros while empty). */
+  /** The newest committed entry's seq and hash (seq 0 and 64 zeros while empty). */
   async head(): Promise<LedgerHead> {
+    const last = this.#lastRow();
     return {
-      tenant_id: this.#tenant ?? this.ctx.id.name ?? "",
-      entries: this.#tip.seq,
-      seq: this.#tip.seq,
-      hash: this.#tip.hash,
+      tenant_id: last?.tenant_id ?? this.ctx.id.name ?? "",
+      entries: last?.seq ?? 0,
+      seq: last?.seq ?? 0,
+      hash: last?.hash ?? GENESIS_HASH,
     };
   }
 
@@ -111,6 +109,32 @@ export class LedgerDO extends DurableObject<Env> {
       entries += page.entries;
       position = page.end;
     }
+  }
+
+  /** Writes one batch of appended entries in a single transaction; if it fails, none is stored and the tip returns to the stored chain. */
+  #insert(batch: LedgerEntry[]): void {
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const entry of batch) insertEntry(this.#sql, entry);
+      });
+    } catch (error) {
+      this.#loadTip();
+      throw error;
+    }
+  }
+
+  #loadTip(): void {
+    const last = this.#lastRow();
+    this.#tip = last ? { seq: last.seq, hash: last.hash } : GENESIS;
+    this.#tenant = last?.tenant_id ?? null;
+  }
+
+  #lastRow(): Pick<EntryRow, "seq" | "hash" | "tenant_id"> | undefined {
+    return this.#sql
+      .exec<Pick<EntryRow, "seq" | "hash" | "tenant_id">>(
+        "SELECT seq, hash, tenant_id FROM ledger_entries ORDER BY seq DESC LIMIT 1",
+      )
+      .toArray()[0];
   }
 
   #page(after_seq: number, limit: number): EntryRow[] {

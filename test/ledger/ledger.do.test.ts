@@ -51,6 +51,21 @@ describe("LedgerDO", () => {
     expect(await ledger.verify()).toMatchObject({ ok: true, entries: 1 });
   });
 
+  it("refuses an append it cannot store and continues from the stored chain", async () => {
+    const { tenant, ledger } = freshLedger();
+    await appendDecisions(ledger, tenant, 2);
+    const fault =
+      "CREATE TRIGGER fault BEFORE INSERT ON ledger_entries WHEN NEW.seq = 4 BEGIN SELECT RAISE(ABORT, 'disk fault'); END";
+    await runInDurableObject(ledger, (_instance, state) => void state.storage.sql.exec(fault));
+    const refused = await refusal(ledger, (instance) => instance.append(tenant, [decision(3), decision(4)]));
+    expect(refused).toMatch(/disk fault/);
+    await runInDurableObject(ledger, (_instance, state) => void state.storage.sql.exec("DROP TRIGGER fault"));
+    expect(await ledger.head()).toMatchObject({ seq: 2 });
+    const [next] = await ledger.append(tenant, [decision(3)]);
+    expect(next).toMatchObject({ seq: 3, prev_hash: (await ledger.get(2))!.hash });
+    expect(await ledger.verify()).toEqual({ ok: true, entries: 3, first_bad_seq: null });
+  });
+
   it("keeps an intact chain under 200 concurrent appends", async () => {
     const { tenant, ledger } = freshLedger();
     const appended = await Promise.all(Array.from({ length: 200 }, (_, i) => ledger.append(tenant, [decision(i)])));
