@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import type { LedgerDO } from "./ledger.do";
+import type { Ledger } from "./types";
 
 export { canonicalJson, hashOf, sha256Hex, sha256HexSync, type JsonValue } from "./canonical";
 export {
@@ -14,10 +15,10 @@ export {
   type UnsealedEntry,
 } from "./chain";
 export { ledgerEntryInputSchema } from "./entry-input.schema";
-export { LedgerDO, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, type LedgerListOptions } from "./ledger.do";
+export { LedgerDO, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from "./ledger.do";
 export * from "./types";
 
-/** A stub for one tenant's ledger Durable Object; call its methods directly (RPC). */
+/** The raw stub of one tenant's ledger Durable Object (for `runInDurableObject`); callers want {@link Ledger}. */
 export type LedgerStub = DurableObjectStub<LedgerDO>;
 
 /**
@@ -25,6 +26,8 @@ export type LedgerStub = DurableObjectStub<LedgerDO>;
  *
  * @example await ledgerFor(env, "acme").append("acme", [{ kind: "decision", invocation_id: "inv_1", body: {} }])
  */
-export function ledgerFor(env: Pick<Env, "LEDGER">, tenant_id: string): LedgerStub {
-  return env.LEDGER.get(env.LEDGER.idFromName(tenant_id));
+export function ledgerFor(env: Pick<Env, "LEDGER">, tenant_id: string): Ledger {
+  // The stub's generated RPC types recurse without end over JSON bodies (TS2589). LedgerDO implements Ledger and
+  // every value it returns is plain JSON data, which RPC copies unchanged, so the stub has exactly Ledger's shape.
+  return env.LEDGER.get(env.LEDGER.idFromName(tenant_id)) as unknown as Ledger;
 }

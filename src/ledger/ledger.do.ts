@@ -4,7 +4,7 @@ import { chainEntries, GENESIS, GENESIS_HASH, verifyChain, type ChainPosition } 
 import { parseAppendArgs } from "./entry-input.schema";
 import { GroupCommit } from "./group-commit";
 import { ENTRY_COLUMNS, ENTRY_TABLE_SQL, insertEntry, rowToEntry, type EntryRow } from "./entry-row";
-import type { LedgerEntry, LedgerEntryInput, LedgerHead, LedgerVerification } from "./types";
+import type { Ledger, LedgerEntry, LedgerEntryInput, LedgerHead, LedgerListOptions, LedgerVerification } from "./types";
 
 /** `list` returns this many entries unless asked otherwise. */
 export const LIST_DEFAULT_LIMIT = 100;
@@ -12,17 +12,11 @@ export const LIST_DEFAULT_LIMIT = 100;
 export const LIST_MAX_LIMIT = 1000;
 const VERIFY_PAGE = 500;
 
-/** Paging for {@link LedgerDO.list}: entries with seq greater than `after_seq`, at most `limit` of them. */
-export interface LedgerListOptions {
-  after_seq?: number;
-  limit?: number;
-}
-
 /**
  * One tenant's append-only, hash-chained ledger (get it with `idFromName(tenant_id)`): the chain's single writer.
  * Entries live in the object's SQLite storage; methods are called over RPC on the stub.
  */
-export class LedgerDO extends DurableObject<Env> {
+export class LedgerDO extends DurableObject<Env> implements Ledger {
   /** Stamps each append's `at`; tests replace it inside `runInDurableObject`. */
   clock: () => Date = () => new Date();
   readonly #sql: SqlStorage;

@@ -41,3 +41,23 @@ export interface LedgerVerification {
   entries: number;
   first_bad_seq: number | null;
 }
+
+/** Paging for {@link Ledger.list}: entries with seq greater than `after_seq`, at most `limit` of them. */
+export interface LedgerListOptions {
+  after_seq?: number;
+  limit?: number;
+}
+
+/** One tenant's ledger as callers use it (the plain shape of the LedgerDO stub; see `ledgerFor`). */
+export interface Ledger {
+  /** Appends entries atomically and in order; throws for another tenant or a malformed input. */
+  append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]>;
+  /** The newest stored entry's position. */
+  head(): Promise<LedgerHead>;
+  /** Entries in ascending seq after `after_seq` (default 0), `limit` of them (default 100, at most 1000). */
+  list(opts?: LedgerListOptions): Promise<LedgerEntry[]>;
+  /** The entry at `seq`, or null. */
+  get(seq: number): Promise<LedgerEntry | null>;
+  /** Recomputes the whole chain from storage. */
+  verify(): Promise<LedgerVerification>;
+}

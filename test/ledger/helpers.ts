@@ -1,14 +1,15 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../src/env";
-import { ledgerFor, type LedgerDO, type LedgerEntryInput, type LedgerStub } from "../../src/ledger";
+import { ledgerFor, type Ledger, type LedgerDO, type LedgerEntryInput, type LedgerStub } from "../../src/ledger";
 
 /** The test Worker's ledger binding. */
 export const ledgerEnv = env as unknown as Pick<Env, "LEDGER">;
 
-/** A ledger no other test touches, and its tenant id. */
-export function freshLedger(prefix = "tenant"): { tenant: string; ledger: LedgerStub } {
+/** A ledger no other test touches, its tenant id, and its raw stub for `runInDurableObject`. */
+export function freshLedger(prefix = "tenant"): { tenant: string; ledger: Ledger; stub: LedgerStub } {
   const tenant = `${prefix}_${crypto.randomUUID()}`;
-  return { tenant, ledger: ledgerFor(ledgerEnv, tenant) };
+  const stub: LedgerStub = ledgerEnv.LEDGER.get(ledgerEnv.LEDGER.idFromName(tenant));
+  return { tenant, ledger: ledgerFor(ledgerEnv, tenant), stub };
 }
 
 /** A decision entry numbered `n`. */
@@ -17,7 +18,7 @@ export function decision(n: number): LedgerEntryInput {
 }
 
 /** Appends `count` single-entry decisions, one RPC each, in order. */
-export async function appendDecisions(ledger: LedgerStub, tenant: string, count: number): Promise<void> {
+export async function appendDecisions(ledger: Ledger, tenant: string, count: number): Promise<void> {
   for (let n = 1; n <= count; n++) await ledger.append(tenant, [decision(n)]);
 }
 
@@ -26,8 +27,8 @@ export async function appendDecisions(ledger: LedgerStub, tenant: string, count:
  * Called on the instance, not over RPC: a rejected RPC leaks an unhandled rejection in the Workers pool
  * (cloudflare/workers-sdk#14736).
  */
-export async function refusal(ledger: LedgerStub, call: (instance: LedgerDO) => Promise<unknown>): Promise<string> {
-  return runInDurableObject<LedgerDO, string>(ledger, async (instance) => {
+export async function refusal(stub: LedgerStub, call: (instance: LedgerDO) => Promise<unknown>): Promise<string> {
+  return runInDurableObject<LedgerDO, string>(stub, async (instance) => {
     try {
       await call(instance);
     } catch (error) {

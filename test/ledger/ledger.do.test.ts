@@ -43,23 +43,23 @@ describe("LedgerDO", () => {
   });
 
   it("appends nothing of a batch with a malformed entry", async () => {
-    const { tenant, ledger } = freshLedger();
+    const { tenant, ledger, stub } = freshLedger();
     await ledger.append(tenant, [decision(1)]);
     const bad = { kind: "gossip", invocation_id: null, body: {} } as never;
-    await refusal(ledger, (instance) => instance.append(tenant, [decision(2), bad, decision(3)]));
+    await refusal(stub, (instance) => instance.append(tenant, [decision(2), bad, decision(3)]));
     expect((await ledger.head()).seq).toBe(1);
     expect(await ledger.verify()).toMatchObject({ ok: true, entries: 1 });
   });
 
   it("refuses an append it cannot store and continues from the stored chain", async () => {
-    const { tenant, ledger } = freshLedger();
+    const { tenant, ledger, stub } = freshLedger();
     await appendDecisions(ledger, tenant, 2);
     const fault =
       "CREATE TRIGGER fault BEFORE INSERT ON ledger_entries WHEN NEW.seq = 4 BEGIN SELECT RAISE(ABORT, 'disk fault'); END";
-    await runInDurableObject(ledger, (_instance, state) => void state.storage.sql.exec(fault));
-    const refused = await refusal(ledger, (instance) => instance.append(tenant, [decision(3), decision(4)]));
+    await runInDurableObject(stub, (_instance, state) => void state.storage.sql.exec(fault));
+    const refused = await refusal(stub, (instance) => instance.append(tenant, [decision(3), decision(4)]));
     expect(refused).toMatch(/disk fault/);
-    await runInDurableObject(ledger, (_instance, state) => void state.storage.sql.exec("DROP TRIGGER fault"));
+    await runInDurableObject(stub, (_instance, state) => void state.storage.sql.exec("DROP TRIGGER fault"));
     expect(await ledger.head()).toMatchObject({ seq: 2 });
     const [next] = await ledger.append(tenant, [decision(3)]);
     expect(next).toMatchObject({ seq: 3, prev_hash: (await ledger.get(2))!.hash });
@@ -91,8 +91,8 @@ describe("LedgerDO", () => {
   });
 
   it("stamps entries with its clock", async () => {
-    const { tenant, ledger } = freshLedger();
-    await runInDurableObject<LedgerDO, void>(ledger, (instance) => {
+    const { tenant, ledger, stub } = freshLedger();
+    await runInDurableObject<LedgerDO, void>(stub, (instance) => {
       instance.clock = () => new Date("2026-01-02T03:04:05.006Z");
     });
     const [entry] = await ledger.append(tenant, [decision(1)]);
@@ -110,10 +110,10 @@ describe("LedgerDO", () => {
   });
 
   it("refuses an append for another tenant", async () => {
-    const { tenant, ledger } = freshLedger();
+    const { tenant, ledger, stub } = freshLedger();
     await ledger.append(tenant, [decision(1)]);
-    expect(await refusal(ledger, (instance) => instance.append("someone-else", [decision(2)]))).toMatch(/tenant/);
-    await refusal(ledger, (instance) => instance.append("", [decision(2)]));
+    expect(await refusal(stub, (instance) => instance.append("someone-else", [decision(2)]))).toMatch(/tenant/);
+    await refusal(stub, (instance) => instance.append("", [decision(2)]));
     expect((await ledger.head()).seq).toBe(1);
   });
 

@@ -1,24 +1,24 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { verifyChain, type LedgerEntry, type LedgerStub } from "../../src/ledger";
+import { verifyChain, type Ledger, type LedgerEntry } from "../../src/ledger";
 import { appendDecisions, freshLedger } from "./helpers";
 
 /** A 1,200-entry ledger (more than one verification page) with `sql` run against its storage. */
-async function tampered(sql: string[]): Promise<LedgerStub> {
-  const { tenant, ledger } = freshLedger();
+async function tampered(sql: string[]): Promise<Ledger> {
+  const { tenant, ledger, stub } = freshLedger();
   await appendDecisions(ledger, tenant, 12);
   await ledger.append(
     tenant,
     Array.from({ length: 1188 }, (_, i) => ({ kind: "outcome", invocation_id: `inv_${i}`, body: { i } }) as const),
   );
-  await runInDurableObject(ledger, (_instance, state) => {
+  await runInDurableObject(stub, (_instance, state) => {
     for (const statement of sql) state.storage.sql.exec(statement);
   });
   return ledger;
 }
 
 /** Every entry, read through `list` as an auditor's export would. */
-async function exported(ledger: LedgerStub): Promise<LedgerEntry[]> {
+async function exported(ledger: Ledger): Promise<LedgerEntry[]> {
   const all: LedgerEntry[] = [];
   for (let page = await ledger.list({ limit: 1000 }); page.length;) {
     all.push(...page);
