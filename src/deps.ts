@@ -2,7 +2,7 @@ import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
-import type { LedgerPort, PipelineDeps } from "./pipeline/ports";
+import type { PipelineDeps } from "./pipeline/ports";
 
 /** How long a held call waits for a decision unless a tenant says otherwise. */
 export const DEFAULT_ESCALATION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -12,8 +12,7 @@ export function pipelineDeps(env: Env): PipelineDeps & { hosts: ReturnType<typeo
   const hosts = createHostRegistry({ db: env.DB, secrets: env });
   return {
     db: env.DB,
-    // The RPC stub's generated types recurse without end over JSON bodies; LedgerPort is its plain shape.
-    ledger: (tenant_id) => ledgerFor(env, tenant_id) as unknown as LedgerPort,
+    ledger: (tenant_id) => ledgerFor(env, tenant_id),
     tools: hosts,
     hosts,
     validateArguments,
