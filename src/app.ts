@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { endTime, startTime, timing, type TimingVariables } from "hono/timing";
 import { adminRoutes } from "./admin/routes";
 import { snapshotFor } from "./db/policies";
 import type { Principal } from "./db/tenancy";
@@ -13,7 +14,7 @@ import { serveMcp } from "./mcp/server";
 /** The largest /mcp request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
+type AppEnv = { Bindings: Env; Variables: { principal: Principal } & TimingVariables };
 
 /** The Worker's HTTP surface: the MCP endpoint, the admin API, and a small index. */
 export function createApp() {
@@ -45,8 +46,14 @@ export function createApp() {
       maxSize: MAX_BODY_BYTES,
       onError: (c) => c.json(jsonRpcError(-32600, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
     }),
+    timing({ totalDescription: "total" }),
+    async function timeAuth(c, next) {
+      startTime(c, "auth");
+      await next();
+    },
     agentAuth(),
     async (c) => {
+      endTime(c, "auth");
       let body: unknown;
       try {
         body = JSON.parse(await c.req.text());
@@ -55,9 +62,12 @@ export function createApp() {
       }
       const principal = c.get("principal");
       const pipeline = pipelineDeps(c.env);
+      startTime(c, "policy", "policy snapshot");
+      const snapshot = await snapshotFor(c.env.DB, principal.tenant);
+      endTime(c, "policy");
       return serveMcp(c.req.raw, body, {
         principal,
-        snapshot: await snapshotFor(c.env.DB, principal.tenant),
+        snapshot,
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
         pipeline,
         user_agent: c.req.header("user-agent")?.slice(0, 200) ?? null,

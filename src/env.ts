@@ -10,6 +10,8 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** The admin API's bearer token (a secret in production). */
   ADMIN_TOKEN?: string;
+  /** How long an isolate reuses a verified key's principal, in ms (default 5000; "0" reads D1 on every call). */
+  AUTH_CACHE_TTL_MS?: string;
   /** Local dev only: the key the seeded demo agent uses. */
   DEMO_AGENT_KEY?: string;
   /** Upstream hosts name a secret holding their auth header; secrets are looked up by that name. */

@@ -18,6 +18,7 @@ import {
 import { LOCAL_DEFAULTS, isLocal, type Env } from "../env";
 import { createHostRegistry, enableDemoHosts } from "../hosts";
 import { apiError } from "../http/errors";
+import { forgetPrincipals } from "../http/principal-cache";
 import { ledgerFor } from "../ledger";
 import { listAuditRows } from "../pipeline/audit";
 import { adminAuth } from "./auth";
@@ -71,6 +72,10 @@ const now = () => new Date().toISOString();
 export function adminRoutes() {
   const admin = new Hono<AdminEnv>();
   admin.use("*", adminAuth());
+  admin.use("*", async function forgetCachedPrincipalsOnChange(c, next) {
+    await next();
+    if (c.req.method !== "GET") forgetPrincipals();
+  });
 
   admin.get("/tenants", async (c) => c.json({ tenants: await listTenants(c.env.DB) }));
   admin.post("/tenants", async (c) => {

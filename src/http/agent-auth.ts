@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { hashApiKey, principalForKeyHash, type KeyRefusal, type Principal } from "../db/tenancy";
 import { LOCAL_DEFAULTS, isLocal, type Env } from "../env";
 import { jsonRpcError } from "./errors";
+import { cachedPrincipal, DEFAULT_AUTH_CACHE_TTL_MS, rememberPrincipal } from "./principal-cache";
 
 const REFUSALS: Record<KeyRefusal, string> = {
   missing_key: "Send your Policy OS API key as 'Authorization: Bearer <key>'.",
@@ -12,8 +13,15 @@ const REFUSALS: Record<KeyRefusal, string> = {
 
 let demoKeyHash: Promise<string> | undefined;
 
+function authCacheTtl(env: Env): number {
+  const configured = Number(env.AUTH_CACHE_TTL_MS);
+  return env.AUTH_CACHE_TTL_MS !== undefined && Number.isFinite(configured) ? configured : DEFAULT_AUTH_CACHE_TTL_MS;
+}
+
 /**
- * Authenticates an agent by its API key and sets `principal`. Refusals are 401 with `WWW-Authenticate`
+ * Authenticates an agent by its API key and sets `principal`. A verified key's principal (agent, tenant, policy
+ * snapshot hash) is reused by this isolate for AUTH_CACHE_TTL_MS (default 5 s; 0 reads D1 on every call), so a
+ * revocation, suspension or policy change made elsewhere reaches this isolate within that time. Refusals are 401 with `WWW-Authenticate`
  * and a JSON-RPC error body naming the reason. The documented local demo key is refused outside local dev.
  */
 export function agentAuth(): MiddlewareHandler<{ Bindings: Env; Variables: { principal: Principal } }> {
@@ -24,8 +32,14 @@ export function agentAuth(): MiddlewareHandler<{ Bindings: Env; Variables: { pri
     if (match) {
       const keyHash = await hashApiKey(match[1]!);
       demoKeyHash ??= hashApiKey(LOCAL_DEFAULTS.demoAgentKey);
-      const isDefaultDemoKey = keyHash === (await demoKeyHash);
-      result = isDefaultDemoKey && !isLocal(c.env) ? "unknown_key" : await principalForKeyHash(c.env.DB, keyHash);
+      const now = Date.now();
+      const cached = cachedPrincipal(keyHash, now);
+      if (cached) result = cached;
+      else if (keyHash === (await demoKeyHash) && !isLocal(c.env)) result = "unknown_key";
+      else {
+        result = await principalForKeyHash(c.env.DB, keyHash);
+        if (typeof result !== "string") rememberPrincipal(keyHash, result, now, authCacheTtl(c.env));
+      }
     }
     if (typeof result === "string") {
       const error = result === "missing_key" ? "" : `, error="invalid_token", error_description="${result}"`;
