@@ -7,7 +7,11 @@ export default defineConfig({
       main: "./src/index.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"), ADMIN_TOKEN: "test-admin-token", TICKETS_AUTH: "Bearer upstream-secret" },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"),
+          ADMIN_TOKEN: "test-admin-token",
+          TICKETS_AUTH: "Bearer upstream-secret",
+        },
       },
     })),
   ],

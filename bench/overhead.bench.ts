@@ -25,7 +25,13 @@ interface Measurement {
 }
 
 /** Sets up a tenant on the Worker at `url` that federates the upstream, then times calls both ways. */
-async function measure(url: string, upstreamUrl: string, sequential: number, concurrentTotal: number, log: (l: string) => void): Promise<Measurement> {
+async function measure(
+  url: string,
+  upstreamUrl: string,
+  sequential: number,
+  concurrentTotal: number,
+  log: (l: string) => void,
+): Promise<Measurement> {
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/admin${path}`, {
       method,
@@ -43,11 +49,17 @@ async function measure(url: string, upstreamUrl: string, sequential: number, con
 
   let id = 0;
   const body = (name: string) =>
-    JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name, arguments: { order_id: "ord_42" } } });
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: ++id,
+      method: "tools/call",
+      params: { name, arguments: { order_id: "ord_42" } },
+    });
   const direct = async () => {
     const res = await fetch(upstreamUrl, { method: "POST", headers: HEADERS, body: body("get_order") });
     const json = (await res.json()) as any;
-    if (json.result?.structuredContent?.status !== "shipped") throw new Error(`direct call failed: ${JSON.stringify(json)}`);
+    if (json.result?.structuredContent?.status !== "shipped")
+      throw new Error(`direct call failed: ${JSON.stringify(json)}`);
   };
   const gateway = async () => {
     const res = await fetch(`${url}/mcp`, {
@@ -56,7 +68,8 @@ async function measure(url: string, upstreamUrl: string, sequential: number, con
       body: body("orders.get_order"),
     });
     const json = (await res.json()) as any;
-    if (json.result?.structuredContent?.outcome !== "succeeded") throw new Error(`gateway call failed: ${JSON.stringify(json)}`);
+    if (json.result?.structuredContent?.outcome !== "succeeded")
+      throw new Error(`gateway call failed: ${JSON.stringify(json)}`);
   };
   const timeEach = async (fn: () => Promise<void>, n: number) => {
     const out: number[] = [];
@@ -123,10 +136,20 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
     if (!smoke) {
       log("again under wrangler dev, as npm start serves it…");
       const dir = await mkdtemp(join(tmpdir(), "policy-os-bench-"));
-      const dev = await startLocalWorker({ port: 18791, persistTo: dir, quiet: true, vars: { ADMIN_TOKEN: ADMIN }, onLog: log });
+      const dev = await startLocalWorker({
+        port: 18791,
+        persistTo: dir,
+        quiet: true,
+        vars: { ADMIN_TOKEN: ADMIN },
+        onLog: log,
+      });
       try {
         const m = await measure(dev.url, upstream.url, 500, 500, log);
-        results.push({ name: "overhead.wrangler_dev.p50", unit: "ms", value: round(percentile(m.gatewayMs, 50) - percentile(m.directMs, 50)) });
+        results.push({
+          name: "overhead.wrangler_dev.p50",
+          unit: "ms",
+          value: round(percentile(m.gatewayMs, 50) - percentile(m.directMs, 50)),
+        });
       } finally {
         await dev.stop();
         await rm(dir, { recursive: true, force: true });
@@ -143,7 +166,10 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
       { name: "overhead.p50", target: "≤ 1 ms", met: p50 <= 1 },
       { name: "overhead.p99", note: "gateway p99 minus direct p99" },
       { name: "gateway.calls_per_s", note: `${CONCURRENCY} concurrent callers` },
-      { name: "overhead.wrangler_dev.p50", note: "the same, under `wrangler dev` (its local proxy adds ~4 ms per request)" },
+      {
+        name: "overhead.wrangler_dev.p50",
+        note: "the same, under `wrangler dev` (its local proxy adds ~4 ms per request)",
+      },
     ],
     method: `A real MCP server (the SDK's McpServer, stateless Streamable HTTP, JSON responses) runs in Node on
 127.0.0.1. The Worker is the production bundle (\`wrangler deploy --dry-run\`) running in workerd through Miniflare,

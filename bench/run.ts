@@ -40,7 +40,9 @@ if (smoke) {
   // Merge with figures from benchmarks not run this time, so a partial run keeps the rest.
   const previous: BenchResult[] = JSON.parse(await readFile("bench/results.json", "utf8").catch(() => "[]"));
   const fresh = new Set(results.map((r) => r.name));
-  const merged = [...previous.filter((r) => !fresh.has(r.name)), ...results].sort((a, b) => a.name.localeCompare(b.name));
+  const merged = [...previous.filter((r) => !fresh.has(r.name)), ...results].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
   await writeFile("bench/results.json", JSON.stringify(merged, null, 2) + "\n");
 
   const rows = results.map((r) => {
@@ -63,7 +65,10 @@ if (smoke) {
   const start = doc.indexOf(`<!-- results:${names.join(",")} -->`);
   const endMarker = `<!-- /results:${names.join(",")} -->`;
   const end = doc.indexOf(endMarker);
-  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + endMarker.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  const next =
+    start >= 0 && end > start
+      ? doc.slice(0, start) + section + doc.slice(end + endMarker.length)
+      : `${doc.trimEnd()}\n\n${section}\n`;
   await writeFile("BENCHMARKS.md", next);
   console.log(`wrote bench/results.json (${merged.length} figures) and BENCHMARKS.md`);
 }

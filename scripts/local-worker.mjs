@@ -17,7 +17,14 @@ export async function startLocalWorker(options = {}) {
   const port = options.port ?? 8787;
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
   const log = options.onLog ?? (() => {});
-  const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" };
+  // Offline by design: no metrics, no update check, no fetch of the `Request.cf` placeholder from Cloudflare.
+  const env = {
+    ...process.env,
+    CI: "1",
+    WRANGLER_SEND_METRICS: "false",
+    NO_UPDATE_NOTIFIER: "1",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  };
 
   log("applying D1 migrations to the local database…");
   const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
@@ -32,8 +39,20 @@ export async function startLocalWorker(options = {}) {
   log(`starting wrangler dev on port ${port}…`);
   const child = spawn(
     process.execPath,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false",
-     "--test-scheduled", "--log-level", options.quiet ? "error" : "info", ...persist, ...vars],
+    [
+      wrangler,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--show-interactive-dev-session=false",
+      "--test-scheduled",
+      "--log-level",
+      options.quiet ? "error" : "info",
+      ...persist,
+      ...vars,
+    ],
     { cwd: root, env, stdio: ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] },
   );
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));

@@ -60,7 +60,13 @@ const { values: opts, positionals } = parseArgs({
 
 const base = (opts.url ?? process.env.POLICY_OS_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
 const token = opts.token ?? process.env.ADMIN_TOKEN ?? "local-admin-token";
-const list = (s) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (s) =>
+  s
+    ? s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 const need = (value, what) => {
   if (!value) fail(`missing ${what}; see policy-os --help`);
   return value;
@@ -73,7 +79,8 @@ function fail(message) {
 
 async function api(method, path, { query = {}, body } = {}) {
   const url = new URL(`/admin${path}`, base);
-  for (const [k, v] of Object.entries({ tenant: opts.tenant, ...query })) if (v !== undefined) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({ tenant: opts.tenant, ...query }))
+    if (v !== undefined) url.searchParams.set(k, v);
   let res;
   try {
     res = await fetch(url, {
@@ -98,7 +105,11 @@ function table(rows, columns) {
   if (rows.length === 0) return console.log("(none)");
   const cells = rows.map((r) => columns.map((c) => String(typeof c[1] === "function" ? c[1](r) : (r[c[1]] ?? ""))));
   const widths = columns.map((c, i) => Math.max(c[0].length, ...cells.map((row) => row[i].length)));
-  const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (values) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   console.log(line(columns.map((c) => c[0])));
   for (const row of cells) console.log(line(row));
 }
@@ -113,25 +124,47 @@ if (opts.help || !command) {
 
 switch (`${command} ${sub ?? ""}`.trim()) {
   case "tenants":
-    show(await api("GET", "/tenants"), (p) => table(p.tenants, [["id", "id"], ["name", "name"], ["snapshot", "snapshot_hash"]]));
+    show(await api("GET", "/tenants"), (p) =>
+      table(p.tenants, [
+        ["id", "id"],
+        ["name", "name"],
+        ["snapshot", "snapshot_hash"],
+      ]),
+    );
     break;
   case "tenants create":
     show(
       await api("POST", "/tenants", {
-        body: { id: need(rest[0], "<id>"), name: need(opts.name, "--name"), demo_hosts: opts["demo-hosts"], default_approvers: list(opts.approvers) },
+        body: {
+          id: need(rest[0], "<id>"),
+          name: need(opts.name, "--name"),
+          demo_hosts: opts["demo-hosts"],
+          default_approvers: list(opts.approvers),
+        },
       }),
       (p) => console.log(`created tenant ${p.tenant.id}`),
     );
     break;
   case "agents":
     show(await api("GET", "/agents"), (p) =>
-      table(p.agents, [["id", "id"], ["name", "name"], ["owner", "owner"], ["status", "status"], ["tools", (a) => a.allowed_tools.join(",")]]),
+      table(p.agents, [
+        ["id", "id"],
+        ["name", "name"],
+        ["owner", "owner"],
+        ["status", "status"],
+        ["tools", (a) => a.allowed_tools.join(",")],
+      ]),
     );
     break;
   case "agents create":
     show(
       await api("POST", "/agents", {
-        body: { name: need(rest[0], "<name>"), owner: opts.owner, scopes: list(opts.scopes), allowed_tools: list(opts.tools) },
+        body: {
+          name: need(rest[0], "<name>"),
+          owner: opts.owner,
+          scopes: list(opts.scopes),
+          allowed_tools: list(opts.tools),
+        },
       }),
       (p) => console.log(`created agent ${p.agent.id}\nAPI key (shown once, store it now): ${p.api_key}`),
     );
@@ -159,18 +192,33 @@ switch (`${command} ${sub ?? ""}`.trim()) {
   case "policies":
     show(await api("GET", "/policies"), (p) => {
       console.log(`snapshot ${p.snapshot ?? "(none)"}`);
-      table(p.rows, [["id", "Policy ID"], ["name", "Name"], ["type", "Type"], ["mode", "Mode"], ["status", "Status"], ["tools", "Tools"]]);
+      table(p.rows, [
+        ["id", "Policy ID"],
+        ["name", "Name"],
+        ["type", "Type"],
+        ["mode", "Mode"],
+        ["status", "Status"],
+        ["tools", "Tools"],
+      ]);
     });
     break;
   case "policies set": {
     const file = JSON.parse(await readFile(need(rest[0], "<rows.json>"), "utf8"));
-    const rows = Array.isArray(file) ? file : file.sample_rows ?? file.rows;
+    const rows = Array.isArray(file) ? file : (file.sample_rows ?? file.rows);
     if (!Array.isArray(rows)) fail("the file must hold an array of rows, or { rows: [...] }");
-    show(await api("PUT", "/policies", { body: { rows } }), (p) => console.log(`${p.rows} rows in force, snapshot ${p.snapshot}`));
+    show(await api("PUT", "/policies", { body: { rows } }), (p) =>
+      console.log(`${p.rows} rows in force, snapshot ${p.snapshot}`),
+    );
     break;
   }
   case "hosts":
-    show(await api("GET", "/hosts"), (p) => table(p.tools, [["tool", "name"], ["version", "version"], ["demo", (t) => (t.demo ? "demo host" : "")]]));
+    show(await api("GET", "/hosts"), (p) =>
+      table(p.tools, [
+        ["tool", "name"],
+        ["version", "version"],
+        ["demo", (t) => (t.demo ? "demo host" : "")],
+      ]),
+    );
     break;
   case "hosts add":
     show(
@@ -187,29 +235,58 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     );
     break;
   case "hosts remove":
-    show(await api("DELETE", `/hosts/${encodeURIComponent(need(rest[0], "<namespace>"))}`), (p) => console.log(`removed ${p.removed}`));
+    show(await api("DELETE", `/hosts/${encodeURIComponent(need(rest[0], "<namespace>"))}`), (p) =>
+      console.log(`removed ${p.removed}`),
+    );
     break;
   case "escalations":
     show(await api("GET", "/escalations", { query: { status: opts.status, limit: opts.limit } }), (p) =>
-      table(p.escalations, [["id", "id"], ["status", "status"], ["tool", "tool"], ["agent", "agent_id"], ["reason", "reason_code"], ["expires", "expires_at"]]),
+      table(p.escalations, [
+        ["id", "id"],
+        ["status", "status"],
+        ["tool", "tool"],
+        ["agent", "agent_id"],
+        ["reason", "reason_code"],
+        ["expires", "expires_at"],
+      ]),
     );
     break;
   case "audit":
     show(
-      await api("GET", "/audit", { query: { tool: opts.tool, outcome: opts.outcome, agent: opts.agent, limit: opts.limit } }),
+      await api("GET", "/audit", {
+        query: { tool: opts.tool, outcome: opts.outcome, agent: opts.agent, limit: opts.limit },
+      }),
       (p) =>
-        table(p.rows, [["time", "created_at"], ["tool", "tool"], ["outcome", "outcome"], ["reason", "reason_code"], ["agent", "agent_id"], ["ms", "total_ms"], ["invocation", "invocation_id"]]),
+        table(p.rows, [
+          ["time", "created_at"],
+          ["tool", "tool"],
+          ["outcome", "outcome"],
+          ["reason", "reason_code"],
+          ["agent", "agent_id"],
+          ["ms", "total_ms"],
+          ["invocation", "invocation_id"],
+        ]),
     );
     break;
   case "ledger":
     show(await api("GET", "/ledger", { query: { after_seq: opts.after, limit: opts.limit } }), (p) => {
       console.log(`head: ${p.head.entries} entries, seq ${p.head.seq}, hash ${p.head.hash}`);
-      table(p.entries, [["seq", "seq"], ["kind", "kind"], ["invocation", "invocation_id"], ["at", "at"], ["hash", (e) => e.hash.slice(0, 16)]]);
+      table(p.entries, [
+        ["seq", "seq"],
+        ["kind", "kind"],
+        ["invocation", "invocation_id"],
+        ["at", "at"],
+        ["hash", (e) => e.hash.slice(0, 16)],
+      ]);
     });
     break;
   case "ledger verify":
     show(await api("GET", "/ledger/verify"), (p) => {
-      console.log(p.ok ? `ledger verified: ${p.entries} entries, chain intact` : `LEDGER BROKEN at seq ${p.first_bad_seq} (${p.entries} entries)`);
+      console.log(
+        p.ok
+          ? `ledger verified: ${p.entries} entries, chain intact`
+          : `LEDGER BROKEN at seq ${p.first_bad_seq} (${p.entries} entries)`,
+      );
       if (!p.ok) process.exitCode = 1;
     });
     break;

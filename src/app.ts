@@ -32,14 +32,20 @@ export function createApp() {
 
   app.on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", (c) => {
     c.header("Allow", "POST");
-    return c.json(jsonRpcError(-32000, "Method not allowed: this MCP endpoint is stateless and answers POST only."), 405);
+    return c.json(
+      jsonRpcError(-32000, "Method not allowed: this MCP endpoint is stateless and answers POST only."),
+      405,
+    );
   });
 
   app.post(
     "/mcp",
     async function originGuard(c, next) {
       if (!originAllowed(c.req.header("origin"), c.env.ALLOWED_ORIGINS))
-        return c.json(jsonRpcError(-32000, `Origin ${c.req.header("origin")} is not allowed to call this endpoint.`), 403);
+        return c.json(
+          jsonRpcError(-32000, `Origin ${c.req.header("origin")} is not allowed to call this endpoint.`),
+          403,
+        );
       await next();
     },
     bodyLimit({
@@ -77,10 +83,15 @@ export function createApp() {
 
   app.route("/admin", adminRoutes());
 
-  app.notFound((c) => c.json(apiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
+  app.notFound((c) =>
+    c.json(apiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+  );
   app.onError((error, c) => {
     console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.name}: ${error.message}`);
-    return c.json(apiError("internal_error", "Policy OS hit an internal error; the operator can find it in the Worker logs."), 500);
+    return c.json(
+      apiError("internal_error", "Policy OS hit an internal error; the operator can find it in the Worker logs."),
+      500,
+    );
   });
   return app;
 }

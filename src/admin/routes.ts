@@ -107,7 +107,8 @@ export function adminRoutes() {
     const tenant = await tenantOf(c, input.tenant);
     if (tenant instanceof Response) return tenant;
     const found = await setAgentStatus(c.env.DB, tenant.id, c.req.param("id"), input.status);
-    if (!found) return c.json(apiError("agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`), 404);
+    if (!found)
+      return c.json(apiError("agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`), 404);
     return c.json({ agent_id: c.req.param("id"), status: input.status });
   });
   admin.post("/agents/:id/keys", async (c) => {
@@ -127,7 +128,12 @@ export function adminRoutes() {
     if (input instanceof Response) return input;
     const tenant = await tenantOf(c, input.tenant);
     if (tenant instanceof Response) return tenant;
-    const revoked = await revokeKey(c.env.DB, tenant.id, "key" in input ? { key: input.key } : { prefix: input.prefix }, now());
+    const revoked = await revokeKey(
+      c.env.DB,
+      tenant.id,
+      "key" in input ? { key: input.key } : { prefix: input.prefix },
+      now(),
+    );
     if (revoked === 0) return c.json(apiError("key_not_found", "No active key of this tenant matches."), 404);
     return c.json({ revoked });
   });
@@ -135,7 +141,11 @@ export function adminRoutes() {
   admin.get("/policies", async (c) => {
     const tenant = await tenantOf(c);
     if (tenant instanceof Response) return tenant;
-    return c.json({ tenant: tenant.id, snapshot: tenant.snapshot_hash, rows: await currentPolicyRows(c.env.DB, tenant) });
+    return c.json({
+      tenant: tenant.id,
+      snapshot: tenant.snapshot_hash,
+      rows: await currentPolicyRows(c.env.DB, tenant),
+    });
   });
   admin.put("/policies", async (c) => {
     const input = await bodyOf(c, withTenant.extend({ rows: z.array(z.unknown()).max(10_000) }));
@@ -186,7 +196,10 @@ export function adminRoutes() {
   admin.get("/escalations", async (c) => {
     const tenant = await tenantOf(c);
     if (tenant instanceof Response) return tenant;
-    const escalations = await listEscalations(c.env.DB, tenant.id, { status: c.req.query("status"), limit: limitOf(c, 50, 500) });
+    const escalations = await listEscalations(c.env.DB, tenant.id, {
+      status: c.req.query("status"),
+      limit: limitOf(c, 50, 500),
+    });
     return c.json({ tenant: tenant.id, escalations });
   });
 
@@ -210,7 +223,10 @@ export function adminRoutes() {
     const after_seq = Number(c.req.query("after_seq") ?? 0);
     const [head, entries] = await Promise.all([
       ledger.head(),
-      ledger.list({ after_seq: Number.isInteger(after_seq) && after_seq >= 0 ? after_seq : 0, limit: limitOf(c, 100, 1000) }),
+      ledger.list({
+        after_seq: Number.isInteger(after_seq) && after_seq >= 0 ? after_seq : 0,
+        limit: limitOf(c, 100, 1000),
+      }),
     ]);
     // Entry bodies are arbitrary JSON: hono's response-type inference would recurse over them without end.
     return c.json({ tenant: tenant.id, head, entries } as Record<string, unknown>);
@@ -228,4 +244,3 @@ export function adminRoutes() {
 
   return admin;
 }
-

@@ -29,7 +29,12 @@ export async function seedDemo(env: Env, now: string) {
       { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
       now,
     );
-  } else if (!(await db.prepare("SELECT 1 FROM api_keys WHERE key_hash = ?").bind(await hashApiKey(key)).first())) {
+  } else if (
+    !(await db
+      .prepare("SELECT 1 FROM api_keys WHERE key_hash = ?")
+      .bind(await hashApiKey(key))
+      .first())
+  ) {
     await issueKey(db, id, DEMO_AGENT_ID, now, key);
   }
 

@@ -134,7 +134,13 @@ export async function createTenant(
     .bind(input.id, input.name, JSON.stringify(posture), JSON.stringify(input.default_approvers ?? []), now)
     .run();
   if (result.meta.changes === 0) return null;
-  return { id: input.id, name: input.name, posture, default_approvers: input.default_approvers ?? [], snapshot_hash: null };
+  return {
+    id: input.id,
+    name: input.name,
+    posture,
+    default_approvers: input.default_approvers ?? [],
+    snapshot_hash: null,
+  };
 }
 
 /** Lists a tenant's agents (admin). */
@@ -172,7 +178,15 @@ export async function createAgent(
         `INSERT INTO agents (id, tenant_id, name, owner, status, scopes, allowed_tools, created_at)
          VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
       )
-      .bind(agent.id, tenant_id, agent.name, agent.owner, JSON.stringify(agent.scopes), JSON.stringify(agent.allowed_tools), now),
+      .bind(
+        agent.id,
+        tenant_id,
+        agent.name,
+        agent.owner,
+        JSON.stringify(agent.scopes),
+        JSON.stringify(agent.allowed_tools),
+        now,
+      ),
     insertKey(db, tenant_id, agent.id, await hashApiKey(api_key), api_key, now),
   ]);
   return { agent, api_key };

@@ -1,5 +1,10 @@
 /** A JSON-RPC error response body (used for protocol-level refusals on /mcp). */
-export function jsonRpcError(code: number, message: string, data?: Record<string, unknown>, id: string | number | null = null) {
+export function jsonRpcError(
+  code: number,
+  message: string,
+  data?: Record<string, unknown>,
+  id: string | number | null = null,
+) {
   return { jsonrpc: "2.0" as const, id, error: { code, message, ...(data ? { data } : {}) } };
 }
 

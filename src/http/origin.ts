@@ -12,7 +12,10 @@ export function originAllowed(origin: string | undefined, allowed: string | unde
   } catch {
     return false;
   }
-  for (const entry of (allowed ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (allowed ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     let candidate: URL;
     try {
       candidate = new URL(entry);

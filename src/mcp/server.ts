@@ -32,7 +32,13 @@ export interface McpRequest {
 function argumentsAsSent(body: unknown): Map<string | number, unknown> {
   const sent = new Map<string | number, unknown>();
   for (const message of Array.isArray(body) ? body : [body]) {
-    if (message && typeof message === "object" && message.method === "tools/call" && message.params && typeof message.params === "object")
+    if (
+      message &&
+      typeof message === "object" &&
+      message.method === "tools/call" &&
+      message.params &&
+      typeof message.params === "object"
+    )
       sent.set(message.id, message.params.arguments);
   }
   return sent;

@@ -19,7 +19,11 @@ export function toolsFor(catalog: ToolDescriptor[], principal: Principal, snapsh
   return catalog
     .filter((tool) => agent.allowed_tools.some((pattern) => matchesGlob(pattern, tool.name)))
     .map((tool) => {
-      const state = toolPolicyState(snapshot, { name: tool.name, host: tool.host, annotations: tool.annotations }, facts);
+      const state = toolPolicyState(
+        snapshot,
+        { name: tool.name, host: tool.host, annotations: tool.annotations },
+        facts,
+      );
       return {
         name: tool.name,
         ...(tool.title ? { title: tool.title } : {}),

@@ -21,8 +21,7 @@ export function inspectArguments(args: unknown): ArgumentProblem | null {
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (value === null || typeof value !== "object") continue;
-    if (depth > MAX_ARGUMENT_DEPTH)
-      return { path, message: `arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels` };
+    if (depth > MAX_ARGUMENT_DEPTH) return { path, message: `arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels` };
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) return { path: `${path}/${key}`, message: `the key "${key}" is not allowed` };
       stack.push({ value: (value as Record<string, unknown>)[key], path: `${path}/${key}`, depth: depth + 1 });

@@ -86,7 +86,14 @@ export async function listAuditRows(
           AND (?4 IS NULL OR agent_id = ?4) AND (?5 IS NULL OR created_at < ?5)
         ORDER BY created_at DESC, invocation_id LIMIT ?6`,
     )
-    .bind(tenant_id, filter.tool ?? null, filter.outcome ?? null, filter.agent_id ?? null, filter.before ?? null, filter.limit)
+    .bind(
+      tenant_id,
+      filter.tool ?? null,
+      filter.outcome ?? null,
+      filter.agent_id ?? null,
+      filter.before ?? null,
+      filter.limit,
+    )
     .all<Record<string, unknown>>();
   return results.map((row) => {
     const parsed: Record<string, unknown> = { ...row };

@@ -65,7 +65,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   let args_hash: string | null = null;
   let decision: Decision | null = null;
 
-    /** Ledger entries, audit row and outcome for every path; `entries` are appended after the decision entry. */
+  /** Ledger entries, audit row and outcome for every path; `entries` are appended after the decision entry. */
   const finish = async (
     verdict: Verdict,
     result: Pick<Outcome, "outcome" | "status" | "success" | "data" | "error" | "denial" | "escalation_id">,
@@ -256,7 +256,15 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     } catch (error) {
       console.error(`escalation failed for ${invocation_id}: ${describe(error)}`);
       lap("approval");
-      return finish("escalated", failure("escalation_unavailable", "The approval request could not be recorded; nothing ran. Try again shortly.", true), {});
+      return finish(
+        "escalated",
+        failure(
+          "escalation_unavailable",
+          "The approval request could not be recorded; nothing ran. Try again shortly.",
+          true,
+        ),
+        {},
+      );
     }
     lap("approval");
     const { escalation, created } = opened;
@@ -293,7 +301,15 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       });
     return finish(
       "escalated",
-      { outcome: "pending_approval", status: "action_required", success: false, data: null, error: null, denial, escalation_id: escalation.id },
+      {
+        outcome: "pending_approval",
+        status: "action_required",
+        success: false,
+        data: null,
+        error: null,
+        denial,
+        escalation_id: escalation.id,
+      },
       { decision_entry: decisionEntry("escalated", escalation), entries },
     );
   }
@@ -305,22 +321,54 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     decisionEntryId = entry!.id;
   } catch (error) {
     console.error(`ledger append failed before ${invocation_id} ran: ${describe(error)}`);
-    return finish("authorized", failure("ledger_unavailable", "The decision could not be recorded, so the call did not run. Try again shortly.", true), {});
+    return finish(
+      "authorized",
+      failure(
+        "ledger_unavailable",
+        "The decision could not be recorded, so the call did not run. Try again shortly.",
+        true,
+      ),
+      {},
+    );
   }
   const result = await callHost(resolved.host, descriptor, args as Record<string, unknown>, {
     tenant_id: tenant.id,
     invocation_id,
   });
   lap("adapter");
-  const extra = { decisionEntryId, host_ref: result.host_ref, cost_cents: result.ok ? (result.cost_cents ?? null) : null };
+  const extra = {
+    decisionEntryId,
+    host_ref: result.host_ref,
+    cost_cents: result.ok ? (result.cost_cents ?? null) : null,
+  };
   if (result.ok)
-    return finish("authorized", { outcome: "succeeded", status: "authorized", success: true, data: result.data, error: null, denial: null, escalation_id: null }, extra);
+    return finish(
+      "authorized",
+      {
+        outcome: "succeeded",
+        status: "authorized",
+        success: true,
+        data: result.data,
+        error: null,
+        denial: null,
+        escalation_id: null,
+      },
+      extra,
+    );
   return finish("authorized", failure(result.error.code, result.error.message, result.error.retryable), extra);
 }
 
 function failure(code: string, message: string, retryable: boolean) {
   const error: CallError = { code, message, retryable };
-  return { outcome: "failed", status: "failed", success: false, data: null, error, denial: null, escalation_id: null } as const;
+  return {
+    outcome: "failed",
+    status: "failed",
+    success: false,
+    data: null,
+    error,
+    denial: null,
+    escalation_id: null,
+  } as const;
 }
 
 async function callHost(

@@ -40,7 +40,9 @@ describe("agent authentication", () => {
     await admin("PATCH", `/agents/${agent_id}?tenant=${tenant}`, { status: "suspended" });
     expect((await refusal({ authorization: `Bearer ${key}` })).body.error.data.reason).toBe("agent_suspended");
     await admin("PATCH", `/agents/${agent_id}?tenant=${tenant}`, { status: "active" });
-    expect((await call(await connect(key), "payments.lookup_customer", { customer_id: "cus_002" })).outcome.success).toBe(true);
+    expect(
+      (await call(await connect(key), "payments.lookup_customer", { customer_id: "cus_002" })).outcome.success,
+    ).toBe(true);
   });
 
   it("never accepts the documented local demo key for a tenant it does not belong to", async () => {
@@ -66,7 +68,11 @@ describe("tenant isolation", () => {
   it("never shows one tenant's escalations, audit rows or ledger to another", async () => {
     const a = await newTenant({ rows: standardRows });
     const b = await newTenant({ rows: standardRows });
-    const held = await call(await connect(a.key), "payments.create_refund", { customer_id: "cus_002", amount_cents: 90_000, reason: "x" });
+    const held = await call(await connect(a.key), "payments.create_refund", {
+      customer_id: "cus_002",
+      amount_cents: 90_000,
+      reason: "x",
+    });
     expect(held.outcome.outcome).toBe("pending_approval");
     expect((await admin("GET", `/escalations?tenant=${b.tenant}`)).body.escalations).toEqual([]);
     expect((await admin("GET", `/audit?tenant=${b.tenant}`)).body.rows).toEqual([]);

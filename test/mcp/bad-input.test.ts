@@ -37,7 +37,10 @@ describe("protocol-level bad input", () => {
 
   it("refuses a browser Origin that is not allowed (DNS-rebinding protection)", async () => {
     const { key } = await newTenant();
-    const res = await rawMcp(callBody("payments.lookup_customer", {}), { authorization: `Bearer ${key}`, origin: "https://evil.example" });
+    const res = await rawMcp(callBody("payments.lookup_customer", {}), {
+      authorization: `Bearer ${key}`,
+      origin: "https://evil.example",
+    });
     expect(res.status).toBe(403);
     const ok = await rawMcp(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), {
       authorization: `Bearer ${key}`,
@@ -73,15 +76,30 @@ describe("invalid tool calls", () => {
     const { key, tenant } = await newTenant({ rows: standardRows });
     const { outcome, isError } = await call(await connect(key), "payments.print_money", {});
     expect(isError).toBe(true);
-    expect(outcome).toMatchObject({ outcome: "invalid", status: "invalid", error: { code: "unknown_tool", retryable: false } });
-    expect((await admin("GET", `/audit?tenant=${tenant}`)).body.rows[0]).toMatchObject({ outcome: "invalid", tool: "payments.print_money" });
-    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({ ok: true, entries: 2, first_bad_seq: null });
+    expect(outcome).toMatchObject({
+      outcome: "invalid",
+      status: "invalid",
+      error: { code: "unknown_tool", retryable: false },
+    });
+    expect((await admin("GET", `/audit?tenant=${tenant}`)).body.rows[0]).toMatchObject({
+      outcome: "invalid",
+      tool: "payments.print_money",
+    });
+    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
+      ok: true,
+      entries: 2,
+      first_bad_seq: null,
+    });
   });
 
   it("answers arguments that fail the tool's schema with the failing path, running nothing", async () => {
     const { key } = await newTenant({ rows: standardRows });
     const client = await connect(key);
-    const { outcome } = await call(client, "payments.create_refund", { customer_id: "cus_002", amount_cents: "lots", reason: "x" });
+    const { outcome } = await call(client, "payments.create_refund", {
+      customer_id: "cus_002",
+      amount_cents: "lots",
+      reason: "x",
+    });
     expect(outcome).toMatchObject({ outcome: "invalid", error: { code: "invalid_arguments" } });
     expect(JSON.stringify(outcome.error?.details)).toContain("amount_cents");
     const refunds = await call(client, "payments.list_refunds", { customer_id: "cus_002" });
@@ -94,9 +112,12 @@ describe("invalid tool calls", () => {
       '{"customer_id":"cus_002","__proto__":{"admin":true}}',
       '{"customer_id":"cus_002","nested":{"constructor":{"prototype":{}}}}',
     ]) {
-      const res = await rawMcp(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"payments.lookup_customer","arguments":${body}}}`, {
-        authorization: `Bearer ${key}`,
-      });
+      const res = await rawMcp(
+        `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"payments.lookup_customer","arguments":${body}}}`,
+        {
+          authorization: `Bearer ${key}`,
+        },
+      );
       const result = ((await res.json()) as any).result;
       expect(result.isError).toBe(true);
       expect(result.structuredContent).toMatchObject({ outcome: "invalid", error: { code: "invalid_arguments" } });
@@ -106,9 +127,12 @@ describe("invalid tool calls", () => {
   it("refuses arguments nested deeper than 32 levels", async () => {
     const { key } = await newTenant();
     const deep = "[".repeat(5000) + "]".repeat(5000);
-    const res = await rawMcp(callBody("payments.lookup_customer", { customer_id: "cus_002", extra: JSON.parse(deep) }), {
-      authorization: `Bearer ${key}`,
-    });
+    const res = await rawMcp(
+      callBody("payments.lookup_customer", { customer_id: "cus_002", extra: JSON.parse(deep) }),
+      {
+        authorization: `Bearer ${key}`,
+      },
+    );
     const result = ((await res.json()) as any).result;
     expect(result.structuredContent).toMatchObject({ outcome: "invalid", error: { code: "invalid_arguments" } });
     expect(result.structuredContent.error.message).toMatch(/deeper than 32/);

@@ -8,7 +8,9 @@ describe("tools/list", () => {
     const { key } = await newTenant({ rows: standardRows });
     const { tools } = await (await connect(key)).listTools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(["payments.create_refund", "crm.delete_contact", "serviceops.schedule_technician"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["payments.create_refund", "crm.delete_contact", "serviceops.schedule_technician"]),
+    );
     const refund = tools.find((t) => t.name === "payments.create_refund")!;
     expect(refund.inputSchema.type).toBe("object");
     expect(refund.inputSchema.properties).toHaveProperty("amount_cents");
@@ -22,8 +24,12 @@ describe("tools/list", () => {
     const { tools } = await (await connect(key)).listTools();
     const state = (name: string) => tools.find((t) => t.name === name)!._meta!["policy-os/policy_state"] as any;
     expect(state("crm.delete_contact").state).toBe("blocked");
-    expect(state("crm.delete_contact").policies).toEqual([{ id: "no_contact_deletion", name: "Never delete contacts" }]);
-    expect(tools.find((t) => t.name === "crm.delete_contact")!.description).toMatch(/Policy state: blocked \(Never delete contacts\)/);
+    expect(state("crm.delete_contact").policies).toEqual([
+      { id: "no_contact_deletion", name: "Never delete contacts" },
+    ]);
+    expect(tools.find((t) => t.name === "crm.delete_contact")!.description).toMatch(
+      /Policy state: blocked \(Never delete contacts\)/,
+    );
     expect(state("payments.create_refund").state).toBe("restricted");
     expect(state("payments.lookup_customer").state).toBe("open");
   });
@@ -40,9 +46,14 @@ describe("tools/call", () => {
   it("runs an allowed call at once and returns the outcome contract with ledger evidence", async () => {
     const { key, tenant } = await newTenant({ rows: standardRows });
     const client = await connect(key);
-    const { outcome, isError, text } = await call(client, "payments.lookup_customer", { customer_id: "cus_002" }, {
-      correlation_id: "session-abc",
-    });
+    const { outcome, isError, text } = await call(
+      client,
+      "payments.lookup_customer",
+      { customer_id: "cus_002" },
+      {
+        correlation_id: "session-abc",
+      },
+    );
     expect(isError).toBe(false);
     expect(outcome).toMatchObject({
       capability_id: "payments.lookup_customer",
@@ -64,7 +75,10 @@ describe("tools/call", () => {
 
     const ledger = await admin("GET", `/ledger?tenant=${tenant}`);
     const kinds = ledger.body.entries.map((e: any) => [e.id, e.kind]);
-    expect(kinds).toEqual([[outcome.evidence_ids[0], "decision"], [outcome.evidence_ids[1], "outcome"]]);
+    expect(kinds).toEqual([
+      [outcome.evidence_ids[0], "decision"],
+      [outcome.evidence_ids[1], "outcome"],
+    ]);
 
     const audit = await admin("GET", `/audit?tenant=${tenant}`);
     expect(audit.body.rows).toHaveLength(1);
@@ -108,7 +122,11 @@ describe("tools/call", () => {
       outcome: "pending_approval",
       status: "action_required",
       success: false,
-      denial: { code: "approval_required", retryable: true, details: { policy: "refund_over_limit", approvers: ["manager"] } },
+      denial: {
+        code: "approval_required",
+        retryable: true,
+        details: { policy: "refund_over_limit", approvers: ["manager"] },
+      },
       decision: { decision: "escalated", reason_code: "refund_over_limit" },
     });
     expect(first.outcome.escalation_id).toMatch(/^esc_/);
@@ -121,18 +139,26 @@ describe("tools/call", () => {
 
     const { body } = await admin("GET", `/escalations?tenant=${tenant}`);
     expect(body.escalations).toHaveLength(2);
-    expect(body.escalations.every((e: any) => e.status === "pending" && e.tool === "payments.create_refund")).toBe(true);
+    expect(body.escalations.every((e: any) => e.status === "pending" && e.tool === "payments.create_refund")).toBe(
+      true,
+    );
     const refunds = await call(client, "payments.list_refunds", { customer_id: "cus_002" });
     expect(JSON.stringify(refunds.outcome.data)).not.toContain("75000");
   });
 
   it("records shadow policies as would-have results without enforcing them", async () => {
     const { key, tenant } = await newTenant({ rows: standardRows });
-    const { outcome } = await call(await connect(key), "payments.create_refund", { customer_id: "cus_002", amount_cents: 20_000, reason: "late" });
+    const { outcome } = await call(await connect(key), "payments.create_refund", {
+      customer_id: "cus_002",
+      amount_cents: 20_000,
+      reason: "late",
+    });
     expect(outcome.outcome).toBe("succeeded");
     const { body } = await admin("GET", `/ledger?tenant=${tenant}`);
     const decision = body.entries.find((e: any) => e.kind === "decision");
-    expect(decision.body.shadow).toEqual([expect.objectContaining({ policy_id: "shadow_refund_block", would: "block" })]);
+    expect(decision.body.shadow).toEqual([
+      expect.objectContaining({ policy_id: "shadow_refund_block", would: "block" }),
+    ]);
   });
 
   it("applies the tenant's default posture to calls no policy matches", async () => {

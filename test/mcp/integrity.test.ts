@@ -9,13 +9,20 @@ describe("ledger and audit integrity", () => {
     const client = await connect(key);
     const calls = Array.from({ length: 200 }, (_, i) => {
       if (i % 4 === 0) return call(client, "crm.delete_contact", { contact_id: "con_001" });
-      if (i % 4 === 1) return call(client, "payments.create_refund", { customer_id: "cus_002", amount_cents: 60_000 + i, reason: "bulk" });
+      if (i % 4 === 1)
+        return call(client, "payments.create_refund", {
+          customer_id: "cus_002",
+          amount_cents: 60_000 + i,
+          reason: "bulk",
+        });
       if (i % 4 === 2) return call(client, "payments.lookup_customer", { customer_id: "cus_002" });
       return call(client, "payments.print_money", {});
     });
     const outcomes = (await Promise.all(calls)).map((r) => r.outcome);
     const count = (kind: string) => outcomes.filter((o) => o.outcome === kind).length;
-    expect([count("denied"), count("pending_approval"), count("succeeded"), count("invalid")]).toEqual([50, 50, 50, 50]);
+    expect([count("denied"), count("pending_approval"), count("succeeded"), count("invalid")]).toEqual([
+      50, 50, 50, 50,
+    ]);
 
     const verification = (await admin("GET", `/ledger/verify?tenant=${tenant}`)).body;
     // Every call: a decision and an outcome entry; every new escalation: one more.
@@ -30,7 +37,11 @@ describe("ledger and audit integrity", () => {
     const { key, tenant } = await newTenant({ rows: standardRows });
     const client = await connect(key);
     for (let i = 0; i < 3; i++) await call(client, "payments.lookup_customer", { customer_id: "cus_002" });
-    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({ ok: true, entries: 6, first_bad_seq: null });
+    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
+      ok: true,
+      entries: 6,
+      first_bad_seq: null,
+    });
 
     const stub = env.LEDGER.get(env.LEDGER.idFromName(tenant));
     await runInDurableObject(stub, (_, state) => {
@@ -38,6 +49,10 @@ describe("ledger and audit integrity", () => {
         "UPDATE ledger_entries SET body = replace(body, '\"authorized\"', '\"denied\"') WHERE seq = 3",
       );
     });
-    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({ ok: false, entries: 6, first_bad_seq: 3 });
+    expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
+      ok: false,
+      entries: 6,
+      first_bad_seq: 3,
+    });
   });
 });

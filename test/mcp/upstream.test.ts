@@ -13,7 +13,11 @@ afterAll(() => msw.close());
 
 async function tenantWithTickets() {
   const t = await newTenant({ rows: [] });
-  const registered = await admin("POST", `/hosts?tenant=${t.tenant}`, { id: "tickets", url: URL_, auth_secret: "TICKETS_AUTH" });
+  const registered = await admin("POST", `/hosts?tenant=${t.tenant}`, {
+    id: "tickets",
+    url: URL_,
+    auth_secret: "TICKETS_AUTH",
+  });
   expect(registered.status).toBe(201);
   return t;
 }
@@ -23,14 +27,21 @@ describe("an upstream MCP host through the Worker", () => {
     const { key } = await tenantWithTickets();
     const { tools } = await (await connect(key)).listTools();
     const ticketTools = tools.filter((t) => t.name.startsWith("tickets."));
-    expect(ticketTools.map((t) => t.name)).toEqual(expect.arrayContaining(["tickets.create_ticket", "tickets.get_ticket"]));
-    expect(ticketTools.every((t) => typeof (t._meta?.["policy-os/policy_state"] as any)?.state === "string")).toBe(true);
+    expect(ticketTools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["tickets.create_ticket", "tickets.get_ticket"]),
+    );
+    expect(ticketTools.every((t) => typeof (t._meta?.["policy-os/policy_state"] as any)?.state === "string")).toBe(
+      true,
+    );
   });
 
   it("forwards a call with the invocation id and the host's own credential, never the agent's key", async () => {
     const { key } = await tenantWithTickets();
     const before = upstream.calls("tools/call").length;
-    const { outcome } = await call(await connect(key), "tickets.create_ticket", { title: "Printer on fire", priority: "high" });
+    const { outcome } = await call(await connect(key), "tickets.create_ticket", {
+      title: "Printer on fire",
+      priority: "high",
+    });
     expect(outcome.outcome).toBe("succeeded");
     const forwarded = upstream.calls("tools/call").slice(before);
     expect(forwarded).toHaveLength(1);

@@ -9,7 +9,11 @@ export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "https://policy-os.test";
 
 /** Calls the admin API of the Worker under test. */
-export async function admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function admin<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await SELF.fetch(`${BASE}/admin${path}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
@@ -35,14 +39,21 @@ export async function newTenant(options: { rows?: unknown[]; agent?: Record<stri
     const set = await admin("PUT", `/policies?tenant=${id}`, { rows: options.rows });
     if (set.status !== 200) throw new Error(`policies: ${JSON.stringify(set.body)}`);
   }
-  const agent = await admin("POST", `/agents?tenant=${id}`, { name: "support-bot", owner: "requester", ...options.agent });
+  const agent = await admin("POST", `/agents?tenant=${id}`, {
+    name: "support-bot",
+    owner: "requester",
+    ...options.agent,
+  });
   if (agent.status !== 201) throw new Error(`agent: ${JSON.stringify(agent.body)}`);
   return { tenant: id, key: agent.body.api_key as string, agent_id: agent.body.agent.id as string };
 }
 
 /** A real MCP SDK client connected to the Worker's /mcp with an agent key. */
 export async function connect(key: string): Promise<Client> {
-  const client = new Client({ name: "policy-os-tests", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const client = new Client(
+    { name: "policy-os-tests", version: "1.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${key}` } },
     fetch: (url, init) => SELF.fetch(url as string, init as RequestInit),
@@ -52,10 +63,19 @@ export async function connect(key: string): Promise<Client> {
 }
 
 /** Calls a tool and returns the outcome contract from structuredContent, plus the text and isError. */
-export async function call(client: Client, name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) {
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  meta?: Record<string, unknown>,
+) {
   const result = await client.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) });
   const content = result.content as { type: string; text: string }[];
-  return { outcome: result.structuredContent as unknown as Outcome, text: content[0]!.text, isError: result.isError === true };
+  return {
+    outcome: result.structuredContent as unknown as Outcome,
+    text: content[0]!.text,
+    isError: result.isError === true,
+  };
 }
 
 /** Posts a raw body to /mcp (for protocol-level cases the SDK client would never send). */
