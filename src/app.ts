@@ -67,7 +67,7 @@ export function createApp() {
         return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
       }
       const principal = c.get("principal");
-      const pipeline = pipelineDeps(c.env);
+      const pipeline = pipelineDeps(c.env, c.executionCtx);
       startTime(c, "policy", "policy snapshot");
       const snapshot = await snapshotFor(c.env.DB, principal.tenant);
       endTime(c, "policy");

@@ -8,7 +8,10 @@ import type { PipelineDeps } from "./pipeline/ports";
 export const DEFAULT_ESCALATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The pipeline's dependencies for one request, built from the Worker's bindings. */
-export function pipelineDeps(env: Env): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
+export function pipelineDeps(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
   const hosts = createHostRegistry({ db: env.DB, secrets: env });
   return {
     db: env.DB,
@@ -19,6 +22,7 @@ export function pipelineDeps(env: Env): PipelineDeps & { hosts: ReturnType<typeo
     now: () => new Date(),
     clock: () => performance.now(),
     newId,
+    defer: (work) => ctx.waitUntil(work),
     escalation_ttl_ms: DEFAULT_ESCALATION_TTL_MS,
   };
 }

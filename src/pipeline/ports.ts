@@ -27,6 +27,8 @@ export interface PipelineDeps {
   /** Monotonic milliseconds, for stage latencies. */
   clock: () => number;
   newId: (prefix: string) => string;
+  /** Keeps work going after the response is sent (the Worker's `waitUntil`); used for the audit row. */
+  defer: (work: Promise<unknown>) => void;
   /** How long a held call waits for a decision. */
   escalation_ttl_ms: number;
 }

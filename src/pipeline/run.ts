@@ -118,8 +118,9 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       completed_at: deps.now().toISOString(),
     };
     lap("audit");
-    try {
-      await writeAuditRow(deps.db, {
+    // The ledger entries are awaited above; the operational audit row follows the response.
+    deps.defer(
+      writeAuditRow(deps.db, {
         invocation_id,
         tenant_id: tenant.id,
         agent_id: agent.id,
@@ -142,10 +143,8 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         evidence_ids,
         args_hash,
         created_at: started_at,
-      });
-    } catch (error) {
-      console.error(`audit row failed for ${invocation_id}: ${describe(error)}`);
-    }
+      }).catch((error) => console.error(`audit row failed for ${invocation_id}: ${describe(error)}`)),
+    );
     return { outcome, sentence: sentenceFor(outcome, decision) };
   };
 

@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { standardRows } from "../fixtures/policies";
-import { admin, BASE, call, connect, newTenant, rawMcp } from "../support/worker";
+import { admin, auditRows, BASE, call, connect, newTenant, rawMcp } from "../support/worker";
 
 const callBody = (name: string, args: unknown) =>
   JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args } });
@@ -81,7 +81,7 @@ describe("invalid tool calls", () => {
       status: "invalid",
       error: { code: "unknown_tool", retryable: false },
     });
-    expect((await admin("GET", `/audit?tenant=${tenant}`)).body.rows[0]).toMatchObject({
+    expect((await auditRows(tenant, 1))[0]).toMatchObject({
       outcome: "invalid",
       tool: "payments.print_money",
     });

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { standardRows } from "../fixtures/policies";
-import { admin, call, connect, newTenant } from "../support/worker";
+import { admin, auditRows, call, connect, newTenant } from "../support/worker";
 
 describe("ledger and audit integrity", () => {
   it("keeps the chain intact under 200 concurrent calls, with entries matching the audit rows", async () => {
@@ -27,7 +27,7 @@ describe("ledger and audit integrity", () => {
     const verification = (await admin("GET", `/ledger/verify?tenant=${tenant}`)).body;
     // Every call: a decision and an outcome entry; every new escalation: one more.
     expect(verification).toEqual({ ok: true, entries: 200 * 2 + 50, first_bad_seq: null });
-    const audit = (await admin("GET", `/audit?tenant=${tenant}&limit=1000`)).body.rows;
+    const audit = await auditRows(tenant, 200);
     expect(audit).toHaveLength(200);
     const evidence = new Set(audit.flatMap((row: any) => row.evidence_ids));
     expect(evidence.size).toBe(450);

@@ -1,7 +1,7 @@
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFakeUpstream } from "../fakes/upstream-mcp";
-import { admin, call, connect, newTenant } from "../support/worker";
+import { admin, auditRows, call, connect, newTenant } from "../support/worker";
 
 const URL_ = "https://tickets.upstream.test/mcp";
 const upstream = createFakeUpstream({ url: URL_, auth: { header: "authorization", value: "Bearer upstream-secret" } });
@@ -73,7 +73,7 @@ describe("an upstream MCP host through the Worker", () => {
       error: { code: "host_unavailable", retryable: true },
       decision: { decision: "authorized" },
     });
-    const rows = (await admin("GET", `/audit?tenant=${tenant}&outcome=failed`)).body.rows;
+    const rows = await auditRows(tenant, 1, "&outcome=failed");
     expect(rows[0]).toMatchObject({ error_code: "host_unavailable", tool: "tickets.create_ticket" });
     expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body.ok).toBe(true);
   });

@@ -86,3 +86,15 @@ export function rawMcp(body: string, headers: Record<string, string> = {}) {
     body,
   });
 }
+
+/**
+ * A tenant's audit rows once at least `count` exist. The audit row is written just after the response (the ledger
+ * entries before it), so a test that reads it right after a call waits briefly for it, as an operator's view would.
+ */
+export async function auditRows(tenant: string, count: number, query = ""): Promise<any[]> {
+  for (let attempt = 0; ; attempt++) {
+    const rows = (await admin("GET", `/audit?tenant=${tenant}&limit=1000${query}`)).body.rows as any[];
+    if (rows.length >= count || attempt >= 100) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
