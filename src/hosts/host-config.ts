@@ -32,7 +32,12 @@ export const UpstreamHostInputSchema = z.object({
     .string()
     .url()
     .refine((url) => /^https?:$/.test(new URL(url).protocol), "must be an http(s) URL"),
-  auth_secret: z.string().min(1).max(128).optional(),
+  // Only secrets named <NAME>_AUTH may be sent upstream, so a host can never be pointed at the Worker's own
+  // secrets (ADMIN_TOKEN, API keys of Notion or Anthropic, …).
+  auth_secret: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,58}_AUTH$/, "must name a Worker secret whose name ends in _AUTH, e.g. TICKETS_AUTH")
+    .optional(),
   auth_header: z
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")

@@ -125,14 +125,14 @@ describe("host registry", () => {
   it("registers a host with the auth header read from the named secret", async () => {
     const tenant = uniqueTenant("auth");
     const { url, fake } = net.upstream({ auth: { header: "X-Api-Key", value: "k-123" } });
-    const { registry } = clockedRegistry({ TICKETS_KEY: "k-123" });
+    const { registry } = clockedRegistry({ TICKETS_AUTH: "k-123" });
     const result = await registry.registerUpstreamHost(tenant, {
       id: "tickets",
       url,
-      auth_secret: "TICKETS_KEY",
+      auth_secret: "TICKETS_AUTH",
       auth_header: "X-Api-Key",
     });
-    expect(result).toMatchObject({ ok: true, host: { auth_secret: "TICKETS_KEY", auth_header: "X-Api-Key" } });
+    expect(result).toMatchObject({ ok: true, host: { auth_secret: "TICKETS_AUTH", auth_header: "X-Api-Key" } });
     expect(JSON.stringify(result)).not.toContain("k-123");
     expect(fake.requests.filter((r) => r.method === "POST").every((r) => r.headers["x-api-key"] === "k-123")).toBe(
       true,
@@ -154,8 +154,8 @@ describe("host registry", () => {
   it("does not register an upstream that refuses the credentials, and never shows them", async () => {
     const tenant = uniqueTenant("refused");
     const { url } = net.upstream({ auth: { header: "Authorization", value: "Bearer right" } });
-    const { registry } = clockedRegistry({ TOKEN: "Bearer wrong-secret-value" });
-    const result = await registry.registerUpstreamHost(tenant, { id: "tickets", url, auth_secret: "TOKEN" });
+    const { registry } = clockedRegistry({ TICKETS_AUTH: "Bearer wrong-secret-value" });
+    const result = await registry.registerUpstreamHost(tenant, { id: "tickets", url, auth_secret: "TICKETS_AUTH" });
     expect(result).toMatchObject({
       ok: false,
       error: { code: "host_unreachable", message: expect.stringContaining("credentials") },
@@ -169,7 +169,8 @@ describe("host registry", () => {
     ["a demo host's namespace", { id: "payments" }, "reserved"],
     ["the governance namespace", { id: "governance" }, "reserved"],
     ["a non-http URL", { url: "ftp://tickets.example/mcp" }, "http"],
-    ["a secret that is not set", { auth_secret: "NOPE" }, "NOPE"],
+    ["a secret that is not set", { auth_secret: "NOPE_AUTH" }, "NOPE_AUTH"],
+    ["one of the Worker's own secrets", { auth_secret: "ADMIN_TOKEN" }, "_AUTH"],
   ])("refuses %s", async (_label, override, mentions) => {
     const tenant = uniqueTenant("invalid");
     const { registry } = clockedRegistry();

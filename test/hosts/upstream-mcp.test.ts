@@ -29,12 +29,12 @@ function hostConfig(tenant_id: string, url: string, extra: Partial<HostConfig> =
 async function registered(options: Parameters<typeof net.upstream>[0] = {}, timeout_ms = 2_000) {
   const tenant = uniqueTenant("up");
   const { url, fake } = net.upstream(options);
-  const registry = createHostRegistry({ db, secrets: { TICKETS_TOKEN: `Bearer ${SECRET}`, AGENT_KEY } });
+  const registry = createHostRegistry({ db, secrets: { TICKETS_AUTH: `Bearer ${SECRET}`, AGENT_KEY } });
   const result = await registry.registerUpstreamHost(tenant, {
     id: "tickets",
     url,
     timeout_ms,
-    ...(options.auth ? { auth_secret: "TICKETS_TOKEN" } : {}),
+    ...(options.auth ? { auth_secret: "TICKETS_AUTH" } : {}),
   });
   if (!result.ok) throw new Error(result.error.message);
   const call = async (tool: string, args: Record<string, unknown>, invocation_id = "inv_test_1") => {
