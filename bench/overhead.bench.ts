@@ -175,9 +175,10 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
 127.0.0.1. The Worker is the production bundle (\`wrangler deploy --dry-run\`) running in workerd through Miniflare,
 with local D1 and Durable Objects, the sample policies, and the upstream registered as host \`orders\`. Each sample
 is one \`tools/call\` JSON-RPC POST made with Node's fetch: directly to the upstream, and to the Worker's \`/mcp\` with
-an agent key. Through the Worker a call authenticates the key (one D1 read), validates the arguments, decides,
-appends the decision to the tenant's ledger Durable Object, forwards the call, appends the outcome and writes the
-audit row (one D1 write): four storage round trips that the direct call does not make. ${sequential} sequential
+an agent key. Through the Worker a call authenticates the key (a D1 read, reused by the isolate for 5 s),
+validates the arguments, decides, appends the decision to the tenant's ledger Durable Object, forwards the call,
+appends the outcome, answers, and then writes the audit row (D1, after the response): two Durable Object round trips
+on the path that the direct call does not make. ${sequential} sequential
 samples each way, interleaved in 10 blocks; throughput with ${CONCURRENCY} concurrent callers, ${concurrentTotal} calls
 each way. Overhead = gateway minus direct at the same percentile. Full runs repeat the measurement under
 \`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.`,

@@ -45,30 +45,38 @@ if (smoke) {
   );
   await writeFile("bench/results.json", JSON.stringify(merged, null, 2) + "\n");
 
-  const rows = results.map((r) => {
-    const n = notes.get(r.name);
-    const verdict = n?.met === undefined ? "" : n.met ? "met" : "**missed**";
-    return `| \`${r.name}\` | ${r.value} | ${r.unit} | ${n?.target ?? ""} | ${verdict} | ${n?.note ?? ""} |`;
-  });
-  const section = [
-    `<!-- results:${names.join(",")} -->`,
-    `Measured ${new Date().toISOString().slice(0, 10)} on this project's machine (2 cores, Node ${process.version}).`,
-    "",
-    "| name | value | unit | target | verdict | note |",
-    "| --- | --- | --- | --- | --- | --- |",
-    ...rows,
-    "",
-    ...reports.map((r) => `### ${r.title}\n\n${r.method.trim()}\n`),
-    `<!-- /results:${names.join(",")} -->`,
-  ].join("\n");
-  const doc = await readFile("BENCHMARKS.md", "utf8").catch(() => "# Benchmarks\n");
-  const start = doc.indexOf(`<!-- results:${names.join(",")} -->`);
-  const endMarker = `<!-- /results:${names.join(",")} -->`;
-  const end = doc.indexOf(endMarker);
-  const next =
-    start >= 0 && end > start
-      ? doc.slice(0, start) + section + doc.slice(end + endMarker.length)
-      : `${doc.trimEnd()}\n\n${section}\n`;
-  await writeFile("BENCHMARKS.md", next);
+  // Each benchmark owns one section of BENCHMARKS.md between its markers; a partial run replaces only its own.
+  let doc = await readFile("BENCHMARKS.md", "utf8").catch(() => "# Benchmarks\n");
+  const date = new Date().toISOString().slice(0, 10);
+  for (const [i, report] of reports.entries()) {
+    const name = names[i]!;
+    const rows = report.results.map((r) => {
+      const n = notes.get(r.name);
+      const verdict = n?.met === undefined ? "" : n.met ? "met" : "**missed**";
+      return `| \`${r.name}\` | ${r.value} | ${r.unit} | ${n?.target ?? ""} | ${verdict} | ${n?.note ?? ""} |`;
+    });
+    const open = `<!-- results:${name} -->`;
+    const close = `<!-- /results:${name} -->`;
+    const section = [
+      open,
+      `### ${report.title}`,
+      "",
+      `Measured ${date} on this project's machine (2 cores, Node ${process.version}).`,
+      "",
+      "| name | value | unit | target | verdict | note |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+      report.method.trim(),
+      close,
+    ].join("\n");
+    const start = doc.indexOf(open);
+    const end = doc.indexOf(close);
+    doc =
+      start >= 0 && end > start
+        ? doc.slice(0, start) + section + doc.slice(end + close.length)
+        : `${doc.trimEnd()}\n\n${section}\n`;
+  }
+  await writeFile("BENCHMARKS.md", doc);
   console.log(`wrote bench/results.json (${merged.length} figures) and BENCHMARKS.md`);
 }
