@@ -53,14 +53,17 @@ export async function startLocalWorker(options = {}) {
       ...persist,
       ...vars,
     ],
-    { cwd: root, env, stdio: ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] },
+    { cwd: root, env, stdio: ["ignore", options.quiet ? "ignore" : "inherit", options.quiet ? "pipe" : "inherit"] },
   );
+  // Quiet runs keep wrangler's stderr to explain a failed start, and drop the noise of being stopped.
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-8000)));
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 250))]);
-    if (early !== undefined) throw new Error(`wrangler dev exited with code ${early} before it was ready`);
+    if (early !== undefined) throw new Error(`wrangler dev exited with code ${early} before it was ready\n${stderr}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {
@@ -68,7 +71,7 @@ export async function startLocalWorker(options = {}) {
     }
     if (Date.now() > deadline) {
       child.kill("SIGTERM");
-      throw new Error("wrangler dev did not answer within 90 s");
+      throw new Error(`wrangler dev did not answer within 90 s\n${stderr}`);
     }
   }
   return {
