@@ -29,13 +29,18 @@ export async function seedDemo(env: Env, now: string) {
       { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
       now,
     );
-  } else if (
-    !(await db
-      .prepare("SELECT 1 FROM api_keys WHERE key_hash = ?")
-      .bind(await hashApiKey(key))
-      .first())
-  ) {
-    await issueKey(db, id, DEMO_AGENT_ID, now, key);
+  } else {
+    // The demo agent answers to exactly the key this start was given: earlier demo keys stop working.
+    const keyHash = await hashApiKey(key);
+    await db
+      .prepare("UPDATE api_keys SET revoked_at = ? WHERE agent_id = ? AND key_hash != ? AND revoked_at IS NULL")
+      .bind(now, DEMO_AGENT_ID, keyHash)
+      .run();
+    const reactivated = await db
+      .prepare("UPDATE api_keys SET revoked_at = NULL WHERE key_hash = ? AND agent_id = ?")
+      .bind(keyHash, DEMO_AGENT_ID)
+      .run();
+    if (reactivated.meta.changes === 0) await issueKey(db, id, DEMO_AGENT_ID, now, key);
   }
 
   let seededPolicies = 0;
