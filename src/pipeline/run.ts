@@ -32,6 +32,9 @@ export interface ToolCallResult {
 
 type Verdict = Decision["decision"] | "invalid";
 
+/** Longest tool name recorded as sent; longer ones are cut (no real tool name comes near it). */
+const MAX_TOOL_NAME = 200;
+
 const metaString = (meta: Record<string, unknown>, key: string): string | null => {
   const value = Object.hasOwn(meta, key) ? meta[key] : undefined;
   return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
@@ -44,6 +47,8 @@ const metaString = (meta: Record<string, unknown>, key: string): string | null =
  */
 export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<ToolCallResult> {
   const { tenant, agent } = call.principal;
+  // The requested name is echoed into the outcome, the ledger and the audit log: bounded, since it is the caller's.
+  const name = call.name.length <= MAX_TOOL_NAME ? call.name : `${call.name.slice(0, MAX_TOOL_NAME)}…`;
   const invocation_id = deps.newId("inv");
   const started = deps.clock();
   const started_at = deps.now().toISOString();
@@ -91,7 +96,8 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         denial_code: result.denial?.code ?? null,
         escalation_id: result.escalation_id,
         host_ref: extra.host_ref ?? null,
-        data_hash: result.success ? await hashOf(result.data) : null,
+        // A host's result is untrusted: one too deep to hash is recorded as such, never lost with the entry.
+        data_hash: result.success ? await hashOf(result.data).catch(() => "unhashable") : null,
       },
     };
     let evidence_ids = extra.decisionEntryId ? [extra.decisionEntryId] : [];
@@ -103,7 +109,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     }
     const outcome: Outcome = {
       invocation_id,
-      capability_id: call.name,
+      capability_id: name,
       capability_version: descriptor?.version ?? null,
       correlation,
       ...result,
@@ -124,7 +130,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         invocation_id,
         tenant_id: tenant.id,
         agent_id: agent.id,
-        tool: call.name,
+        tool: name,
         capability_version: outcome.capability_version,
         client_id: call.client_id,
         decision: verdict,
@@ -153,7 +159,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     invocation_id,
     body: {
       agent_id: agent.id,
-      tool: call.name,
+      tool: name,
       capability_version: descriptor?.version ?? null,
       args_hash,
       decision: verdict,
@@ -184,9 +190,9 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   };
 
   // 1. validate
-  const visible = agent.allowed_tools.some((pattern) => matchesGlob(pattern, call.name));
-  const resolved = visible ? await deps.tools.resolve(tenant.id, call.name).catch(() => null) : null;
-  if (!resolved) return invalid("unknown_tool", `No tool named "${call.name}" is available to this agent.`);
+  const visible = agent.allowed_tools.some((pattern) => matchesGlob(pattern, name));
+  const resolved = visible ? await deps.tools.resolve(tenant.id, name).catch(() => null) : null;
+  if (!resolved) return invalid("unknown_tool", `No tool named "${name}" is available to this agent.`);
   descriptor = resolved.descriptor;
   const args = call.args ?? {};
   const problem = inspectArguments(args);
@@ -195,7 +201,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   if (!checked.ok)
     return invalid(
       "invalid_arguments",
-      `The arguments do not match ${call.name}'s input schema: ${checked.errors[0]?.message ?? "invalid"}.`,
+      `The arguments do not match ${name}'s input schema: ${checked.errors[0]?.message ?? "invalid"}.`,
       { errors: checked.errors.slice(0, 20) as unknown as JsonValue },
     );
   args_hash = await hashOf(args);
@@ -209,7 +215,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     now: started_at,
   };
   decision = decide(call.snapshot, {
-    tool: { name: call.name, host: descriptor.host, annotations: descriptor.annotations },
+    tool: { name: name, host: descriptor.host, annotations: descriptor.annotations },
     agent: { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes },
     args: args as Record<string, unknown>,
     context,
@@ -243,7 +249,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         {
           tenant_id: tenant.id,
           agent_id: agent.id,
-          tool: call.name,
+          tool: name,
           args_hash,
           invocation_id,
           decision,
@@ -290,7 +296,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
           escalation_id: escalation.id,
           event: "opened",
           agent_id: agent.id,
-          tool: call.name,
+          tool: name,
           args_hash,
           reason_code: decision.reason_code,
           policy_ids: decision.policy_ids,

@@ -92,6 +92,14 @@ describe("invalid tool calls", () => {
     });
   });
 
+  it("records an absurdly long tool name cut to 200 characters", async () => {
+    const { key, tenant } = await newTenant();
+    const { outcome } = await call(await connect(key), `payments.${"x".repeat(100_000)}`, {});
+    expect(outcome).toMatchObject({ outcome: "invalid", error: { code: "unknown_tool" } });
+    expect(outcome.capability_id.length).toBeLessThanOrEqual(201);
+    expect((await auditRows(tenant, 1))[0].tool.length).toBeLessThanOrEqual(201);
+  });
+
   it("answers arguments that fail the tool's schema with the failing path, running nothing", async () => {
     const { key } = await newTenant({ rows: standardRows });
     const client = await connect(key);
