@@ -1,6 +1,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { Principal } from "../db/tenancy";
 import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
@@ -13,6 +14,12 @@ const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description
 outcome is succeeded, denied, pending_approval, failed or invalid. pending_approval carries an escalation_id: call the
 same tool with the same arguments again once a person has approved it. denial.retryable says whether retrying helps.
 Optional _meta on tools/call: correlation_id, session_id, run_id, on_behalf_of, workspace.`;
+
+/**
+ * One schema validator for every per-request server: without it each `new Server` builds its own Ajv (about
+ * 0.2 ms of CPU, and Ajv's code generation cannot run in Workers). It holds no I/O, so sharing it is safe.
+ */
+const jsonSchemaValidator = new CfWorkerJsonSchemaValidator();
 
 /** What serving one MCP request needs. */
 export interface McpRequest {
@@ -51,7 +58,7 @@ function argumentsAsSent(body: unknown): Map<string | number, unknown> {
 export async function serveMcp(request: Request, body: unknown, mcp: McpRequest): Promise<Response> {
   const server = new Server(
     { name: "policy-os", title: "Policy OS", version: "0.1.0" },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot),
