@@ -23,6 +23,7 @@ if (!seeded.ok) {
   process.exit(1);
 }
 const seed = await seeded.json();
+const cli = port === 8787 ? "npx policy-os" : `POLICY_OS_URL=${worker.url} npx policy-os`;
 
 console.log(`
 Policy OS is running (local dev: local D1 and Durable Objects under .wrangler/state).
@@ -37,7 +38,7 @@ Connect an MCP client:
   MCP Inspector   npx @modelcontextprotocol/inspector   (Transport: Streamable HTTP, URL ${worker.url}/mcp, header above)
 
 Try the admin CLI in another terminal:
-  npx policy-os audit        npx policy-os ledger verify        npx policy-os --help
+  ${cli} audit        ${cli} ledger verify        ${cli} --help
 
 Press Ctrl+C to stop.`);
 

@@ -43,7 +43,7 @@ export function createApp() {
     async function originGuard(c, next) {
       if (!originAllowed(c.req.header("origin"), c.env.ALLOWED_ORIGINS))
         return c.json(
-          jsonRpcError(-32000, `Origin ${c.req.header("origin")} is not allowed to call this endpoint.`),
+          jsonRpcError(-32000, `Origin ${c.req.header("origin")!.slice(0, 200)} is not allowed to call this endpoint.`),
           403,
         );
       await next();
