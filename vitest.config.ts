@@ -18,5 +18,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    // A loaded 2-core CI machine can take several seconds for the 200-concurrent-call test; none should take 20.
+    testTimeout: 20_000,
   },
 });
