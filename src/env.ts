@@ -1,9 +1,12 @@
 import type { LedgerDO } from "./ledger/ledger.do";
+import type { NotionGateDO } from "./notion/gate.do";
 
 /** The Worker's bindings (wrangler.toml) and secrets. */
 export interface Env {
   DB: D1Database;
   LEDGER: DurableObjectNamespace<LedgerDO>;
+  /** One gate per Notion integration: every Notion call passes through it. */
+  NOTION_GATE: DurableObjectNamespace<NotionGateDO>;
   /** "local" under `npm start` and tests; anything else is treated as a deployed environment. */
   ENVIRONMENT: string;
   /** Comma-separated browser origins allowed to call /mcp. */

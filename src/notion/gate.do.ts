@@ -1,0 +1,137 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { RateSchedule, retryAfterMs } from "./rate-schedule";
+
+/** A Notion API request as it crosses into the gate. */
+export interface GateRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  /** How long the caller will wait in all, queueing and retries included (default 30 s). */
+  deadline_ms?: number;
+}
+
+/** Notion's answer, or why there is none. */
+export type GateResponse =
+  | { ok: true; status: number; headers: Record<string, string>; body: string }
+  | { ok: false; reason: "deadline_exceeded" | "network_error"; message: string };
+
+/** What the gate has done since it started. */
+export interface GateCounters {
+  requests: number;
+  sent: number;
+  rate_limited: number;
+  retries: number;
+  server_errors: number;
+  network_errors: number;
+  deadline_exceeded: number;
+}
+
+/** How many requests per second the gate sends to Notion (Notion allows about 3 per integration). */
+export const NOTION_REQUESTS_PER_SECOND = 3;
+/** How many times one request is retried after a 429, or after a 5xx or network error when retrying is safe. */
+export const MAX_RETRIES = 4;
+const DEFAULT_DEADLINE_MS = 30_000;
+/** Back-off after a 5xx or network error, doubled per attempt. */
+const BACKOFF_MS = 500;
+
+/**
+ * One gate per Notion integration, through which every Notion call passes. It keeps the integration under
+ * Notion's rate limit, honours Retry-After, retries within bounds, and gives every call a deadline. A write is
+ * retried only when Notion provably did not process it (429): a 5xx or a lost connection on a write may have
+ * created the page, so it is returned to the caller, who checks before writing again.
+ */
+export class NotionGateDO extends DurableObject<Env> {
+  readonly #schedule = new RateSchedule(NOTION_REQUESTS_PER_SECOND);
+  readonly #counters: GateCounters = {
+    requests: 0,
+    sent: 0,
+    rate_limited: 0,
+    retries: 0,
+    server_errors: 0,
+    network_errors: 0,
+    deadline_exceeded: 0,
+  };
+
+  /** Sends one request to Notion when the rate limit allows, retrying within bounds. */
+  async send(request: GateRequest): Promise<GateResponse> {
+    this.#counters.requests++;
+    const deadline = Date.now() + (request.deadline_ms ?? DEFAULT_DEADLINE_MS);
+    const safeToRepeat = isReadOnly(request);
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) this.#counters.retries++;
+      const wait = this.#schedule.reserve(Date.now());
+      if (Date.now() + wait >= deadline) return this.#deadline(request);
+      if (wait > 0) await sleep(wait);
+
+      this.#counters.sent++;
+      let response: Response;
+      try {
+        response = await fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        });
+      } catch (error) {
+        this.#counters.network_errors++;
+        if (Date.now() >= deadline) return this.#deadline(request);
+        if (safeToRepeat && attempt < MAX_RETRIES) {
+          this.#schedule.pauseUntil(Date.now() + BACKOFF_MS * 2 ** attempt);
+          continue;
+        }
+        return { ok: false, reason: "network_error", message: error instanceof Error ? error.message : String(error) };
+      }
+
+      if (response.status === 429) {
+        this.#counters.rate_limited++;
+        const waitMs = retryAfterMs(response.headers.get("retry-after"), Date.now()) ?? BACKOFF_MS * 2 ** attempt;
+        this.#schedule.pauseUntil(Date.now() + waitMs);
+        if (attempt < MAX_RETRIES) {
+          await response.body?.cancel();
+          continue;
+        }
+      } else if (response.status >= 500) {
+        this.#counters.server_errors++;
+        if (safeToRepeat && attempt < MAX_RETRIES) {
+          await response.body?.cancel();
+          this.#schedule.pauseUntil(Date.now() + BACKOFF_MS * 2 ** attempt);
+          continue;
+        }
+      }
+      return {
+        ok: true,
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: await response.text(),
+      };
+    }
+  }
+
+  /** What the gate has done since this instance started. */
+  async counters(): Promise<GateCounters> {
+    return { ...this.#counters };
+  }
+
+  #deadline(request: GateRequest): GateResponse {
+    this.#counters.deadline_exceeded++;
+    return {
+      ok: false,
+      reason: "deadline_exceeded",
+      message: `Notion did not answer ${request.method} ${new URL(request.url).pathname} within the deadline.`,
+    };
+  }
+}
+
+/** Reads, and the queries that Notion serves with POST, change nothing: repeating them is safe. */
+function isReadOnly(request: GateRequest): boolean {
+  if (request.method === "GET") return true;
+  if (request.method !== "POST") return false;
+  const path = new URL(request.url).pathname;
+  return /^\/v1\/(data_sources\/[^/]+\/query|search)$/.test(path);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

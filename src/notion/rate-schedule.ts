@@ -1,0 +1,37 @@
+/**
+ * Spaces requests so that no window of one second ever holds more than `perSecond` of them, and holds every
+ * request back while Notion has asked the integration to wait (a 429's Retry-After).
+ *
+ * @example const s = new RateSchedule(3); s.reserve(now) // 0, then 340, then 680 (ms to wait)
+ */
+export class RateSchedule {
+  readonly #spacing: number;
+  #nextFree = 0;
+  #pausedUntil = 0;
+
+  constructor(perSecond: number) {
+    // A hair over 1000 / perSecond, so that even sends landing on both edges of a window stay within the limit.
+    this.#spacing = Math.ceil(1000 / perSecond) + 7;
+  }
+
+  /** Reserves the next free send slot and returns how many ms to wait for it. Synchronous: no interleaving. */
+  reserve(now: number): number {
+    const slot = Math.max(this.#nextFree, this.#pausedUntil, now);
+    this.#nextFree = slot + this.#spacing;
+    return slot - now;
+  }
+
+  /** Holds every later reservation back until `until` (ms since the epoch). */
+  pauseUntil(until: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+  }
+}
+
+/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date), or null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
