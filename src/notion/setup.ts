@@ -1,0 +1,147 @@
+import { isFullDataSource, isFullUser, type Client } from "@notionhq/client";
+import { pageProperties, richText } from "./page-properties";
+import { TEMPLATES, notionProperties, type DatabaseTemplate } from "./templates";
+
+/** One database after setup. */
+export interface SetUpDatabase {
+  title: string;
+  database_id: string;
+  data_source_id: string;
+  created: boolean;
+  sample_rows_added: number;
+}
+
+/** What setting up Notion needs. */
+export interface SetupOptions {
+  /** The page the integration can see, under which the databases live. */
+  parent_page_id: string;
+  /** Add the templates' sample rows that are not there yet. */
+  samples: boolean;
+  /** Progress, one line per step. */
+  log: (line: string) => void;
+}
+
+/**
+ * Creates the Policy OS databases under a page, or finds the ones already there by title: running it again
+ * changes nothing. Relations are created after their targets. Sample rows are added only when missing (matched
+ * by title), so setup never duplicates a row.
+ */
+export async function setupNotion(client: Client, options: SetupOptions): Promise<SetUpDatabase[]> {
+  const dataSourceIds: Record<string, string> = {};
+  const people = options.samples ? await peopleByName(client) : new Map<string, string>();
+  const done: SetUpDatabase[] = [];
+  for (const [index, template] of TEMPLATES.entries()) {
+    const step = `[${index + 1}/${TEMPLATES.length}] ${template.title}`;
+    const existing = await findDatabase(client, template.title, options.parent_page_id);
+    let database: Omit<SetUpDatabase, "sample_rows_added">;
+    if (existing) {
+      database = { ...existing, title: template.title, created: false };
+      options.log(`${step}: found (data source ${existing.data_source_id})`);
+    } else {
+      database = { ...(await createDatabase(client, template, options.parent_page_id, dataSourceIds)), created: true };
+      options.log(`${step}: created (data source ${database.data_source_id})`);
+    }
+    dataSourceIds[template.title] = database.data_source_id;
+    let added = 0;
+    if (options.samples && template.sample_rows.length > 0) {
+      added = await addMissingRows(client, template, database.data_source_id, people, options.log);
+      options.log(`${step}: ${added} sample row(s) added, ${template.sample_rows.length - added} already there`);
+    }
+    done.push({ ...database, sample_rows_added: added });
+  }
+  return done;
+}
+
+async function findDatabase(client: Client, title: string, parent_page_id: string) {
+  let cursor: string | undefined;
+  do {
+    const page = await client.search({
+      query: title,
+      filter: { property: "object", value: "data_source" },
+      start_cursor: cursor,
+      page_size: 100,
+    });
+    for (const result of page.results) {
+      if (!isFullDataSource(result) || result.in_trash) continue;
+      const name = result.title.map((t) => t.plain_text).join("");
+      const parent = result.database_parent;
+      if (name !== title || parent.type !== "page_id" || !sameId(parent.page_id, parent_page_id)) continue;
+      if (result.parent.type !== "database_id") continue;
+      return { database_id: result.parent.database_id, data_source_id: result.id, title };
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return null;
+}
+
+async function createDatabase(
+  client: Client,
+  template: DatabaseTemplate,
+  parent_page_id: string,
+  dataSourceIds: Record<string, string>,
+) {
+  const created = await client.databases.create({
+    parent: { type: "page_id", page_id: parent_page_id },
+    title: richText(template.title),
+    description: richText(template.description),
+    initial_data_source: { properties: notionProperties(template, dataSourceIds) },
+  });
+  const dataSource = "data_sources" in created ? created.data_sources[0] : undefined;
+  if (!dataSource) throw new Error(`Notion created ${template.title} without a data source`);
+  return { title: template.title, database_id: created.id, data_source_id: dataSource.id };
+}
+
+async function addMissingRows(
+  client: Client,
+  template: DatabaseTemplate,
+  data_source_id: string,
+  people: ReadonlyMap<string, string>,
+  log: (line: string) => void,
+): Promise<number> {
+  const titleProperty = Object.entries(template.properties).find(([, p]) => p.type === "title")![0];
+  let added = 0;
+  for (const row of template.sample_rows) {
+    const title = String(row[titleProperty] ?? "");
+    const existing = await client.dataSources.query({
+      data_source_id,
+      filter: { property: titleProperty, title: { equals: title } },
+      page_size: 1,
+    });
+    if (existing.results.length > 0) continue;
+    const { properties, unknownPeople } = pageProperties(template, row, people);
+    if (unknownPeople.length > 0)
+      log(`  ${template.title} "${title}": no Notion user named ${unknownPeople.join(", ")}; left empty`);
+    await client.pages.create({ parent: { type: "data_source_id", data_source_id }, properties });
+    added++;
+  }
+  return added;
+}
+
+/**
+ * Person users by name, by email, and by the part of the email before the @ when only one person has it, so
+ * sample rows can name people by the handles Policy OS uses (`manager`, `ops`, `requester`).
+ */
+async function peopleByName(client: Client): Promise<Map<string, string>> {
+  const people = new Map<string, string>();
+  const handles = new Map<string, string | null>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.users.list({ start_cursor: cursor, page_size: 100 });
+    for (const user of page.results) {
+      if (!isFullUser(user) || user.type !== "person") continue;
+      if (user.name) people.set(user.name, user.id);
+      const email = user.person.email;
+      if (!email) continue;
+      people.set(email, user.id);
+      const handle = email.split("@")[0]!;
+      handles.set(handle, handles.has(handle) ? null : user.id);
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  for (const [handle, id] of handles) if (id && !people.has(handle)) people.set(handle, id);
+  return people;
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.replaceAll("-", "").toLowerCase() === b.replaceAll("-", "").toLowerCase();
+}
