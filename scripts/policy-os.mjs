@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // policy-os: a small CLI over the admin API. `policy-os --help` lists the commands.
 import { readFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const HELP = `policy-os: the Policy OS admin API from a terminal
@@ -24,6 +26,8 @@ Usage: policy-os <command> [options]
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain
+  notion setup --parent <page-id> [--samples] [--url <notion-url>]
+                                       create the Notion databases (NOTION_TOKEN, or the local emulator)
 
 Options:
   --tenant <id>    the tenant (default: the demo tenant under local dev)
@@ -31,6 +35,13 @@ Options:
   --token <token>  the admin token (default: $ADMIN_TOKEN or the local default)
   --json           print the raw JSON answer
 `;
+
+if (process.argv[2] === "notion" && process.argv[3] === "setup") {
+  // Runs the TypeScript setup (it shares its templates and code with the Worker) through tsx.
+  const script = fileURLToPath(new URL("./notion-setup.ts", import.meta.url));
+  const run = spawnSync(process.execPath, ["--import", "tsx", script, ...process.argv.slice(4)], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,

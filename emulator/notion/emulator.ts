@@ -148,11 +148,17 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
         }
         return value;
       });
-      return new Response(JSON.stringify(result), { status: 200, headers: { "content-type": "application/json", "x-request-id": requestId } });
+      return new Response(JSON.stringify(result), {
+        status: 200,
+        headers: { "content-type": "application/json", "x-request-id": requestId },
+      });
     } catch (error) {
       if (error instanceof NotionApiError) return errorResponse(error, requestId);
       console.error("notion emulator: unexpected error", error);
-      return errorResponse(new NotionApiError(500, "internal_server_error", "Unexpected error in the Notion emulator."), requestId);
+      return errorResponse(
+        new NotionApiError(500, "internal_server_error", "Unexpected error in the Notion emulator."),
+        requestId,
+      );
     }
   }
 

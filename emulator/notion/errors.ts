@@ -12,7 +12,13 @@ export class NotionApiError extends Error {
 
 /** Renders an error as Notion's `{ object: "error", status, code, message }` JSON response. */
 export function errorResponse(error: NotionApiError, requestId: string): Response {
-  const body = { object: "error", status: error.status, code: error.code, message: error.message, request_id: requestId };
+  const body = {
+    object: "error",
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    request_id: requestId,
+  };
   return new Response(JSON.stringify(body), {
     status: error.status,
     headers: { "content-type": "application/json", ...error.headers },
@@ -48,18 +54,27 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
 /** The value as a plain object, or a validation error naming its path. */
 export function requireRecord(value: unknown, path: string): Record<string, unknown> {
   const record = asRecord(value);
-  if (!record) throw validationError(`body failed validation: ${path} should be an object, instead was \`${JSON.stringify(value)}\`.`);
+  if (!record)
+    throw validationError(
+      `body failed validation: ${path} should be an object, instead was \`${JSON.stringify(value)}\`.`,
+    );
   return record;
 }
 
 /** The value as an array, or a validation error naming its path. */
 export function requireArray(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value)) throw validationError(`body failed validation: ${path} should be an array, instead was \`${JSON.stringify(value)}\`.`);
+  if (!Array.isArray(value))
+    throw validationError(
+      `body failed validation: ${path} should be an array, instead was \`${JSON.stringify(value)}\`.`,
+    );
   return value;
 }
 
 /** The value as a string, or a validation error naming its path. */
 export function requireString(value: unknown, path: string): string {
-  if (typeof value !== "string") throw validationError(`body failed validation: ${path} should be a string, instead was \`${JSON.stringify(value)}\`.`);
+  if (typeof value !== "string")
+    throw validationError(
+      `body failed validation: ${path} should be a string, instead was \`${JSON.stringify(value)}\`.`,
+    );
   return value;
 }

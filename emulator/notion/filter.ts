@@ -21,7 +21,10 @@ export function matchesFilter(
   const f = requireRecord(filter, path);
   for (const op of ["and", "or"] as const) {
     if (!(op in f)) continue;
-    if (depth >= MAX_NESTING) throw validationError(`body failed validation: ${path}.${op} nests compound filters deeper than ${MAX_NESTING} levels.`);
+    if (depth >= MAX_NESTING)
+      throw validationError(
+        `body failed validation: ${path}.${op} nests compound filters deeper than ${MAX_NESTING} levels.`,
+      );
     const parts = f[op];
     if (!Array.isArray(parts)) throw validationError(`body failed validation: ${path}.${op} should be an array.`);
     const results = parts.map((part, i) => matchesFilter(part, page, schema, `${path}.${op}[${i}]`, depth + 1));
@@ -31,14 +34,18 @@ export function matchesFilter(
     const condition = requireRecord(f[f.timestamp], `${path}.${f.timestamp}`);
     return matchesDate(page[f.timestamp], condition, `${path}.${f.timestamp}`);
   }
-  if (typeof f.property !== "string") throw validationError(`body failed validation: ${path} should define property, timestamp, and or or.`);
+  if (typeof f.property !== "string")
+    throw validationError(`body failed validation: ${path} should define property, timestamp, and or or.`);
   const entry = Object.entries(schema).find(([name, c]) => name === f.property || c.id === f.property);
   if (!entry) throw validationError(`Could not find property with name or id: ${f.property}`);
   const [name, config] = entry;
   const kind = Object.keys(f).find((k) => k !== "property" && k !== "type");
   if (kind === undefined) throw validationError(`body failed validation: ${path} should define a condition.`);
   const condition = requireRecord(f[kind], `${path}.${kind}`);
-  if (kind !== config.type) throw validationError(`body failed validation: ${path}: ${kind} filter does not match property type ${config.type}.`);
+  if (kind !== config.type)
+    throw validationError(
+      `body failed validation: ${path}: ${kind} filter does not match property type ${config.type}.`,
+    );
   return matchesValue(fullValue(page, name, config), condition, `${path}.${kind}`);
 }
 
@@ -63,11 +70,29 @@ function matchesValue(value: ReturnType<typeof fullValue>, condition: Record<str
     case "select":
       return matchesNames(value.select ? [value.select.name] : [], condition, path, "equals", "does_not_equal");
     case "multi_select":
-      return matchesNames(value.multi_select.map((o) => o.name), condition, path, "contains", "does_not_contain");
+      return matchesNames(
+        value.multi_select.map((o) => o.name),
+        condition,
+        path,
+        "contains",
+        "does_not_contain",
+      );
     case "people":
-      return matchesNames(value.people.map((p) => p.id), condition, path, "contains", "does_not_contain");
+      return matchesNames(
+        value.people.map((p) => p.id),
+        condition,
+        path,
+        "contains",
+        "does_not_contain",
+      );
     case "relation":
-      return matchesNames(value.relation.map((r) => r.id), condition, path, "contains", "does_not_contain");
+      return matchesNames(
+        value.relation.map((r) => r.id),
+        condition,
+        path,
+        "contains",
+        "does_not_contain",
+      );
     case "date":
       return matchesDate(value.date?.start ?? null, condition, path);
     case "created_time":
@@ -129,7 +154,13 @@ function matchesNumber(n: number | null, condition: Record<string, unknown>, pat
   throw unsupported(condition, path);
 }
 
-function matchesNames(names: string[], condition: Record<string, unknown>, path: string, has: string, hasNot: string): boolean {
+function matchesNames(
+  names: string[],
+  condition: Record<string, unknown>,
+  path: string,
+  has: string,
+  hasNot: string,
+): boolean {
   const [op, arg] = single(condition, path);
   if (op === "is_empty") return names.length === 0;
   if (op === "is_not_empty") return names.length > 0;
@@ -147,7 +178,9 @@ function matchesDate(value: string | null, condition: Record<string, unknown>, p
   if (op === "is_empty") return value === null;
   if (op === "is_not_empty") return value !== null;
   if (typeof arg !== "string" || Number.isNaN(Date.parse(arg))) {
-    throw validationError(`body failed validation: ${path}.${op} should be an ISO 8601 date (relative dates are not emulated).`);
+    throw validationError(
+      `body failed validation: ${path}.${op} should be an ISO 8601 date (relative dates are not emulated).`,
+    );
   }
   if (value === null) return false;
   const t = Date.parse(value);
@@ -171,10 +204,13 @@ function matchesDate(value: string | null, condition: Record<string, unknown>, p
 function single(condition: Record<string, unknown>, path: string): [string, unknown] {
   const entries = Object.entries(condition);
   const [first] = entries;
-  if (entries.length !== 1 || !first) throw validationError(`body failed validation: ${path} should define exactly one condition.`);
+  if (entries.length !== 1 || !first)
+    throw validationError(`body failed validation: ${path} should define exactly one condition.`);
   return first;
 }
 
 function unsupported(condition: Record<string, unknown>, path: string) {
-  return validationError(`body failed validation: ${path}: the emulator does not support \`${Object.keys(asRecord(condition) ?? {}).join(",")}\` here.`);
+  return validationError(
+    `body failed validation: ${path}: the emulator does not support \`${Object.keys(asRecord(condition) ?? {}).join(",")}\` here.`,
+  );
 }

@@ -29,7 +29,12 @@ export interface Actor {
 export const SAMPLE_PEOPLE: readonly PersonConfig[] = [
   { handle: "manager", id: "a0000000-0000-4000-8000-000000000001", name: "Maya Manager", email: "manager@example.com" },
   { handle: "ops", id: "a0000000-0000-4000-8000-000000000002", name: "Omar Ops", email: "ops@example.com" },
-  { handle: "requester", id: "a0000000-0000-4000-8000-000000000003", name: "Rita Requester", email: "requester@example.com" },
+  {
+    handle: "requester",
+    id: "a0000000-0000-4000-8000-000000000003",
+    name: "Rita Requester",
+    email: "requester@example.com",
+  },
 ];
 
 /** The default workspace: token `secret_emulator`. */

@@ -15,14 +15,21 @@ export function pageSizeOf(raw: unknown, path: string): number {
   if (raw === undefined || raw === null) return MAX_PAGE_SIZE;
   const size = typeof raw === "string" ? Number(raw) : raw;
   if (typeof size !== "number" || !Number.isInteger(size) || size < 1) {
-    throw validationError(`body failed validation: ${path} should be a positive integer, instead was \`${String(raw)}\`.`);
+    throw validationError(
+      `body failed validation: ${path} should be a positive integer, instead was \`${String(raw)}\`.`,
+    );
   }
   if (size > MAX_PAGE_SIZE) throw limitError(path, MAX_PAGE_SIZE, size);
   return size;
 }
 
 /** The page of `items` starting at the item whose id is `cursor`. */
-export function paginate<T>(items: readonly T[], idOf: (item: T) => string, cursor: unknown, pageSize: number): ListPage<T> {
+export function paginate<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  cursor: unknown,
+  pageSize: number,
+): ListPage<T> {
   let start = 0;
   if (typeof cursor === "string" && cursor !== "") {
     start = items.findIndex((item) => idOf(item) === cursor);

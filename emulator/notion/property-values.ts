@@ -43,7 +43,10 @@ export function applyValues(raw: unknown, ctx: ValueContext): AppliedValues {
     if ((COMPUTED_TYPES as readonly string[]).includes(config.type)) {
       throw validationError(`body failed validation: ${path} is a ${config.type} property and cannot be set.`);
     }
-    if (!(config.type in value)) throw validationError(`body failed validation: ${path}.${config.type} should be defined, instead was \`undefined\`.`);
+    if (!(config.type in value))
+      throw validationError(
+        `body failed validation: ${path}.${config.type} should be defined, instead was \`undefined\`.`,
+      );
     const result = toValue(config, value[config.type], `${path}.${config.type}`, ctx);
     schemaChanged ||= result.schemaChanged;
     values[name] = result.value;
@@ -52,7 +55,12 @@ export function applyValues(raw: unknown, ctx: ValueContext): AppliedValues {
   return { values, changedIds, schemaChanged };
 }
 
-function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueContext): { value: PropertyValue; schemaChanged: boolean } {
+function toValue(
+  config: PropertyConfig,
+  raw: unknown,
+  path: string,
+  ctx: ValueContext,
+): { value: PropertyValue; schemaChanged: boolean } {
   const id = config.id;
   const nameOfUser = (userId: string) => ctx.directory.find(userId)?.name ?? undefined;
   const plain = (value: PropertyValue) => ({ value, schemaChanged: false });
@@ -62,13 +70,16 @@ function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueC
     case "rich_text":
       return plain({ id, type: "rich_text", rich_text: toRichText(raw, path, nameOfUser) });
     case "number":
-      if (raw !== null && (typeof raw !== "number" || !Number.isFinite(raw))) throw validationError(`body failed validation: ${path} should be a number or \`null\`.`);
+      if (raw !== null && (typeof raw !== "number" || !Number.isFinite(raw)))
+        throw validationError(`body failed validation: ${path} should be a number or \`null\`.`);
       return plain({ id, type: "number", number: raw });
     case "url":
     case "email":
     case "phone_number": {
-      if (raw !== null && typeof raw !== "string") throw validationError(`body failed validation: ${path} should be a string or \`null\`.`);
-      if (typeof raw === "string" && raw.length > TEXT_CONTENT_LIMIT) throw limitError(`${path}.length`, TEXT_CONTENT_LIMIT, raw.length);
+      if (raw !== null && typeof raw !== "string")
+        throw validationError(`body failed validation: ${path} should be a string or \`null\`.`);
+      if (typeof raw === "string" && raw.length > TEXT_CONTENT_LIMIT)
+        throw limitError(`${path}.length`, TEXT_CONTENT_LIMIT, raw.length);
       return plain({ id, type: config.type, [config.type]: raw } as PropertyValue);
     }
     case "checkbox":
@@ -79,8 +90,14 @@ function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueC
       const date = requireRecord(raw, path);
       const start = requireString(date.start, `${path}.start`);
       const end = date.end === undefined || date.end === null ? null : requireString(date.end, `${path}.end`);
-      for (const [part, text] of [["start", start], ["end", end]] as const) {
-        if (text !== null && Number.isNaN(Date.parse(text))) throw validationError(`body failed validation: ${path}.${part} should be an ISO 8601 date, instead was \`${text}\`.`);
+      for (const [part, text] of [
+        ["start", start],
+        ["end", end],
+      ] as const) {
+        if (text !== null && Number.isNaN(Date.parse(text)))
+          throw validationError(
+            `body failed validation: ${path}.${part} should be an ISO 8601 date, instead was \`${text}\`.`,
+          );
       }
       const timeZone = typeof date.time_zone === "string" ? (date.time_zone as never) : null;
       return plain({ id, type: "date", date: { start, end, time_zone: timeZone } });
@@ -88,7 +105,10 @@ function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueC
     case "select": {
       if (raw === null) return { value: { id, type: "select", select: null }, schemaChanged: false };
       const { option, added } = pickOption(config, raw, path);
-      return { value: { id, type: "select", select: { id: option.id, name: option.name, color: option.color } }, schemaChanged: added };
+      return {
+        value: { id, type: "select", select: { id: option.id, name: option.name, color: option.color } },
+        schemaChanged: added,
+      };
     }
     case "multi_select": {
       const items = limitedArray(raw, path);
@@ -104,7 +124,10 @@ function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueC
       const people = limitedArray(raw, path).map((item, i) => {
         const userId = normalizeId(requireString(requireRecord(item, `${path}[${i}]`).id, `${path}[${i}].id`));
         const user = ctx.directory.find(userId);
-        if (!user) throw validationError(`body failed validation: ${path}[${i}].id \`${userId}\` is not a user in this workspace.`);
+        if (!user)
+          throw validationError(
+            `body failed validation: ${path}[${i}].id \`${userId}\` is not a user in this workspace.`,
+          );
         return user;
       });
       return plain({ id, type: "people", people });
@@ -114,14 +137,18 @@ function toValue(config: PropertyConfig, raw: unknown, path: string, ctx: ValueC
         const pageId = normalizeId(requireString(requireRecord(item, `${path}[${i}]`).id, `${path}[${i}].id`));
         const parent = ctx.state.pages[pageId]?.page.parent;
         if (parent?.type !== "data_source_id" || parent.data_source_id !== config.relation.data_source_id) {
-          throw validationError(`body failed validation: ${path}[${i}].id ${pageId} is not a page of the related data source.`);
+          throw validationError(
+            `body failed validation: ${path}[${i}].id ${pageId} is not a page of the related data source.`,
+          );
         }
         return { id: pageId };
       });
       return plain({ id, type: "relation", relation });
     }
     default:
-      throw validationError(`body failed validation: ${path}: the emulator does not support \`${config.type}\` values.`);
+      throw validationError(
+        `body failed validation: ${path}: the emulator does not support \`${config.type}\` values.`,
+      );
   }
 }
 
@@ -137,7 +164,8 @@ function pickOption(config: PropertyConfig, raw: unknown, path: string): { optio
   const options = optionsOf(config);
   if (typeof request.id === "string") {
     const byId = options.find((o) => o.id === request.id);
-    if (!byId) throw validationError(`body failed validation: ${path}.id \`${request.id}\` is not an option of ${config.name}.`);
+    if (!byId)
+      throw validationError(`body failed validation: ${path}.id \`${request.id}\` is not an option of ${config.name}.`);
     return { option: byId, added: false };
   }
   const name = requireString(request.name, `${path}.name`);

@@ -30,7 +30,11 @@ export function fullValue(page: PageObjectResponse, name: string, config: Proper
 }
 
 /** A page as Notion returns it: every schema property present, long reference lists cut at 25. */
-export function renderPage(state: EmulatorState, page: PageObjectResponse, onlyIds?: readonly string[]): PageObjectResponse {
+export function renderPage(
+  state: EmulatorState,
+  page: PageObjectResponse,
+  onlyIds?: readonly string[],
+): PageObjectResponse {
   const properties: Record<string, PropertyValue> = {};
   for (const [name, config] of Object.entries(schemaOf(state, page))) {
     if (onlyIds && onlyIds.length > 0 && !onlyIds.includes(config.id) && !onlyIds.includes(name)) continue;

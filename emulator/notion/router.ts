@@ -8,7 +8,11 @@ export interface Route {
 }
 
 /** The handler and params for a request, or undefined when no route matches. */
-export function matchRoute(routes: readonly Route[], method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { handler: Handler; params: Record<string, string> } | undefined {
   const segments = path.split("/").filter(Boolean);
   for (const route of routes) {
     if (route.method !== method) continue;

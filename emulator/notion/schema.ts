@@ -26,7 +26,18 @@ const EMPTY_CONFIG_TYPES = [
   "last_edited_time",
 ] as const;
 
-const COLORS: readonly SelectColor[] = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"];
+const COLORS: readonly SelectColor[] = [
+  "default",
+  "gray",
+  "brown",
+  "orange",
+  "yellow",
+  "green",
+  "blue",
+  "purple",
+  "pink",
+  "red",
+];
 
 /** Builds a schema from a create request's properties; exactly one must be a title. */
 export function buildSchema(raw: unknown, path: string, state: EmulatorState): Record<string, PropertyConfig> {
@@ -36,7 +47,10 @@ export function buildSchema(raw: unknown, path: string, state: EmulatorState): R
     schema[name] = buildProperty(name, config, `${path}.${name}`, state, undefined);
   }
   const titles = Object.values(schema).filter((p) => p.type === "title").length;
-  if (titles !== 1) throw validationError(`body failed validation: ${path} should have exactly one title property, instead had ${titles}.`);
+  if (titles !== 1)
+    throw validationError(
+      `body failed validation: ${path} should have exactly one title property, instead had ${titles}.`,
+    );
   return schema;
 }
 
@@ -63,15 +77,22 @@ export function buildProperty(
   if (type === "select" || type === "multi_select") {
     const known = existing?.type === type ? optionsOf(existing) : [];
     const options = buildOptions(asRecord(config[type])?.options, `${path}.${type}.options`, known);
-    return type === "select" ? { ...common, type, select: { options } } : { ...common, type, multi_select: { options } };
+    return type === "select"
+      ? { ...common, type, select: { options } }
+      : { ...common, type, multi_select: { options } };
   }
   if (type === "relation") {
     const relation = requireRecord(config.relation, `${path}.relation`);
     const dataSourceId = normalizeId(requireString(relation.data_source_id, `${path}.relation.data_source_id`));
     const target = state.dataSources[dataSourceId];
-    if (!target) throw validationError(`body failed validation: ${path}.relation.data_source_id ${dataSourceId} is not a data source.`);
+    if (!target)
+      throw validationError(
+        `body failed validation: ${path}.relation.data_source_id ${dataSourceId} is not a data source.`,
+      );
     if (relation.dual_property !== undefined || relation.type === "dual_property") {
-      throw validationError(`body failed validation: ${path}.relation: the emulator supports single_property relations only.`);
+      throw validationError(
+        `body failed validation: ${path}.relation: the emulator supports single_property relations only.`,
+      );
     }
     const databaseId = target.parent.type === "database_id" ? target.parent.database_id : target.parent.database_id;
     return {
@@ -92,7 +113,12 @@ export function optionsOf(config: PropertyConfig): SelectOption[] {
 
 /** A new option as Notion adds it when a page names an option the schema lacks. */
 export function newOption(name: string, color: unknown): SelectOption {
-  return { id: newPropertyId(), name, color: COLORS.includes(color as SelectColor) ? (color as SelectColor) : "default", description: null };
+  return {
+    id: newPropertyId(),
+    name,
+    color: COLORS.includes(color as SelectColor) ? (color as SelectColor) : "default",
+    description: null,
+  };
 }
 
 function buildOptions(raw: unknown, path: string, known: readonly SelectOption[]): SelectOption[] {
@@ -117,6 +143,7 @@ function typeOf(config: Record<string, unknown>, path: string): string {
   if (typeof config.type === "string") return config.type;
   const keys = Object.keys(config).filter((k) => k !== "name" && k !== "description");
   const [only] = keys;
-  if (keys.length !== 1 || only === undefined) throw validationError(`body failed validation: ${path} should name exactly one property type.`);
+  if (keys.length !== 1 || only === undefined)
+    throw validationError(`body failed validation: ${path} should name exactly one property type.`);
   return only;
 }

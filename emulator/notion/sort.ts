@@ -9,7 +9,10 @@ type Key = string | number | null;
 
 /** Sorts rows by the query's sorts (ties, and no sorts, fall back to creation order); empty values sort last. */
 export function sortPages<T extends Sortable>(rows: T[], sorts: unknown, schema: Record<string, PropertyConfig>): T[] {
-  const keys = sorts === undefined ? [] : requireArray(sorts, "body.sorts").map((raw, i) => keyOf(raw, `body.sorts[${i}]`, schema));
+  const keys =
+    sorts === undefined
+      ? []
+      : requireArray(sorts, "body.sorts").map((raw, i) => keyOf(raw, `body.sorts[${i}]`, schema));
   return [...rows].sort((a, b) => {
     for (const { key, descending } of keys) {
       const x = key(a.page);
@@ -27,7 +30,8 @@ export function sortPages<T extends Sortable>(rows: T[], sorts: unknown, schema:
 function keyOf(raw: unknown, path: string, schema: Record<string, PropertyConfig>) {
   const sort = requireRecord(raw, path);
   const descending = sort.direction === "descending";
-  if (sort.direction !== "ascending" && !descending) throw validationError(`body failed validation: ${path}.direction should be ascending or descending.`);
+  if (sort.direction !== "ascending" && !descending)
+    throw validationError(`body failed validation: ${path}.direction should be ascending or descending.`);
   if (sort.timestamp === "created_time" || sort.timestamp === "last_edited_time") {
     const timestamp = sort.timestamp;
     return { descending, key: (page: PageObjectResponse): Key => page[timestamp] };

@@ -9,7 +9,19 @@ import { toRichText } from "../rich-text";
 export const CHILDREN_PER_REQUEST = 100;
 export const BLOCKS_PER_REQUEST = 1000;
 
-const TEXT_BLOCKS = ["paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item", "numbered_list_item", "to_do", "toggle", "quote", "callout", "code"] as const;
+const TEXT_BLOCKS = [
+  "paragraph",
+  "heading_1",
+  "heading_2",
+  "heading_3",
+  "bulleted_list_item",
+  "numbered_list_item",
+  "to_do",
+  "toggle",
+  "quote",
+  "callout",
+  "code",
+] as const;
 
 /** A block checked and built, not yet stored. */
 interface PlannedBlock {
@@ -36,7 +48,12 @@ export const appendBlockChildren: Handler = (ctx): AppendBlockChildrenResponse =
 export const listBlockChildren: Handler = (ctx): ListBlockChildrenResponse => {
   const parentId = containerId(ctx, ctx.params.block_id ?? "");
   const blocks = (ctx.state.children[parentId] ?? []).flatMap((id) => ctx.state.blocks[id] ?? []);
-  const page = paginate(blocks, (b) => b.id, ctx.query.get("start_cursor"), pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"));
+  const page = paginate(
+    blocks,
+    (b) => b.id,
+    ctx.query.get("start_cursor"),
+    pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"),
+  );
   return { object: "list", type: "block", block: {}, ...page };
 };
 
@@ -55,9 +72,15 @@ export function storePlan(ctx: HandlerContext, parentId: string, plan: PlannedBl
 }
 
 /** Stores one block as the last child of a page or block. */
-export function appendChildBlock(ctx: HandlerContext, parentId: string, content: Record<string, unknown> & { type: string; id: string }): BlockObjectResponse {
+export function appendChildBlock(
+  ctx: HandlerContext,
+  parentId: string,
+  content: Record<string, unknown> & { type: string; id: string },
+): BlockObjectResponse {
   const { time, user } = stampOf(ctx);
-  const parent = ctx.state.pages[parentId] ? { type: "page_id" as const, page_id: parentId } : { type: "block_id" as const, block_id: parentId };
+  const parent = ctx.state.pages[parentId]
+    ? { type: "page_id" as const, page_id: parentId }
+    : { type: "block_id" as const, block_id: parentId };
   const block = {
     object: "block",
     parent,
@@ -98,7 +121,10 @@ function planBlock(ctx: HandlerContext, request: Record<string, unknown>, path: 
   }
   let children: PlannedBlock[] = [];
   if (payload.children !== undefined) {
-    if (level >= 2) throw validationError(`body failed validation: ${path}.${type}.children: at most two levels of nesting per request.`);
+    if (level >= 2)
+      throw validationError(
+        `body failed validation: ${path}.${type}.children: at most two levels of nesting per request.`,
+      );
     children = planChildren(ctx, payload.children, `${path}.${type}.children`, level + 1);
   }
   return { content: { id: newId(), type, [type]: content }, children };
@@ -136,9 +162,13 @@ function emitContentUpdate(ctx: HandlerContext, parentId: string, blocks: readon
 }
 
 /** A page's parent as webhook payloads describe it. */
-export function webhookParentOf(ctx: HandlerContext, pageId: string): { id: string; type: "page" | "database" | "space"; data_source_id?: string } {
+export function webhookParentOf(
+  ctx: HandlerContext,
+  pageId: string,
+): { id: string; type: "page" | "database" | "space"; data_source_id?: string } {
   const parent = ctx.state.pages[pageId]?.page.parent;
-  if (parent?.type === "data_source_id") return { id: parent.database_id, type: "database", data_source_id: parent.data_source_id };
+  if (parent?.type === "data_source_id")
+    return { id: parent.database_id, type: "database", data_source_id: parent.data_source_id };
   if (parent?.type === "page_id") return { id: parent.page_id, type: "page" };
   return { id: ctx.directory.workspace.workspaceId, type: "space" };
 }

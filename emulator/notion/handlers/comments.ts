@@ -49,8 +49,15 @@ export const createComment: Handler = (ctx): CommentObjectResponse => {
   };
   ctx.state.comments[comment.id] = comment;
   ctx.touch();
-  const target = parent.type === "page_id" ? { id: parent.page_id, type: "page" as const } : { id: parent.block_id, type: "block" as const };
-  ctx.emit({ type: "comment.created", entity: { id: comment.id, type: "comment" }, data: { parent: target, page_id: pageOf(parent) } });
+  const target =
+    parent.type === "page_id"
+      ? { id: parent.page_id, type: "page" as const }
+      : { id: parent.block_id, type: "block" as const };
+  ctx.emit({
+    type: "comment.created",
+    entity: { id: comment.id, type: "comment" },
+    data: { parent: target, page_id: pageOf(parent) },
+  });
   return comment;
 
   function pageOf(p: CommentObjectResponse["parent"]): string {
@@ -64,7 +71,14 @@ export const createComment: Handler = (ctx): CommentObjectResponse => {
 export const listComments: Handler = (ctx): ListCommentsResponse => {
   const id = normalizeId(ctx.query.get("block_id") ?? "");
   if (!ctx.state.pages[id] && !ctx.state.blocks[id]) throw notFound("block", id);
-  const comments = Object.values(ctx.state.comments).filter((c) => (c.parent.type === "page_id" ? c.parent.page_id : c.parent.block_id) === id);
-  const page = paginate(comments, (c) => c.id, ctx.query.get("start_cursor"), pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"));
+  const comments = Object.values(ctx.state.comments).filter(
+    (c) => (c.parent.type === "page_id" ? c.parent.page_id : c.parent.block_id) === id,
+  );
+  const page = paginate(
+    comments,
+    (c) => c.id,
+    ctx.query.get("start_cursor"),
+    pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"),
+  );
   return { object: "list", type: "comment", comment: {}, ...page };
 };

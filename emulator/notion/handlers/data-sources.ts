@@ -22,7 +22,10 @@ export const QUERY_RESULT_LIMIT = 10_000;
 /** POST /v1/data_sources: another data source in an existing database. */
 export const createDataSource: Handler = (ctx): DataSourceObjectResponse => {
   const body = ctx.body as Partial<CreateDataSourceParameters>;
-  const database = databaseById(ctx.state, requireString(requireRecord(body.parent, "body.parent").database_id, "body.parent.database_id"));
+  const database = databaseById(
+    ctx.state,
+    requireString(requireRecord(body.parent, "body.parent").database_id, "body.parent.database_id"),
+  );
   const title = toRichText(body.title ?? [], "body.title", (id) => ctx.directory.find(id)?.name ?? undefined);
   const properties = buildSchema(body.properties, "body.properties", ctx.state);
   const { time, user } = stampOf(ctx);
@@ -54,13 +57,17 @@ export const createDataSource: Handler = (ctx): DataSourceObjectResponse => {
 };
 
 /** GET /v1/data_sources/:data_source_id. */
-export const getDataSource: Handler = (ctx): GetDataSourceResponse => dataSourceById(ctx.state, ctx.params.data_source_id ?? "");
+export const getDataSource: Handler = (ctx): GetDataSourceResponse =>
+  dataSourceById(ctx.state, ctx.params.data_source_id ?? "");
 
 /** PATCH /v1/data_sources/:data_source_id: title, and properties added, changed, renamed or removed (null). */
 export const updateDataSource: Handler = (ctx): DataSourceObjectResponse => {
   const dataSource = dataSourceById(ctx.state, ctx.params.data_source_id ?? "");
   const body = ctx.body as Partial<UpdateDataSourceParameters>;
-  const title = body.title === undefined ? dataSource.title : toRichText(body.title, "body.title", (id) => ctx.directory.find(id)?.name ?? undefined);
+  const title =
+    body.title === undefined
+      ? dataSource.title
+      : toRichText(body.title, "body.title", (id) => ctx.directory.find(id)?.name ?? undefined);
   const schema: Record<string, PropertyConfig> = { ...dataSource.properties };
   const changes: Array<{ id: string; name: string | null; action: "created" | "updated" | "deleted" }> = [];
   for (const [key, raw] of Object.entries(requireRecord(body.properties ?? {}, "body.properties"))) {
@@ -68,7 +75,8 @@ export const updateDataSource: Handler = (ctx): DataSourceObjectResponse => {
     const entry = Object.entries(schema).find(([name, c]) => name === key || c.id === key);
     if (raw === null) {
       if (!entry) throw validationError(`${key} is not a property that exists.`);
-      if (entry[1].type === "title") throw validationError(`body failed validation: ${path}: the title property cannot be removed.`);
+      if (entry[1].type === "title")
+        throw validationError(`body failed validation: ${path}: the title property cannot be removed.`);
       delete schema[entry[0]];
       changes.push({ id: entry[1].id, name: entry[0], action: "deleted" });
       continue;
@@ -76,19 +84,29 @@ export const updateDataSource: Handler = (ctx): DataSourceObjectResponse => {
     const request = requireRecord(raw, path);
     const newName = typeof request.name === "string" ? request.name : (entry?.[0] ?? key);
     const onlyRename = Object.keys(request).every((k) => k === "name" || k === "description");
-    const config = entry && onlyRename
-      ? { ...entry[1], name: newName, description: typeof request.description === "string" ? request.description : entry[1].description }
-      : buildProperty(newName, raw, path, ctx.state, entry?.[1]);
+    const config =
+      entry && onlyRename
+        ? {
+            ...entry[1],
+            name: newName,
+            description: typeof request.description === "string" ? request.description : entry[1].description,
+          }
+        : buildProperty(newName, raw, path, ctx.state, entry?.[1]);
     if (entry) delete schema[entry[0]];
-    if (schema[newName]) throw validationError(`body failed validation: ${path}: a property named ${newName} already exists.`);
+    if (schema[newName])
+      throw validationError(`body failed validation: ${path}: a property named ${newName} already exists.`);
     schema[newName] = config;
     changes.push({ id: config.id, name: newName, action: entry ? "updated" : "created" });
   }
   const titles = Object.values(schema).filter((p) => p.type === "title").length;
-  if (titles !== 1) throw validationError(`body failed validation: body.properties should leave exactly one title property, instead left ${titles}.`);
+  if (titles !== 1)
+    throw validationError(
+      `body failed validation: body.properties should leave exactly one title property, instead left ${titles}.`,
+    );
   const { time, user } = stampOf(ctx);
   Object.assign(dataSource, { title, properties: schema, last_edited_time: time, last_edited_by: user });
-  if (typeof body.in_trash === "boolean") Object.assign(dataSource, { in_trash: body.in_trash, archived: body.in_trash });
+  if (typeof body.in_trash === "boolean")
+    Object.assign(dataSource, { in_trash: body.in_trash, archived: body.in_trash });
   const database = ctx.state.databases[dataSource.parent.database_id];
   const reference = database?.data_sources.find((d) => d.id === dataSource.id);
   if (reference) reference.name = plainText(title);
@@ -108,9 +126,15 @@ export const queryDataSource: Handler = (ctx): QueryDataSourceResponse => {
   const pageSize = pageSizeOf(body.page_size, "body.page_size");
   const inTrash = body.in_trash === true || body.archived === true;
   const rows = Object.values(ctx.state.pages).filter(
-    ({ page }) => page.parent.type === "data_source_id" && page.parent.data_source_id === dataSource.id && page.in_trash === inTrash,
+    ({ page }) =>
+      page.parent.type === "data_source_id" &&
+      page.parent.data_source_id === dataSource.id &&
+      page.in_trash === inTrash,
   );
-  const matching = body.filter === undefined ? rows : rows.filter(({ page }) => matchesFilter(body.filter, page, dataSource.properties));
+  const matching =
+    body.filter === undefined
+      ? rows
+      : rows.filter(({ page }) => matchesFilter(body.filter, page, dataSource.properties));
   const sorted = sortPages(matching, body.sorts, dataSource.properties);
   const capped = sorted.slice(0, QUERY_RESULT_LIMIT);
   const onlyIds = ctx.query.getAll("filter_properties");
@@ -123,6 +147,8 @@ export const queryDataSource: Handler = (ctx): QueryDataSourceResponse => {
     results: page.results.map((row) => renderPage(ctx.state, row.page, onlyIds)),
     next_cursor: page.next_cursor,
     has_more: page.has_more,
-    request_status: incomplete ? { type: "incomplete", incomplete_reason: "query_result_limit_reached" } : { type: "complete" },
+    request_status: incomplete
+      ? { type: "incomplete", incomplete_reason: "query_result_limit_reached" }
+      : { type: "complete" },
   };
 };

@@ -17,13 +17,19 @@ export const createDatabase: Handler = (ctx): DatabaseObjectResponse => {
   const body = ctx.body as Partial<CreateDatabaseParameters>;
   const parent = requireRecord(body.parent, "body.parent");
   if (parent.type === "workspace" || parent.workspace !== undefined) {
-    throw validationError("body failed validation: body.parent.workspace: an internal integration cannot create workspace-level databases.");
+    throw validationError(
+      "body failed validation: body.parent.workspace: an internal integration cannot create workspace-level databases.",
+    );
   }
   const parentPage = pageById(ctx.state, requireString(parent.page_id, "body.parent.page_id")).page;
   const names = (id: string) => ctx.directory.find(id)?.name ?? undefined;
   const title = toRichText(body.title ?? [], "body.title", names);
   const description = toRichText(body.description ?? [], "body.description", names);
-  const properties = buildSchema(asRecord(body.initial_data_source)?.properties, "body.initial_data_source.properties", ctx.state);
+  const properties = buildSchema(
+    asRecord(body.initial_data_source)?.properties,
+    "body.initial_data_source.properties",
+    ctx.state,
+  );
   const { time, user } = stampOf(ctx);
   const databaseId = newId();
   const dataSourceId = newId();
@@ -67,7 +73,11 @@ export const createDatabase: Handler = (ctx): DatabaseObjectResponse => {
     url: notionUrl(dataSourceId),
     public_url: null,
   } satisfies DataSourceObjectResponse;
-  appendChildBlock(ctx, parentPage.id, { id: databaseId, type: "child_database", child_database: { title: plainText(title) } });
+  appendChildBlock(ctx, parentPage.id, {
+    id: databaseId,
+    type: "child_database",
+    child_database: { title: plainText(title) },
+  });
   ctx.touch();
   return database;
 };
@@ -80,7 +90,9 @@ export function soleDataSourceOf(ctx: HandlerContext, rawDatabaseId: string): st
   const database = databaseById(ctx.state, normalizeId(rawDatabaseId));
   const [first, ...rest] = database.data_sources;
   if (!first || rest.length > 0) {
-    throw validationError(`Database ${database.id} has ${database.data_sources.length} data sources: use a data_source_id parent.`);
+    throw validationError(
+      `Database ${database.id} has ${database.data_sources.length} data sources: use a data_source_id parent.`,
+    );
   }
   return first.id;
 }

@@ -20,9 +20,11 @@ import { plainText } from "../rich-text";
 export const createPage: Handler = (ctx): PageObjectResponse => {
   const body = ctx.body as Partial<CreatePageParameters>;
   for (const unsupported of ["markdown", "content", "position"] as const) {
-    if (body[unsupported] !== undefined) throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
+    if (body[unsupported] !== undefined)
+      throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
   }
-  if (body.template !== undefined && body.template.type !== "none") throw validationError("body failed validation: body.template is not emulated.");
+  if (body.template !== undefined && body.template.type !== "none")
+    throw validationError("body failed validation: body.template is not emulated.");
   const parent = parentOf(ctx, requireRecord(body.parent, "body.parent"));
   const { time, user } = stampOf(ctx);
   const id = newId();
@@ -68,7 +70,8 @@ export const updatePage: Handler = (ctx): PageObjectResponse => {
   const { page } = pageById(ctx.state, ctx.params.page_id ?? "");
   const body = ctx.body as Partial<UpdatePageParameters>;
   for (const unsupported of ["template", "erase_content", "icon", "cover"] as const) {
-    if (body[unsupported] !== undefined) throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
+    if (body[unsupported] !== undefined)
+      throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
   }
   const trash = body.in_trash ?? body.archived ?? body.is_archived;
   if (page.in_trash && trash !== false) {
@@ -81,7 +84,8 @@ export const updatePage: Handler = (ctx): PageObjectResponse => {
   if (typeof body.is_locked === "boolean") page.is_locked = body.is_locked;
   page.last_edited_time = time;
   page.last_edited_by = user;
-  if (page.parent.type === "data_source_id") commitSchema(ctx, page.parent.data_source_id, schema, applied.schemaChanged);
+  if (page.parent.type === "data_source_id")
+    commitSchema(ctx, page.parent.data_source_id, schema, applied.schemaChanged);
   const parent = webhookParentOf(ctx, page.id);
   const entity = { id: page.id, type: "page" as const };
   if (applied.changedIds.length > 0) {
@@ -113,7 +117,9 @@ export const getPageProperty: Handler = (ctx): GetPagePropertyResponse => {
       items = value.rich_text.map((rich_text) => ({ ...base, type: "rich_text", rich_text }));
       break;
     case "people":
-      items = value.people.flatMap((people) => (people.object === "user" ? [{ ...base, type: "people" as const, people }] : []));
+      items = value.people.flatMap((people) =>
+        people.object === "user" ? [{ ...base, type: "people" as const, people }] : [],
+      );
       break;
     case "relation":
       items = value.relation.map((relation) => ({ ...base, type: "relation", relation }));
@@ -124,7 +130,12 @@ export const getPageProperty: Handler = (ctx): GetPagePropertyResponse => {
     }
   }
   const indexed = items.map((item, i) => ({ item, cursor: String(i) }));
-  const listed = paginate(indexed, (x) => x.cursor, ctx.query.get("start_cursor"), pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"));
+  const listed = paginate(
+    indexed,
+    (x) => x.cursor,
+    ctx.query.get("start_cursor"),
+    pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"),
+  );
   return {
     object: "list",
     type: "property_item",
@@ -143,7 +154,10 @@ export function titleOf(page: PageObjectResponse) {
 
 function parentOf(ctx: HandlerContext, parent: Record<string, unknown>): PageObjectResponse["parent"] {
   if (typeof parent.data_source_id === "string" || typeof parent.database_id === "string") {
-    const raw = typeof parent.data_source_id === "string" ? parent.data_source_id : soleDataSourceOf(ctx, String(parent.database_id));
+    const raw =
+      typeof parent.data_source_id === "string"
+        ? parent.data_source_id
+        : soleDataSourceOf(ctx, String(parent.database_id));
     const dataSource = dataSourceById(ctx.state, raw);
     if (dataSource.in_trash) throw validationError(`Data source ${dataSource.id} is in the trash.`);
     return { type: "data_source_id", data_source_id: dataSource.id, database_id: dataSource.parent.database_id };
@@ -157,20 +171,33 @@ function parentOf(ctx: HandlerContext, parent: Record<string, unknown>): PageObj
     return { type: "page_id", page_id: page.id };
   }
   if (asRecord(parent)?.workspace !== undefined) {
-    throw validationError("body failed validation: body.parent.workspace: an internal integration cannot create workspace-level pages.");
+    throw validationError(
+      "body failed validation: body.parent.workspace: an internal integration cannot create workspace-level pages.",
+    );
   }
   throw validationError("body failed validation: body.parent should define data_source_id, database_id or page_id.");
 }
 
-function commitSchema(ctx: HandlerContext, dataSourceId: string, schema: Record<string, ReturnType<typeof schemaOf>[string]>, changed: boolean): void {
+function commitSchema(
+  ctx: HandlerContext,
+  dataSourceId: string,
+  schema: Record<string, ReturnType<typeof schemaOf>[string]>,
+  changed: boolean,
+): void {
   const dataSource = ctx.state.dataSources[normalizeId(dataSourceId)];
   if (!dataSource || !changed) return;
   const { time, user } = stampOf(ctx);
   const before = new Set(
-    Object.values(dataSource.properties).flatMap((c) => (c.type === "select" ? c.select.options : c.type === "multi_select" ? c.multi_select.options : []).map((o) => `${c.id}:${o.id}`)),
+    Object.values(dataSource.properties).flatMap((c) =>
+      (c.type === "select" ? c.select.options : c.type === "multi_select" ? c.multi_select.options : []).map(
+        (o) => `${c.id}:${o.id}`,
+      ),
+    ),
   );
   const updated = Object.entries(schema).filter(([, c]) =>
-    (c.type === "select" ? c.select.options : c.type === "multi_select" ? c.multi_select.options : []).some((o) => !before.has(`${c.id}:${o.id}`)),
+    (c.type === "select" ? c.select.options : c.type === "multi_select" ? c.multi_select.options : []).some(
+      (o) => !before.has(`${c.id}:${o.id}`),
+    ),
   );
   Object.assign(dataSource, { properties: schema, last_edited_time: time, last_edited_by: user });
   ctx.emit({

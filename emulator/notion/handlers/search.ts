@@ -21,12 +21,14 @@ export const search: Handler = (ctx): SearchResponse => {
   const found: Found[] = [];
   if (only !== "data_source") {
     for (const { page, seq } of Object.values(ctx.state.pages)) {
-      if (page.in_trash === inTrash) found.push({ item: renderPage(ctx.state, page), title: plainText(titleOf(page)), seq });
+      if (page.in_trash === inTrash)
+        found.push({ item: renderPage(ctx.state, page), title: plainText(titleOf(page)), seq });
     }
   }
   if (only !== "page") {
     Object.values(ctx.state.dataSources).forEach((dataSource, i) => {
-      if (dataSource.in_trash === inTrash) found.push({ item: dataSource, title: plainText(dataSource.title), seq: -1 - i });
+      if (dataSource.in_trash === inTrash)
+        found.push({ item: dataSource, title: plainText(dataSource.title), seq: -1 - i });
     });
   }
   const sort = asRecord(body.sort);

@@ -6,7 +6,12 @@ import { paginate, pageSizeOf } from "../paginate";
 
 /** GET /v1/users: the bot and every person, paginated. */
 export const listUsers: Handler = (ctx): ListUsersResponse => {
-  const page = paginate(ctx.directory.all(), (u) => u.id, ctx.query.get("start_cursor"), pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"));
+  const page = paginate(
+    ctx.directory.all(),
+    (u) => u.id,
+    ctx.query.get("start_cursor"),
+    pageSizeOf(ctx.query.get("page_size") ?? undefined, "query.page_size"),
+  );
   return { object: "list", type: "user", user: {}, ...page };
 };
 

@@ -1,0 +1,50 @@
+import { createServer, type Server } from "node:http";
+import { createNotionEmulator, type NotionEmulator, type NotionEmulatorOptions } from "../notion";
+import { createJsonFileStore } from "./file-store";
+
+/** Where the server listens and keeps its data. */
+export interface EmulatorServerOptions extends Omit<NotionEmulatorOptions, "store" | "baseUrl"> {
+  host?: string;
+  port?: number;
+  /** The JSON file holding the state (default `.notion-emulator/state.json`). */
+  file?: string;
+}
+
+/** Starts the emulator behind a Node http server (default http://127.0.0.1:8788). */
+export async function startEmulatorServer(
+  options: EmulatorServerOptions = {},
+): Promise<{ server: Server; emulator: NotionEmulator; url: string; close(): Promise<void> }> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8788;
+  const url = `http://${host}:${port}`;
+  const emulator = createNotionEmulator({
+    ...options,
+    baseUrl: url,
+    store: createJsonFileStore(options.file ?? ".notion-emulator/state.json"),
+  });
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(name, value);
+    }
+    const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
+    const response = await emulator.handle(
+      new Request(new URL(req.url ?? "/", url), {
+        method: req.method,
+        headers,
+        body: hasBody ? Buffer.concat(chunks) : undefined,
+      }),
+    );
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(await response.text());
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  return { server, emulator, url, close };
+}
