@@ -20,10 +20,16 @@ describe("databases and data sources", () => {
     expect(database).toMatchObject({ object: "database", parent: { type: "page_id", page_id: emulator.rootPageId } });
 
     const dataSource = await client.dataSources.retrieve({ data_source_id: dataSourceId });
-    expect(dataSource).toMatchObject({ object: "data_source", parent: { type: "database_id", database_id: databaseId } });
+    expect(dataSource).toMatchObject({
+      object: "data_source",
+      parent: { type: "database_id", database_id: databaseId },
+    });
     const properties = "properties" in dataSource ? dataSource.properties : {};
     expect(properties.Name).toMatchObject({ id: "title", type: "title" });
-    expect(properties.Mode).toMatchObject({ type: "select", select: { options: [{ name: "allow" }, { name: "deny" }, { name: "approve" }] } });
+    expect(properties.Mode).toMatchObject({
+      type: "select",
+      select: { options: [{ name: "allow" }, { name: "deny" }, { name: "approve" }] },
+    });
   });
 
   it("refuses a database under a page it cannot find", async () => {
@@ -58,7 +64,14 @@ describe("rows and queries", () => {
     const ids = await createPolicies(client, emulator);
     const rows = [
       { name: "Refund small", notes: "Refunds under 50", mode: "allow", priority: 1, active: true, tags: ["finance"] },
-      { name: "Refund large", notes: "Refunds over 50", mode: "approve", priority: 5, active: true, tags: ["finance", "risk"] },
+      {
+        name: "Refund large",
+        notes: "Refunds over 50",
+        mode: "approve",
+        priority: 5,
+        active: true,
+        tags: ["finance", "risk"],
+      },
       { name: "Delete repo", notes: "Never", mode: "deny", priority: 9, active: false, tags: [] },
     ];
     for (const row of rows) {
@@ -88,14 +101,27 @@ describe("rows and queries", () => {
     expect(await names({ property: "Notes", rich_text: { equals: "Never" } })).toEqual(["Delete repo"]);
     expect(await names({ property: "Mode", select: { equals: "approve" } })).toEqual(["Refund large"]);
     expect(await names({ property: "Priority", number: { greater_than: 1 } })).toEqual(["Delete repo", "Refund large"]);
-    expect(await names({ property: "Priority", number: { less_than_or_equal_to: 5 } })).toEqual(["Refund large", "Refund small"]);
+    expect(await names({ property: "Priority", number: { less_than_or_equal_to: 5 } })).toEqual([
+      "Refund large",
+      "Refund small",
+    ]);
     expect(await names({ property: "Active", checkbox: { equals: false } })).toEqual(["Delete repo"]);
     expect(await names({ property: "Tags", multi_select: { contains: "risk" } })).toEqual(["Refund large"]);
     expect(
-      await names({ and: [{ property: "Mode", select: { equals: "allow" } }, { property: "Priority", number: { equals: 1 } }] }),
+      await names({
+        and: [
+          { property: "Mode", select: { equals: "allow" } },
+          { property: "Priority", number: { equals: 1 } },
+        ],
+      }),
     ).toEqual(["Refund small"]);
     expect(
-      await names({ or: [{ property: "Mode", select: { equals: "deny" } }, { property: "Priority", number: { equals: 1 } }] }),
+      await names({
+        or: [
+          { property: "Mode", select: { equals: "deny" } },
+          { property: "Priority", number: { equals: 1 } },
+        ],
+      }),
     ).toEqual(["Delete repo", "Refund small"]);
   });
 
@@ -104,9 +130,15 @@ describe("rows and queries", () => {
     const emulator = startEmulator({ now: () => clock });
     const client = notion();
     const { dataSourceId } = await createPolicies(client, emulator);
-    const old = await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("old") } } });
+    const old = await client.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("old") } },
+    });
     clock = new Date("2026-01-05T10:07:45.000Z");
-    const fresh = await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("fresh") } } });
+    const fresh = await client.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("fresh") } },
+    });
     expect((fresh as PageObjectResponse).last_edited_time).toBe("2026-01-05T10:07:00.000Z");
     expect((old as PageObjectResponse).created_time).toBe("2026-01-05T10:00:00.000Z");
 
@@ -121,9 +153,21 @@ describe("rows and queries", () => {
     const { client, dataSourceId } = await seeded();
     const sorted = async (sorts: Parameters<typeof client.dataSources.query>[0]["sorts"]) =>
       (await client.dataSources.query({ data_source_id: dataSourceId, sorts })).results.map(titleOf);
-    expect(await sorted([{ property: "Priority", direction: "descending" }])).toEqual(["Delete repo", "Refund large", "Refund small"]);
-    expect(await sorted([{ property: "Name", direction: "ascending" }])).toEqual(["Delete repo", "Refund large", "Refund small"]);
-    expect(await sorted([{ timestamp: "created_time", direction: "ascending" }])).toEqual(["Refund small", "Refund large", "Delete repo"]);
+    expect(await sorted([{ property: "Priority", direction: "descending" }])).toEqual([
+      "Delete repo",
+      "Refund large",
+      "Refund small",
+    ]);
+    expect(await sorted([{ property: "Name", direction: "ascending" }])).toEqual([
+      "Delete repo",
+      "Refund large",
+      "Refund small",
+    ]);
+    expect(await sorted([{ timestamp: "created_time", direction: "ascending" }])).toEqual([
+      "Refund small",
+      "Refund large",
+      "Delete repo",
+    ]);
   });
 
   it("pages through 150 rows 100 at a time and returns every row exactly once", async () => {
@@ -131,12 +175,18 @@ describe("rows and queries", () => {
     const client = notion();
     const { dataSourceId } = await createPolicies(client, emulator);
     for (let i = 0; i < 150; i++) {
-      await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text(`row ${i}`) } } });
+      await client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text(`row ${i}`) } },
+      });
     }
     const first = await client.dataSources.query({ data_source_id: dataSourceId });
     expect(first.results).toHaveLength(100);
     expect(first.has_more).toBe(true);
-    const second = await client.dataSources.query({ data_source_id: dataSourceId, start_cursor: first.next_cursor ?? undefined });
+    const second = await client.dataSources.query({
+      data_source_id: dataSourceId,
+      start_cursor: first.next_cursor ?? undefined,
+    });
     expect(second.results).toHaveLength(50);
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
     const seen = [...first.results, ...second.results].map(titleOf);
@@ -147,7 +197,10 @@ describe("rows and queries", () => {
     const emulator = startEmulator();
     const client = notion();
     const { dataSourceId } = await createPolicies(client, emulator);
-    const row = await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("template") } } });
+    const row = await client.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("template") } },
+    });
     const state = await emulator.state();
     const stored = state.pages[row.id]!;
     for (let i = 0; i < 10_050; i++) {
@@ -168,7 +221,10 @@ describe("rows and queries", () => {
 
   it("adds an unknown select option to the schema, as Notion does", async () => {
     const { client, dataSourceId } = await seeded();
-    await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("x") }, Mode: { select: { name: "shadow" } } } });
+    await client.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("x") }, Mode: { select: { name: "shadow" } } },
+    });
     const dataSource = await client.dataSources.retrieve({ data_source_id: dataSourceId });
     const mode = "properties" in dataSource ? dataSource.properties.Mode : undefined;
     expect(mode?.type === "select" ? mode.select.options.map((o) => o.name) : []).toContain("shadow");
@@ -177,7 +233,10 @@ describe("rows and queries", () => {
   it("refuses a property that is not in the schema", async () => {
     const { client, dataSourceId } = await seeded();
     await expect(
-      client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("x") }, Nope: { rich_text: text("y") } } }),
+      client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text("x") }, Nope: { rich_text: text("y") } },
+      }),
     ).rejects.toMatchObject({ status: 400, code: "validation_error" });
   });
 
@@ -185,7 +244,10 @@ describe("rows and queries", () => {
     const { client, dataSourceId } = await seeded();
     const created = await client.pages.create({
       parent: { data_source_id: dataSourceId },
-      properties: { Name: { title: text("long") }, Notes: { rich_text: Array.from({ length: 30 }, (_, i) => ({ text: { content: `part ${i} ` } })) } },
+      properties: {
+        Name: { title: text("long") },
+        Notes: { rich_text: Array.from({ length: 30 }, (_, i) => ({ text: { content: `part ${i} ` } })) },
+      },
     });
     const page = (await client.pages.retrieve({ page_id: created.id })) as PageObjectResponse;
     const notes = page.properties.Notes;
@@ -194,7 +256,10 @@ describe("rows and queries", () => {
     expect(full.object === "list" ? full.results.length : 0).toBe(30);
 
     await client.pages.update({ page_id: created.id, in_trash: true });
-    const { results } = await client.dataSources.query({ data_source_id: dataSourceId, filter: { property: "Name", title: { equals: "long" } } });
+    const { results } = await client.dataSources.query({
+      data_source_id: dataSourceId,
+      filter: { property: "Name", title: { equals: "long" } },
+    });
     expect(results).toEqual([]);
   });
 });

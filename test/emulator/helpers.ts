@@ -25,8 +25,17 @@ export function startEmulator(options: NotionEmulatorOptions = {}): NotionEmulat
 }
 
 /** A real @notionhq/client Client for a token; `retry: false` unless retries are asked for. */
-export function notion(auth = "secret_emulator", retry: false | { maxRetries?: number; maxRetryDelayMs?: number } = false): Client {
-  return new Client({ auth, retry, baseUrl: "https://api.notion.com", fetch: (u, i) => globalThis.fetch(u, i), logger: () => undefined });
+export function notion(
+  auth = "secret_emulator",
+  retry: false | { maxRetries?: number; maxRetryDelayMs?: number } = false,
+): Client {
+  return new Client({
+    auth,
+    retry,
+    baseUrl: "https://api.notion.com",
+    fetch: (u, i) => globalThis.fetch(u, i),
+    logger: () => undefined,
+  });
 }
 
 /** A rich-text array holding one text object. */

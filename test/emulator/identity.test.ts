@@ -12,12 +12,18 @@ describe("who is acting", () => {
     const emulator = startEmulator();
     const bot = notion();
     const { dataSourceId } = await createPolicies(bot, emulator);
-    const row = (await bot.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("p") } } })) as PageObjectResponse;
+    const row = (await bot.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("p") } },
+    })) as PageObjectResponse;
     const me = await bot.users.me({});
     expect(me.type).toBe("bot");
     expect(row.created_by).toEqual({ object: "user", id: me.id });
 
-    const edited = (await notion("person:manager").pages.update({ page_id: row.id, properties: { Mode: { select: { name: "deny" } } } })) as PageObjectResponse;
+    const edited = (await notion("person:manager").pages.update({
+      page_id: row.id,
+      properties: { Mode: { select: { name: "deny" } } },
+    })) as PageObjectResponse;
     expect(edited.last_edited_by).toEqual({ object: "user", id: person("manager").id });
     expect(edited.created_by).toEqual({ object: "user", id: me.id });
   });
@@ -40,8 +46,12 @@ describe("who is acting", () => {
     const { results } = await client.users.list({});
     expect(results.map((u) => u.type)).toEqual(["bot", "person", "person", "person"]);
     expect(results.map((u) => u.name)).toEqual(expect.arrayContaining(SAMPLE_PEOPLE.map((p) => p.name)));
-    await expect(client.users.retrieve({ user_id: person("requester").id })).resolves.toMatchObject({ name: person("requester").name });
-    await expect(client.users.retrieve({ user_id: "0123456789abcdef0123456789abcdef" })).rejects.toMatchObject({ code: "object_not_found" });
+    await expect(client.users.retrieve({ user_id: person("requester").id })).resolves.toMatchObject({
+      name: person("requester").name,
+    });
+    await expect(client.users.retrieve({ user_id: "0123456789abcdef0123456789abcdef" })).rejects.toMatchObject({
+      code: "object_not_found",
+    });
   });
 
   it("sets people values to known users only", async () => {
@@ -54,7 +64,10 @@ describe("who is acting", () => {
     })) as PageObjectResponse;
     expect(row.properties.Owner).toMatchObject({ type: "people", people: [{ id: person("requester").id }] });
     await expect(
-      client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("p") }, Owner: { people: [{ id: "0123456789abcdef0123456789abcdef" }] } } }),
+      client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text("p") }, Owner: { people: [{ id: "0123456789abcdef0123456789abcdef" }] } },
+      }),
     ).rejects.toMatchObject({ code: "validation_error" });
   });
 });
@@ -64,13 +77,28 @@ describe("comments and search", () => {
     const emulator = startEmulator();
     const bot = notion();
     const { dataSourceId } = await createPolicies(bot, emulator);
-    const row = await bot.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("p") } } });
-    const first = await bot.comments.create({ parent: { page_id: row.id }, rich_text: text("Reverted to Pending: the requester cannot approve.") });
-    await notion("person:ops").comments.create({ discussion_id: "discussion_id" in first ? first.discussion_id : "", rich_text: text("Approved by ops") });
+    const row = await bot.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("p") } },
+    });
+    const first = await bot.comments.create({
+      parent: { page_id: row.id },
+      rich_text: text("Reverted to Pending: the requester cannot approve."),
+    });
+    await notion("person:ops").comments.create({
+      discussion_id: "discussion_id" in first ? first.discussion_id : "",
+      rich_text: text("Approved by ops"),
+    });
 
     const { results } = await bot.comments.list({ block_id: row.id });
-    expect(results.map((c) => c.rich_text[0]?.plain_text)).toEqual(["Reverted to Pending: the requester cannot approve.", "Approved by ops"]);
-    expect(results[1]).toMatchObject({ created_by: { id: person("ops").id }, display_name: { type: "user", resolved_name: person("ops").name } });
+    expect(results.map((c) => c.rich_text[0]?.plain_text)).toEqual([
+      "Reverted to Pending: the requester cannot approve.",
+      "Approved by ops",
+    ]);
+    expect(results[1]).toMatchObject({
+      created_by: { id: person("ops").id },
+      display_name: { type: "user", resolved_name: person("ops").name },
+    });
     expect(results[0]?.display_name.type).toBe("integration");
   });
 
@@ -78,7 +106,10 @@ describe("comments and search", () => {
     const emulator = startEmulator();
     const client = notion();
     const { dataSourceId } = await createPolicies(client, emulator);
-    await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("Refunds policy") } } });
+    await client.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("Refunds policy") } },
+    });
     const sources = await client.search({ query: "polic", filter: { property: "object", value: "data_source" } });
     expect(sources.results.map((r) => r.id)).toEqual([dataSourceId]);
     const pages = await client.search({ query: "refunds", filter: { property: "object", value: "page" } });

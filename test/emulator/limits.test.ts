@@ -16,8 +16,15 @@ describe("Notion's documented limits", () => {
   it("refuses a text object of 2,001 characters with a validation_error and accepts 2,000", async () => {
     const { client, dataSourceId } = await setup();
     const row = (content: string) =>
-      client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("t") }, Notes: { rich_text: text(content) } } });
-    await expect(row("x".repeat(2001))).rejects.toMatchObject({ status: 400, code: "validation_error", message: expect.stringContaining("2000") });
+      client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text("t") }, Notes: { rich_text: text(content) } },
+      });
+    await expect(row("x".repeat(2001))).rejects.toMatchObject({
+      status: 400,
+      code: "validation_error",
+      message: expect.stringContaining("2000"),
+    });
     await expect(row("x".repeat(2000))).resolves.toMatchObject({ object: "page" });
   });
 
@@ -25,17 +32,26 @@ describe("Notion's documented limits", () => {
     const { client, dataSourceId } = await setup();
     const many = Array.from({ length: 101 }, (_, i) => ({ text: { content: String(i) } }));
     await expect(
-      client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("t") }, Notes: { rich_text: many } } }),
+      client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text("t") }, Notes: { rich_text: many } },
+      }),
     ).rejects.toMatchObject({ status: 400, code: "validation_error" });
     const tags = Array.from({ length: 101 }, (_, i) => ({ name: `tag${i}` }));
     await expect(
-      client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("t") }, Tags: { multi_select: tags } } }),
+      client.pages.create({
+        parent: { data_source_id: dataSourceId },
+        properties: { Name: { title: text("t") }, Tags: { multi_select: tags } },
+      }),
     ).rejects.toMatchObject({ status: 400, code: "validation_error" });
   });
 
   it("refuses 101 children in one append and appends 100, readable page by page", async () => {
     const { emulator, client } = await setup();
-    const page = await client.pages.create({ parent: { page_id: emulator.rootPageId }, properties: { title: { title: text("Runbook") } } });
+    const page = await client.pages.create({
+      parent: { page_id: emulator.rootPageId },
+      properties: { title: { title: text("Runbook") } },
+    });
     const children = (n: number) => Array.from({ length: n }, (_, i) => paragraph(`step ${i}`));
     await expect(client.blocks.children.append({ block_id: page.id, children: children(101) })).rejects.toMatchObject({
       status: 400,
@@ -52,12 +68,16 @@ describe("Notion's documented limits", () => {
   it("accepts two levels of nesting in one request and refuses a third", async () => {
     const { emulator, client } = await setup();
     const nested = (depth: number): Record<string, unknown> =>
-      depth === 1 ? paragraph("leaf") : { toggle: { rich_text: text(`level ${depth}`), children: [nested(depth - 1)] } };
+      depth === 1
+        ? paragraph("leaf")
+        : { toggle: { rich_text: text(`level ${depth}`), children: [nested(depth - 1)] } };
     const ok = await client.blocks.children.append({ block_id: emulator.rootPageId, children: [nested(2) as never] });
     expect(ok.results[0]).toMatchObject({ type: "toggle", has_children: true });
     const inner = await client.blocks.children.list({ block_id: ok.results[0]!.id });
     expect(inner.results).toHaveLength(1);
-    await expect(client.blocks.children.append({ block_id: emulator.rootPageId, children: [nested(3) as never] })).rejects.toMatchObject({
+    await expect(
+      client.blocks.children.append({ block_id: emulator.rootPageId, children: [nested(3) as never] }),
+    ).rejects.toMatchObject({
       code: "validation_error",
     });
   });
@@ -72,7 +92,8 @@ describe("Notion's documented limits", () => {
 
   it("answers a missing or wrong Notion-Version with 400 missing_version", async () => {
     const emulator = startEmulator();
-    const ask = (headers: Record<string, string>) => emulator.handle(new Request("https://api.notion.com/v1/users/me", { headers }));
+    const ask = (headers: Record<string, string>) =>
+      emulator.handle(new Request("https://api.notion.com/v1/users/me", { headers }));
     const missing = await ask({ authorization: "Bearer secret_emulator" });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ object: "error", status: 400, code: "missing_version" });

@@ -25,7 +25,11 @@ describe("about 3 requests per second per integration", () => {
     let clock = new Date("2026-01-05T10:00:00.200Z");
     const emulator = startEmulator({ rateLimit: { perSecond: 3 }, now: () => clock });
     const ask = () =>
-      emulator.handle(new Request("https://api.notion.com/v1/users/me", { headers: { authorization: "Bearer secret_emulator", "notion-version": "2025-09-03" } }));
+      emulator.handle(
+        new Request("https://api.notion.com/v1/users/me", {
+          headers: { authorization: "Bearer secret_emulator", "notion-version": "2025-09-03" },
+        }),
+      );
     for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(200);
     const refused = await ask();
     expect(refused.status).toBe(429);

@@ -13,8 +13,14 @@ describe("webhooks", () => {
     const emulator = startEmulator({ onWebhook: (d) => void deliveries.push(d) });
     const bot = notion();
     const { databaseId, dataSourceId } = await createPolicies(bot, emulator);
-    const row = await bot.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("p") } } });
-    await notion("person:manager").pages.update({ page_id: row.id, properties: { Mode: { select: { name: "deny" } } } });
+    const row = await bot.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("p") } },
+    });
+    await notion("person:manager").pages.update({
+      page_id: row.id,
+      properties: { Mode: { select: { name: "deny" } } },
+    });
     await emulator.webhooksSettled();
 
     const source = await bot.dataSources.retrieve({ data_source_id: dataSourceId });
@@ -24,18 +30,32 @@ describe("webhooks", () => {
       type: "page.properties_updated",
       authors: [{ id: manager.id, type: "person" }],
       entity: { id: row.id, type: "page" },
-      data: { parent: { id: databaseId, type: "database", data_source_id: dataSourceId }, updated_properties: [modeId] },
+      data: {
+        parent: { id: databaseId, type: "database", data_source_id: dataSourceId },
+        updated_properties: [modeId],
+      },
     });
     const signature = update.headers["x-notion-signature"];
-    expect(await verifyWebhookSignature({ body: update.body, signature, verificationToken: emulator.webhookVerificationToken })).toBe(true);
-    expect(await verifyWebhookSignature({ body: update.body, signature, verificationToken: "another token" })).toBe(false);
+    expect(
+      await verifyWebhookSignature({
+        body: update.body,
+        signature,
+        verificationToken: emulator.webhookVerificationToken,
+      }),
+    ).toBe(true);
+    expect(await verifyWebhookSignature({ body: update.body, signature, verificationToken: "another token" })).toBe(
+      false,
+    );
   });
 
   it("sends page.created with the bot as author when the integration creates a row", async () => {
     const emulator = startEmulator();
     const bot = notion();
     const { dataSourceId } = await createPolicies(bot, emulator);
-    const row = await bot.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text("p") } } });
+    const row = await bot.pages.create({
+      parent: { data_source_id: dataSourceId },
+      properties: { Name: { title: text("p") } },
+    });
     const created = emulator.webhookEvents.find((e) => e.type === "page.created" && e.entity.id === row.id);
     expect(created?.authors).toEqual([{ id: emulator.directory.workspace.botId, type: "bot" }]);
   });
@@ -43,11 +63,21 @@ describe("webhooks", () => {
   it("sends data_source.schema_updated when a person changes the schema, and comment.created for a comment", async () => {
     const emulator = startEmulator();
     const { dataSourceId } = await createPolicies(notion(), emulator);
-    await notion("person:manager").dataSources.update({ data_source_id: dataSourceId, properties: { Reviewer: { people: {} } } });
-    await notion("person:manager").comments.create({ parent: { page_id: emulator.rootPageId }, rich_text: text("hello") });
-    expect(emulator.webhookEvents.map((e) => e.type)).toEqual(expect.arrayContaining(["data_source.schema_updated", "comment.created"]));
+    await notion("person:manager").dataSources.update({
+      data_source_id: dataSourceId,
+      properties: { Reviewer: { people: {} } },
+    });
+    await notion("person:manager").comments.create({
+      parent: { page_id: emulator.rootPageId },
+      rich_text: text("hello"),
+    });
+    expect(emulator.webhookEvents.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["data_source.schema_updated", "comment.created"]),
+    );
     const schema = emulator.webhookEvents.find((e) => e.type === "data_source.schema_updated");
-    expect(schema?.type === "data_source.schema_updated" ? schema.data.updated_properties?.[0] : undefined).toMatchObject({ name: "Reviewer", action: "created" });
+    expect(
+      schema?.type === "data_source.schema_updated" ? schema.data.updated_properties?.[0] : undefined,
+    ).toMatchObject({ name: "Reviewer", action: "created" });
   });
 
   it("signs as Notion does: sha256=<hex HMAC-SHA256 of the raw body>", async () => {
@@ -58,7 +88,10 @@ describe("webhooks", () => {
 
   it("records a delivery that throws without failing the request that caused it", async () => {
     const emulator = startEmulator({ onWebhook: () => Promise.reject(new Error("worker down")) });
-    const page = await notion().pages.create({ parent: { page_id: emulator.rootPageId }, properties: { title: { title: text("x") } } });
+    const page = await notion().pages.create({
+      parent: { page_id: emulator.rootPageId },
+      properties: { title: { title: text("x") } },
+    });
     await emulator.webhooksSettled();
     expect(page.object).toBe("page");
     expect(emulator.webhookFailures).toHaveLength(1);
