@@ -1,5 +1,6 @@
 import type {
   CreateDataSourceParameters,
+  DatabaseObjectResponse,
   DataSourceObjectResponse,
   GetDataSourceResponse,
   QueryDataSourceResponse,
@@ -28,33 +29,45 @@ export const createDataSource: Handler = (ctx): DataSourceObjectResponse => {
   );
   const title = toRichText(body.title ?? [], "body.title", (id) => ctx.directory.find(id)?.name ?? undefined);
   const properties = buildSchema(body.properties, "body.properties", ctx.state);
+  const dataSource = newDataSource(ctx, { database, title, description: [], properties });
+  const { id } = dataSource;
+  ctx.state.dataSources[id] = dataSource;
+  database.data_sources.push({ id, name: plainText(title) });
+  ctx.touch();
+  return dataSource;
+};
+
+/** A new data source record of `database` (not yet stored), stamped with the caller and the time. */
+export function newDataSource(
+  ctx: Parameters<Handler>[0],
+  fields: Pick<DataSourceObjectResponse, "title" | "description" | "properties"> & {
+    database: Pick<DatabaseObjectResponse, "id" | "parent" | "is_inline">;
+    id?: string;
+  },
+): DataSourceObjectResponse {
   const { time, user } = stampOf(ctx);
-  const id = newId();
-  const dataSource: DataSourceObjectResponse = {
+  const id = fields.id ?? newId();
+  return {
     object: "data_source",
     id,
-    title,
-    description: [],
-    parent: { type: "database_id", database_id: database.id },
-    database_parent: database.parent,
-    is_inline: database.is_inline,
+    title: fields.title,
+    description: fields.description,
+    parent: { type: "database_id", database_id: fields.database.id },
+    database_parent: fields.database.parent,
+    is_inline: fields.database.is_inline,
     in_trash: false,
     archived: false,
     created_time: time,
     last_edited_time: time,
     created_by: user,
     last_edited_by: user,
-    properties,
+    properties: fields.properties,
     icon: null,
     cover: null,
     url: notionUrl(id),
     public_url: null,
   };
-  ctx.state.dataSources[id] = dataSource;
-  database.data_sources.push({ id, name: plainText(title) });
-  ctx.touch();
-  return dataSource;
-};
+}
 
 /** GET /v1/data_sources/:data_source_id. */
 export const getDataSource: Handler = (ctx): GetDataSourceResponse =>

@@ -1,9 +1,4 @@
-import type {
-  CreateDatabaseParameters,
-  DatabaseObjectResponse,
-  DataSourceObjectResponse,
-  GetDatabaseResponse,
-} from "@notionhq/client";
+import type { CreateDatabaseParameters, DatabaseObjectResponse, GetDatabaseResponse } from "@notionhq/client";
 import { stampOf, type Handler, type HandlerContext } from "../context";
 import { asRecord, requireRecord, requireString, validationError } from "../errors";
 import { newId, normalizeId, notionUrl } from "../ids";
@@ -11,6 +6,7 @@ import { databaseById, pageById } from "../lookup";
 import { plainText, toRichText } from "../rich-text";
 import { buildSchema } from "../schema";
 import { appendChildBlock } from "./blocks";
+import { newDataSource } from "./data-sources";
 
 /** POST /v1/databases: a database under a page, with its first data source. */
 export const createDatabase: Handler = (ctx): DatabaseObjectResponse => {
@@ -30,7 +26,7 @@ export const createDatabase: Handler = (ctx): DatabaseObjectResponse => {
     "body.initial_data_source.properties",
     ctx.state,
   );
-  const { time, user } = stampOf(ctx);
+  const { time } = stampOf(ctx);
   const databaseId = newId();
   const dataSourceId = newId();
   const isInline = body.is_inline === true;
@@ -53,26 +49,13 @@ export const createDatabase: Handler = (ctx): DatabaseObjectResponse => {
     public_url: null,
   };
   ctx.state.databases[databaseId] = database;
-  ctx.state.dataSources[dataSourceId] = {
-    object: "data_source",
+  ctx.state.dataSources[dataSourceId] = newDataSource(ctx, {
     id: dataSourceId,
+    database,
     title,
     description,
-    parent: { type: "database_id", database_id: databaseId },
-    database_parent: database.parent,
-    is_inline: isInline,
-    in_trash: false,
-    archived: false,
-    created_time: time,
-    last_edited_time: time,
-    created_by: user,
-    last_edited_by: user,
     properties,
-    icon: null,
-    cover: null,
-    url: notionUrl(dataSourceId),
-    public_url: null,
-  } satisfies DataSourceObjectResponse;
+  });
   appendChildBlock(ctx, parentPage.id, {
     id: databaseId,
     type: "child_database",
