@@ -1,5 +1,6 @@
 import { minuteIso } from "./clock";
 import { notionUrl } from "./ids";
+import { toRichText } from "./rich-text";
 import { emptyState, type EmulatorState } from "./state";
 
 /** The page shared with the integration in a fresh emulator; databases are created under it. */
@@ -29,22 +30,7 @@ export function seededState(now: Date, ownerId: string): EmulatorState {
         title: {
           id: "title",
           type: "title",
-          title: [
-            {
-              type: "text",
-              text: { content, link: null },
-              plain_text: content,
-              href: null,
-              annotations: {
-                bold: false,
-                italic: false,
-                strikethrough: false,
-                underline: false,
-                code: false,
-                color: "default",
-              },
-            },
-          ],
+          title: toRichText([{ type: "text", text: { content } }], "seed", () => undefined),
         },
       },
       icon: null,
