@@ -33,9 +33,15 @@ export function agentAuth(): MiddlewareHandler<{ Bindings: Env; Variables: { pri
       const keyHash = await hashApiKey(match[1]!);
       demoKeyHash ??= hashApiKey(LOCAL_DEFAULTS.demoAgentKey);
       const now = Date.now();
+      const cached = cachedPrincipal(keyHash, now);
       if (keyHash === (await demoKeyHash) && !isLocal(c.env)) result = "unknown_key";
-      else result = cachedPrincipal(keyHash, now) ?? (await principalForKeyHash(c.env.DB, keyHash));
-      if (typeof result !== "string") rememberPrincipal(keyHash, result, now, authCacheTtl(c.env));
+      else if (cached) result = cached;
+      else {
+        // Only a fresh D1 read is remembered: a cache hit must not push the expiry out, or a busy agent's
+        // revocation would never reach this isolate.
+        result = await principalForKeyHash(c.env.DB, keyHash);
+        if (typeof result !== "string") rememberPrincipal(keyHash, result, now, authCacheTtl(c.env));
+      }
     }
     if (typeof result === "string") {
       const error = result === "missing_key" ? "" : `, error="invalid_token", error_description="${result}"`;
