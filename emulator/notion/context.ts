@@ -13,6 +13,8 @@ export interface HandlerContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, unknown>;
+  /** How many rows one data source query returns at most before it reports itself incomplete. */
+  queryRowCap: number;
   /** Marks the state changed, so it is saved before the response. */
   touch(): void;
   /** Queues a webhook event, sent after the state is saved. */

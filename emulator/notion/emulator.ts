@@ -1,5 +1,6 @@
 import type { HandlerContext } from "./context";
 import { errorResponse, NotionApiError, asRecord } from "./errors";
+import { QUERY_ROW_CAP } from "./handlers/data-sources";
 import { DEFAULT_WORKSPACE, Directory, SAMPLE_PEOPLE, type PersonConfig, type WorkspaceConfig } from "./identity";
 import { newId } from "./ids";
 import { RateLimiter, type RateLimitCounters } from "./rate-limit";
@@ -31,6 +32,8 @@ export interface NotionEmulatorOptions {
   onWebhook?: (delivery: WebhookDelivery) => void | Promise<void>;
   /** The verification token webhook signatures use (default `secret_emulator_webhook`). */
   webhookVerificationToken?: string;
+  /** Rows one data source query returns at most (default Notion's 10,000); tests lower it. */
+  queryRowCap?: number;
 }
 
 /** A running emulator. */
@@ -63,6 +66,7 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
   const limiter = new RateLimiter(options.rateLimit === false ? Infinity : (options.rateLimit?.perSecond ?? 3));
   const basePath = new URL(options.baseUrl ?? "https://api.notion.com").pathname.replace(/\/$/, "");
   const verificationToken = options.webhookVerificationToken ?? "secret_emulator_webhook";
+  const queryRowCap = options.queryRowCap ?? QUERY_ROW_CAP;
   const subscriptionId = newId();
   const events: WebhookEvent[] = [];
   const failures: Array<{ event: WebhookEvent; error: unknown }> = [];
@@ -127,6 +131,7 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
           params: route.params,
           query: url.searchParams,
           body,
+          queryRowCap,
           touch: () => void (touched = true),
           emit: (change) => void changes.push(change),
         };

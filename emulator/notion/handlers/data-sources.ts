@@ -17,8 +17,8 @@ import { plainText, toRichText } from "../rich-text";
 import { buildProperty, buildSchema, type PropertyConfig } from "../schema";
 import { sortPages } from "../sort";
 
-/** A query stops after this many rows and says so in `request_status`. */
-export const QUERY_RESULT_LIMIT = 10_000;
+/** Notion's cap on the rows of one query: past it, the query ends with `request_status.type: "incomplete"`. */
+export const QUERY_ROW_CAP = 10_000;
 
 /** POST /v1/data_sources: another data source in an existing database. */
 export const createDataSource: Handler = (ctx): DataSourceObjectResponse => {
@@ -132,7 +132,7 @@ export const updateDataSource: Handler = (ctx): DataSourceObjectResponse => {
   return dataSource;
 };
 
-/** POST /v1/data_sources/:data_source_id/query: filter, sort, page (≤ 100) and the 10,000-row cap. */
+/** POST /v1/data_sources/:data_source_id/query: filter, sort, page (≤ 100) and the row cap (10,000 by default). */
 export const queryDataSource: Handler = (ctx): QueryDataSourceResponse => {
   const dataSource = dataSourceById(ctx.state, ctx.params.data_source_id ?? "");
   const body = ctx.body;
@@ -149,10 +149,11 @@ export const queryDataSource: Handler = (ctx): QueryDataSourceResponse => {
       ? rows
       : rows.filter(({ page }) => matchesFilter(body.filter, page, dataSource.properties));
   const sorted = sortPages(matching, body.sorts, dataSource.properties);
-  const capped = sorted.slice(0, QUERY_RESULT_LIMIT);
+  const capped = sorted.slice(0, ctx.queryRowCap);
   const onlyIds = ctx.query.getAll("filter_properties");
   const page = paginate(capped, (row) => row.page.id, body.start_cursor, pageSize);
-  const incomplete = sorted.length > QUERY_RESULT_LIMIT && !page.has_more;
+  // The page that reaches the cap ends the query as if nothing followed, and says it is incomplete.
+  const incomplete = sorted.length > ctx.queryRowCap && !page.has_more;
   return {
     object: "list",
     type: "page_or_data_source",
