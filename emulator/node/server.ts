@@ -1,6 +1,7 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createNotionEmulator, type NotionEmulator, type NotionEmulatorOptions } from "../notion";
 import { createJsonFileStore } from "./file-store";
+import { createWebhookSender } from "./webhook-sender";
 
 /** Where the server listens and keeps its data. */
 export interface EmulatorServerOptions extends Omit<NotionEmulatorOptions, "store" | "baseUrl"> {
@@ -8,21 +9,34 @@ export interface EmulatorServerOptions extends Omit<NotionEmulatorOptions, "stor
   port?: number;
   /** The JSON file holding the state (default `.notion-emulator/state.json`). */
   file?: string;
+  /** Where to POST every signed webhook delivery, in order, with retries (default: nowhere). */
+  webhookUrl?: string;
 }
 
-/** Starts the emulator behind a Node http server (default http://127.0.0.1:8788). */
+/** Starts the emulator behind a Node http server (default http://127.0.0.1:8788); rejects if it cannot listen. */
 export async function startEmulatorServer(
   options: EmulatorServerOptions = {},
 ): Promise<{ server: Server; emulator: NotionEmulator; url: string; close(): Promise<void> }> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8788;
   const url = `http://${host}:${port}`;
+  const send = options.webhookUrl ? createWebhookSender({ url: options.webhookUrl }) : undefined;
+  const { onWebhook } = options;
   const emulator = createNotionEmulator({
     ...options,
+    onWebhook: send ? (d) => Promise.all([onWebhook?.(d), send(d)]).then(() => undefined) : onWebhook,
     baseUrl: url,
     store: createJsonFileStore(options.file ?? ".notion-emulator/state.json"),
   });
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      // A client that went away mid-request must not take the server down with it.
+      console.error("notion emulator: request failed", error);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
@@ -39,8 +53,14 @@ export async function startEmulatorServer(
     );
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(await response.text());
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const close = () =>
     new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));

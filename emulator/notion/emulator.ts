@@ -73,6 +73,7 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
   const deliveries = new Set<Promise<void>>();
   let loading: Promise<EmulatorState> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  let signing: Promise<unknown> = Promise.resolve();
 
   const state = () =>
     (loading ??= store.load().then(async (saved) => {
@@ -93,7 +94,10 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
     events.push(event);
     const onWebhook = options.onWebhook;
     if (!onWebhook) return;
-    const delivery = signedDelivery(event, verificationToken)
+    // Signing is asynchronous: chain it so onWebhook sees events in the order they happened.
+    const ready = signing.then(() => signedDelivery(event, verificationToken));
+    signing = ready.catch(() => undefined);
+    const delivery = ready
       .then((signed) => onWebhook(signed))
       .catch((error: unknown) => void failures.push({ event, error }))
       .finally(() => deliveries.delete(delivery));
