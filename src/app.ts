@@ -10,6 +10,7 @@ import { agentAuth } from "./http/agent-auth";
 import { apiError, jsonRpcError } from "./http/errors";
 import { originAllowed } from "./http/origin";
 import { serveMcp } from "./mcp/server";
+import { notionWebhookRoutes } from "./notion/webhook-routes";
 
 /** The largest /mcp request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -81,6 +82,7 @@ export function createApp() {
     },
   );
 
+  app.route("/webhooks", notionWebhookRoutes());
   app.route("/admin", adminRoutes());
 
   app.notFound((c) =>
