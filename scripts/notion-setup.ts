@@ -1,6 +1,8 @@
 /**
- * `npx policy-os notion setup --parent <page-id> [--samples] [--url <notion base url>]`: creates the Policy OS
- * databases under a page the integration can see (or finds them), and prints the ids to configure.
+ * `npx policy-os notion setup --parent <page-id> [--samples] [--url <notion base url>] [--connect <worker-url>
+ * [--tenant <id>]] [--json]`: creates the Policy OS databases under a page the integration can see (or finds them)
+ * and prints the data source ids. `--connect` then hands them to the Worker (PUT /admin/notion) and runs a first
+ * sync (POST /admin/sync); `--json` prints the ids as one JSON object on stdout and the progress on stderr.
  * Real Notion needs NOTION_TOKEN; against the local emulator the token defaults to `secret_emulator`.
  */
 import { Client } from "@notionhq/client";
@@ -8,27 +10,111 @@ import { parseArgs } from "node:util";
 import { setupNotion } from "../src/notion/setup";
 
 const { values } = parseArgs({
-  options: { parent: { type: "string" }, samples: { type: "boolean" }, url: { type: "string" } },
+  options: {
+    parent: { type: "string" },
+    samples: { type: "boolean" },
+    url: { type: "string" },
+    connect: { type: "string" },
+    tenant: { type: "string", default: "demo" },
+    json: { type: "boolean" },
+  },
 });
+const isLocal = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(url);
 const baseUrl = (values.url ?? process.env.NOTION_BASE_URL ?? "https://api.notion.com").replace(/\/$/, "");
-const local = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(baseUrl);
-const auth = process.env.NOTION_TOKEN ?? (local ? "secret_emulator" : undefined);
+const auth = process.env.NOTION_TOKEN ?? (isLocal(baseUrl) ? "secret_emulator" : undefined);
+const worker = values.connect?.replace(/\/$/, "");
+const adminToken = process.env.ADMIN_TOKEN || (worker && isLocal(worker) ? "local-admin-token" : undefined);
+// With --json, stdout carries only the ids, so scripts can read them.
+const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
 if (!values.parent) fail("name the page to create the databases under: --parent <page-id>");
 if (!auth) fail("set NOTION_TOKEN to your integration's token (or pass --url of the local emulator)");
+if (worker && !adminToken) fail(`set ADMIN_TOKEN to the admin token of ${worker}`);
 
 const client = new Client({ auth, baseUrl, logger: () => undefined });
+let ids: Record<string, string>;
 try {
   const databases = await setupNotion(client, {
     parent_page_id: values.parent!,
     samples: values.samples === true,
-    log: (line) => console.log(line),
+    log: say,
   });
-  console.log("\nConfigure Policy OS with these data source ids:");
-  for (const d of databases)
-    console.log(`  NOTION_${d.title.toUpperCase()}_DATA_SOURCE=${d.data_source_id}   (database ${d.database_id})`);
+  // The keys the Worker's connection names its databases by: policies, agents, tools, runbooks, approvals, digests.
+  ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+  if (values.json) console.log(JSON.stringify(ids));
+  else if (!worker) {
+    say("\nConfigure Policy OS with these data source ids (or run again with --connect <worker-url>):");
+    for (const d of databases)
+      say(`  ${d.title.toLowerCase().padEnd(9)} ${d.data_source_id}   (database ${d.database_id})`);
+  }
 } catch (error) {
   const e = error as { code?: string; message?: string };
   fail(`Notion refused the setup${e.code ? ` (${e.code})` : ""}: ${e.message ?? String(error)}`);
+}
+
+if (worker) {
+  const tenant = values.tenant!;
+  await admin("PUT", "notion", { data_sources: ids });
+  say(`\nConnected tenant ${tenant} of ${worker} to these databases; first sync…`);
+  printReport(await admin("POST", "sync", {}));
+}
+
+/** The parts of the Worker's sync report (POST /admin/sync) this summary shows. */
+interface SyncReport {
+  sources: Array<{
+    source: string;
+    read: number;
+    applied: number;
+    rejected: Array<{ name: string; reason: string }>;
+    removed: number;
+    error?: string;
+  }>;
+  snapshot: { hash: string | null; changed: boolean };
+  statuses: { written: number; pending: number };
+  requests: number;
+}
+
+function printReport(report: SyncReport): void {
+  for (const s of report.sources) {
+    const counts = `${s.read} read, ${s.applied} applied, ${s.rejected.length} rejected, ${s.removed} removed`;
+    say(`  ${s.source.padEnd(9)} ${s.error ? `NOT SYNCED: ${s.error}` : counts}`);
+    for (const r of s.rejected) say(`            rejected "${r.name}": ${r.reason}`);
+  }
+  say(`  snapshot  ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
+  say(`  Sync status written on ${report.statuses.written} row(s); ${report.requests} Notion request(s)`);
+}
+
+/** One admin API call on the tenant; a refusal ends the script with the Worker's own message. */
+async function admin<T = SyncReport>(method: "PUT" | "POST", path: string, body: unknown): Promise<T> {
+  const url = `${worker}/admin/${path}?tenant=${encodeURIComponent(values.tenant!)}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    const e = error as { message?: string; cause?: { code?: string } };
+    return fail(`cannot reach the Worker at ${worker} (${e.cause?.code ?? e.message}); is it running?`);
+  }
+  const text = await response.text();
+  let payload: { error?: { code?: string; message?: string; details?: unknown } } | undefined;
+  try {
+    payload = JSON.parse(text) as typeof payload;
+  } catch {
+    payload = undefined;
+  }
+  if (!response.ok) {
+    const e = payload?.error;
+    const why = e?.message ? `${e.code ? `${e.code}: ` : ""}${e.message}` : text.slice(0, 500) || response.statusText;
+    const details = e?.details === undefined ? "" : `\n${JSON.stringify(e.details, null, 2)}`;
+    fail(
+      `the Worker refused ${method} /admin/${path} for tenant ${values.tenant}: ${response.status} ${why}${details}`,
+    );
+  }
+  if (payload === undefined)
+    fail(`the Worker answered ${method} /admin/${path} with something not JSON: ${text.slice(0, 200)}`);
+  return payload as T;
 }
 
 function fail(message: string): never {

@@ -26,8 +26,10 @@ Usage: policy-os <command> [options]
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain
-  notion setup --parent <page-id> [--samples] [--url <notion-url>]
-                                       create the Notion databases (NOTION_TOKEN, or the local emulator)
+  notion setup --parent <page-id> [--samples] [--url <notion-url>] [--connect <worker-url>] [--json]
+                                       create (or find) the Notion databases under a page (NOTION_TOKEN, or the
+                                       local emulator's --url); --connect hands their ids to that Worker for
+                                       --tenant (default demo) and runs a first sync; --json prints the ids as JSON
 
 Options:
   --tenant <id>    the tenant (default: the demo tenant under local dev)
