@@ -11,6 +11,9 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"),
           ADMIN_TOKEN: "test-admin-token",
           TICKETS_AUTH: "Bearer upstream-secret",
+          // The local emulator's integration token and webhook verification token.
+          NOTION_TOKEN: "secret_emulator",
+          NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
         },
       },
     })),

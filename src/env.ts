@@ -1,5 +1,6 @@
 import type { LedgerDO } from "./ledger/ledger.do";
 import type { NotionGateDO } from "./notion/gate.do";
+import type { NotionSyncDO } from "./notion/sync/sync.do";
 
 /** The Worker's bindings (wrangler.toml) and secrets. */
 export interface Env {
@@ -7,6 +8,10 @@ export interface Env {
   LEDGER: DurableObjectNamespace<LedgerDO>;
   /** One gate per Notion integration: every Notion call passes through it. */
   NOTION_GATE: DurableObjectNamespace<NotionGateDO>;
+  /** One sync per tenant: runs Notion → D1 syncs one at a time and folds requests that arrive meanwhile. */
+  NOTION_SYNC: DurableObjectNamespace<NotionSyncDO>;
+  /** Notion's API base URL (default https://api.notion.com; the local emulator under `npm start`). */
+  NOTION_API_URL?: string;
   /** "local" under `npm start` and tests; anything else is treated as a deployed environment. */
   ENVIRONMENT: string;
   /** Comma-separated browser origins allowed to call /mcp. */

@@ -1,11 +1,29 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { listConnections } from "./notion/connection";
+import { requestSync } from "./notion/sync/sync.do";
 
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
+export { NotionSyncDO } from "./notion/sync/sync.do";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  /** The cron (wrangler.toml): sync every tenant connected to Notion. */
+  async scheduled(_controller, env, ctx) {
+    for (const connection of await listConnections(env.DB)) {
+      ctx.waitUntil(
+        requestSync(env, connection.tenant_id, { reason: "cron" }).then(
+          (report) => {
+            const failed = report.sources.filter((source) => source.error);
+            for (const source of failed)
+              console.error(`notion sync of ${report.tenant}/${source.source} failed: ${source.error}`);
+          },
+          (error: unknown) => console.error(`notion sync of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+    }
+  },
 } satisfies ExportedHandler<Env>;

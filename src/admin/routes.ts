@@ -1,11 +1,10 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import { listEscalations } from "../approvals/escalations";
 import { currentPolicyRows, replacePolicyRows } from "../db/policies";
 import {
   createAgent,
   createTenant,
-  getTenant,
   issueKey,
   listAgents,
   listTenants,
@@ -13,60 +12,18 @@ import {
   newTenantSchema,
   revokeKey,
   setAgentStatus,
-  type Tenant,
 } from "../db/tenancy";
-import { LOCAL_DEFAULTS, isLocal, type Env } from "../env";
+import { isLocal } from "../env";
 import { createHostRegistry, enableDemoHosts } from "../hosts";
 import { apiError } from "../http/errors";
 import { forgetPrincipals } from "../http/principal-cache";
 import { ledgerFor } from "../ledger";
+import { getConnection } from "../notion/connection";
 import { listAuditRows } from "../pipeline/audit";
 import { adminAuth } from "./auth";
+import { notionAdminRoutes } from "./notion-routes";
+import { bodyOf, limitOf, now, tenantOf, withTenant, type AdminEnv } from "./request";
 import { seedDemo } from "./seed";
-
-type AdminEnv = { Bindings: Env };
-
-type AdminContext = Context<AdminEnv>;
-
-const limitOf = (c: AdminContext, fallback: number, max: number) => {
-  const n = Number(c.req.query("limit") ?? fallback);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, max) : fallback;
-};
-
-/** Reads and validates a JSON body; answers 400 with the zod issues when it does not fit. */
-async function bodyOf<T extends z.ZodType>(c: AdminContext, schema: T): Promise<z.infer<T> | Response> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    return c.json(apiError("invalid_json", "The request body is not valid JSON."), 400);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success)
-    return c.json(
-      apiError(
-        "invalid_request",
-        "The request body does not fit this endpoint.",
-        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      ),
-      400,
-    );
-  return parsed.data;
-}
-
-/**
- * The tenant an admin call is about: `?tenant=` (or `tenant` in the body). Local dev defaults to the demo
- * tenant; elsewhere it is required.
- */
-async function tenantOf(c: AdminContext, fromBody?: string): Promise<Tenant | Response> {
-  const id = c.req.query("tenant") ?? fromBody ?? (isLocal(c.env) ? LOCAL_DEFAULTS.demoTenantId : undefined);
-  if (!id) return c.json(apiError("tenant_required", "Name the tenant with ?tenant=<id>."), 400);
-  const tenant = await getTenant(c.env.DB, id);
-  return tenant ?? c.json(apiError("tenant_not_found", `No tenant "${id}".`), 404);
-}
-
-const withTenant = z.object({ tenant: z.string().optional() });
-const now = () => new Date().toISOString();
 
 /** The admin API (JSON, `Authorization: Bearer <ADMIN_TOKEN>`). Every call names its tenant. */
 export function adminRoutes() {
@@ -152,6 +109,14 @@ export function adminRoutes() {
     if (input instanceof Response) return input;
     const tenant = await tenantOf(c, input.tenant);
     if (tenant instanceof Response) return tenant;
+    if (await getConnection(c.env.DB, tenant.id))
+      return c.json(
+        apiError(
+          "policies_from_notion",
+          `Tenant ${tenant.id} takes its policies from Notion: edit the Policies database (the next sync applies it).`,
+        ),
+        409,
+      );
     const result = await replacePolicyRows(c.env.DB, tenant, input.rows, now());
     if (!result.ok)
       return c.json(
@@ -236,6 +201,8 @@ export function adminRoutes() {
     if (tenant instanceof Response) return tenant;
     return c.json(await ledgerFor(c.env, tenant.id).verify());
   });
+
+  admin.route("/", notionAdminRoutes());
 
   admin.post("/seed", async (c) => {
     if (!isLocal(c.env)) return c.json(apiError("local_only", "The demo seed only runs under local dev."), 403);

@@ -1,7 +1,7 @@
 import type { JsonValue } from "./canonical";
 
-/** Every kind of ledger entry. Later issues add kinds (policy_sync, approval decisions, …). */
-export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation"] as const;
+/** Every kind of ledger entry. Later issues add kinds (approval decisions, …). */
+export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation", "policy_sync"] as const;
 
 /** Kinds of ledger entry. */
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];

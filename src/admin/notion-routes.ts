@@ -1,0 +1,98 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { apiError } from "../http/errors";
+import {
+  SYNCED_SOURCES,
+  connectionInputSchema,
+  getConnection,
+  handshakeToken,
+  putConnection,
+  secretValue,
+} from "../notion/connection";
+import { syncState } from "../notion/sync/store";
+import { requestSync } from "../notion/sync/sync.do";
+import { bodyOf, now, tenantOf, withTenant, type AdminEnv } from "./request";
+
+/** The admin API's Notion part: the connection, its sync state, the webhook handshake, and sync-now. */
+export function notionAdminRoutes() {
+  const admin = new Hono<AdminEnv>();
+
+  admin.put("/notion", async (c) => {
+    const input = await bodyOf(c, connectionInputSchema);
+    if (input instanceof Response) return input;
+    const tenant = await tenantOf(c, input.tenant);
+    if (tenant instanceof Response) return tenant;
+    for (const name of [input.token_secret, input.webhook_secret])
+      if (name && !secretValue(c.env, name))
+        return c.json(
+          apiError(
+            "secret_missing",
+            `The Worker has no secret named ${name}; set it with \`wrangler secret put ${name}\`.`,
+          ),
+          400,
+        );
+    const { tenant: _, ...connection } = input;
+    const saved = await putConnection(c.env.DB, tenant.id, connection, now());
+    return c.json({ connection: saved, webhook_url: new URL(`/webhooks/notion/${tenant.id}`, c.req.url).toString() });
+  });
+
+  admin.get("/notion", async (c) => {
+    const tenant = await tenantOf(c);
+    if (tenant instanceof Response) return tenant;
+    const connection = await getConnection(c.env.DB, tenant.id);
+    if (!connection)
+      return c.json(
+        apiError(
+          "not_connected",
+          `Tenant ${tenant.id} has no Notion connection; run \`npx policy-os notion setup --connect\`.`,
+        ),
+        404,
+      );
+    return c.json({
+      connection,
+      webhook_url: new URL(`/webhooks/notion/${tenant.id}`, c.req.url).toString(),
+      sync: await syncState(c.env.DB, tenant.id),
+    });
+  });
+
+  admin.get("/notion/handshake", async (c) => {
+    const tenant = await tenantOf(c);
+    if (tenant instanceof Response) return tenant;
+    const token = await handshakeToken(c.env.DB, tenant.id);
+    if (!token)
+      return c.json(
+        apiError("no_handshake", "Notion has not sent a verification token to this tenant's webhook URL yet."),
+        404,
+      );
+    return c.json({
+      verification_token: token,
+      next: "Paste it into the webhook's Verify dialog in Notion, then store it as the Worker secret the connection names (webhook_secret).",
+    });
+  });
+
+  admin.post("/sync", async (c) => {
+    const input = await bodyOf(
+      c,
+      withTenant.extend({
+        full: z.boolean().optional(),
+        sources: z.array(z.enum(SYNCED_SOURCES)).min(1).optional(),
+        wait: z.boolean().optional().describe("Answer after Sync status and the Tools catalog are written back"),
+      }),
+      { optional: true },
+    );
+    if (input instanceof Response) return input;
+    const tenant = await tenantOf(c, input.tenant);
+    if (tenant instanceof Response) return tenant;
+    if (!(await getConnection(c.env.DB, tenant.id)))
+      return c.json(apiError("not_connected", `Tenant ${tenant.id} has no Notion connection.`), 409);
+    const report = await requestSync(c.env, tenant.id, {
+      reason: "admin",
+      full: input.full,
+      sources: input.sources,
+      wait_for_write_back: input.wait,
+    });
+    return c.json(report);
+  });
+
+  return admin;
+}

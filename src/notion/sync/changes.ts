@@ -1,0 +1,64 @@
+import type { RowValues } from "./row-values";
+import type { StoredRow } from "./store";
+
+/** A row whose content differs from what the sync read last time (or that it never read). */
+export interface ChangedRow {
+  page_id: string;
+  values: RowValues;
+  content_hash: string;
+  last_edited_time: string;
+  /** What the row's Sync status says in Notion right now. */
+  shown_status: string | null;
+}
+
+/** What changed in one database since the last sync. */
+export interface Changes {
+  tenant_id: string;
+  /** Every row read before, by page id (before this sync). */
+  stored: ReadonlyMap<string, StoredRow>;
+  changed: readonly ChangedRow[];
+  /** Rows gone from Notion. */
+  removed: readonly string[];
+  now: string;
+}
+
+/** Whether a changed row was taken, or why not. */
+export type Verdict = { ok: true; status: string } | { ok: false; reason: string };
+
+/** Sync status text is one rich-text value; it is kept well inside Notion's 2,000 characters per text object. */
+const MAX_STATUS = 1_900;
+
+/** The Sync status of a row that was not applied. */
+export function rejectedStatus(reason: string, hadGoodVersion: boolean): string {
+  const tail = hadGoodVersion ? " The previous version stays in force." : " This row is not in force.";
+  const head = `not applied: ${reason}`;
+  return head.length + tail.length > MAX_STATUS
+    ? `${head.slice(0, MAX_STATUS - tail.length - 1)}…${tail}`
+    : head + tail;
+}
+
+/** The rows to store after judging every changed row: a good row's new version, else its old one. */
+export function judged(changes: Changes, verdicts: ReadonlyMap<string, Verdict>): StoredRow[] {
+  return changes.changed.map((row) => {
+    const verdict = verdicts.get(row.page_id)!;
+    const before = changes.stored.get(row.page_id);
+    return {
+      page_id: row.page_id,
+      content_hash: row.content_hash,
+      last_edited_time: row.last_edited_time,
+      value: verdict.ok ? row.values : (before?.value ?? null),
+      sync_status: verdict.ok ? verdict.status : rejectedStatus(verdict.reason, Boolean(before?.value)),
+      written_status: row.shown_status,
+    };
+  });
+}
+
+/** The rejections of a set of verdicts, for the sync report. */
+export function rejections(changes: Changes, verdicts: ReadonlyMap<string, Verdict>, title: string) {
+  return changes.changed.flatMap((row) => {
+    const verdict = verdicts.get(row.page_id);
+    if (!verdict || verdict.ok) return [];
+    const name = row.values[title];
+    return [{ page_id: row.page_id, name: typeof name === "string" ? name : "", reason: verdict.reason }];
+  });
+}

@@ -1,0 +1,254 @@
+import { APIErrorCode, isFullPage, isNotionClientError, type Client, type PageObjectResponse } from "@notionhq/client";
+import { snapshotFor } from "../../db/policies";
+import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
+import type { Env } from "../../env";
+import { createHostRegistry } from "../../hosts";
+import { forgetPrincipals } from "../../http/principal-cache";
+import { ledgerFor } from "../../ledger";
+import {
+  SYNCED_SOURCES,
+  getConnection,
+  notionClientFor,
+  type NotionConnection,
+  type SyncedSource,
+} from "../connection";
+import { syncAgents } from "./agents";
+import type { ChangedRow, Changes } from "./changes";
+import { syncPolicies } from "./policies";
+import { readFrom, readRows } from "./read-rows";
+import { contentHash, rowValues, SYNC_STATUS, textOf } from "./row-values";
+import { syncRunbooks } from "./runbooks";
+import { cursorStatement, loadCursor, loadRows, rowStatements, runBatches, type StoredRow } from "./store";
+import { catalogWrites } from "./tools";
+import { syncToolSettings } from "./tools";
+import type { SourceReport, SyncReport, SyncRequest } from "./types";
+import { writeBack, type WriteBackResult } from "./write-back";
+
+/** An incremental sync cannot see deleted rows: a full read finds them, at least this often. */
+export const FULL_SYNC_EVERY_MS = 60 * 60_000;
+
+/** A sync's report, and the write-back to Notion that follows it (run by the tenant's sync object). */
+export interface SyncRun {
+  report: SyncReport;
+  writeBack: ((stop: () => boolean) => Promise<WriteBackResult>) | null;
+}
+
+/**
+ * Reads the tenant's Notion databases and applies what changed to D1: policies (a new snapshot, in the ledger
+ * first), agents, tool settings and runbooks. A database Notion cannot serve keeps everything in force as it
+ * was, and so does every row that fails validation. Writing Sync status values and the Tools catalog back to
+ * Notion is returned as a separate step, so nobody waits on Notion's rate limit for it.
+ */
+export async function runSync(env: Env, tenant_id: string, request: SyncRequest): Promise<SyncRun> {
+  const started_at = new Date().toISOString();
+  const report: SyncReport = {
+    tenant: tenant_id,
+    reason: request.reason,
+    started_at,
+    finished_at: started_at,
+    sources: [],
+    snapshot: { hash: null, changed: false },
+    statuses: { written: 0, pending: 0 },
+    requests: 0,
+  };
+  const [tenant, connection] = await Promise.all([getTenant(env.DB, tenant_id), getConnection(env.DB, tenant_id)]);
+  if (!tenant || !connection) throw new Error(`tenant ${tenant_id} has no Notion connection`);
+  report.snapshot.hash = tenant.snapshot_hash;
+  const client = await notionClientFor(env, connection);
+
+  const pages = request.pages ? await retrievePages(client, env.DB, tenant_id, connection, request.pages) : null;
+  const sources = pages ? [...pages.keys()] : (request.sources ?? [...SYNCED_SOURCES]);
+  let agentsChanged = false;
+  let current: Tenant = tenant;
+  for (const source of SYNCED_SOURCES) {
+    if (!sources.includes(source)) continue;
+    const result: SourceReport = { source, requests: 0, read: 0, changed: 0, applied: 0, rejected: [], removed: 0 };
+    const count = () => void result.requests++;
+    try {
+      const changes = pages
+        ? await changesOf(env.DB, client, tenant_id, source, pages.get(source)!, null, count)
+        : await readChanges(env.DB, client, tenant_id, connection, source, request.full === true, count);
+      result.read = changes.read;
+      result.changed = changes.changed.length;
+      result.removed = changes.removed.length;
+      const applied = await apply(env, current, source, changes);
+      result.applied = applied.applied;
+      result.rejected = applied.rejected;
+      if (applied.snapshot) report.snapshot = applied.snapshot;
+      if (source === "agents" && applied.applied > 0) agentsChanged = true;
+      // What is in force first, then the bookkeeping, then the cursor: a failure part-way repeats work, never skips it.
+      await runBatches(env.DB, [
+        ...applied.statements,
+        ...rowStatements(env.DB, tenant_id, source, applied.rows, changes.removed, report.started_at),
+        cursorStatement(
+          env.DB,
+          tenant_id,
+          source,
+          { cursor: changes.newest, full: changes.full, error: null },
+          started_at,
+        ),
+      ]);
+      if (applied.snapshot?.changed) current = { ...current, snapshot_hash: applied.snapshot.hash };
+    } catch (error) {
+      result.error = describe(error);
+      await cursorStatement(
+        env.DB,
+        tenant_id,
+        source,
+        { cursor: null, full: false, error: result.error },
+        started_at,
+      ).run();
+    }
+    report.sources.push(result);
+    report.requests += result.requests;
+  }
+  if (agentsChanged) forgetPrincipals();
+  report.finished_at = new Date().toISOString();
+
+  const tools_data_source = connection.data_sources.tools;
+  return {
+    report,
+    writeBack: async (stop) => {
+      let requests = 0;
+      const count = () => void requests++;
+      const latest = (await getTenant(env.DB, tenant_id)) ?? current;
+      const [snapshot, agents, catalog] = await Promise.all([
+        snapshotFor(env.DB, latest),
+        listAgents(env.DB, tenant_id),
+        createHostRegistry({ db: env.DB, secrets: env }).catalog(tenant_id),
+      ]);
+      const writes = await catalogWrites(env.DB, tenant_id, catalog, snapshot, agents);
+      return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count);
+    },
+  };
+}
+
+type ReadChanges = Changes & { read: number; newest: string | null; full: boolean };
+
+async function readChanges(
+  db: D1Database,
+  client: Client,
+  tenant_id: string,
+  connection: NotionConnection,
+  source: SyncedSource,
+  forceFull: boolean,
+  count: () => void,
+): Promise<ReadChanges> {
+  const cursor = await loadCursor(db, tenant_id, source);
+  const full =
+    forceFull || !cursor.cursor || !cursor.full_at || Date.now() - Date.parse(cursor.full_at) >= FULL_SYNC_EVERY_MS;
+  const read = await readRows(client, connection.data_sources[source], full ? null : readFrom(cursor.cursor), count);
+  const changes = await changesOf(db, client, tenant_id, source, read.pages, full ? "all" : null, count);
+  return { ...changes, newest: read.newest, full };
+}
+
+/**
+ * The rows among `pages` whose content changed, and the rows gone: pages in the trash, and with `everything`
+ * set (a full read), every stored row Notion no longer returned.
+ */
+async function changesOf(
+  db: D1Database,
+  client: Client,
+  tenant_id: string,
+  source: SyncedSource,
+  pages: readonly (PageObjectResponse | { id: string; gone: true })[],
+  everything: "all" | null,
+  count: () => void,
+): Promise<ReadChanges> {
+  const stored = await loadRows(db, tenant_id, source);
+  const changed: ChangedRow[] = [];
+  const removed: string[] = [];
+  const seen = new Set<string>();
+  for (const page of pages) {
+    seen.add(page.id);
+    if ("gone" in page || page.in_trash) {
+      if (stored.has(page.id)) removed.push(page.id);
+      continue;
+    }
+    const values = await rowValues(page, client, count);
+    const content_hash = await contentHash(values, false);
+    if (stored.get(page.id)?.content_hash === content_hash) continue;
+    changed.push({
+      page_id: page.id,
+      values,
+      content_hash,
+      last_edited_time: page.last_edited_time,
+      shown_status: textOf(values[SYNC_STATUS]),
+    });
+  }
+  if (everything) for (const page_id of stored.keys()) if (!seen.has(page_id)) removed.push(page_id);
+  return {
+    tenant_id,
+    stored,
+    changed,
+    removed,
+    now: new Date().toISOString(),
+    read: pages.length,
+    newest: null,
+    full: false,
+  };
+}
+
+/** Re-reads the pages a webhook named, grouped by the synced database they belong to (or were stored under). */
+async function retrievePages(
+  client: Client,
+  db: D1Database,
+  tenant_id: string,
+  connection: NotionConnection,
+  page_ids: readonly string[],
+): Promise<Map<SyncedSource, (PageObjectResponse | { id: string; gone: true })[]>> {
+  const bySource = new Map<SyncedSource, (PageObjectResponse | { id: string; gone: true })[]>();
+  const sourceOf = new Map(SYNCED_SOURCES.map((source) => [connection.data_sources[source], source]));
+  for (const page_id of page_ids) {
+    let page: PageObjectResponse | { id: string; gone: true };
+    try {
+      const retrieved = await client.pages.retrieve({ page_id });
+      if (!isFullPage(retrieved)) continue;
+      page = retrieved;
+    } catch (error) {
+      if (!isNotionClientError(error) || error.code !== APIErrorCode.ObjectNotFound) throw error;
+      page = { id: page_id, gone: true };
+    }
+    let source: SyncedSource | undefined;
+    if ("parent" in page && page.parent.type === "data_source_id") source = sourceOf.get(page.parent.data_source_id);
+    source ??= await storedSource(db, tenant_id, page_id);
+    if (source) bySource.set(source, [...(bySource.get(source) ?? []), page]);
+  }
+  return bySource;
+}
+
+async function storedSource(db: D1Database, tenant_id: string, page_id: string): Promise<SyncedSource | undefined> {
+  const row = await db
+    .prepare("SELECT source FROM notion_rows WHERE tenant_id = ? AND page_id = ?")
+    .bind(tenant_id, page_id)
+    .first<{ source: SyncedSource }>();
+  return row?.source;
+}
+
+interface Applied {
+  rows: StoredRow[];
+  statements: D1PreparedStatement[];
+  rejected: SourceReport["rejected"];
+  applied: number;
+  snapshot?: { hash: string; changed: boolean };
+}
+
+async function apply(env: Env, tenant: Tenant, source: SyncedSource, changes: Changes): Promise<Applied> {
+  if (changes.changed.length === 0 && changes.removed.length === 0)
+    return { rows: [], statements: [], rejected: [], applied: 0 };
+  switch (source) {
+    case "policies":
+      return syncPolicies(env.DB, ledgerFor(env, tenant.id), tenant, changes);
+    case "agents":
+      return syncAgents(env.DB, await listAgents(env.DB, tenant.id), changes);
+    case "tools":
+      return syncToolSettings(env.DB, changes);
+    case "runbooks":
+      return syncRunbooks(env.DB, changes);
+  }
+}
+
+function describe(error: unknown): string {
+  if (isNotionClientError(error)) return `Notion: ${error.code}: ${error.message}`.slice(0, 500);
+  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+}

@@ -1,0 +1,60 @@
+import { judged, rejections, type Changes, type Verdict } from "./changes";
+import { textOf } from "./row-values";
+import type { StoredRow } from "./store";
+import { toolPatterns } from "./tool-patterns";
+
+const STATUSES = ["Draft", "Active", "Retired"];
+
+/** What syncing the Runbooks database decided. */
+export interface RunbookSync {
+  rows: StoredRow[];
+  statements: D1PreparedStatement[];
+  rejected: ReturnType<typeof rejections>;
+  applied: number;
+}
+
+/** Applies changed Runbooks rows (approval pages link the Active ones); a deleted row's runbook goes. */
+export function syncRunbooks(db: D1Database, changes: Changes): RunbookSync {
+  const verdicts = new Map<string, Verdict>();
+  const upsert = db.prepare(
+    `INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, status) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tenant_id, page_id) DO UPDATE SET name = excluded.name, tools = excluded.tools,
+       checks = excluded.checks, status = excluded.status`,
+  );
+  const statements: D1PreparedStatement[] = changes.removed.map((page_id) =>
+    db.prepare("DELETE FROM runbooks WHERE tenant_id = ? AND page_id = ?").bind(changes.tenant_id, page_id),
+  );
+  for (const row of changes.changed) {
+    const name = textOf(row.values.Name).trim();
+    const status = textOf(row.values.Status).trim() || "Draft";
+    const tools = toolPatterns("Tools", textOf(row.values.Tools));
+    let reason: string | null = null;
+    if (!name) reason = "Name: is empty; say what the runbook is for";
+    else if (!STATUSES.includes(status)) reason = `Status: "${status}" is not one of ${STATUSES.join(", ")}`;
+    else if (!tools.ok) reason = tools.reason;
+    if (reason !== null || !tools.ok) {
+      verdicts.set(row.page_id, { ok: false, reason: reason ?? "invalid row" });
+      continue;
+    }
+    statements.push(
+      upsert.bind(
+        changes.tenant_id,
+        row.page_id,
+        name,
+        JSON.stringify(tools.patterns),
+        textOf(row.values.Checks),
+        status,
+      ),
+    );
+    verdicts.set(row.page_id, {
+      ok: true,
+      status: status === "Active" ? "ok · linked from approval pages" : `ok · ${status}`,
+    });
+  }
+  return {
+    rows: judged(changes, verdicts),
+    statements,
+    rejected: rejections(changes, verdicts, "Name"),
+    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
+  };
+}

@@ -1,0 +1,70 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../env";
+import { runSync } from "./run";
+import type { SyncReport, SyncRequest } from "./types";
+
+type Queued = { request: SyncRequest; report: Promise<SyncReport> };
+
+/**
+ * One per tenant: runs that tenant's Notion syncs one at a time, so two syncs never race to write the snapshot.
+ * A request that arrives while a sync runs is folded into the next run, and every caller gets the report of a
+ * run that started after it asked. Writing back to Notion (Sync status, the Tools catalog) follows each run in
+ * the background and gives way as soon as another sync is waiting; the next run's write-back finishes it.
+ */
+export class NotionSyncDO extends DurableObject<Env> {
+  #running: Promise<unknown> = Promise.resolve();
+  #next: Queued | null = null;
+
+  async sync(tenant_id: string, request: SyncRequest): Promise<SyncReport> {
+    if (this.#next) {
+      this.#next.request = merge(this.#next.request, request);
+      return this.#next.report;
+    }
+    const next: Queued = { request, report: null! };
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    next.report = this.#running.then(async () => {
+      this.#next = null;
+      try {
+        const run = await runSync(this.env, tenant_id, next.request);
+        const writing = run
+          .writeBack?.(() => this.#next !== null)
+          .then(
+            (result) => {
+              run.report.statuses = { written: result.written, pending: result.pending };
+              if (result.error) console.error(`notion write-back for ${tenant_id} stopped: ${result.error}`);
+            },
+            (error: unknown) => console.error(`notion write-back for ${tenant_id} failed: ${String(error)}`),
+          );
+        if (next.request.wait_for_write_back) await writing;
+        void writing?.finally(done);
+        if (!writing) done();
+        return run.report;
+      } catch (error) {
+        done();
+        throw error;
+      }
+    });
+    this.#next = next;
+    this.#running = finished;
+    return next.report;
+  }
+}
+
+function merge(a: SyncRequest, b: SyncRequest): SyncRequest {
+  const sources = a.sources && b.sources ? [...new Set([...a.sources, ...b.sources])] : undefined;
+  // A run that reads whole databases covers the pages a webhook named (their databases are in `sources`).
+  const pages = a.pages && b.pages ? [...new Set([...a.pages, ...b.pages])] : undefined;
+  return {
+    sources,
+    full: a.full === true || b.full === true,
+    pages,
+    reason: a.reason === b.reason ? a.reason : a.reason === "webhook" ? b.reason : a.reason,
+    wait_for_write_back: a.wait_for_write_back === true || b.wait_for_write_back === true,
+  };
+}
+
+/** Runs a sync of the tenant's Notion databases now (after any sync already running) and returns its report. */
+export function requestSync(env: Env, tenant_id: string, request: SyncRequest): Promise<SyncReport> {
+  return env.NOTION_SYNC.get(env.NOTION_SYNC.idFromName(tenant_id)).sync(tenant_id, request);
+}
