@@ -1,8 +1,9 @@
 /**
- * `npx policy-os notion setup --parent <page-id> [--samples] [--url <notion base url>] [--connect <worker-url>
- * [--tenant <id>]] [--json]`: creates the Policy OS databases under a page the integration can see (or finds them)
- * and prints the data source ids. `--connect` then hands them to the Worker (PUT /admin/notion) and runs a first
- * sync (POST /admin/sync); `--json` prints the ids as one JSON object on stdout and the progress on stderr.
+ * `npx policy-os notion setup --parent <page-id> [--samples] [--url <notion base url>] [--json]
+ *   [--connect <worker-url> [--tenant <id>] [--webhook-secret <NAME|none>]]`:
+ * creates the Policy OS databases under a page the integration can see (or finds them) and prints the data source
+ * ids. `--connect` then hands them to the Worker (PUT /admin/notion) and runs a first sync (POST /admin/sync);
+ * `--json` prints the ids as one JSON object on stdout and the progress on stderr.
  * Real Notion needs NOTION_TOKEN; against the local emulator the token defaults to `secret_emulator`.
  */
 import { Client } from "@notionhq/client";
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     url: { type: "string" },
     connect: { type: "string" },
     tenant: { type: "string", default: "demo" },
+    "webhook-secret": { type: "string" },
     json: { type: "boolean" },
   },
 });
@@ -31,31 +33,38 @@ if (!auth) fail("set NOTION_TOKEN to your integration's token (or pass --url of 
 if (worker && !adminToken) fail(`set ADMIN_TOKEN to the admin token of ${worker}`);
 
 const client = new Client({ auth, baseUrl, logger: () => undefined });
-let ids: Record<string, string>;
-try {
-  const databases = await setupNotion(client, {
-    parent_page_id: values.parent!,
-    samples: values.samples === true,
-    log: say,
-  });
-  // The keys the Worker's connection names its databases by: policies, agents, tools, runbooks, approvals, digests.
-  ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
-  if (values.json) console.log(JSON.stringify(ids));
-  else if (!worker) {
-    say("\nConfigure Policy OS with these data source ids (or run again with --connect <worker-url>):");
-    for (const d of databases)
-      say(`  ${d.title.toLowerCase().padEnd(9)} ${d.data_source_id}   (database ${d.database_id})`);
-  }
-} catch (error) {
-  const e = error as { code?: string; message?: string };
-  fail(`Notion refused the setup${e.code ? ` (${e.code})` : ""}: ${e.message ?? String(error)}`);
-}
+const samples = values.samples === true;
+// With --connect, sample rows are added once the Worker is connected, so it accepts the webhooks they cause.
+const databases = await setUp(samples && !worker, say);
+// The keys the Worker's connection names its databases by: policies, agents, tools, runbooks, approvals, digests.
+const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
 
 if (worker) {
-  const tenant = values.tenant!;
-  await admin("PUT", "notion", { data_sources: ids });
-  say(`\nConnected tenant ${tenant} of ${worker} to these databases; first sync…`);
+  // The Worker checks that the secret named exists; `none` connects without webhooks (e.g. before the handshake).
+  const secret = values["webhook-secret"];
+  const webhook = secret === undefined ? {} : { webhook_secret: secret === "none" ? null : secret };
+  await admin("PUT", "notion", { ...webhook, data_sources: ids });
+  say(`Connected tenant ${values.tenant} of ${worker} to these databases.`);
+  if (samples) await setUp(true, (line) => line.includes("sample row") && say(line));
+  say("First sync:");
   printReport(await admin("POST", "sync", {}));
+}
+if (values.json) console.log(JSON.stringify(ids));
+else if (!worker) {
+  say("\nConfigure Policy OS with these data source ids (or run again with --connect <worker-url>):");
+  for (const d of databases)
+    say(`  ${d.title.toLowerCase().padEnd(9)} ${d.data_source_id}   (database ${d.database_id})`);
+}
+
+/** Creates or finds the databases (and adds missing sample rows when asked); a Notion refusal ends the script. */
+async function setUp(withSamples: boolean, log: (line: string) => void) {
+  try {
+    return await setupNotion(client, { parent_page_id: values.parent!, samples: withSamples, log });
+  } catch (error) {
+    const e = error as { code?: string; message?: string; cause?: { code?: string } };
+    if (!e.code) return fail(`cannot reach Notion at ${baseUrl} (${e.cause?.code ?? e.message ?? String(error)})`);
+    return fail(`Notion refused the setup (${e.code}): ${e.message ?? String(error)}`);
+  }
 }
 
 /** The parts of the Worker's sync report (POST /admin/sync) this summary shows. */
