@@ -89,7 +89,8 @@ function printReport(report: SyncReport): void {
     for (const r of s.rejected) say(`            rejected "${r.name}": ${r.reason}`);
   }
   say(`  snapshot  ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
-  say(`  Sync status written on ${report.statuses.written} row(s); ${report.requests} Notion request(s)`);
+  const { written, pending } = report.statuses;
+  say(`  Sync status written on ${written} row(s), ${pending} to write; ${report.requests} Notion request(s)`);
 }
 
 /** One admin API call on the tenant; a refusal ends the script with the Worker's own message. */

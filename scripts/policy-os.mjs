@@ -29,7 +29,9 @@ Usage: policy-os <command> [options]
   notion setup --parent <page-id> [--samples] [--url <notion-url>] [--connect <worker-url>] [--json]
                                        create (or find) the Notion databases under a page (NOTION_TOKEN, or the
                                        local emulator's --url); --connect hands their ids to that Worker for
-                                       --tenant (default demo) and runs a first sync; --json prints the ids as JSON
+                                       --tenant (default demo) and runs a first sync (--webhook-secret <NAME|none>:
+                                       the Worker secret verifying webhooks, default NOTION_WEBHOOK_SECRET);
+                                       --json prints the ids as JSON
 
 Options:
   --tenant <id>    the tenant (default: the demo tenant under local dev)

@@ -1,26 +1,55 @@
 #!/usr/bin/env node
-// The README's front door, checked end to end: what `npm start` serves (wrangler dev, local D1 and Durable Objects,
-// the demo seed) answers a real MCP client, and the CLI verifies the ledger. Used by CI; exits non-zero on failure.
-import { execFileSync, spawn } from "node:child_process";
+// The README's front door, checked end to end, wired as `npm start` wires it: the Notion emulator sending webhooks to
+// the Worker under wrangler dev (local D1 and Durable Objects, the demo seed), a real MCP client, the CLI verifying the
+// ledger, `notion setup --connect`, a manager's edit in Notion changing the next decision, and the emulator keeping
+// its data across a restart. Used by CI; exits non-zero on failure.
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client as NotionClient } from "@notionhq/client";
+import { startEmulatorProcess } from "../emulator/node/spawn.mjs";
 import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
 
 const ROOT = "d0000000-0000-4000-8000-000000000001";
+const WORKER_PORT = 18787;
+const EMULATOR_PORT = 18788;
+const EDIT_TO_EFFECT_MS = 10_000;
 const dir = await mkdtemp(join(tmpdir(), "policy-os-smoke-"));
-const worker = await startLocalWorker({
-  port: 18787,
-  persistTo: dir,
-  quiet: true,
-  onLog: (l) => console.log(`  ${l}`),
-});
+const stateFile = join(dir, "notion", "state.json");
+const startEmulator = () =>
+  startEmulatorProcess({
+    port: EMULATOR_PORT,
+    file: stateFile,
+    webhookUrl: `http://127.0.0.1:${WORKER_PORT}/webhooks/notion/demo`,
+    onLine: (line) => console.log(`  [notion-emulator] ${line}`),
+  });
 const check = (ok, what) => {
   console.log(`  ${ok ? "✓" : "✗"} ${what}`);
   if (!ok) process.exitCode = 1;
+  return ok;
 };
+const cli = (...args) =>
+  execFileSync(process.execPath, ["scripts/policy-os.mjs", ...args], { encoding: "utf8", stdio: "pipe" });
+
+let emulator = await startEmulator();
+const worker = await startLocalWorker({
+  port: WORKER_PORT,
+  persistTo: dir,
+  quiet: true,
+  vars: {
+    NOTION_API_URL: emulator.url,
+    NOTION_TOKEN: "secret_emulator",
+    NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
+  },
+  onLog: (l) => console.log(`  ${l}`),
+}).catch(async (error) => {
+  await emulator.stop();
+  throw error;
+});
+let client;
 try {
   const seed = await fetch(`${worker.url}/admin/seed`, {
     method: "POST",
@@ -28,7 +57,7 @@ try {
   });
   check(seed.ok, "the demo tenant is seeded with the documented local admin token");
 
-  const client = new Client({ name: "policy-os-smoke", version: "1.0.0" });
+  client = new Client({ name: "policy-os-smoke", version: "1.0.0" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`${worker.url}/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${LOCAL_DEFAULTS.demoAgentKey}` } },
@@ -40,6 +69,8 @@ try {
     `tools/list shows the demo tools (${tools.length})`,
   );
   const outcome = async (name, args) => (await client.callTool({ name, arguments: args })).structuredContent;
+  const refund = () =>
+    outcome("payments.create_refund", { customer_id: "cus_002", amount_cents: 70_000, reason: "smoke" });
   check(
     (await outcome("payments.lookup_customer", { customer_id: "cus_001" })).outcome === "succeeded",
     "an open call runs",
@@ -48,59 +79,71 @@ try {
     (await outcome("crm.delete_contact", { contact_id: "con_001" })).outcome === "denied",
     "a blocked call is denied",
   );
-  const held = await outcome("payments.create_refund", {
-    customer_id: "cus_002",
-    amount_cents: 70_000,
-    reason: "smoke",
-  });
+  const held = await refund();
   check(held.outcome === "pending_approval" && held.escalation_id?.startsWith("esc_"), "a large refund is held");
-  await client.close();
 
-  const verify = execFileSync(process.execPath, ["scripts/policy-os.mjs", "ledger", "verify", "--url", worker.url], {
-    encoding: "utf8",
-  });
+  const verify = cli("ledger", "verify", "--url", worker.url);
   check(verify.includes("chain intact"), `the CLI verifies the ledger: ${verify.trim()}`);
-  await notionSetupAcrossARestart();
+
+  const setup = cli(
+    ...["notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples"],
+    ...["--connect", worker.url, "--tenant", "demo"],
+  );
+  check((setup.match(/: created /g) ?? []).length === 6, "notion setup creates the six databases in the emulator");
+  check(
+    /Connected tenant demo/.test(setup) && /policies +7 read, 7 applied, 0 rejected/.test(setup),
+    "setup --connect connects the demo tenant and its first sync applies the 7 sample policies",
+  );
+  const stillHeld = await refund();
+  check(
+    stillHeld.outcome === "pending_approval" && stillHeld.decision?.policy_ids?.includes("refund-over-limit"),
+    "after the sync, the policy refund-over-limit from Notion holds a large refund",
+  );
+
+  const ms = await managerRetires("refund-over-limit", async () => (await refund()).outcome === "succeeded");
+  check(
+    ms !== undefined,
+    ms === undefined
+      ? `a manager retired refund-over-limit in Notion, but a $700 refund was still not made ${EDIT_TO_EFFECT_MS / 1000} s later (the webhook → sync path did not apply the edit)`
+      : `a manager retires refund-over-limit in Notion: ${ms} ms later a $700 refund runs (webhook → sync)`,
+  );
+
+  const tick = await fetch(`${worker.url}/cdn-cgi/handler/scheduled`);
+  check(tick.ok, `the scheduled handler npm start ticks answers (${tick.status})`);
+
+  await emulator.stop();
+  emulator = await startEmulator();
+  const again = cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples");
+  check(
+    (again.match(/: found /g) ?? []).length === 6 && !/[1-9]\d* sample row\(s\) added/.test(again),
+    "after an emulator restart, setup again finds every database and adds no row",
+  );
 } catch (error) {
   check(false, `smoke run failed: ${error.stack ?? error}`);
 } finally {
+  await client?.close();
   await worker.stop();
+  await emulator.stop();
   await rm(dir, { recursive: true, force: true });
 }
 
-/** The Notion emulator keeps its data across a restart, and `policy-os notion setup` is idempotent against it. */
-async function notionSetupAcrossARestart() {
-  const file = join(dir, "notion", "state.json");
-  const url = "http://127.0.0.1:18788";
-  const setup = () =>
-    execFileSync(
-      process.execPath,
-      ["scripts/policy-os.mjs", "notion", "setup", "--url", url, "--parent", ROOT, "--samples"],
-      {
-        encoding: "utf8",
-      },
-    );
-  let emulator = await startEmulator(file);
-  const first = setup();
-  check((first.match(/: created /g) ?? []).length === 6, "notion setup creates the six databases in the emulator");
-  emulator.kill("SIGTERM");
-  emulator = await startEmulator(file);
-  const second = setup();
-  emulator.kill("SIGTERM");
-  check(
-    (second.match(/: found /g) ?? []).length === 6 && !/[1-9]\d* sample row\(s\) added/.test(second),
-    "after an emulator restart, setup again finds every database and adds no row",
-  );
-}
-
-async function startEmulator(file) {
-  const child = spawn(process.execPath, ["--import", "tsx", "emulator/node/main.ts"], {
-    env: { ...process.env, PORT: "18788", NOTION_EMULATOR_FILE: file },
-    stdio: ["ignore", "pipe", "inherit"],
+/**
+ * Acts as `person:manager` through @notionhq/client: sets the policy's Status to Retired, then polls `changed` until
+ * it holds. Returns the milliseconds it took, or undefined after EDIT_TO_EFFECT_MS.
+ */
+async function managerRetires(policyId, changed) {
+  const manager = new NotionClient({ auth: "person:manager", baseUrl: emulator.url, logger: () => undefined });
+  const ids = JSON.parse(cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--json"));
+  const { results } = await manager.dataSources.query({
+    data_source_id: ids.policies,
+    filter: { property: "Policy ID", rich_text: { equals: policyId } },
   });
-  await new Promise((resolve, reject) => {
-    child.stdout.on("data", (chunk) => String(chunk).includes("Notion emulator on") && resolve());
-    child.once("exit", (code) => reject(new Error(`the Notion emulator exited with ${code}`)));
-  });
-  return child;
+  if (!results[0]) throw new Error(`no policy ${policyId} in the Policies database`);
+  const started = Date.now();
+  await manager.pages.update({ page_id: results[0].id, properties: { Status: { select: { name: "Retired" } } } });
+  while (Date.now() - started < EDIT_TO_EFFECT_MS) {
+    if (await changed()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
 }

@@ -21,7 +21,7 @@ export function portIsFree(port) {
 }
 
 /**
- * Starts the emulator and waits until it listens. Its output after that goes to `onLine` (its startup banner does
+ * Starts the emulator and waits until it listens. What it logs after that goes to `onLine` (its startup banner does
  * not: callers print their own). Rejects with the emulator's own words if it cannot start (a taken port included).
  * @param {{ port: number, file: string, webhookUrl?: string, onLine?: (line: string) => void }} options
  * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, exited: Promise<number>, stop(): Promise<void> }>}
@@ -43,10 +43,10 @@ export async function startEmulatorProcess(options) {
   let early = "";
   const forward = (line) => (ready ? options.onLine?.(line) : (early = `${early}${line}\n`.slice(-4000)));
   createInterface({ input: child.stderr }).on("line", forward);
+  // Its stdout is the startup banner; what it reports later (undelivered webhooks, errors) goes to stderr.
   const listening = new Promise((resolve) =>
     createInterface({ input: child.stdout }).on("line", (line) => {
-      if (ready) options.onLine?.(line);
-      else if (line.startsWith("Notion emulator on")) resolve((ready = true));
+      if (line.startsWith("Notion emulator on")) resolve((ready = true));
     }),
   );
   const outcome = await Promise.race([
