@@ -32,7 +32,13 @@ if (!values.parent) fail("name the page to create the databases under: --parent 
 if (!auth) fail("set NOTION_TOKEN to your integration's token (or pass --url of the local emulator)");
 if (worker && !adminToken) fail(`set ADMIN_TOKEN to the admin token of ${worker}`);
 
-const client = new Client({ auth, baseUrl, logger: () => undefined });
+// Patient with 429s: a connected Worker shares the integration's 3 requests/s while it writes Sync status back.
+const client = new Client({
+  auth,
+  baseUrl,
+  logger: () => undefined,
+  retry: { maxRetries: 10, maxRetryDelayMs: 10_000 },
+});
 const samples = values.samples === true;
 // With --connect, sample rows are added once the Worker is connected, so it accepts the webhooks they cause.
 const databases = await setUp(samples && !worker, say);

@@ -3,10 +3,11 @@
 // the Worker under wrangler dev (local D1 and Durable Objects, the demo seed), a real MCP client, the CLI verifying the
 // ledger, `notion setup --connect`, a manager's edit in Notion changing the next decision, and the emulator keeping
 // its data across a restart. Used by CI; exits non-zero on failure.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as NotionClient } from "@notionhq/client";
@@ -29,10 +30,10 @@ const startEmulator = () =>
 const check = (ok, what) => {
   console.log(`  ${ok ? "✓" : "✗"} ${what}`);
   if (!ok) process.exitCode = 1;
-  return ok;
 };
-const cli = (...args) =>
-  execFileSync(process.execPath, ["scripts/policy-os.mjs", ...args], { encoding: "utf8", stdio: "pipe" });
+// Asynchronous, so the MCP client's idle keep-alive connection is noticed closing while the CLI runs.
+const cli = async (...args) =>
+  (await promisify(execFile)(process.execPath, ["scripts/policy-os.mjs", ...args], { encoding: "utf8" })).stdout;
 
 let emulator = await startEmulator();
 const worker = await startLocalWorker({
@@ -82,10 +83,10 @@ try {
   const held = await refund();
   check(held.outcome === "pending_approval" && held.escalation_id?.startsWith("esc_"), "a large refund is held");
 
-  const verify = cli("ledger", "verify", "--url", worker.url);
+  const verify = await cli("ledger", "verify", "--url", worker.url);
   check(verify.includes("chain intact"), `the CLI verifies the ledger: ${verify.trim()}`);
 
-  const setup = cli(
+  const setup = await cli(
     ...["notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples"],
     ...["--connect", worker.url, "--tenant", "demo"],
   );
@@ -108,12 +109,24 @@ try {
       : `a manager retires refund-over-limit in Notion: ${ms} ms later a $700 refund runs (webhook → sync)`,
   );
 
+  const lastRun = async () => {
+    const response = await fetch(`${worker.url}/admin/notion?tenant=demo`, {
+      headers: { authorization: `Bearer ${LOCAL_DEFAULTS.adminToken}` },
+    });
+    return (await response.json()).sync?.sources?.map((source) => source.last_run_at).join() ?? "";
+  };
+  const before = await lastRun();
   const tick = await fetch(`${worker.url}/cdn-cgi/handler/scheduled`);
-  check(tick.ok, `the scheduled handler npm start ticks answers (${tick.status})`);
+  let synced = false;
+  for (let i = 0; i < 20 && tick.ok && !synced; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    synced = (await lastRun()) !== before;
+  }
+  check(tick.ok && synced, `the scheduled handler npm start ticks (${tick.status}) runs a Notion sync`);
 
   await emulator.stop();
   emulator = await startEmulator();
-  const again = cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples");
+  const again = await cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples");
   check(
     (again.match(/: found /g) ?? []).length === 6 && !/[1-9]\d* sample row\(s\) added/.test(again),
     "after an emulator restart, setup again finds every database and adds no row",
@@ -133,9 +146,11 @@ try {
  */
 async function managerRetires(policyId, changed) {
   const manager = new NotionClient({ auth: "person:manager", baseUrl: emulator.url, logger: () => undefined });
-  const ids = JSON.parse(cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--json"));
+  const found = await manager.search({ query: "Policies", filter: { property: "object", value: "data_source" } });
+  const policies = found.results.find((r) => r.title?.map((t) => t.plain_text).join("") === "Policies");
+  if (!policies) throw new Error("no Policies database in the emulator");
   const { results } = await manager.dataSources.query({
-    data_source_id: ids.policies,
+    data_source_id: policies.id,
     filter: { property: "Policy ID", rich_text: { equals: policyId } },
   });
   if (!results[0]) throw new Error(`no policy ${policyId} in the Policies database`);
