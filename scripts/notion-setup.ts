@@ -53,7 +53,8 @@ if (worker) {
   say(`Connected tenant ${values.tenant} of ${worker} to these databases.`);
   if (samples) await setUp(true, (line) => line.includes("sample row") && say(line));
   say("First sync:");
-  printReport(await admin("POST", "sync", {}));
+  // Waiting for the write-back means every row shows its Sync status when setup ends.
+  printReport(await admin("POST", "sync", { wait: true }));
 }
 if (values.json) console.log(JSON.stringify(ids));
 else if (!worker) {
