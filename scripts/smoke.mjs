@@ -14,7 +14,6 @@ import { Client as NotionClient } from "@notionhq/client";
 import { startEmulatorProcess } from "../emulator/node/spawn.mjs";
 import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
 
-const ROOT = "d0000000-0000-4000-8000-000000000001";
 const WORKER_PORT = 18787;
 const EMULATOR_PORT = 18788;
 const EDIT_TO_EFFECT_MS = 10_000;
@@ -87,7 +86,7 @@ try {
   check(verify.includes("chain intact"), `the CLI verifies the ledger: ${verify.trim()}`);
 
   const setup = await cli(
-    ...["notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples"],
+    ...["notion", "setup", "--url", emulator.url, "--parent", emulator.rootPageId, "--samples"],
     ...["--connect", worker.url, "--tenant", "demo"],
   );
   check((setup.match(/: created /g) ?? []).length === 6, "notion setup creates the six databases in the emulator");
@@ -126,7 +125,7 @@ try {
 
   await emulator.stop();
   emulator = await startEmulator();
-  const again = await cli("notion", "setup", "--url", emulator.url, "--parent", ROOT, "--samples");
+  const again = await cli("notion", "setup", "--url", emulator.url, "--parent", emulator.rootPageId, "--samples");
   check(
     (again.match(/: found /g) ?? []).length === 6 && !/[1-9]\d* sample row\(s\) added/.test(again),
     "after an emulator restart, setup again finds every database and adds no row",

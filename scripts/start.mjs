@@ -9,7 +9,6 @@ import { Client } from "@notionhq/client";
 import { portIsFree, startEmulatorProcess } from "../emulator/node/spawn.mjs";
 import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
 
-const ROOT_PAGE_ID = "d0000000-0000-4000-8000-000000000001"; // the emulator's root page (emulator/notion/seed.ts)
 const EMULATOR_FILE = ".notion-emulator/state.json";
 const TENANT = "demo";
 const TICK_MS = 10_000;
@@ -121,7 +120,7 @@ async function startEmulator() {
   running.push({ name: "the Notion emulator", ...emulator });
   return {
     url: emulator.url,
-    parent: ROOT_PAGE_ID,
+    parent: emulator.rootPageId,
     samples: true,
     vars: {
       NOTION_API_URL: emulator.url,

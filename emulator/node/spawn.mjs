@@ -24,7 +24,7 @@ export function portIsFree(port) {
  * Starts the emulator and waits until it listens. What it logs after that goes to `onLine` (its startup banner does
  * not: callers print their own). Rejects with the emulator's own words if it cannot start (a taken port included).
  * @param {{ port: number, file: string, webhookUrl?: string, onLine?: (line: string) => void }} options
- * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, exited: Promise<number>, stop(): Promise<void> }>}
+ * @returns {Promise<{ url: string, rootPageId: string, child: import("node:child_process").ChildProcess, exited: Promise<number>, stop(): Promise<void> }>}
  */
 export async function startEmulatorProcess(options) {
   if (!(await portIsFree(options.port))) throw new Error(`port ${options.port} is already in use`);
@@ -43,10 +43,16 @@ export async function startEmulatorProcess(options) {
   let early = "";
   const forward = (line) => (ready ? options.onLine?.(line) : (early = `${early}${line}\n`.slice(-4000)));
   createInterface({ input: child.stderr }).on("line", forward);
-  // Its stdout is the startup banner; what it reports later (undelivered webhooks, errors) goes to stderr.
+  // Its stdout is the startup banner, printed once it listens; it names the root page (emulator/notion/seed.ts).
+  // What it reports later (undelivered webhooks, errors) goes to stderr.
+  let rootPageId = "";
   const listening = new Promise((resolve) =>
     createInterface({ input: child.stdout }).on("line", (line) => {
-      if (line.startsWith("Notion emulator on")) resolve((ready = true));
+      const root = /^\s*root page\s+(\S+)/.exec(line)?.[1];
+      if (!root || ready) return;
+      rootPageId = root;
+      ready = true;
+      resolve(true);
     }),
   );
   const outcome = await Promise.race([
@@ -60,6 +66,7 @@ export async function startEmulatorProcess(options) {
   }
   return {
     url: `http://127.0.0.1:${options.port}`,
+    rootPageId,
     child,
     exited,
     stop: async () => {
