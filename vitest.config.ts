@@ -14,6 +14,10 @@ export default defineConfig({
           // The local emulator's integration token and webhook verification token.
           NOTION_TOKEN: "secret_emulator",
           NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
+          // A token the emulator refuses, to play a Notion that will not serve the sync.
+          WRONG_NOTION_TOKEN: "secret_revoked",
+          // A second integration, with its own gate, for a test that measures everything one gate sends.
+          STORM_NOTION_TOKEN: "secret_emulator_storm",
         },
       },
     })),

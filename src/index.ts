@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
+import { pruneWebhookEvents } from "./notion/webhook";
 
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
@@ -11,8 +12,9 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** The cron (wrangler.toml): sync every tenant connected to Notion. */
+  /** The cron (wrangler.toml): sync every tenant connected to Notion, and forget webhook event ids past replay. */
   async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
     for (const connection of await listConnections(env.DB)) {
       ctx.waitUntil(
         requestSync(env, connection.tenant_id, { reason: "cron" }).then(

@@ -22,18 +22,27 @@ export function notionAdminRoutes() {
     if (input instanceof Response) return input;
     const tenant = await tenantOf(c, input.tenant);
     if (tenant instanceof Response) return tenant;
-    for (const name of [input.token_secret, input.webhook_secret])
-      if (name && !secretValue(c.env, name))
-        return c.json(
-          apiError(
-            "secret_missing",
-            `The Worker has no secret named ${name}; set it with \`wrangler secret put ${name}\`.`,
-          ),
-          400,
-        );
+    if (!secretValue(c.env, input.token_secret))
+      return c.json(
+        apiError(
+          "secret_missing",
+          `The Worker has no secret named ${input.token_secret}; set it with \`wrangler secret put ${input.token_secret}\`.`,
+        ),
+        400,
+      );
     const { tenant: _, ...connection } = input;
     const saved = await putConnection(c.env.DB, tenant.id, connection, now());
-    return c.json({ connection: saved, webhook_url: new URL(`/webhooks/notion/${tenant.id}`, c.req.url).toString() });
+    // The webhook secret may come later: Notion sends the verification token only once the URL is registered.
+    const webhookSecretMissing = input.webhook_secret !== null && !secretValue(c.env, input.webhook_secret);
+    return c.json({
+      connection: saved,
+      webhook_url: new URL(`/webhooks/notion/${tenant.id}`, c.req.url).toString(),
+      ...(webhookSecretMissing
+        ? {
+            warning: `Webhooks are refused until the Worker has the secret ${input.webhook_secret}: register the webhook URL in Notion, read the verification token with GET /admin/notion/handshake, then \`wrangler secret put ${input.webhook_secret}\`. The cron sync works meanwhile.`,
+          }
+        : {}),
+    });
   });
 
   admin.get("/notion", async (c) => {

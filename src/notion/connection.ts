@@ -30,6 +30,13 @@ export const connectionInputSchema = z.strictObject({
     .nullable()
     .default("NOTION_WEBHOOK_SECRET")
     .describe("The Worker secret holding the webhook verification token; null to refuse every webhook"),
+  requests_per_second: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe("The integration's rate limit: Notion allows about 3 requests/s; change it only if Notion told you so"),
   data_sources: z.strictObject(
     Object.fromEntries(SOURCES.map((s) => [s, dataSourceId])) as {
       [K in SourceName]: typeof dataSourceId;
@@ -43,6 +50,7 @@ export interface NotionConnection {
   token_secret: string;
   webhook_secret: string | null;
   data_sources: Record<SourceName, string>;
+  requests_per_second: number;
   handshake_at: string | null;
   created_at: string;
   updated_at: string;
@@ -53,6 +61,7 @@ interface ConnectionRow {
   token_secret: string;
   webhook_secret: string | null;
   data_sources: string;
+  requests_per_second: number;
   handshake_at: string | null;
   created_at: string;
   updated_at: string;
@@ -67,7 +76,7 @@ const fromRow = (row: ConnectionRow): NotionConnection => ({
 export async function getConnection(db: D1Database, tenant_id: string): Promise<NotionConnection | null> {
   const row = await db
     .prepare(
-      "SELECT tenant_id, token_secret, webhook_secret, data_sources, handshake_at, created_at, updated_at FROM notion_connections WHERE tenant_id = ?",
+      "SELECT tenant_id, token_secret, webhook_secret, data_sources, requests_per_second, handshake_at, created_at, updated_at FROM notion_connections WHERE tenant_id = ?",
     )
     .bind(tenant_id)
     .first<ConnectionRow>();
@@ -78,7 +87,7 @@ export async function getConnection(db: D1Database, tenant_id: string): Promise<
 export async function listConnections(db: D1Database): Promise<NotionConnection[]> {
   const { results } = await db
     .prepare(
-      "SELECT tenant_id, token_secret, webhook_secret, data_sources, handshake_at, created_at, updated_at FROM notion_connections ORDER BY tenant_id",
+      "SELECT tenant_id, token_secret, webhook_secret, data_sources, requests_per_second, handshake_at, created_at, updated_at FROM notion_connections ORDER BY tenant_id",
     )
     .all<ConnectionRow>();
   return results.map(fromRow);
@@ -88,19 +97,30 @@ export async function listConnections(db: D1Database): Promise<NotionConnection[
 export async function putConnection(
   db: D1Database,
   tenant_id: string,
-  input: Omit<z.infer<typeof connectionInputSchema>, "tenant">,
+  input: Omit<z.infer<typeof connectionInputSchema>, "tenant" | "requests_per_second"> & {
+    requests_per_second?: number;
+  },
   now: string,
 ): Promise<NotionConnection> {
   const before = await getConnection(db, tenant_id);
   const statements = [
     db
       .prepare(
-        `INSERT INTO notion_connections (tenant_id, token_secret, webhook_secret, data_sources, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO notion_connections (tenant_id, token_secret, webhook_secret, data_sources, requests_per_second, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant_id) DO UPDATE SET token_secret = excluded.token_secret,
-           webhook_secret = excluded.webhook_secret, data_sources = excluded.data_sources, updated_at = excluded.updated_at`,
+           webhook_secret = excluded.webhook_secret, data_sources = excluded.data_sources,
+           requests_per_second = excluded.requests_per_second, updated_at = excluded.updated_at`,
       )
-      .bind(tenant_id, input.token_secret, input.webhook_secret, JSON.stringify(input.data_sources), now, now),
+      .bind(
+        tenant_id,
+        input.token_secret,
+        input.webhook_secret,
+        JSON.stringify(input.data_sources),
+        input.requests_per_second ?? 3,
+        now,
+        now,
+      ),
   ];
   // Rows read from other data sources mean nothing for the new ones: start those syncs afresh.
   for (const source of SOURCES) {
@@ -152,7 +172,7 @@ export class MissingSecretError extends Error {
  */
 export async function notionClientFor(
   env: Env,
-  connection: Pick<NotionConnection, "token_secret">,
+  connection: Pick<NotionConnection, "token_secret" | "requests_per_second">,
   options: { deadline_ms?: number } = {},
 ): Promise<Client> {
   const auth = secretValue(env, connection.token_secret);
@@ -161,7 +181,7 @@ export async function notionClientFor(
   return new Client({
     auth,
     baseUrl: (typeof env.NOTION_API_URL === "string" && env.NOTION_API_URL) || NOTION_API_URL,
-    fetch: gatedFetch(gate, options),
+    fetch: gatedFetch(gate, { ...options, per_second: connection.requests_per_second }),
     // The gate paces, honours Retry-After and retries within bounds; the client must not retry on top of it.
     retry: false,
     timeoutMs: 60_000,

@@ -10,6 +10,8 @@ export interface GateRequest {
   body: string | null;
   /** How long the caller will wait in all, queueing and retries included (default 30 s). */
   deadline_ms?: number;
+  /** The integration's rate limit when it is not Notion's usual 3 requests/s (1 to 100). */
+  per_second?: number;
 }
 
 /** Notion's answer, or why there is none. */
@@ -61,7 +63,7 @@ export class NotionGateDO extends DurableObject<Env> {
     const safeToRepeat = isReadOnly(request);
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.#counters.retries++;
-      const wait = this.#schedule.reserve(Date.now());
+      const wait = this.#schedule.reserve(Date.now(), perSecondOf(request));
       if (Date.now() + wait >= deadline) return this.#deadline(request);
       if (wait > 0) await sleep(wait);
 
@@ -130,6 +132,13 @@ function isReadOnly(request: GateRequest): boolean {
   if (request.method !== "POST") return false;
   const path = new URL(request.url).pathname;
   return /^\/v1\/(data_sources\/[^/]+\/query|search)$/.test(path);
+}
+
+function perSecondOf(request: GateRequest): number {
+  const rate = request.per_second;
+  return typeof rate === "number" && Number.isFinite(rate)
+    ? Math.min(100, Math.max(1, rate))
+    : NOTION_REQUESTS_PER_SECOND;
 }
 
 function sleep(ms: number): Promise<void> {

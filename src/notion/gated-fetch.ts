@@ -21,7 +21,10 @@ export class NotionGateError extends Error {
  *
  * @example new Client({ auth: env.NOTION_TOKEN, fetch: gatedFetch(gate), retry: false })
  */
-export function gatedFetch(gate: NotionGate, options: { deadline_ms?: number } = {}): typeof fetch {
+export function gatedFetch(
+  gate: NotionGate,
+  options: { deadline_ms?: number; per_second?: number } = {},
+): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
     const answer = await gate.send({
@@ -30,6 +33,7 @@ export function gatedFetch(gate: NotionGate, options: { deadline_ms?: number } =
       headers: Object.fromEntries(request.headers),
       body: request.method === "GET" || request.method === "HEAD" ? null : await request.text(),
       deadline_ms: options.deadline_ms,
+      per_second: options.per_second,
     });
     if (!answer.ok) throw new NotionGateError(answer.reason, answer.message);
     return new Response(answer.body, { status: answer.status, headers: answer.headers });

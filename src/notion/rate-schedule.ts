@@ -5,19 +5,22 @@
  * @example const s = new RateSchedule(3); s.reserve(now) // 0, then 340, then 680 (ms to wait)
  */
 export class RateSchedule {
-  readonly #spacing: number;
+  readonly #perSecond: number;
   #nextFree = 0;
   #pausedUntil = 0;
 
   constructor(perSecond: number) {
-    // A hair over 1000 / perSecond, so that even sends landing on both edges of a window stay within the limit.
-    this.#spacing = Math.ceil(1000 / perSecond) + 7;
+    this.#perSecond = perSecond;
   }
 
-  /** Reserves the next free send slot and returns how many ms to wait for it. Synchronous: no interleaving. */
-  reserve(now: number): number {
+  /**
+   * Reserves the next free send slot and returns how many ms to wait for it. Synchronous: no interleaving.
+   * `perSecond` overrides the schedule's rate for this reservation.
+   */
+  reserve(now: number, perSecond = this.#perSecond): number {
     const slot = Math.max(this.#nextFree, this.#pausedUntil, now);
-    this.#nextFree = slot + this.#spacing;
+    // A hair over 1000 / perSecond, so that even sends landing on both edges of a window stay within the limit.
+    this.#nextFree = slot + Math.ceil(1000 / perSecond) + 7;
     return slot - now;
   }
 

@@ -10,6 +10,8 @@ CREATE TABLE notion_connections (
   webhook_secret TEXT,
   -- JSON { policies, agents, tools, runbooks, approvals, digests }: data source ids
   data_sources TEXT NOT NULL,
+  -- the integration's request rate limit (Notion's is about 3/s); the gate paces every call to it
+  requests_per_second INTEGER NOT NULL DEFAULT 3,
   -- when Notion last sent a verification token to the webhook URL (it is shown to the operator, never adopted)
   handshake_at TEXT,
   handshake_token TEXT,
@@ -41,7 +43,7 @@ CREATE INDEX notion_rows_by_source ON notion_rows (tenant_id, source);
 CREATE TABLE notion_sync_state (
   tenant_id TEXT NOT NULL,
   source TEXT NOT NULL,
-  -- the newest last_edited_time read; the next sync asks for rows edited since this, minus a margin
+  -- when the last complete read began; the next sync asks for rows edited since then, minus a margin
   cursor TEXT,
   -- the last sync that read every row (it finds deleted rows)
   full_at TEXT,

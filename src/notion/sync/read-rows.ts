@@ -1,16 +1,11 @@
 import { isFullPage, type Client, type PageObjectResponse, type QueryDataSourceParameters } from "@notionhq/client";
 
 /**
- * Notion rounds `last_edited_time` down to the minute and its index may lag a write: an incremental read asks for
- * rows edited since the newest time it saw, minus this margin, and the content hash drops the ones already read.
+ * Notion rounds `last_edited_time` down to the minute, its index may lag a write, and its clock is not ours: an
+ * incremental read asks for rows edited since the previous read began, minus this margin, and the content hash
+ * drops the rows it has already read.
  */
 export const EDIT_MARGIN_MS = 2 * 60_000;
-
-/** The rows one read returned, and the newest `last_edited_time` among them. */
-export interface ReadResult {
-  pages: PageObjectResponse[];
-  newest: string | null;
-}
 
 /**
  * Every row of a data source edited since `since` (all rows when null), 100 per request. Sorting by
@@ -22,7 +17,7 @@ export async function readRows(
   data_source_id: string,
   since: string | null,
   count: () => void,
-): Promise<ReadResult> {
+): Promise<PageObjectResponse[]> {
   const seen = new Map<string, PageObjectResponse>();
   const edited: QueryDataSourceParameters["filter"] | undefined = since
     ? { timestamp: "last_edited_time", last_edited_time: { on_or_after: since } }
@@ -57,13 +52,10 @@ export async function readRows(
     if (!incomplete || lastCreated === null || lastCreated === createdFrom) break;
     createdFrom = lastCreated;
   }
-  const pages = [...seen.values()];
-  let newest: string | null = null;
-  for (const page of pages) if (newest === null || page.last_edited_time > newest) newest = page.last_edited_time;
-  return { pages, newest };
+  return [...seen.values()];
 }
 
-/** The time an incremental read starts from: the newest edit seen, minus the margin. */
+/** The time an incremental read starts from: when the previous read began, minus the margin. */
 export function readFrom(cursor: string | null): string | null {
   if (!cursor) return null;
   return new Date(Date.parse(cursor) - EDIT_MARGIN_MS).toISOString();

@@ -3,7 +3,6 @@ import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
 import type { Env } from "../../env";
 import { createHostRegistry } from "../../hosts";
-import { forgetPrincipals } from "../../http/principal-cache";
 import { ledgerFor } from "../../ledger";
 import {
   SYNCED_SOURCES,
@@ -58,7 +57,6 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
 
   const pages = request.pages ? await retrievePages(client, env.DB, tenant_id, connection, request.pages) : null;
   const sources = pages ? [...pages.keys()] : (request.sources ?? [...SYNCED_SOURCES]);
-  let agentsChanged = false;
   let current: Tenant = tenant;
   for (const source of SYNCED_SOURCES) {
     if (!sources.includes(source)) continue;
@@ -75,7 +73,6 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       result.applied = applied.applied;
       result.rejected = applied.rejected;
       if (applied.snapshot) report.snapshot = applied.snapshot;
-      if (source === "agents" && applied.applied > 0) agentsChanged = true;
       // What is in force first, then the bookkeeping, then the cursor: a failure part-way repeats work, never skips it.
       await runBatches(env.DB, [
         ...applied.statements,
@@ -84,7 +81,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
           env.DB,
           tenant_id,
           source,
-          { cursor: changes.newest, full: changes.full, error: null },
+          { cursor: pages ? null : started_at, full: changes.full, error: null },
           started_at,
         ),
       ]);
@@ -102,7 +99,6 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
     report.sources.push(result);
     report.requests += result.requests;
   }
-  if (agentsChanged) forgetPrincipals();
   report.finished_at = new Date().toISOString();
 
   const tools_data_source = connection.data_sources.tools;
@@ -123,7 +119,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
   };
 }
 
-type ReadChanges = Changes & { read: number; newest: string | null; full: boolean };
+type ReadChanges = Changes & { read: number; full: boolean };
 
 async function readChanges(
   db: D1Database,
@@ -138,8 +134,8 @@ async function readChanges(
   const full =
     forceFull || !cursor.cursor || !cursor.full_at || Date.now() - Date.parse(cursor.full_at) >= FULL_SYNC_EVERY_MS;
   const read = await readRows(client, connection.data_sources[source], full ? null : readFrom(cursor.cursor), count);
-  const changes = await changesOf(db, client, tenant_id, source, read.pages, full ? "all" : null, count);
-  return { ...changes, newest: read.newest, full };
+  const changes = await changesOf(db, client, tenant_id, source, read, full ? "all" : null, count);
+  return { ...changes, full };
 }
 
 /**
@@ -184,7 +180,6 @@ async function changesOf(
     removed,
     now: new Date().toISOString(),
     read: pages.length,
-    newest: null,
     full: false,
   };
 }

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../env";
+import { forgetPrincipals } from "../../http/principal-cache";
 import { runSync } from "./run";
 import type { SyncReport, SyncRequest } from "./types";
 
@@ -64,7 +65,14 @@ function merge(a: SyncRequest, b: SyncRequest): SyncRequest {
   };
 }
 
-/** Runs a sync of the tenant's Notion databases now (after any sync already running) and returns its report. */
-export function requestSync(env: Env, tenant_id: string, request: SyncRequest): Promise<SyncReport> {
-  return env.NOTION_SYNC.get(env.NOTION_SYNC.idFromName(tenant_id)).sync(tenant_id, request);
+/**
+ * Runs a sync of the tenant's Notion databases now (after any sync already running) and returns its report.
+ * When the sync changed policies or agents, this isolate drops the principals it cached (they carry the
+ * tenant's snapshot and the agent's status), so its next call sees the change; other isolates see it within
+ * AUTH_CACHE_TTL_MS.
+ */
+export async function requestSync(env: Env, tenant_id: string, request: SyncRequest): Promise<SyncReport> {
+  const report = await env.NOTION_SYNC.get(env.NOTION_SYNC.idFromName(tenant_id)).sync(tenant_id, request);
+  if (report.snapshot.changed || report.sources.some((s) => s.source === "agents" && s.applied > 0)) forgetPrincipals();
+  return report;
 }
