@@ -4,6 +4,7 @@ import { apiError } from "../http/errors";
 import {
   SYNCED_SOURCES,
   connectionInputSchema,
+  deleteConnection,
   getConnection,
   handshakeToken,
   putConnection,
@@ -61,6 +62,19 @@ export function notionAdminRoutes() {
       connection,
       webhook_url: new URL(`/webhooks/notion/${tenant.id}`, c.req.url).toString(),
       sync: await syncState(c.env.DB, tenant.id),
+    });
+  });
+
+  admin.delete("/notion", async (c) => {
+    const tenant = await tenantOf(c);
+    if (tenant instanceof Response) return tenant;
+    // Stop the tenant's write-back first, so nothing is written to Notion after the answer.
+    await c.env.NOTION_SYNC.get(c.env.NOTION_SYNC.idFromName(tenant.id)).stop();
+    if (!(await deleteConnection(c.env.DB, tenant.id)))
+      return c.json(apiError("not_connected", `Tenant ${tenant.id} has no Notion connection.`), 404);
+    return c.json({
+      disconnected: tenant.id,
+      note: "The policies and agents in force stay as they are; connect again to resume syncing.",
     });
   });
 

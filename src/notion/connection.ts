@@ -134,6 +134,16 @@ export async function putConnection(
   return (await getConnection(db, tenant_id))!;
 }
 
+/** Forgets a tenant's Notion connection and what its sync kept; what is in force stays in force. */
+export async function deleteConnection(db: D1Database, tenant_id: string): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db.prepare("DELETE FROM notion_connections WHERE tenant_id = ?").bind(tenant_id),
+    db.prepare("DELETE FROM notion_rows WHERE tenant_id = ?").bind(tenant_id),
+    db.prepare("DELETE FROM notion_sync_state WHERE tenant_id = ?").bind(tenant_id),
+  ]);
+  return (deleted?.meta.changes ?? 0) > 0;
+}
+
 /** Records that Notion sent a verification token. It is kept for the operator to read; it is never used. */
 export async function recordHandshake(db: D1Database, tenant_id: string, token: string, now: string): Promise<void> {
   await db

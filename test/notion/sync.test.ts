@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { isFullPage, type Client, type PageObjectResponse } from "@notionhq/client";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
 import worker from "../../src/index";
 import { setupNotion } from "../../src/notion/setup";
@@ -9,6 +9,13 @@ import { notion, startEmulator, text, useEmulatorNetwork } from "../emulator/hel
 import { admin, call, connect, newTenant, rawMcp } from "../support/worker";
 
 useEmulatorNetwork();
+
+const connectedTenants: string[] = [];
+// Disconnecting stops each tenant's background write-back, so nothing reaches Notion once the fake is gone.
+afterEach(async () => {
+  for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
+  // A write the storm test's gate is waiting out a 429 for finishes first.
+}, 40_000);
 
 /** A tenant connected to a fresh emulator whose databases hold the sample rows; the manager edits them. */
 async function connectedTenant(options: { notionLimit?: number; gateRate?: number; token_secret?: string } = {}) {
@@ -29,6 +36,7 @@ async function connectedTenant(options: { notionLimit?: number; gateRate?: numbe
     ...(options.token_secret ? { token_secret: options.token_secret } : {}),
   });
   expect(connected.status).toBe(200);
+  connectedTenants.push(tenant.tenant);
   return { ...tenant, emulator, ids, manager: notion("person:manager", { maxRetries: 20 }) };
 }
 
@@ -193,6 +201,24 @@ describe("syncing Notion into the Worker", () => {
     ]);
     // Let the write-back that follows finish while Notion is still faked.
     await sync(t.tenant, { wait: true });
+  });
+
+  it("changes nothing for another tenant: its policies, its sync and its Notion connection stay its own", async () => {
+    const other = await newTenant({ rows: [] });
+    const before = (await admin("GET", `/policies?tenant=${other.tenant}`)).body.snapshot;
+    const t = await connectedTenant();
+    await sync(t.tenant);
+
+    expect((await admin("GET", `/policies?tenant=${other.tenant}`)).body.snapshot).toBe(before);
+    expect((await admin("POST", `/sync?tenant=${other.tenant}`, {})).status).toBe(409);
+    expect((await admin("GET", `/notion?tenant=${other.tenant}`)).status).toBe(404);
+    // A connected tenant's policies come from Notion only.
+    const put = await admin("PUT", `/policies?tenant=${t.tenant}`, { rows: [] });
+    expect(put).toMatchObject({ status: 409, body: { error: { code: "policies_from_notion" } } });
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM notion_rows WHERE tenant_id = ?")
+      .bind(other.tenant)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(0);
   });
 
   it("reads more than 100 rows across pages of Notion's query", async () => {

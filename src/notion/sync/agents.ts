@@ -1,18 +1,9 @@
 import type { Agent } from "../../db/tenancy";
-import { judged, rejections, type Changes, type Verdict } from "./changes";
+import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf, type PersonValue, type RowValue } from "./row-values";
-import type { StoredRow } from "./store";
 import { toolPatterns } from "./tool-patterns";
 
 const STATUSES: Record<string, Agent["status"]> = { Active: "active", Suspended: "suspended" };
-
-/** What syncing the Agents database decided. */
-export interface AgentSync {
-  rows: StoredRow[];
-  statements: D1PreparedStatement[];
-  rejected: ReturnType<typeof rejections>;
-  applied: number;
-}
 
 /**
  * Applies changed Agents rows to the agents they name by `Agent ID` (agents and their keys are created through
@@ -20,7 +11,7 @@ export interface AgentSync {
  * agent of this tenant, or holds a value Policy OS cannot use, changes nothing and says why. A deleted row
  * leaves its agent as it was.
  */
-export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Changes): AgentSync {
+export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Changes): Applied {
   const byId = new Map(agents.map((agent) => [agent.id, agent]));
   const verdicts = new Map<string, Verdict>();
   const statements: D1PreparedStatement[] = [];
@@ -62,12 +53,7 @@ export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Ch
       status: status === "suspended" ? "ok · Suspended: every call is refused (agent_suspended)" : "ok · Active",
     });
   }
-  return {
-    rows: judged(changes, verdicts),
-    statements,
-    rejected: rejections(changes, verdicts, "Name"),
-    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
-  };
+  return appliedOf(changes, verdicts, statements);
 }
 
 /**

@@ -62,3 +62,25 @@ export function rejections(changes: Changes, verdicts: ReadonlyMap<string, Verdi
     return [{ page_id: row.page_id, name: typeof name === "string" ? name : "", reason: verdict.reason }];
   });
 }
+
+/** What applying one database's changes decided: the rows to store, the D1 statements, and the refusals. */
+export interface Applied {
+  rows: StoredRow[];
+  statements: D1PreparedStatement[];
+  rejected: ReturnType<typeof rejections>;
+  applied: number;
+}
+
+/** The {@link Applied} of a set of verdicts and the statements they led to. */
+export function appliedOf(
+  changes: Changes,
+  verdicts: ReadonlyMap<string, Verdict>,
+  statements: D1PreparedStatement[],
+): Applied {
+  return {
+    rows: judged(changes, verdicts),
+    statements,
+    rejected: rejections(changes, verdicts, "Name"),
+    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
+  };
+}

@@ -1,16 +1,11 @@
 import type { Tenant } from "../../db/tenancy";
 import type { Ledger } from "../../ledger";
 import { compilePolicies, parsePolicyRow } from "../../policy";
-import { judged, rejections, type Changes, type Verdict } from "./changes";
+import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf, type RowValues } from "./row-values";
-import type { StoredRow } from "./store";
 
 /** What syncing the Policies database decided. */
-export interface PolicySync {
-  rows: StoredRow[];
-  statements: D1PreparedStatement[];
-  rejected: ReturnType<typeof rejections>;
-  applied: number;
+export interface PolicySync extends Applied {
   snapshot: { hash: string; changed: boolean };
 }
 
@@ -78,13 +73,7 @@ export async function syncPolicies(
       db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(snapshot.hash, tenant.id),
     );
   }
-  return {
-    rows: judged(changes, verdicts),
-    statements,
-    rejected: rejections(changes, verdicts, "Name"),
-    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
-    snapshot: { hash: snapshot.hash, changed },
-  };
+  return { ...appliedOf(changes, verdicts, statements), snapshot: { hash: snapshot.hash, changed } };
 }
 
 /** A changed row may not take a Policy ID another row holds: it keeps its previous version instead. */

@@ -12,12 +12,12 @@ import {
   type SyncedSource,
 } from "../connection";
 import { syncAgents } from "./agents";
-import type { ChangedRow, Changes } from "./changes";
+import type { Applied, ChangedRow, Changes } from "./changes";
 import { syncPolicies } from "./policies";
 import { readFrom, readRows } from "./read-rows";
 import { contentHash, rowValues, SYNC_STATUS, textOf } from "./row-values";
 import { syncRunbooks } from "./runbooks";
-import { cursorStatement, loadCursor, loadRows, rowStatements, runBatches, type StoredRow } from "./store";
+import { cursorStatement, loadCursor, loadRows, rowStatements, runBatches } from "./store";
 import { catalogWrites } from "./tools";
 import { syncToolSettings } from "./tools";
 import type { SourceReport, SyncReport, SyncRequest } from "./types";
@@ -220,15 +220,12 @@ async function storedSource(db: D1Database, tenant_id: string, page_id: string):
   return row?.source;
 }
 
-interface Applied {
-  rows: StoredRow[];
-  statements: D1PreparedStatement[];
-  rejected: SourceReport["rejected"];
-  applied: number;
-  snapshot?: { hash: string; changed: boolean };
-}
-
-async function apply(env: Env, tenant: Tenant, source: SyncedSource, changes: Changes): Promise<Applied> {
+async function apply(
+  env: Env,
+  tenant: Tenant,
+  source: SyncedSource,
+  changes: Changes,
+): Promise<Applied & { snapshot?: { hash: string; changed: boolean } }> {
   if (changes.changed.length === 0 && changes.removed.length === 0)
     return { rows: [], statements: [], rejected: [], applied: 0 };
   switch (source) {

@@ -1,20 +1,11 @@
-import { judged, rejections, type Changes, type Verdict } from "./changes";
+import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf } from "./row-values";
-import type { StoredRow } from "./store";
 import { toolPatterns } from "./tool-patterns";
 
 const STATUSES = ["Draft", "Active", "Retired"];
 
-/** What syncing the Runbooks database decided. */
-export interface RunbookSync {
-  rows: StoredRow[];
-  statements: D1PreparedStatement[];
-  rejected: ReturnType<typeof rejections>;
-  applied: number;
-}
-
 /** Applies changed Runbooks rows (approval pages link the Active ones); a deleted row's runbook goes. */
-export function syncRunbooks(db: D1Database, changes: Changes): RunbookSync {
+export function syncRunbooks(db: D1Database, changes: Changes): Applied {
   const verdicts = new Map<string, Verdict>();
   const upsert = db.prepare(
     `INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, status) VALUES (?, ?, ?, ?, ?, ?)
@@ -51,10 +42,5 @@ export function syncRunbooks(db: D1Database, changes: Changes): RunbookSync {
       status: status === "Active" ? "ok · linked from approval pages" : `ok · ${status}`,
     });
   }
-  return {
-    rows: judged(changes, verdicts),
-    statements,
-    rejected: rejections(changes, verdicts, "Name"),
-    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
-  };
+  return appliedOf(changes, verdicts, statements);
 }

@@ -15,6 +15,17 @@ type Queued = { request: SyncRequest; report: Promise<SyncReport> };
 export class NotionSyncDO extends DurableObject<Env> {
   #running: Promise<unknown> = Promise.resolve();
   #next: Queued | null = null;
+  #stopping = false;
+
+  /** Stops the write-back in progress after its current request and waits until nothing runs (disconnect). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    try {
+      await this.#running;
+    } finally {
+      this.#stopping = false;
+    }
+  }
 
   async sync(tenant_id: string, request: SyncRequest): Promise<SyncReport> {
     if (this.#next) {

@@ -4,25 +4,16 @@ import type { ToolDescriptor } from "../../hosts/host";
 import { hashOf } from "../../ledger/canonical";
 import { toolPolicyState, type PolicySnapshot } from "../../policy";
 import { richText } from "../page-properties";
-import { judged, rejections, type Changes, type Verdict } from "./changes";
+import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf } from "./row-values";
-import type { StoredRow } from "./store";
 
 const RISKS = ["Low", "Medium", "High", "Critical"];
-
-/** What syncing the Tools database decided. */
-export interface ToolSync {
-  rows: StoredRow[];
-  statements: D1PreparedStatement[];
-  rejected: ReturnType<typeof rejections>;
-  applied: number;
-}
 
 /**
  * Reads what people set in the Tools database (Risk, Cost, Runbook) into `tool_settings`. The other columns are
  * the Worker's: {@link writeCatalog} keeps them true to the tool catalog.
  */
-export function syncToolSettings(db: D1Database, changes: Changes): ToolSync {
+export function syncToolSettings(db: D1Database, changes: Changes): Applied {
   const verdicts = new Map<string, Verdict>();
   const upsert = db.prepare(
     `INSERT INTO tool_settings (tenant_id, tool, page_id, risk, cost_cents, runbook_page_id) VALUES (?, ?, ?, ?, ?, ?)
@@ -74,12 +65,7 @@ export function syncToolSettings(db: D1Database, changes: Changes): ToolSync {
     );
     verdicts.set(row.page_id, { ok: true, status: "ok" });
   }
-  return {
-    rows: judged(changes, verdicts),
-    statements,
-    rejected: rejections(changes, verdicts, "Name"),
-    applied: [...verdicts.values()].filter((verdict) => verdict.ok).length,
-  };
+  return appliedOf(changes, verdicts, statements);
 }
 
 /** One tool's columns as the Worker writes them. */
