@@ -18,9 +18,19 @@ afterEach(async () => {
 }, 40_000);
 
 /** A tenant connected to a fresh emulator whose databases hold the sample rows; the manager edits them. */
-async function connectedTenant(options: { notionLimit?: number; gateRate?: number; token_secret?: string } = {}) {
+async function connectedTenant(
+  options: {
+    notionLimit?: number;
+    gateRate?: number;
+    token_secret?: string;
+    queryRowCap?: number;
+    now?: () => Date;
+  } = {},
+) {
   const emulator = startEmulator({
     ...(options.notionLimit ? { rateLimit: { perSecond: options.notionLimit } } : {}),
+    ...(options.queryRowCap ? { queryRowCap: options.queryRowCap } : {}),
+    ...(options.now ? { now: options.now } : {}),
     workspace: { tokens: ["secret_emulator", "secret_emulator_storm"] },
   });
   // The manager sets the databases up (people are never rate limited), so only the Worker's calls meet the limit.
@@ -240,6 +250,40 @@ describe("syncing Notion into the Worker", () => {
     expect(source(report, "policies")).toMatchObject({ read: 137, applied: 137, requests: 2 });
     const { body } = await admin("GET", `/policies?tenant=${t.tenant}`);
     expect(body.rows).toHaveLength(137);
+  });
+
+  it("reads past Notion's per-query row cap by resuming at the last creation time read", async () => {
+    let clock = Date.parse("2026-11-20T09:00:00Z");
+    const t = await connectedTenant({ queryRowCap: 100, now: () => new Date(clock) });
+    for (let i = 0; i < 150; i++) {
+      // Notion's created_time has minute precision: 50 rows a minute, as a bulk import would write them.
+      if (i % 50 === 0) clock += 60_000;
+      await t.manager.pages.create({
+        parent: { type: "data_source_id", data_source_id: t.ids.policies! },
+        properties: {
+          Name: { title: text(`Log lookups ${i}`) },
+          "Policy ID": { rich_text: text(`log-lookups-${i}`) },
+          Type: { select: { name: "compliance" } },
+          Mode: { select: { name: "log" } },
+          Status: { select: { name: "Active" } },
+          Tools: { rich_text: text("crm.get_contact") },
+        },
+      });
+    }
+
+    const report = await sync(t.tenant, { sources: ["policies"], full: true });
+    expect(source(report, "policies")).toMatchObject({ read: 157, applied: 157, removed: 0 });
+    expect(source(report, "policies").warning).toBeUndefined();
+  });
+
+  it("never takes rows out when the cap stops a full read it cannot resume", async () => {
+    const t = await connectedTenant({ queryRowCap: 5 });
+    await sync(t.tenant, { sources: ["policies"] });
+    const report = await sync(t.tenant, { sources: ["policies"], full: true });
+    // Setup wrote all seven sample rows in the same minute: a 5-row cap cannot be split by creation time.
+    expect(source(report, "policies")).toMatchObject({ removed: 0, warning: expect.stringContaining("query cap") });
+    const held = await call(await connect(t.key), "payments.create_refund", refund(60_000));
+    expect(reason(held)).toBe("refund_over_limit");
   });
 
   it("takes a deleted row out of force at the next full sync", async () => {

@@ -10,14 +10,15 @@ export const EDIT_MARGIN_MS = 2 * 60_000;
 /**
  * Every row of a data source edited since `since` (all rows when null), 100 per request. Sorting by
  * `created_time` makes Notion's 10,000-rows-per-query cap resumable: when a query stops incomplete, the next one
- * starts at the last creation time read, and rows seen twice are dropped by id.
+ * starts at the last creation time read, and rows seen twice are dropped by id. `complete` is false when the cap
+ * could not be worked around (more rows created in one minute than one query returns).
  */
 export async function readRows(
   client: Client,
   data_source_id: string,
   since: string | null,
   count: () => void,
-): Promise<PageObjectResponse[]> {
+): Promise<{ pages: PageObjectResponse[]; complete: boolean }> {
   const seen = new Map<string, PageObjectResponse>();
   const edited: QueryDataSourceParameters["filter"] | undefined = since
     ? { timestamp: "last_edited_time", last_edited_time: { on_or_after: since } }
@@ -48,11 +49,11 @@ export async function readRows(
       cursor = response.has_more && response.next_cursor ? response.next_cursor : undefined;
       incomplete = response.request_status?.type === "incomplete";
     } while (cursor);
+    if (!incomplete) return { pages: [...seen.values()], complete: true };
     // A capped query that made no progress (10,000 rows created in the same minute) cannot be split further.
-    if (!incomplete || lastCreated === null || lastCreated === createdFrom) break;
+    if (lastCreated === null || lastCreated === createdFrom) return { pages: [...seen.values()], complete: false };
     createdFrom = lastCreated;
   }
-  return [...seen.values()];
 }
 
 /** The time an incremental read starts from: when the previous read began, minus the margin. */

@@ -67,6 +67,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
         ? await changesOf(env.DB, client, tenant_id, source, pages.get(source)!, null, count)
         : await readChanges(env.DB, client, tenant_id, connection, source, request.full === true, count);
       result.read = changes.read;
+      if (changes.warning) result.warning = changes.warning;
       result.changed = changes.changed.length;
       result.removed = changes.removed.length;
       const applied = await apply(env, current, source, changes);
@@ -119,7 +120,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
   };
 }
 
-type ReadChanges = Changes & { read: number; full: boolean };
+type ReadChanges = Changes & { read: number; full: boolean; warning?: string };
 
 async function readChanges(
   db: D1Database,
@@ -134,8 +135,16 @@ async function readChanges(
   const full =
     forceFull || !cursor.cursor || !cursor.full_at || Date.now() - Date.parse(cursor.full_at) >= FULL_SYNC_EVERY_MS;
   const read = await readRows(client, connection.data_sources[source], full ? null : readFrom(cursor.cursor), count);
-  const changes = await changesOf(db, client, tenant_id, source, read, full ? "all" : null, count);
-  return { ...changes, full };
+  // Rows a capped read never returned are not gone: only a complete full read may take rows out.
+  const everything = full && read.complete ? "all" : null;
+  const changes = await changesOf(db, client, tenant_id, source, read.pages, everything, count);
+  return {
+    ...changes,
+    full: full && read.complete,
+    warning: read.complete
+      ? undefined
+      : `Notion's 10,000-row query cap stopped the read after ${read.pages.length} rows (more rows were created in one minute than one query returns); rows not read keep their last state`,
+  };
 }
 
 /**

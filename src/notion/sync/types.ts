@@ -29,6 +29,8 @@ export interface SourceReport {
   rejected: { page_id: string; name: string; reason: string }[];
   /** Rows gone from Notion (deleted or moved to trash). */
   removed: number;
+  /** Something the sync could only partly do (the rows it read were applied). */
+  warning?: string;
   /** Why this database could not be synced; what was in force stays in force. */
   error?: string;
 }
