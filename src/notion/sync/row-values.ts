@@ -106,10 +106,9 @@ async function fullValue(client: Client, page_id: string, value: PropertyValue):
   return { ...value, [value.type]: all } as PropertyValue;
 }
 
-/** The hash that tells whether a row changed: its values (Sync status excluded) and whether it is in the trash. */
-export function contentHash(values: RowValues, in_trash: boolean): Promise<string> {
-  const { [SYNC_STATUS]: _status, ...content } = values;
-  return hashOf({ values: content as unknown as JsonValue, in_trash });
+/** The hash that tells whether a row changed (its values, without Sync status). */
+export function contentHash(values: RowValues): Promise<string> {
+  return hashOf(values as unknown as JsonValue);
 }
 
 /** The text of a value, for titles and names in reports ("" when it has none). */

@@ -170,15 +170,16 @@ async function changesOf(
       if (stored.has(page.id)) removed.push(page.id);
       continue;
     }
-    const values = await rowValues(page, client, count);
-    const content_hash = await contentHash(values, false);
+    // The Worker writes Sync status; it is never part of a row's content.
+    const { [SYNC_STATUS]: shown, ...values } = await rowValues(page, client, count);
+    const content_hash = await contentHash(values);
     if (stored.get(page.id)?.content_hash === content_hash) continue;
     changed.push({
       page_id: page.id,
       values,
       content_hash,
       last_edited_time: page.last_edited_time,
-      shown_status: textOf(values[SYNC_STATUS]),
+      shown_status: textOf(shown),
     });
   }
   if (everything) for (const page_id of stored.keys()) if (!seen.has(page_id)) removed.push(page_id);
