@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { ensureApprovalPages } from "./approvals/approval-pages";
 import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
@@ -12,7 +13,10 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** The cron (wrangler.toml): sync every tenant connected to Notion, and forget webhook event ids past replay. */
+  /**
+   * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages, and
+   * forget webhook event ids past replay.
+   */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
     for (const connection of await listConnections(env.DB)) {
@@ -24,6 +28,14 @@ export default {
               console.error(`notion sync of ${report.tenant}/${source.source} failed: ${source.error}`);
           },
           (error: unknown) => console.error(`notion sync of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+      ctx.waitUntil(
+        ensureApprovalPages(env, connection.tenant_id).then(
+          (report) => {
+            if (report.error) console.error(`approval pages of ${report.tenant_id} wait for Notion: ${report.error}`);
+          },
+          (error: unknown) => console.error(`approval pages of ${connection.tenant_id} failed: ${String(error)}`),
         ),
       );
     }

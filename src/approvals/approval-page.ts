@@ -1,0 +1,232 @@
+import type { BlockObjectRequest, CreatePageParameters } from "@notionhq/client";
+import type { JsonValue } from "../ledger/canonical";
+import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../notion/page-properties";
+import type { Escalation } from "./escalations";
+
+/** Text values in stored and shown arguments are cut to this many characters. */
+export const MAX_ARGUMENT_STRING = 200;
+/** The arguments code block shows at most this many characters (10 text objects), far inside Notion's limits. */
+export const MAX_ARGUMENTS_TEXT = 10 * MAX_TEXT_OBJECT;
+/** Notion allows 100 children per request; the body stays well below it. */
+export const MAX_BODY_BLOCKS = 100;
+/** A page title says what the agent wants in one line. */
+export const MAX_TITLE = 200;
+/** How many recent decisions on the same tool a page lists. */
+export const RECENT_DECISIONS = 5;
+
+/** Said on every page that shows arguments, until redaction (a later change) is enabled. */
+export const UNREDACTED_NOTE =
+  "Arguments are shown unredacted until redaction is enabled; text values longer than 200 characters are cut, and values under credential-like keys are hidden.";
+
+/** Keys whose values are never stored or shown, whatever redaction says later. */
+const CREDENTIAL_KEY = /pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|private[_-]?key|credential/i;
+
+/** The policy that held the call, as the snapshot that decided it holds it. */
+export interface HoldingPolicy {
+  id: string;
+  name: string;
+  condition: string;
+  /** Its row in the Policies database, when the sync has it. */
+  page_id: string | null;
+}
+
+/** An Active runbook for the tool. */
+export interface LinkedRunbook {
+  name: string;
+  checks: string;
+  page_id: string;
+}
+
+/** A decided escalation on the same tool. */
+export interface RecentDecision {
+  tool: string;
+  status: Escalation["status"];
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
+/** Everything an Approvals page is built from. */
+export interface ApprovalPageInput {
+  escalation: Escalation;
+  /** The arguments as stored with the escalation ({@link argumentsForPage}), or null when none were recorded. */
+  arguments: JsonValue | null;
+  approvals_data_source_id: string;
+  agent: { name: string; page_id: string | null };
+  policy: HoldingPolicy | null;
+  runbook: LinkedRunbook | null;
+  recent: readonly RecentDecision[];
+  /** Notion people by the names approvers are given as (name, email, or an email's unique local part). */
+  people: ReadonlyMap<string, string>;
+}
+
+/**
+ * Arguments as they may be stored and shown before redaction exists: every text value longer than
+ * {@link MAX_ARGUMENT_STRING} characters is cut, and values under credential-like keys are hidden.
+ */
+export function argumentsForPage(value: unknown, key = ""): JsonValue {
+  if (key && CREDENTIAL_KEY.test(key)) return "[hidden: the key looks like a credential]";
+  // Cut to exactly the limit, so cutting what was stored already changes nothing.
+  if (typeof value === "string")
+    return value.length > MAX_ARGUMENT_STRING ? `${value.slice(0, MAX_ARGUMENT_STRING - 1)}…` : value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => argumentsForPage(item));
+  if (typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, argumentsForPage(v, k)]));
+  return null;
+}
+
+/** The page title: what the agent wants, in plain words, at most {@link MAX_TITLE} characters. */
+export function approvalTitle(agent_name: string, escalation: Pick<Escalation, "tool" | "reason_code">): string {
+  const title = `${agent_name} wants to run ${escalation.tool} (${escalation.reason_code})`;
+  return title.length <= MAX_TITLE ? title : `${title.slice(0, MAX_TITLE - 1)}…`;
+}
+
+/** The URL of a Notion page by id. */
+export const notionPageUrl = (page_id: string) => `https://www.notion.so/${page_id.replaceAll("-", "")}`;
+
+/**
+ * The `pages.create` parameters of an escalation's Approvals page: Decision Pending, the call's facts as
+ * properties, approvers resolved to Notion people (the ones that are not are named in the body, never guessed),
+ * and a body with a summary, the arguments, why the call was held, the runbook and recent decisions. Every text
+ * object, rich-text array and the body stay inside Notion's limits whatever the input.
+ */
+export function approvalPage(input: ApprovalPageInput): CreatePageParameters {
+  const { escalation } = input;
+  const people: string[] = [];
+  const unresolved: string[] = [];
+  for (const approver of escalation.approvers) {
+    const id = input.people.get(approver);
+    if (id && !people.includes(id)) people.push(id);
+    else if (!id) unresolved.push(approver);
+  }
+  const properties: NotionPageProperties = {
+    Request: { title: bounded(approvalTitle(input.agent.name, escalation), MAX_TITLE) },
+    Decision: { select: { name: "Pending" } },
+    Tool: { rich_text: bounded(escalation.tool) },
+    "Reason code": { rich_text: bounded(escalation.reason_code) },
+    "Escalation ID": { rich_text: bounded(escalation.id) },
+    "Args hash": { rich_text: bounded(escalation.args_hash) },
+    "Requested at": { date: { start: escalation.created_at } },
+    Expires: { date: { start: escalation.expires_at } },
+    Approvers: { people: people.slice(0, 100).map((id) => ({ id })) },
+  };
+  if (input.policy?.page_id) properties.Policy = { relation: [{ id: input.policy.page_id }] };
+  if (input.agent.page_id) properties.Agent = { relation: [{ id: input.agent.page_id }] };
+  return {
+    parent: { type: "data_source_id", data_source_id: input.approvals_data_source_id },
+    properties,
+    children: body(input, unresolved).slice(0, MAX_BODY_BLOCKS),
+  };
+}
+
+function body(input: ApprovalPageInput, unresolved: readonly string[]): BlockObjectRequest[] {
+  const { escalation, policy, runbook } = input;
+  const blocks: BlockObjectRequest[] = [
+    {
+      paragraph: {
+        rich_text: [
+          { type: "text", text: { content: "Summary (template): " }, annotations: { bold: true } },
+          ...bounded(summary(input), 4 * MAX_TEXT_OBJECT),
+        ],
+      },
+    },
+  ];
+  if (unresolved.length > 0)
+    blocks.push(
+      paragraph(
+        `Approvers not found in this Notion workspace: ${unresolved.join(", ")}. Invite them, or name people who are in the policy's Approvers.`,
+      ),
+    );
+
+  blocks.push(heading("Arguments"));
+  if (input.arguments === null)
+    blocks.push(
+      paragraph(
+        `The arguments were not recorded with this escalation; an approval covers exactly the arguments with hash ${escalation.args_hash}.`,
+      ),
+    );
+  else {
+    blocks.push(paragraph(UNREDACTED_NOTE));
+    blocks.push({
+      code: { language: "json", rich_text: bounded(argumentsText(input.arguments), MAX_ARGUMENTS_TEXT) },
+    });
+  }
+
+  blocks.push(heading("Why it was held"));
+  if (policy) {
+    blocks.push(paragraph(`${policy.name} (${policy.id}) held the call: ${escalation.message}`));
+    blocks.push(
+      policy.condition
+        ? { code: { language: "plain text", rich_text: bounded(policy.condition, 2 * MAX_TEXT_OBJECT) } }
+        : paragraph("The policy has no condition: it holds every call it applies to."),
+    );
+  } else
+    blocks.push(
+      paragraph(
+        `No policy row held it: the workspace's default posture did (${escalation.reason_code}). ${escalation.message}`,
+      ),
+    );
+
+  blocks.push(heading("Runbook"));
+  if (runbook) {
+    blocks.push({
+      paragraph: {
+        rich_text: [
+          { type: "text", text: { content: "Check before deciding: " } },
+          {
+            type: "text",
+            text: { content: clip(runbook.name, MAX_TEXT_OBJECT / 2), link: { url: notionPageUrl(runbook.page_id) } },
+          },
+        ],
+      },
+    });
+    const checks = runbook.checks
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
+    for (const check of checks.slice(0, 20)) blocks.push(bullet(check));
+    if (checks.length > 20) blocks.push(paragraph(`… and ${checks.length - 20} more checks on the runbook's page.`));
+  } else blocks.push(paragraph(`No Active runbook covers ${escalation.tool}.`));
+
+  blocks.push(heading("Recent similar decisions"));
+  if (input.recent.length === 0) blocks.push(paragraph(`No earlier decisions on ${escalation.tool}.`));
+  for (const decision of input.recent.slice(0, RECENT_DECISIONS))
+    blocks.push(
+      bullet(
+        `${decision.tool}: ${capitalized(decision.status)} by ${decision.decided_by ?? "nobody recorded"} at ${decision.decided_at ?? "an unknown time"}`,
+      ),
+    );
+  return blocks;
+}
+
+function summary({ escalation, agent, policy }: ApprovalPageInput): string {
+  const forWhom = escalation.requested_for ? ` for ${escalation.requested_for}` : "";
+  const why = policy ? `the policy "${policy.name}" holds it` : "the workspace's default posture holds it";
+  return (
+    `${agent.name} asks to run ${escalation.tool}${forWhom}; ${why} (${escalation.reason_code}). ` +
+    `Set Decision to Approved or Denied before ${escalation.expires_at}; the agent's retry with the same arguments then runs once, or is refused.`
+  );
+}
+
+function argumentsText(args: JsonValue): string {
+  const text = JSON.stringify(argumentsForPage(args), null, 2);
+  if (text.length <= MAX_ARGUMENTS_TEXT) return text;
+  const note = `\n… (${text.length} characters in all; the rest is not shown)`;
+  return text.slice(0, MAX_ARGUMENTS_TEXT - note.length) + note;
+}
+
+/** Rich text for `text` cut to `max` characters, split into text objects Notion accepts. */
+function bounded(text: string, max = MAX_TEXT_OBJECT) {
+  return richText(clip(text, max));
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const heading = (text: string): BlockObjectRequest => ({ heading_2: { rich_text: bounded(text) } });
+const paragraph = (text: string): BlockObjectRequest => ({
+  paragraph: { rich_text: bounded(text, 2 * MAX_TEXT_OBJECT) },
+});
+const bullet = (text: string): BlockObjectRequest => ({ bulleted_list_item: { rich_text: bounded(text) } });
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
