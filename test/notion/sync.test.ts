@@ -15,7 +15,7 @@ const connectedTenants: string[] = [];
 afterEach(async () => {
   for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
   // A write the storm test's gate is waiting out a 429 for finishes first.
-}, 40_000);
+}, 30_000);
 
 /** A tenant connected to a fresh emulator whose databases hold the sample rows; the manager edits them. */
 async function connectedTenant(

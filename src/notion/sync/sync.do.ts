@@ -40,7 +40,7 @@ export class NotionSyncDO extends DurableObject<Env> {
       try {
         const run = await runSync(this.env, tenant_id, next.request);
         const writing = run
-          .writeBack?.(() => this.#next !== null)
+          .writeBack?.(() => this.#next !== null || this.#stopping)
           .then(
             (result) => {
               run.report.statuses = { written: result.written, pending: result.pending };
