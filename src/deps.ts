@@ -1,3 +1,4 @@
+import { trackEscalation } from "./approvals/escalation.do";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
@@ -24,5 +25,6 @@ export function pipelineDeps(
     newId,
     defer: (work) => ctx.waitUntil(work),
     escalation_ttl_ms: DEFAULT_ESCALATION_TTL_MS,
+    escalationOpened: (escalation) => trackEscalation(env, escalation),
   };
 }

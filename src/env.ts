@@ -1,3 +1,4 @@
+import type { EscalationDO } from "./approvals/escalation.do";
 import type { LedgerDO } from "./ledger/ledger.do";
 import type { NotionGateDO } from "./notion/gate.do";
 import type { NotionSyncDO } from "./notion/sync/sync.do";
@@ -6,6 +7,8 @@ import type { NotionSyncDO } from "./notion/sync/sync.do";
 export interface Env {
   DB: D1Database;
   LEDGER: DurableObjectNamespace<LedgerDO>;
+  /** One object per escalation, named by its id: the alarm that expires it. */
+  ESCALATIONS: DurableObjectNamespace<EscalationDO>;
   /** One gate per Notion integration: every Notion call passes through it. */
   NOTION_GATE: DurableObjectNamespace<NotionGateDO>;
   /** One sync per tenant: runs Notion → D1 syncs one at a time and folds requests that arrive meanwhile. */

@@ -5,6 +5,7 @@ import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 
+export { EscalationDO } from "./approvals/escalation.do";
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
 export { NotionSyncDO } from "./notion/sync/sync.do";

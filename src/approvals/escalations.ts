@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { LedgerEntryInput } from "../ledger/types";
 import type { Decision } from "../policy/types";
 
 /** A held call waiting for people, bound to the exact call (tenant, agent, tool, canonical-args hash). */
@@ -21,6 +22,8 @@ export interface Escalation {
   decided_by: string | null;
   decided_at: string | null;
   executed_at: string | null;
+  /** The invocation that used the approval (set with status `executed`). */
+  executed_invocation_id?: string | null;
 }
 
 /** What opening an escalation needs to know about the held call. */
@@ -103,4 +106,211 @@ export async function listEscalations(
     .bind(tenant_id, options.status ?? null, options.limit)
     .all<Record<string, unknown>>();
   return results.map(escalationFrom);
+}
+
+/** The exact call an escalation is bound to: an approval covers this call and no other. */
+export interface ExactCall {
+  tenant_id: string;
+  agent_id: string;
+  tool: string;
+  args_hash: string;
+}
+
+/**
+ * What the approval stage finds for a held call. `granted`: this invocation has claimed an approval and may run
+ * once. `none`: nothing usable on file, so the call waits on a (new or reused) pending escalation.
+ */
+export type ApprovalOnFile =
+  | { state: "granted"; escalation: Escalation }
+  | { state: "none" }
+  | { state: "pending"; escalation: Escalation }
+  | { state: "expired"; escalation: Escalation; expired_now: boolean }
+  | { state: "denied"; escalation: Escalation }
+  | { state: "executed"; escalation: Escalation }
+  | { state: "not_this_call"; escalation_id: string };
+
+/**
+ * Looks up the approval for a held call and, when one is approved and unused, claims it for `invocation_id`
+ * (one conditional UPDATE: of two retries at the same moment exactly one claims it, the other sees it executed).
+ * Without `escalation_id` the newest escalation of the exact call decides; with it, that escalation must belong to
+ * the exact call. A pending escalation past its expiry is marked expired here (`expired_now`) if the alarm has not.
+ * A used approval stays used unless the caller asks for a new one (`new_request`).
+ */
+export async function useApprovalOnFile(
+  db: D1Database,
+  call: ExactCall,
+  options: { escalation_id: string | null; new_request: boolean; invocation_id: string; now: Date },
+): Promise<ApprovalOnFile> {
+  const now = options.now.toISOString();
+  const found = options.escalation_id
+    ? await escalationOfTenant(db, call.tenant_id, options.escalation_id)
+    : await newestEscalationOf(db, call);
+  if (!found)
+    return options.escalation_id ? { state: "not_this_call", escalation_id: options.escalation_id } : { state: "none" };
+  if (!isBoundTo(found, call)) return { state: "not_this_call", escalation_id: found.id };
+  let escalation = found;
+  if (escalation.status === "pending" && escalation.expires_at <= now) {
+    const expired = await expireEscalation(db, escalation.id, options.now);
+    if (expired) return { state: "expired", escalation: expired, expired_now: true };
+    escalation = (await escalationOfTenant(db, call.tenant_id, escalation.id)) ?? escalation;
+  }
+  if (escalation.status === "approved") {
+    const claimed = await db
+      .prepare(
+        `UPDATE escalations SET status = 'executed', executed_at = ?, executed_invocation_id = ?
+          WHERE id = ? AND status = 'approved' AND executed_invocation_id IS NULL`,
+      )
+      .bind(now, options.invocation_id, escalation.id)
+      .run();
+    if (claimed.meta.changes === 1)
+      return {
+        state: "granted",
+        escalation: {
+          ...escalation,
+          status: "executed",
+          executed_at: now,
+          executed_invocation_id: options.invocation_id,
+        },
+      };
+    escalation = (await escalationOfTenant(db, call.tenant_id, escalation.id)) ?? escalation;
+  }
+  switch (escalation.status) {
+    case "pending":
+      return { state: "pending", escalation };
+    case "expired":
+      return { state: "expired", escalation, expired_now: false };
+    case "denied":
+      return { state: "denied", escalation };
+    case "executed":
+      return options.new_request ? { state: "none" } : { state: "executed", escalation };
+    default:
+      // A cancelled request, or an approval claimed and released in between: ask people again.
+      return { state: "none" };
+  }
+}
+
+/**
+ * Gives a claimed approval back when the call could not run after all (its decision could not be recorded), so the
+ * agent's next retry can use it. Only the invocation that claimed it can release it.
+ */
+export async function releaseApproval(db: D1Database, escalation_id: string, invocation_id: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE escalations SET status = 'approved', executed_at = NULL, executed_invocation_id = NULL
+        WHERE id = ? AND status = 'executed' AND executed_invocation_id = ?`,
+    )
+    .bind(escalation_id, invocation_id)
+    .run();
+}
+
+/**
+ * Marks a pending escalation expired once `now` has reached its expiry. Returns it when this call expired it (the
+ * caller records that in the ledger), null when it was decided, expired already, or is not due.
+ */
+export async function expireEscalation(db: D1Database, escalation_id: string, now: Date): Promise<Escalation | null> {
+  const row = await db
+    .prepare(
+      `UPDATE escalations SET status = 'expired'
+        WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *`,
+    )
+    .bind(escalation_id, now.toISOString())
+    .first<Record<string, unknown>>();
+  return row ? escalationFrom(row) : null;
+}
+
+/** One escalation of an agent, or null when it is not theirs (another agent's or tenant's id looks missing). */
+export async function escalationOfAgent(
+  db: D1Database,
+  caller: { tenant_id: string; agent_id: string },
+  escalation_id: string,
+): Promise<Escalation | null> {
+  const row = await db
+    .prepare(`SELECT * FROM escalations WHERE id = ? AND tenant_id = ? AND agent_id = ?`)
+    .bind(escalation_id, caller.tenant_id, caller.agent_id)
+    .first<Record<string, unknown>>();
+  return row ? escalationFrom(row) : null;
+}
+
+/** The status people see: a pending escalation past its expiry is expired, even before its alarm has run. */
+export function statusAt(escalation: Escalation, now: Date): Escalation["status"] {
+  return escalation.status === "pending" && escalation.expires_at <= now.toISOString() ? "expired" : escalation.status;
+}
+
+/** One sentence telling the agent what to do next about an escalation in `status`. */
+export function nextStep(escalation: Escalation, status: Escalation["status"] = escalation.status): string {
+  const tool = escalation.tool;
+  switch (status) {
+    case "pending":
+      return `Wait for ${escalation.approvers.join(" or ") || "an approver"} to decide in Notion before ${escalation.expires_at}, then call ${tool} again with the same arguments.`;
+    case "approved":
+      return `Call ${tool} again with the same arguments; it runs once.`;
+    case "executed":
+      return `Nothing to do: it ran as invocation ${escalation.executed_invocation_id ?? "unknown"}; to do it again, call ${tool} with _meta request_new_approval: true, which asks for a new approval.`;
+    case "denied":
+      return `Do not retry: ${escalation.decided_by ?? "an approver"} denied it, and this exact call will not run.`;
+    case "expired":
+      return `Call ${tool} again with the same arguments to open a new approval request.`;
+    case "cancelled":
+      return `Call ${tool} again with the same arguments to request approval again.`;
+  }
+}
+
+/** An `escalation` ledger entry recording one event in an escalation's life. */
+export function escalationEvent(
+  escalation: Escalation,
+  event: "opened" | "expired" | "executed",
+  invocation_id: string | null,
+): LedgerEntryInput {
+  const base = { escalation_id: escalation.id, event, agent_id: escalation.agent_id, tool: escalation.tool };
+  switch (event) {
+    case "opened":
+      return {
+        kind: "escalation",
+        invocation_id,
+        body: {
+          ...base,
+          args_hash: escalation.args_hash,
+          reason_code: escalation.reason_code,
+          policy_ids: escalation.policy_ids,
+          approvers: escalation.approvers,
+          expires_at: escalation.expires_at,
+        },
+      };
+    case "expired":
+      return { kind: "escalation", invocation_id, body: { ...base, expires_at: escalation.expires_at } };
+    case "executed":
+      return {
+        kind: "escalation",
+        invocation_id,
+        body: { ...base, approved_by: escalation.decided_by, executed_at: escalation.executed_at },
+      };
+  }
+}
+
+function isBoundTo(escalation: Escalation, call: ExactCall): boolean {
+  return (
+    escalation.tenant_id === call.tenant_id &&
+    escalation.agent_id === call.agent_id &&
+    escalation.tool === call.tool &&
+    escalation.args_hash === call.args_hash
+  );
+}
+
+async function escalationOfTenant(db: D1Database, tenant_id: string, id: string): Promise<Escalation | null> {
+  const row = await db
+    .prepare(`SELECT * FROM escalations WHERE id = ? AND tenant_id = ?`)
+    .bind(id, tenant_id)
+    .first<Record<string, unknown>>();
+  return row ? escalationFrom(row) : null;
+}
+
+async function newestEscalationOf(db: D1Database, call: ExactCall): Promise<Escalation | null> {
+  const row = await db
+    .prepare(
+      `SELECT * FROM escalations WHERE tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ?
+        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    )
+    .bind(call.tenant_id, call.agent_id, call.tool, call.args_hash)
+    .first<Record<string, unknown>>();
+  return row ? escalationFrom(row) : null;
 }

@@ -1,3 +1,4 @@
+import type { Escalation } from "../approvals/escalations";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
 
@@ -31,4 +32,6 @@ export interface PipelineDeps {
   defer: (work: Promise<unknown>) => void;
   /** How long a held call waits for a decision. */
   escalation_ttl_ms: number;
+  /** Hands a newly opened escalation to its Durable Object (the alarm that expires it); run deferred. */
+  escalationOpened: (escalation: Escalation) => Promise<void>;
 }

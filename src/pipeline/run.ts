@@ -1,4 +1,12 @@
-import { openEscalation, type Escalation } from "../approvals/escalations";
+import {
+  escalationEvent,
+  nextStep,
+  openEscalation,
+  releaseApproval,
+  useApprovalOnFile,
+  type ApprovalOnFile,
+  type Escalation,
+} from "../approvals/escalations";
 import type { Principal } from "../db/tenancy";
 import type { Host, HostCallResult, ToolDescriptor } from "../hosts/host";
 import { hashOf, type JsonValue } from "../ledger/canonical";
@@ -35,10 +43,24 @@ type Verdict = Decision["decision"] | "invalid";
 /** Longest tool name recorded as sent; longer ones are cut (no real tool name comes near it). */
 const MAX_TOOL_NAME = 200;
 
+/** `_meta` key naming the escalation a retry means (optional: the exact call finds it too). */
+export const ESCALATION_META_KEY = "escalation_id";
+/** `_meta` flag asking for a new approval after the last one for the same call was used. */
+export const NEW_APPROVAL_META_KEY = "request_new_approval";
+
 const metaString = (meta: Record<string, unknown>, key: string): string | null => {
   const value = Object.hasOwn(meta, key) ? meta[key] : undefined;
   return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
 };
+
+/** The correlation ids a caller put in `_meta`, as every outcome echoes them. */
+export function correlationOf(meta: Record<string, unknown>): Outcome["correlation"] {
+  return {
+    correlation_id: metaString(meta, "correlation_id"),
+    session_id: metaString(meta, "session_id"),
+    run_id: metaString(meta, "run_id"),
+  };
+}
 
 /**
  * Runs one tool call through validate → policy → approval → adapter → audit and returns the outcome.
@@ -59,11 +81,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     latency[stage] = Math.round((t - mark) * 1000) / 1000;
     mark = t;
   };
-  const correlation = {
-    correlation_id: metaString(call.meta, "correlation_id"),
-    session_id: metaString(call.meta, "session_id"),
-    run_id: metaString(call.meta, "run_id"),
-  };
+  const correlation = correlationOf(call.meta);
   const ledger = deps.ledger(tenant.id);
 
   let descriptor: ToolDescriptor | null = null;
@@ -171,6 +189,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       condition_errors: (decision?.condition_errors ?? []) as unknown as JsonValue,
       tags: decision?.tags ?? [],
       escalation_id: escalation?.id ?? null,
+      ...(verdict === "authorized" && escalation ? { approved_by: escalation.decided_by } : {}),
       client_id: call.client_id,
       correlation,
     },
@@ -239,26 +258,11 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     });
   }
 
-  // 3. approval
+  // 3. approval: an approval on file lets the exact call run once; otherwise it waits on a pending escalation.
+  let approval: Escalation | null = null;
   if (decision.decision === "escalated") {
-    const approvers = decision.approvers.length > 0 ? decision.approvers : tenant.default_approvers;
-    let opened: { escalation: Escalation; created: boolean };
-    try {
-      opened = await openEscalation(
-        deps.db,
-        {
-          tenant_id: tenant.id,
-          agent_id: agent.id,
-          tool: name,
-          args_hash,
-          invocation_id,
-          decision,
-          approvers,
-          requested_for: context.user,
-        },
-        { id: deps.newId("esc"), now: deps.now(), ttl_ms: deps.escalation_ttl_ms },
-      );
-    } catch (error) {
+    const held = decision;
+    const unavailable = (error: unknown) => {
       console.error(`escalation failed for ${invocation_id}: ${describe(error)}`);
       lap("approval");
       return finish(
@@ -270,69 +274,143 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         ),
         {},
       );
-    }
-    lap("approval");
-    const { escalation, created } = opened;
-    const denial: Denial = {
-      code: "approval_required",
-      message: decision.message,
-      retryable: true,
-      details: {
-        policy: decision.policy_ids[0] ?? null,
-        policy_name: decision.policy_names[0] ?? null,
-        reason_code: decision.reason_code,
-        escalation_id: escalation.id,
-        approvers: escalation.approvers,
-        expires_at: escalation.expires_at,
-        retry: "Call the same tool again with the same arguments once the escalation is approved.",
-      },
     };
-    const entries: LedgerEntryInput[] = [];
-    if (created)
-      entries.push({
-        kind: "escalation",
-        invocation_id,
-        body: {
+    let onFile: ApprovalOnFile;
+    try {
+      onFile = await useApprovalOnFile(
+        deps.db,
+        { tenant_id: tenant.id, agent_id: agent.id, tool: name, args_hash },
+        {
+          escalation_id: metaString(call.meta, ESCALATION_META_KEY),
+          new_request: call.meta[NEW_APPROVAL_META_KEY] === true,
+          invocation_id,
+          now: deps.now(),
+        },
+      );
+    } catch (error) {
+      return unavailable(error);
+    }
+
+    if (onFile.state === "granted") {
+      approval = onFile.escalation;
+      decision = {
+        ...held,
+        decision: "authorized",
+        reason_code: "approval_granted",
+        message: `${approval.decided_by ?? "An approver"} approved escalation ${approval.id}.`,
+      };
+      lap("approval");
+    } else if (onFile.state === "denied" || onFile.state === "executed" || onFile.state === "not_this_call") {
+      lap("approval");
+      const refusal = approvalRefusal(onFile);
+      decision = { ...held, decision: "denied", reason_code: refusal.code, message: refusal.message };
+      const escalation = onFile.state === "not_this_call" ? undefined : onFile.escalation;
+      const refused = await finish(
+        "denied",
+        {
+          outcome: "denied",
+          status: "denied",
+          success: false,
+          data: null,
+          error: null,
+          denial: refusal,
+          escalation_id: escalation?.id ?? null,
+        },
+        { decision_entry: decisionEntry("denied", escalation) },
+      );
+      return { ...refused, sentence: `${name} did not run: ${refusal.message}` };
+    } else {
+      let escalation: Escalation;
+      let created = false;
+      if (onFile.state === "pending") escalation = onFile.escalation;
+      else
+        try {
+          ({ escalation, created } = await openEscalation(
+            deps.db,
+            {
+              tenant_id: tenant.id,
+              agent_id: agent.id,
+              tool: name,
+              args_hash,
+              invocation_id,
+              decision: held,
+              approvers: held.approvers.length > 0 ? held.approvers : tenant.default_approvers,
+              requested_for: context.user,
+            },
+            { id: deps.newId("esc"), now: deps.now(), ttl_ms: deps.escalation_ttl_ms },
+          ));
+        } catch (error) {
+          return unavailable(error);
+        }
+      lap("approval");
+      const expired = onFile.state === "expired" ? onFile.escalation : null;
+      const denial: Denial = {
+        // Expiry is not a denial: the request goes back to people as a new escalation.
+        code: expired ? "approval_expired" : "approval_required",
+        message: expired
+          ? `Escalation ${expired.id} expired at ${expired.expires_at} without a decision, so a new approval request is open. ${held.message}`
+          : held.message,
+        retryable: true,
+        details: {
+          policy: held.policy_ids[0] ?? null,
+          policy_name: held.policy_names[0] ?? null,
+          reason_code: held.reason_code,
           escalation_id: escalation.id,
-          event: "opened",
-          agent_id: agent.id,
-          tool: name,
-          args_hash,
-          reason_code: decision.reason_code,
-          policy_ids: decision.policy_ids,
           approvers: escalation.approvers,
           expires_at: escalation.expires_at,
+          ...(expired ? { expired_escalation_id: expired.id } : {}),
+          retry: `Call the same tool again with the same arguments once the escalation is approved (_meta ${ESCALATION_META_KEY} may name it); governance.escalation_status tells when.`,
         },
-      });
-    return finish(
-      "escalated",
-      {
-        outcome: "pending_approval",
-        status: "action_required",
-        success: false,
-        data: null,
-        error: null,
-        denial,
-        escalation_id: escalation.id,
-      },
-      { decision_entry: decisionEntry("escalated", escalation), entries },
-    );
+      };
+      const entries: LedgerEntryInput[] = [];
+      if (onFile.state === "expired" && onFile.expired_now)
+        entries.push(escalationEvent(onFile.escalation, "expired", null));
+      if (created) {
+        entries.push(escalationEvent(escalation, "opened", invocation_id));
+        deps.defer(
+          deps
+            .escalationOpened(escalation)
+            .catch((error) => console.error(`expiry alarm for ${escalation.id} not set: ${describe(error)}`)),
+        );
+      }
+      return finish(
+        "escalated",
+        {
+          outcome: "pending_approval",
+          status: "action_required",
+          success: false,
+          data: null,
+          error: null,
+          denial,
+          escalation_id: escalation.id,
+        },
+        { decision_entry: decisionEntry("escalated", escalation), entries },
+      );
+    }
   }
 
   // 4. adapter: the decision is on the ledger before the host is called.
   let decisionEntryId: string;
   try {
-    const [entry] = await ledger.append(tenant.id, [decisionEntry("authorized")]);
+    const [entry] = await ledger.append(tenant.id, [decisionEntry("authorized", approval ?? undefined)]);
     decisionEntryId = entry!.id;
   } catch (error) {
     console.error(`ledger append failed before ${invocation_id} ran: ${describe(error)}`);
+    // Nothing ran, so the approval is not used up.
+    if (approval)
+      await releaseApproval(deps.db, approval.id, invocation_id).catch((release) =>
+        console.error(`approval ${approval?.id} not released: ${describe(release)}`),
+      );
     return finish(
       "authorized",
-      failure(
-        "ledger_unavailable",
-        "The decision could not be recorded, so the call did not run. Try again shortly.",
-        true,
-      ),
+      {
+        ...failure(
+          "ledger_unavailable",
+          "The decision could not be recorded, so the call did not run. Try again shortly.",
+          true,
+        ),
+        escalation_id: approval?.id ?? null,
+      },
       {},
     );
   }
@@ -345,22 +423,69 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     decisionEntryId,
     host_ref: result.host_ref,
     cost_cents: result.ok ? (result.cost_cents ?? null) : null,
+    // The approval is used whatever the host answered: it may have acted before failing.
+    entries: approval ? [escalationEvent(approval, "executed", invocation_id)] : [],
   };
-  if (result.ok)
-    return finish(
-      "authorized",
-      {
-        outcome: "succeeded",
-        status: "authorized",
-        success: true,
-        data: result.data,
-        error: null,
-        denial: null,
-        escalation_id: null,
+  const escalation_id = approval?.id ?? null;
+  const done = result.ok
+    ? await finish(
+        "authorized",
+        {
+          outcome: "succeeded",
+          status: "authorized",
+          success: true,
+          data: result.data,
+          error: null,
+          denial: null,
+          escalation_id,
+        },
+        extra,
+      )
+    : await finish(
+        "authorized",
+        { ...failure(result.error.code, result.error.message, result.error.retryable), escalation_id },
+        extra,
+      );
+  if (!approval || !result.ok) return done;
+  return {
+    ...done,
+    sentence: `${name} ran once with the approval of ${approval.decided_by ?? "an approver"} (escalation ${approval.id}) and succeeded (invocation ${invocation_id}).`,
+  };
+}
+
+/** Why an approval on file does not let the call run: denied, already used, or not this call's. */
+function approvalRefusal(onFile: Extract<ApprovalOnFile, { state: "denied" | "executed" | "not_this_call" }>): Denial {
+  if (onFile.state === "not_this_call")
+    return {
+      code: "escalation_not_for_this_call",
+      message: `Escalation ${onFile.escalation_id} is not on file for this agent, tool and arguments, so nothing ran; an approval covers only the exact call it was requested for.`,
+      retryable: false,
+      details: { escalation_id: onFile.escalation_id },
+    };
+  const { escalation } = onFile;
+  if (onFile.state === "denied")
+    return {
+      code: "approval_denied",
+      message: `Escalation ${escalation.id} was denied by ${escalation.decided_by ?? "an approver"}${escalation.decided_at ? ` at ${escalation.decided_at}` : ""}; this exact call will not run.`,
+      retryable: false,
+      details: {
+        escalation_id: escalation.id,
+        decided_by: escalation.decided_by,
+        decided_at: escalation.decided_at,
+        next: nextStep(escalation),
       },
-      extra,
-    );
-  return finish("authorized", failure(result.error.code, result.error.message, result.error.retryable), extra);
+    };
+  return {
+    code: "approval_already_used",
+    message: `Escalation ${escalation.id} was already used by invocation ${escalation.executed_invocation_id ?? "unknown"} at ${escalation.executed_at ?? "an earlier time"}, so this call did not run again. To do it again, call with _meta ${NEW_APPROVAL_META_KEY}: true to ask for a new approval.`,
+    retryable: false,
+    details: {
+      escalation_id: escalation.id,
+      executed_invocation_id: escalation.executed_invocation_id ?? null,
+      executed_at: escalation.executed_at,
+      next: nextStep(escalation),
+    },
+  };
 }
 
 function failure(code: string, message: string, retryable: boolean) {

@@ -1,0 +1,59 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { ledgerFor } from "../ledger";
+import { escalationEvent, expireEscalation, type Escalation } from "./escalations";
+
+/** What the object keeps about its escalation: enough to expire it without reading D1 first. */
+interface Tracked {
+  escalation_id: string;
+  tenant_id: string;
+  expires_at: string;
+}
+
+const TRACKED_KEY = "escalation";
+
+/**
+ * One object per escalation (named by its id): its alarm expires the escalation if it is still pending at
+ * `expires_at`, and records the expiry in the tenant's ledger. A decision before then makes the alarm a no-op.
+ */
+export class EscalationDO extends DurableObject<Env> {
+  /** Starts tracking an escalation and sets the alarm for its expiry; repeating it changes nothing. */
+  async track(escalation: Tracked): Promise<void> {
+    await this.ctx.storage.put(TRACKED_KEY, escalation);
+    await this.ctx.storage.setAlarm(new Date(escalation.expires_at));
+  }
+
+  /** Expires the escalation if it is still pending, once; an alarm that comes early is set again. */
+  override async alarm(): Promise<void> {
+    const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
+    if (!tracked) return;
+    const now = new Date();
+    const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
+    if (expired) {
+      await ledgerFor(this.env, tracked.tenant_id).append(tracked.tenant_id, [
+        escalationEvent(expired, "expired", null),
+      ]);
+    } else if (tracked.expires_at > now.toISOString()) {
+      await this.ctx.storage.setAlarm(new Date(tracked.expires_at));
+      return;
+    }
+    await this.ctx.storage.deleteAll();
+  }
+}
+
+/**
+ * Hands a newly opened escalation to its Durable Object, which sets the expiry alarm.
+ *
+ * @example deps.defer(trackEscalation(env, escalation))
+ */
+export async function trackEscalation(
+  env: Pick<Env, "ESCALATIONS">,
+  escalation: Pick<Escalation, "id" | "tenant_id" | "expires_at">,
+): Promise<void> {
+  const stub = env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation.id));
+  await stub.track({
+    escalation_id: escalation.id,
+    tenant_id: escalation.tenant_id,
+    expires_at: escalation.expires_at,
+  });
+}

@@ -1,0 +1,40 @@
+import { env } from "cloudflare:test";
+import { standardRows } from "../fixtures/policies";
+import { admin, call, connect, newTenant } from "../support/worker";
+
+/** A refund over the $500 limit: held for the manager's approval under the standard policies. */
+export const bigRefund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged" };
+
+/** A tenant under the standard policies, with a connected agent. */
+export async function refundDesk() {
+  const tenant = await newTenant({ rows: standardRows });
+  return { ...tenant, client: await connect(tenant.key) };
+}
+
+/** Plays a person's decision in Notion (the decision intake is another slice): sets the escalation's row in D1. */
+export async function decide(escalation_id: string, status: "approved" | "denied", by = "manager") {
+  await env.DB.prepare(`UPDATE escalations SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?`)
+    .bind(status, by, new Date().toISOString(), escalation_id)
+    .run();
+}
+
+/** An escalation's row as stored. */
+export function escalationRow(escalation_id: string) {
+  return env.DB.prepare(`SELECT * FROM escalations WHERE id = ?`).bind(escalation_id).first<Record<string, any>>();
+}
+
+/** How many escalations a tenant has. */
+export async function escalationCount(tenant: string): Promise<number> {
+  return (await admin("GET", `/escalations?tenant=${tenant}`)).body.escalations.length;
+}
+
+/** The refunds the demo payments host has made for cus_002. */
+export async function refundsMade(client: Awaited<ReturnType<typeof connect>>) {
+  const listed = await call(client, "payments.list_refunds", { customer_id: "cus_002" });
+  return (listed.outcome.data as { refunds: { amount_cents: number; invocation_id: string }[] }).refunds;
+}
+
+/** A tenant's ledger entries, oldest first. */
+export async function ledgerEntries(tenant: string): Promise<any[]> {
+  return (await admin("GET", `/ledger?tenant=${tenant}`)).body.entries;
+}
