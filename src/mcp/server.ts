@@ -7,13 +7,16 @@ import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
+import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import { toolsFor } from "./tool-list";
 
 const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description ends with its policy state for you
 (open, restricted, approval_required, audited, blocked). Every tools/call returns an outcome in structuredContent:
 outcome is succeeded, denied, pending_approval, failed or invalid. pending_approval carries an escalation_id: call the
 same tool with the same arguments again once a person has approved it. denial.retryable says whether retrying helps.
-Optional _meta on tools/call: correlation_id, session_id, run_id, on_behalf_of, workspace.`;
+governance.escalation_status tells an escalation's state without re-sending the call. Optional _meta on tools/call:
+correlation_id, session_id, run_id, on_behalf_of, workspace, escalation_id (the approval a retry means), and
+request_new_approval: true (ask again after an approval was used; otherwise a used approval refuses the call).`;
 
 /**
  * One schema validator for every per-request server: without it each `new Server` builds its own Ajv (about
@@ -65,7 +68,9 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   }));
   const sent = argumentsAsSent(body);
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    const { outcome, sentence } = await runToolCall(mcp.pipeline, {
+    // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
+    const run = isGovernanceTool(req.params.name) ? runGovernanceTool : runToolCall;
+    const { outcome, sentence } = await run(mcp.pipeline, {
       principal: mcp.principal,
       snapshot: mcp.snapshot,
       name: req.params.name,

@@ -4,6 +4,7 @@ import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { matchesGlob } from "../policy/glob";
 import { toolPolicyState } from "../policy/tool-state";
+import { GOVERNANCE_TOOLS } from "./governance-tools";
 
 /** `_meta` keys Policy OS puts on listed tools. */
 export const META = {
@@ -12,11 +13,14 @@ export const META = {
   demoHost: "policy-os/demo_host",
 } as const;
 
-/** The tools an agent may see, each with its policy state for this agent in the description and in `_meta`. */
+/**
+ * The tools an agent may see, each with its policy state for this agent in the description and in `_meta`, then the
+ * governance tools every agent sees.
+ */
 export function toolsFor(catalog: ToolDescriptor[], principal: Principal, snapshot: PolicySnapshot): Tool[] {
   const { agent } = principal;
   const facts = { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes };
-  return catalog
+  const hosted = catalog
     .filter((tool) => agent.allowed_tools.some((pattern) => matchesGlob(pattern, tool.name)))
     .map((tool) => {
       const state = toolPolicyState(
@@ -37,4 +41,5 @@ export function toolsFor(catalog: ToolDescriptor[], principal: Principal, snapsh
         },
       };
     });
+  return [...hosted, ...GOVERNANCE_TOOLS];
 }

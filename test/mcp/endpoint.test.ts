@@ -34,11 +34,13 @@ describe("tools/list", () => {
     expect(state("payments.lookup_customer").state).toBe("open");
   });
 
-  it("shows an agent only the tools its allowed_tools globs name", async () => {
+  it("shows an agent only the tools its allowed_tools globs name, and the governance tools every agent sees", async () => {
     const { key } = await newTenant({ rows: standardRows, agent: { allowed_tools: ["payments.*"] } });
     const { tools } = await (await connect(key)).listTools();
-    expect(tools.length).toBeGreaterThan(0);
-    expect(tools.every((t) => t.name.startsWith("payments."))).toBe(true);
+    const hosted = tools.filter((t) => !t.name.startsWith("governance."));
+    expect(hosted.length).toBeGreaterThan(0);
+    expect(hosted.every((t) => t.name.startsWith("payments."))).toBe(true);
+    expect(tools.map((t) => t.name)).toContain("governance.escalation_status");
   });
 });
 
