@@ -11,6 +11,8 @@ interface Tracked {
 }
 
 const TRACKED_KEY = "escalation";
+/** An expiry written to D1 whose ledger entry is not appended yet. */
+const UNRECORDED_KEY = "unrecorded_expiry";
 
 /**
  * One object per escalation (named by its id): its alarm expires the escalation if it is still pending at
@@ -23,20 +25,26 @@ export class EscalationDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(new Date(escalation.expires_at));
   }
 
-  /** Expires the escalation if it is still pending, once; an alarm that comes early is set again. */
+  /**
+   * Expires the escalation if it is still pending and records that in the ledger, once; an alarm that comes early
+   * is set again.
+   */
   override async alarm(): Promise<void> {
     const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
     if (!tracked) return;
     const now = new Date();
     const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
-    if (expired) {
-      await ledgerFor(this.env, tracked.tenant_id).append(tracked.tenant_id, [
-        escalationEvent(expired, "expired", null),
-      ]);
-    } else if (tracked.expires_at > now.toISOString()) {
+    if (expired) await this.ctx.storage.put(UNRECORDED_KEY, expired);
+    else if (tracked.expires_at > now.toISOString()) {
       await this.ctx.storage.setAlarm(new Date(tracked.expires_at));
       return;
     }
+    // A failed append throws and the runtime retries the alarm, which finds the expiry still unrecorded.
+    const unrecorded = expired ?? (await this.ctx.storage.get<Escalation>(UNRECORDED_KEY));
+    if (unrecorded)
+      await ledgerFor(this.env, tracked.tenant_id).append(tracked.tenant_id, [
+        escalationEvent(unrecorded, "expired", null),
+      ]);
     await this.ctx.storage.deleteAll();
   }
 }
