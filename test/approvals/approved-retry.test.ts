@@ -126,6 +126,22 @@ describe("an approved call", () => {
   });
 });
 
+describe("an approval whose run fails at the host", () => {
+  it("is used all the same, since the host may have acted before failing; the retry is refused", async () => {
+    const { client } = await refundDesk();
+    // More than Globex's refundable balance: the payments host refuses it once it runs.
+    const tooMuch = { ...bigRefund, amount_cents: 150_000 };
+    const held = await call(client, "payments.create_refund", tooMuch);
+    await decide(held.outcome.escalation_id!, "approved");
+
+    const ran = await call(client, "payments.create_refund", tooMuch);
+    expect(ran.outcome).toMatchObject({ outcome: "failed", escalation_id: held.outcome.escalation_id });
+    expect((await escalationRow(held.outcome.escalation_id!))!.status).toBe("executed");
+    const retry = await call(client, "payments.create_refund", tooMuch);
+    expect(retry.outcome.denial?.code).toBe("approval_already_used");
+  });
+});
+
 describe("a denied call", () => {
   it("answers approval_denied, not retryable, naming who denied, and never runs", async () => {
     const { client, tenant } = await refundDesk();

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin, auditRows, call, connect } from "../support/worker";
 import { standardRows } from "../fixtures/policies";
@@ -50,6 +51,18 @@ describe("governance.escalation_status", () => {
       status: "executed",
       executed_invocation_id: ran.outcome.invocation_id,
     });
+  });
+
+  it("shows a pending escalation past its expiry as expired, with how to ask again", async () => {
+    const { client } = await refundDesk();
+    const held = await call(client, "payments.create_refund", bigRefund);
+    const escalation_id = held.outcome.escalation_id!;
+    await env.DB.prepare(`UPDATE escalations SET expires_at = ? WHERE id = ?`)
+      .bind(new Date(Date.now() - 1000).toISOString(), escalation_id)
+      .run();
+    const asked = await call(client, STATUS, { escalation_id });
+    expect(asked.outcome.data).toMatchObject({ status: "expired" });
+    expect(asked.text).toMatch(/is expired: call payments.create_refund again with the same arguments to open a new/);
   });
 
   it("answers not found for another tenant's or another agent's escalation, never its data", async () => {
