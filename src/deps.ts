@@ -1,3 +1,4 @@
+import { ensureApprovalPage } from "./approvals/approval-pages";
 import { trackEscalation } from "./approvals/escalation.do";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
@@ -25,6 +26,11 @@ export function pipelineDeps(
     newId,
     defer: (work) => ctx.waitUntil(work),
     escalation_ttl_ms: DEFAULT_ESCALATION_TTL_MS,
-    escalationOpened: (escalation) => trackEscalation(env, escalation),
+    escalationOpened: async (escalation, args) => {
+      await Promise.all([
+        trackEscalation(env, escalation),
+        ensureApprovalPage(env, escalation.id, { arguments: args }),
+      ]);
+    },
   };
 }

@@ -32,6 +32,9 @@ export interface PipelineDeps {
   defer: (work: Promise<unknown>) => void;
   /** How long a held call waits for a decision. */
   escalation_ttl_ms: number;
-  /** Hands a newly opened escalation to its Durable Object (the alarm that expires it); run deferred. */
-  escalationOpened: (escalation: Escalation) => Promise<void>;
+  /**
+   * Follows a newly opened escalation up, deferred: its Durable Object (the alarm that expires it) and its page in
+   * Notion's Approvals database (the arguments are what the page shows; the cron retries a page Notion refused).
+   */
+  escalationOpened: (escalation: Escalation, args: unknown) => Promise<void>;
 }

@@ -369,8 +369,8 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         entries.push(escalationEvent(escalation, "opened", invocation_id));
         deps.defer(
           deps
-            .escalationOpened(escalation)
-            .catch((error) => console.error(`expiry alarm for ${escalation.id} not set: ${describe(error)}`)),
+            .escalationOpened(escalation, args)
+            .catch((error) => console.error(`follow-up of escalation ${escalation.id} failed: ${describe(error)}`)),
         );
       }
       return finish(

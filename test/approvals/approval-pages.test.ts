@@ -110,6 +110,19 @@ async function escalationRow(id: string) {
   return env.DB.prepare("SELECT * FROM escalations WHERE id = ?").bind(id).first<Record<string, string | null>>();
 }
 
+/**
+ * The escalation once the held call's own attempt at its page has settled (the pipeline writes the page just
+ * after answering the agent): a page id, or an attempt whose claim was given up.
+ */
+async function settled(id: string) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const row = (await escalationRow(id))!;
+    if (row.notion_page_id || (row.notion_page_attempted_at && !row.notion_page_claimed_until)) return row;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`the page of ${id} never settled`);
+}
+
 /** Wraps the emulator so the Worker's creates of Approvals pages can be counted and made to fail. */
 function watchApprovalCreates(t: Awaited<ReturnType<typeof connectedTenant>>) {
   const watch = { creates: 0, fail: null as null | "after_storing" | "before_storing" };
@@ -141,7 +154,7 @@ function watchApprovalCreates(t: Awaited<ReturnType<typeof connectedTenant>>) {
 }
 
 describe("Approvals pages in Notion", () => {
-  it("gives a held call one page that says what the agent wants, with its properties and body", async () => {
+  it("gives a held call its page at once, saying what the agent wants, with its properties, arguments and body", async () => {
     const t = await connectedTenant();
     const earlier = await heldCall(t.key, 70_000);
     await env.DB.prepare(
@@ -151,12 +164,10 @@ describe("Approvals pages in Notion", () => {
       .run();
     const id = await heldCall(t.key);
 
-    const report = await ensureApprovalPages(env, t.tenant);
-    expect(report).toEqual({ tenant_id: t.tenant, created: 1, found: 0, failed: 0 });
-    const rows = await approvalRows(t);
+    const escalation = await settled(id);
+    const rows = (await approvalRows(t)).filter((row) => property(row, "Escalation ID") === id);
     expect(rows).toHaveLength(1);
     const page = rows[0]!;
-    const escalation = (await escalationRow(id))!;
     expect(escalation.notion_page_id).toBe(page.id);
     const policyRow = await t.manager.dataSources.query({
       data_source_id: t.ids.policies!,
@@ -192,12 +203,12 @@ describe("Approvals pages in Notion", () => {
     const texts = blocks.map(blockText);
     expect(texts[0]).toMatch(/^Summary \(template\): support-bot asks to run payments\.create_refund for requester/);
     expect(texts).toContain("Arguments");
-    // The pipeline does not record arguments yet: the page says so and names the hash an approval covers.
-    expect(texts).toContainEqual(expect.stringContaining(`arguments were not recorded`));
+    const code = blocks.find((block) => block.type === "code" && block.code.language === "json")!;
+    expect(JSON.parse(blockText(code))).toEqual(refund(60_000));
     expect(texts).toContainEqual(
       expect.stringMatching(/^Refunds over \$500 need a manager \(refund-over-limit\) held the call/),
     );
-    const condition = blocks.find((block) => block.type === "code");
+    const condition = blocks.find((block) => block.type === "code" && block.code.language !== "json");
     expect(condition && blockText(condition)).toBe("args.amount_cents > 50000");
     const runbook = blocks.find((block) => blockText(block).startsWith("Check before deciding: "))!;
     expect(blockText(runbook)).toBe("Check before deciding: Refunds over the limit");
@@ -210,29 +221,21 @@ describe("Approvals pages in Notion", () => {
   it("creates nothing more when it runs again, for the tenant or for the one escalation", async () => {
     const t = await connectedTenant();
     const id = await heldCall(t.key);
-    const first = await ensureApprovalPage(env, id);
-    expect(first).toMatchObject({ status: "created" });
+    const first = { page_id: (await settled(id)).notion_page_id };
+    expect(first.page_id).toEqual(expect.any(String));
 
     expect(await ensureApprovalPages(env, t.tenant)).toEqual({ tenant_id: t.tenant, created: 0, found: 0, failed: 0 });
-    expect(await ensureApprovalPage(env, id)).toEqual({
-      status: "exists",
-      page_id: (first as { page_id: string }).page_id,
-    });
+    expect(await ensureApprovalPage(env, id)).toEqual({ status: "exists", page_id: first.page_id });
     expect(await approvalRows(t)).toHaveLength(1);
   });
 
   it("finds the page a create answered with 500 after Notion stored it, and never creates it twice", async () => {
     const t = await connectedTenant();
-    const id = await heldCall(t.key);
     const watch = watchApprovalCreates(t);
     watch.fail = "after_storing";
+    const id = await heldCall(t.key);
 
-    const failed = await ensureApprovalPages(env, t.tenant);
-    expect(failed).toMatchObject({ created: 0, failed: 1, error: expect.stringMatching(/down/) });
-    expect(await escalationRow(id)).toMatchObject({
-      notion_page_id: null,
-      notion_page_attempted_at: expect.any(String),
-    });
+    expect(await settled(id)).toMatchObject({ notion_page_id: null, notion_page_attempted_at: expect.any(String) });
 
     expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 0, found: 1, failed: 0 });
     const rows = await approvalRows(t);
@@ -243,11 +246,11 @@ describe("Approvals pages in Notion", () => {
 
   it("leaves the page for the next pass while Notion is down, then creates it once", async () => {
     const t = await connectedTenant();
-    const id = await heldCall(t.key);
     const watch = watchApprovalCreates(t);
     watch.fail = "before_storing";
+    const id = await heldCall(t.key);
 
-    expect(await ensureApprovalPage(env, id)).toMatchObject({ status: "failed", notion_down: true });
+    expect(await settled(id)).toMatchObject({ notion_page_id: null });
     expect(await approvalRows(t)).toHaveLength(0);
 
     expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 1, found: 0, failed: 0 });
@@ -264,16 +267,16 @@ describe("Approvals pages in Notion", () => {
     const other = await connectedTenant({ emulator: t.emulator, parent_page_id: otherPage.id });
     expect(other.ids.approvals).not.toBe(t.ids.approvals);
     const mine = await heldCall(t.key);
-    const theirs = await heldCall(other.key);
-
-    expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 1 });
+    await settled(mine);
     expect((await approvalRows(t)).map((page) => property(page, "Escalation ID"))).toEqual([mine]);
     expect(await approvalRows(other)).toHaveLength(0);
-    expect(await escalationRow(theirs)).toMatchObject({ notion_page_id: null, notion_page_attempted_at: null });
 
-    expect(await ensureApprovalPages(env, other.tenant)).toMatchObject({ created: 1 });
+    const theirs = await heldCall(other.key);
+    await settled(theirs);
     expect((await approvalRows(other)).map((page) => property(page, "Escalation ID"))).toEqual([theirs]);
     expect(await approvalRows(t)).toHaveLength(1);
+    // A pass for one tenant reads only its own escalations.
+    expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 0, found: 0, failed: 0 });
   });
 
   it("skips a tenant without a Notion connection", async () => {
@@ -283,7 +286,12 @@ describe("Approvals pages in Notion", () => {
 
   it("keeps an argument of 10,000 characters, and many long ones, within Notion's limits", async () => {
     const t = await connectedTenant();
+    const watch = watchApprovalCreates(t);
+    watch.fail = "before_storing";
     const id = await heldCall(t.key);
+    await settled(id);
+    // Arguments bigger than any call the demo host accepts, recorded as the page would show them.
+    await env.DB.prepare("UPDATE escalations SET arguments = NULL WHERE id = ?").bind(id).run();
     const long = "x".repeat(10_000);
     const args = {
       ...refund(60_000),
@@ -303,9 +311,12 @@ describe("Approvals pages in Notion", () => {
     expect(shown.length).toBeLessThanOrEqual(20_000);
   });
 
-  it("writes pages for every connected tenant from the cron", async () => {
+  it("writes from the cron the pages held calls could not write at once, for every connected tenant", async () => {
     const t = await connectedTenant();
+    const watch = watchApprovalCreates(t);
+    watch.fail = "before_storing";
     const id = await heldCall(t.key);
+    await settled(id);
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
