@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { ensureApprovalPages } from "./approvals/approval-pages";
+import { followPages, pollDecisions } from "./approvals/decisions";
 import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
@@ -15,8 +16,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /**
-   * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages, and
-   * forget webhook event ids past replay.
+   * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages, poll
+   * those pages for decisions the webhook missed, bring pages up to date with their escalations, and forget webhook
+   * event ids past replay.
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
@@ -37,6 +39,11 @@ export default {
             if (report.error) console.error(`approval pages of ${report.tenant_id} wait for Notion: ${report.error}`);
           },
           (error: unknown) => console.error(`approval pages of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+      ctx.waitUntil(
+        Promise.all([pollDecisions(env, connection.tenant_id), followPages(env, connection.tenant_id)]).catch(
+          (error: unknown) => console.error(`approval decisions of ${connection.tenant_id} wait: ${String(error)}`),
         ),
       );
     }

@@ -296,7 +296,7 @@ function runbookFor(
  * The workspace's people by the names approvers are given as: their name, their email, and their email's local
  * part when only one person has it (the rule `notion setup` uses for sample rows).
  */
-async function notionPeople(client: Client): Promise<Map<string, string>> {
+export async function notionPeople(client: Client): Promise<Map<string, string>> {
   const people = new Map<string, string>();
   const handles = new Map<string, string | null>();
   let cursor: string | undefined;

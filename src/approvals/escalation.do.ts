@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { ledgerFor } from "../ledger";
+import { followPage, takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
 import { escalationEvent, expireEscalation, type Escalation } from "./escalations";
 
 /** What the object keeps about its escalation: enough to expire it without reading D1 first. */
@@ -17,8 +18,28 @@ const UNRECORDED_KEY = "unrecorded_expiry";
 /**
  * One object per escalation (named by its id): its alarm expires the escalation if it is still pending at
  * `expires_at`, and records the expiry in the tenant's ledger. A decision before then makes the alarm a no-op.
+ * Decisions taken from its Approvals page and writes of that page's Decision run here one at a time.
  */
 export class EscalationDO extends DurableObject<Env> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. */
+  async takeDecision(intake: DecisionIntake): Promise<IntakeResult> {
+    return this.serialized(() => takeDecision(this.env, intake));
+  }
+
+  /** Writes the escalation's status to its page as its Decision; false when there is no page or connection. */
+  async followPage(target: { tenant_id: string; escalation_id: string }): Promise<boolean> {
+    return this.serialized(() => followPage(this.env, target));
+  }
+
+  /** Runs work after every earlier intake or page write of this escalation has finished. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Starts tracking an escalation and sets the alarm for its expiry; repeating it changes nothing. */
   async track(escalation: Tracked): Promise<void> {
     await this.ctx.storage.put(TRACKED_KEY, escalation);
@@ -46,6 +67,11 @@ export class EscalationDO extends DurableObject<Env> {
         escalationEvent(unrecorded, "expired", null),
       ]);
     await this.ctx.storage.deleteAll();
+    // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
+    if (unrecorded)
+      await this.serialized(() => followPage(this.env, tracked)).catch((error: unknown) =>
+        console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
+      );
   }
 }
 

@@ -40,7 +40,8 @@ export interface HeldCall {
 
 const strings = z.array(z.string());
 
-function escalationFrom(row: Record<string, unknown>): Escalation {
+/** An escalation as D1 stores it, its JSON columns parsed. */
+export function escalationFrom(row: Record<string, unknown>): Escalation {
   return {
     ...(row as unknown as Escalation),
     policy_ids: strings.parse(JSON.parse(String(row.policy_ids))),

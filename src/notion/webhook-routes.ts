@@ -2,10 +2,12 @@ import { verifyWebhookSignature } from "@notionhq/client";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../env";
+import { takeWebhookDecision } from "../approvals/decisions";
 import { apiError } from "../http/errors";
 import { getConnection, listConnections, recordHandshake, secretValue, type NotionConnection } from "./connection";
 import { requestSync } from "./sync/sync.do";
 import {
+  approvalsPageOf,
   authoredOnlyByBots,
   handshakeNotice,
   handshakeSchema,
@@ -31,8 +33,9 @@ export interface NotionWebhookOptions {
 /**
  * Notion's webhook receiver, mounted under /webhooks:
  * `POST /notion/:tenant`, and `POST /notion` when exactly one tenant is connected to Notion.
- * A verified, fresh, first-seen event by a person in a synced database starts a sync of that database and is
- * answered 202 at once. Handshakes are recorded for the operator and never adopted as the signing secret.
+ * A verified, fresh, first-seen event by a person in a synced database starts a sync of that database, and one
+ * about a page in the Approvals database starts the decision intake; both are answered 202 at once. Handshakes
+ * are recorded for the operator and never adopted as the signing secret.
  *
  * @example app.route("/webhooks", notionWebhookRoutes());
  */
@@ -114,6 +117,20 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
 
   // The Worker's own writes (Sync status) come back as bot-authored events: syncing on them would loop.
   if (authoredOnlyByBots(event.data)) return c.json({ ok: true, ignored: "bot_author" }, 200);
+  const approvalsPage = approvalsPageOf(event.data, connection.data_sources);
+  if (approvalsPage) {
+    // Out of order and repeated events are safe: the intake reads the page's current Decision.
+    c.executionCtx.waitUntil(
+      takeWebhookDecision(c.env, tenant, approvalsPage, event.data).then(
+        () => undefined,
+        (error: unknown) =>
+          console.error(
+            `notion webhook: decision intake for page ${approvalsPage} of tenant ${tenant} (event ${event.data.id}) failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      ),
+    );
+    return c.json({ ok: true, intake: "approvals" }, 202);
+  }
   const source = syncedSourceOf(event.data, connection.data_sources);
   if (!source) return c.json({ ok: true, ignored: "not_synced" }, 200);
 

@@ -27,6 +27,11 @@ export const webhookEventSchema = z.object({
         .extend({ data_source_id: z.string().optional() })
         .optional()
         .describe("Where the entity lives; a page in a database names its data source"),
+      updated_properties: z
+        .array(z.unknown())
+        .optional()
+        .transform((ids) => ids?.filter((id) => typeof id === "string"))
+        .describe("page.properties_updated: the ids of the properties the edit changed"),
     })
     .optional(),
   authors: z.array(reference).optional().describe("Who made the change: people, or bots such as this Worker"),
@@ -58,6 +63,14 @@ export function syncedSourceOf(
       (parent?.type === "data_source" || parent?.type === "database" ? parent.id : undefined));
   if (id === undefined) return null;
   return SYNCED_SOURCES.find((source) => sameId(data_sources[source], id)) ?? null;
+}
+
+/** The page an event touched in the tenant's Approvals database (where people decide), else null. */
+export function approvalsPageOf(event: WebhookEvent, data_sources: NotionConnection["data_sources"]): string | null {
+  if (event.entity.type !== "page" || !event.type.startsWith("page.")) return null;
+  const parent = event.data?.parent;
+  const id = parent?.data_source_id ?? (parent?.type === "data_source" ? parent.id : undefined);
+  return id !== undefined && sameId(data_sources.approvals, id) ? event.entity.id : null;
 }
 
 /**

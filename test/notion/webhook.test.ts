@@ -218,10 +218,17 @@ describe("the Notion webhook", () => {
     expect((await deliver(tenant, anonymous)).body).toEqual({ ok: true, sync: "agents" });
   });
 
-  it("ignores events in Approvals, Digests and unknown places with 200 not_synced", async () => {
+  it("hands events in Approvals to the decision intake with 202", async () => {
+    const { tenant, data_sources } = await connectedTenant();
+    expect(await deliver(tenant, rowEdited(data_sources.approvals))).toEqual({
+      status: 202,
+      body: { ok: true, intake: "approvals" },
+    });
+  });
+
+  it("ignores events in Digests and unknown places with 200 not_synced", async () => {
     const { tenant, data_sources } = await connectedTenant();
     for (const event of [
-      rowEdited(data_sources.approvals),
       rowEdited(data_sources.digests),
       rowEdited(crypto.randomUUID()),
       rowEdited(data_sources.policies, {

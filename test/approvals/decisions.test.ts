@@ -1,0 +1,329 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  SELF,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { isFullPage, type PageObjectResponse } from "@notionhq/client";
+import { afterEach, describe, expect, it } from "vitest";
+import type { NotionEmulator } from "../../emulator/notion";
+import { signedDelivery, type WebhookEvent } from "../../emulator/notion/webhooks";
+import { pollDecisions, takeWebhookDecision } from "../../src/approvals/decisions";
+import worker from "../../src/index";
+import { setupNotion } from "../../src/notion/setup";
+import { webhookEventSchema } from "../../src/notion/webhook";
+import { notion, startEmulator, text, useEmulatorNetwork } from "../emulator/helpers";
+import { admin, BASE, call, connect, newTenant } from "../support/worker";
+import { escalationRow, ledgerEntries } from "./helpers";
+
+useEmulatorNetwork();
+
+const connectedTenants: string[] = [];
+// Disconnecting stops each tenant's background write-back, so nothing reaches Notion once the fake is gone.
+afterEach(async () => {
+  for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
+}, 40_000);
+
+const OPS_ID = "a0000000-0000-4000-8000-000000000002";
+
+type Tenant = Awaited<ReturnType<typeof connectedTenant>>;
+
+/**
+ * A tenant connected to the sample databases (under the emulator's root page, or `parent_page_id`) and synced, so
+ * `refund-over-limit` holds refunds over $500 for its approvers: the sample's manager, or `approvers`.
+ */
+async function connectedTenant(
+  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[] } = {},
+) {
+  const emulator = options.emulator ?? startEmulator();
+  const manager = notion("person:manager", { maxRetries: 20 });
+  const databases = await setupNotion(manager, {
+    parent_page_id: options.parent_page_id ?? emulator.rootPageId,
+    samples: true,
+    log: () => {},
+  });
+  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
+    string,
+    string
+  >;
+  if (options.approvers) {
+    const policy = await manager.dataSources.query({
+      data_source_id: ids.policies!,
+      filter: { property: "Policy ID", rich_text: { equals: "refund-over-limit" } },
+    });
+    await manager.pages.update({
+      page_id: policy.results[0]!.id,
+      properties: { Approvers: { multi_select: options.approvers.map((name) => ({ name })) } },
+    });
+  }
+  const tenant = await newTenant();
+  const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
+    data_sources: ids,
+    requests_per_second: 50,
+  });
+  expect(connected.status).toBe(200);
+  connectedTenants.push(tenant.tenant);
+  expect((await admin("POST", `/sync?tenant=${tenant.tenant}`, { wait: true })).status).toBe(200);
+  return { ...tenant, emulator, ids, manager, agent: await connect(tenant.key) };
+}
+
+const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };
+
+/** Waits until `check` holds (the intake runs after the webhook's 202). */
+async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const value = await read();
+    if (check(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Makes a call the policy holds; returns its escalation id and its page, once the page exists. */
+async function heldCall(t: Tenant) {
+  const held = await call(t.agent, "payments.create_refund", refund);
+  expect(held.outcome).toMatchObject({ outcome: "pending_approval", escalation_id: expect.any(String) });
+  const escalation_id = held.outcome.escalation_id!;
+  const row = await until(
+    () => escalationRow(escalation_id),
+    (r) => Boolean(r?.notion_page_id),
+    "the approval page",
+  );
+  return { escalation_id, page_id: row!.notion_page_id as string };
+}
+
+/** A person sets the page's Decision in Notion; returns the webhook events that edit made. */
+async function setDecision(t: Tenant, person: string, page_id: string, decision: string): Promise<WebhookEvent[]> {
+  const before = t.emulator.webhookEvents.length;
+  await notion(`person:${person}`).pages.update({ page_id, properties: { Decision: { select: { name: decision } } } });
+  await t.emulator.webhooksSettled();
+  return t.emulator.webhookEvents.slice(before);
+}
+
+/** Delivers events to a tenant's webhook URL as Notion would (signed with `token`); returns the statuses. */
+async function deliver(events: WebhookEvent[], tenant: string, token = "secret_emulator_webhook") {
+  const statuses: number[] = [];
+  for (const event of events) {
+    const delivery = await signedDelivery(event, token);
+    const response = await SELF.fetch(`${BASE}/webhooks/notion/${tenant}`, {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+    });
+    statuses.push(response.status);
+  }
+  return statuses;
+}
+
+/** An event as the Worker's receiver reads it. */
+const parsed = (event: WebhookEvent) => webhookEventSchema.parse(event);
+
+/** Waits until the escalation has `status` and its page was written to show it. */
+const settledAs = (escalation_id: string, status: string) =>
+  until(
+    () => escalationRow(escalation_id),
+    (r) => r?.status === status && r.page_decision === status,
+    `the page of a ${status} escalation`,
+  );
+
+async function page(t: Tenant, page_id: string): Promise<PageObjectResponse> {
+  const found = await t.manager.pages.retrieve({ page_id });
+  if (!isFullPage(found)) throw new Error("not a full page");
+  return found;
+}
+
+function decisionOf(found: PageObjectResponse): string | null {
+  const value = found.properties.Decision;
+  return value?.type === "select" ? (value.select?.name ?? null) : null;
+}
+
+async function comments(t: Tenant, page_id: string): Promise<string[]> {
+  const listed = await t.manager.comments.list({ block_id: page_id });
+  return listed.results.map((comment) => comment.rich_text.map((part) => part.plain_text).join(""));
+}
+
+const decided = async (tenant: string, escalation_id: string) =>
+  (await ledgerEntries(tenant)).filter(
+    (e) => e.kind === "escalation" && e.body.escalation_id === escalation_id && e.body.event === "decided",
+  );
+
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("decisions taken in Notion", () => {
+  it("approves when an ops approver sets Approved; the retry runs once, and the page says who decided, then Executed", async () => {
+    const t = await connectedTenant({ approvers: ["ops", "manager"] });
+    const { escalation_id, page_id } = await heldCall(t);
+
+    expect(await deliver(await setDecision(t, "ops", page_id, "Approved"), t.tenant)).toEqual([202]);
+    const row = await settledAs(escalation_id, "approved");
+    expect(row).toMatchObject({ decided_by: "ops@example.com", decided_by_user_id: OPS_ID });
+    expect(await decided(t.tenant, escalation_id)).toEqual([
+      expect.objectContaining({
+        body: expect.objectContaining({ decision: "approved", decided_by: "ops@example.com", source: "webhook" }),
+      }),
+    ]);
+    const approved = await page(t, page_id);
+    expect(approved.properties["Decided at"]).toMatchObject({ date: { start: row!.decided_at } });
+    expect(decisionOf(approved)).toBe("Approved");
+    expect(approved.properties["Decided by"]).toMatchObject({ people: [{ id: OPS_ID }] });
+
+    const retry = await call(t.agent, "payments.create_refund", refund);
+    expect(retry.outcome).toMatchObject({ outcome: "succeeded", escalation_id });
+    const again = await call(t.agent, "payments.create_refund", refund);
+    expect(again.outcome).toMatchObject({ outcome: "denied", denial: { code: "approval_already_used" } });
+
+    await runCron();
+    expect(decisionOf(await page(t, page_id))).toBe("Executed");
+    expect((await escalationRow(escalation_id))!.page_decision).toBe("executed");
+  });
+
+  it("denies when an approver sets Denied; the retry answers approval_denied", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+
+    expect(await deliver(await setDecision(t, "manager", page_id, "Denied"), t.tenant)).toEqual([202]);
+    await settledAs(escalation_id, "denied");
+    const retry = await call(t.agent, "payments.create_refund", refund);
+    expect(retry.outcome).toMatchObject({
+      outcome: "denied",
+      escalation_id,
+      denial: { code: "approval_denied", retryable: false },
+    });
+  });
+
+  it("puts the requester's own approval back to Pending with a comment saying why; the escalation stays pending", async () => {
+    const t = await connectedTenant({ approvers: ["ops", "manager", "requester"] });
+    const { escalation_id, page_id } = await heldCall(t);
+
+    expect(await deliver(await setDecision(t, "requester", page_id, "Approved"), t.tenant)).toEqual([202]);
+    const said = await until(
+      () => comments(t, page_id),
+      (c) => c.length > 0,
+      "the comment",
+    );
+    expect(said).toEqual([
+      "Rita Requester asked for this call and cannot approve it; an approver (ops, manager, requester) must decide.",
+    ]);
+    expect(decisionOf(await page(t, page_id))).toBe("Pending");
+    expect(await escalationRow(escalation_id)).toMatchObject({ status: "pending", decided_by: null });
+    expect(await decided(t.tenant, escalation_id)).toEqual([]);
+  });
+
+  it("refuses a decision by a person who is not among the escalation's approvers", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+
+    expect(await deliver(await setDecision(t, "ops", page_id, "Approved"), t.tenant)).toEqual([202]);
+    const said = await until(
+      () => comments(t, page_id),
+      (c) => c.length > 0,
+      "the comment",
+    );
+    expect(said).toEqual([
+      "Omar Ops is not an approver of this request and cannot approve it; an approver (manager) must decide.",
+    ]);
+    expect(decisionOf(await page(t, page_id))).toBe("Pending");
+    expect((await escalationRow(escalation_id))!.status).toBe("pending");
+  });
+
+  it("records a decision only the poll saw as unattributed, comments once, and acts on it only when the webhook names the approver", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    const events = await setDecision(t, "manager", page_id, "Approved");
+
+    expect(await pollDecisions(env, t.tenant, { grace_ms: 0 })).toMatchObject({ seen: 1, unattributed: 1 });
+    expect(await escalationRow(escalation_id)).toMatchObject({
+      status: "pending",
+      unattributed_decision: "approved",
+      unattributed_at: expect.any(String),
+    });
+    expect(await comments(t, page_id)).toEqual([
+      "Decision says Approved, but Policy OS cannot tell who set it, so it does not count yet; an approver (manager) should set Decision to Pending and then to Approved again.",
+    ]);
+    expect(await pollDecisions(env, t.tenant, { grace_ms: 0 })).toMatchObject({ seen: 0, unattributed: 0 });
+    expect(await comments(t, page_id)).toHaveLength(1);
+    // A decision younger than the grace period is the webhook's to take.
+    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 0 });
+
+    expect(await deliver(events, t.tenant)).toEqual([202]);
+    await settledAs(escalation_id, "approved");
+  });
+
+  it("changes nothing for a forged or replayed event, and decides only once for the same edit sent again", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    const events = await setDecision(t, "manager", page_id, "Approved");
+
+    expect(await deliver(events, t.tenant, "not_the_secret")).toEqual([401]);
+    expect((await escalationRow(escalation_id))!.status).toBe("pending");
+
+    expect(await deliver(events, t.tenant)).toEqual([202]);
+    await settledAs(escalation_id, "approved");
+    expect(await deliver(events, t.tenant)).toEqual([401]);
+    // The same edit under a new event id (Notion may merge or resend): the escalation is no longer pending.
+    expect(
+      await takeWebhookDecision(env, t.tenant, page_id, parsed({ ...events[0]!, id: crypto.randomUUID() })),
+    ).toEqual({
+      result: "not_pending",
+      status: "approved",
+    });
+    expect(await decided(t.tenant, escalation_id)).toHaveLength(1);
+  });
+
+  it("ignores a decision on an expired escalation and writes Expired back to its page", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    await env.DB.prepare("UPDATE escalations SET expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), escalation_id)
+      .run();
+
+    const events = await setDecision(t, "manager", page_id, "Approved");
+    expect(await takeWebhookDecision(env, t.tenant, page_id, parsed(events[0]!))).toEqual({
+      result: "not_pending",
+      status: "expired",
+    });
+    expect(decisionOf(await page(t, page_id))).toBe("Expired");
+    expect((await escalationRow(escalation_id))!.status).toBe("pending");
+
+    // The alarm expires it in D1; the page already says so.
+    await runDurableObjectAlarm(env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id)));
+    expect(await escalationRow(escalation_id)).toMatchObject({ status: "expired", decided_by: null });
+    expect(decisionOf(await page(t, page_id))).toBe("Expired");
+  });
+
+  it("writes Expired to the page when the escalation's alarm expires it", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    await env.DB.prepare("UPDATE escalations SET expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), escalation_id)
+      .run();
+    expect(await runDurableObjectAlarm(env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id)))).toBe(true);
+    expect(decisionOf(await page(t, page_id))).toBe("Expired");
+    expect((await escalationRow(escalation_id))!.page_decision).toBe("expired");
+  });
+
+  it("never decides one tenant's escalation through another tenant's webhook URL", async () => {
+    const t = await connectedTenant();
+    const otherPage = await t.manager.pages.create({
+      parent: { type: "page_id", page_id: t.emulator.rootPageId },
+      properties: { title: { title: text("Another workspace's Policy OS") } },
+    });
+    const other = await connectedTenant({ emulator: t.emulator, parent_page_id: otherPage.id });
+    const { escalation_id, page_id } = await heldCall(t);
+    const events = await setDecision(t, "manager", page_id, "Approved");
+
+    expect(await deliver(events, other.tenant)).toEqual([200]);
+    expect(await takeWebhookDecision(env, other.tenant, page_id, parsed(events[0]!))).toEqual({
+      result: "ignored",
+      reason: "unknown_page",
+    });
+    expect((await escalationRow(escalation_id))!.status).toBe("pending");
+    expect(decisionOf(await page(t, page_id))).toBe("Approved");
+  });
+});
