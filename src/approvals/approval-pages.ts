@@ -196,7 +196,7 @@ async function pageWriter(env: Env, connection: NotionConnection, now: () => Dat
 }
 
 /** Errors that concern one page's content, not Notion or the integration: the pass goes on with the others. */
-function isThisPageOnly(error: unknown): boolean {
+export function isThisPageOnly(error: unknown): boolean {
   return (
     isNotionClientError(error) &&
     (error.code === APIErrorCode.ValidationError || error.code === APIErrorCode.ObjectNotFound)

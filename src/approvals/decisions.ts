@@ -4,7 +4,7 @@ import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
 import { getConnection, notionClientFor, type NotionConnection } from "../notion/connection";
 import type { WebhookEvent } from "../notion/webhook";
-import { notionPeople } from "./approval-pages";
+import { isThisPageOnly, notionPeople } from "./approval-pages";
 import { escalationFrom, statusAt, type Escalation } from "./escalations";
 
 /** Each Notion call of an intake gives up after this long; the webhook's retry or the poll tries again. */
@@ -262,28 +262,39 @@ export async function followPages(env: Env, tenant_id: string): Promise<{ tenant
     .all<{ id: string }>();
   let updated = 0;
   for (const { id } of results)
-    if (await escalationObject(env, id).followPage({ tenant_id, escalation_id: id })) updated++;
+    if ((await escalationObject(env, id).followPage({ tenant_id, escalation_id: id })) === "written") updated++;
   return { tenant_id, updated };
 }
 
 /**
  * Writes an escalation's status to its page as its Decision, when the tenant is connected and the page exists.
- * Returns whether it wrote.
+ * A page Notion refuses to update (deleted, or its schema changed) is given up, so no pass tries it again; a
+ * Notion that is down throws, and the next pass tries again.
  */
 export async function followPage(
   env: Env,
   target: { tenant_id: string; escalation_id: string },
   now = new Date(),
-): Promise<boolean> {
+): Promise<"written" | "skipped" | "page_refused"> {
   const row = await env.DB.prepare("SELECT * FROM escalations WHERE id = ? AND tenant_id = ?")
     .bind(target.escalation_id, target.tenant_id)
     .first<Record<string, unknown>>();
-  if (!row?.notion_page_id) return false;
+  if (!row?.notion_page_id) return "skipped";
   const connection = await getConnection(env.DB, target.tenant_id);
-  if (!connection) return false;
+  if (!connection) return "skipped";
   const client = await notionClientFor(env, connection, { deadline_ms: DEADLINE_MS });
-  await writeDecision(env.DB, client, rowOf(row), now);
-  return true;
+  const escalation = rowOf(row);
+  try {
+    await writeDecision(env.DB, client, escalation, now);
+    return "written";
+  } catch (error) {
+    if (!isThisPageOnly(error)) throw error;
+    console.error(`approval page of ${escalation.id} refused its Decision, given up: ${String(error)}`);
+    await env.DB.prepare("UPDATE escalations SET page_decision = status WHERE id = ? AND status = ?")
+      .bind(escalation.id, escalation.status)
+      .run();
+    return "page_refused";
+  }
 }
 
 /** The escalation's Durable Object, which serializes everything that decides or writes its page. */

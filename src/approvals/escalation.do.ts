@@ -28,8 +28,11 @@ export class EscalationDO extends DurableObject<Env> {
     return this.serialized(() => takeDecision(this.env, intake));
   }
 
-  /** Writes the escalation's status to its page as its Decision; false when there is no page or connection. */
-  async followPage(target: { tenant_id: string; escalation_id: string }): Promise<boolean> {
+  /** Writes the escalation's status to its page as its Decision (see {@link followPage}). */
+  async followPage(target: {
+    tenant_id: string;
+    escalation_id: string;
+  }): Promise<"written" | "skipped" | "page_refused"> {
     return this.serialized(() => followPage(this.env, target));
   }
 

@@ -10,7 +10,7 @@ import { isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
 import { signedDelivery, type WebhookEvent } from "../../emulator/notion/webhooks";
-import { pollDecisions, takeWebhookDecision } from "../../src/approvals/decisions";
+import { followPages, pollDecisions, takeWebhookDecision } from "../../src/approvals/decisions";
 import worker from "../../src/index";
 import { setupNotion } from "../../src/notion/setup";
 import { webhookEventSchema } from "../../src/notion/webhook";
@@ -306,6 +306,17 @@ describe("decisions taken in Notion", () => {
     expect(await runDurableObjectAlarm(env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id)))).toBe(true);
     expect(decisionOf(await page(t, page_id))).toBe("Expired");
     expect((await escalationRow(escalation_id))!.page_decision).toBe("expired");
+  });
+
+  it("gives up a page Notion refuses to update, so later passes do not try it again", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    await env.DB.prepare("UPDATE escalations SET status = 'cancelled' WHERE id = ?").bind(escalation_id).run();
+    await t.manager.pages.update({ page_id, in_trash: true });
+
+    expect(await followPages(env, t.tenant)).toEqual({ tenant_id: t.tenant, updated: 0 });
+    expect((await escalationRow(escalation_id))!.page_decision).toBe("cancelled");
+    expect(await followPages(env, t.tenant)).toEqual({ tenant_id: t.tenant, updated: 0 });
   });
 
   it("never decides one tenant's escalation through another tenant's webhook URL", async () => {
