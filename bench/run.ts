@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   cel: () => import("./cel.bench"),
   ledger: () => import("./ledger.bench"),
   overhead: () => import("./overhead.bench"),
+  notion: () => import("./notion.bench"),
 };
 
 const args = process.argv.slice(2);
