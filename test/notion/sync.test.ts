@@ -1,4 +1,11 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { isFullPage, type Client, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
@@ -229,6 +236,19 @@ describe("syncing Notion into the Worker", () => {
       .bind(other.tenant)
       .first<{ n: number }>();
     expect(rows?.n).toBe(0);
+  });
+
+  it("keeps an alarm standing by while Sync status values are still to be written, and drops it when done", async () => {
+    const t = await connectedTenant();
+    const stub = env.NOTION_SYNC.get(env.NOTION_SYNC.idFromName(t.tenant));
+    await sync(t.tenant);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull();
+
+    // What an evicted object's alarm does: a sync that carries the write-back on to the end.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const report = await sync(t.tenant, { wait: true });
+    expect(report.statuses.pending).toBe(0);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it("reads more than 100 rows across pages of Notion's query", async () => {

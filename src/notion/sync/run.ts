@@ -15,7 +15,7 @@ import { syncAgents } from "./agents";
 import type { Applied, ChangedRow, Changes } from "./changes";
 import { syncPolicies } from "./policies";
 import { readFrom, readRows } from "./read-rows";
-import { contentHash, rowValues, SYNC_STATUS, textOf } from "./row-values";
+import { contentHash, rowValues, SYNC_STATUS, textOf, type RowValues } from "./row-values";
 import { syncRunbooks } from "./runbooks";
 import { cursorStatement, loadCursor, loadRows, rowStatements, runBatches } from "./store";
 import { catalogWrites } from "./tools";
@@ -172,7 +172,7 @@ async function changesOf(
     }
     // The Worker writes Sync status; it is never part of a row's content.
     const { [SYNC_STATUS]: shown, ...values } = await rowValues(page, client, count);
-    const content_hash = await contentHash(values);
+    const content_hash = await contentHash(source === "tools" ? peopleSetColumns(values) : values);
     if (stored.get(page.id)?.content_hash === content_hash) continue;
     changed.push({
       page_id: page.id,
@@ -192,6 +192,12 @@ async function changesOf(
     read: pages.length,
     full: false,
   };
+}
+
+/** A Tools row without the columns the Worker writes from its catalog: only what people set makes it change. */
+function peopleSetColumns(values: RowValues): RowValues {
+  const { Description: _d, "Policy state": _p, Version: _v, Host: _h, ...set } = values;
+  return set;
 }
 
 /** Re-reads the pages a webhook named, grouped by the synced database they belong to (or were stored under). */
