@@ -1,4 +1,5 @@
-import { APIErrorCode, isFullPage, isFullUser, isNotionClientError, type Client } from "@notionhq/client";
+import { notionPeople } from "../notion/people";
+import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
 import { z } from "zod";
 import type { Env } from "../env";
 import type { JsonValue } from "../ledger/canonical";
@@ -290,31 +291,6 @@ function runbookFor(
       strings.parse(JSON.parse(String(runbook.tools))).some((pattern) => matchesGlob(pattern, tool)),
     );
   return chosen ? { page_id: String(chosen.page_id), name: String(chosen.name), checks: String(chosen.checks) } : null;
-}
-
-/**
- * The workspace's people by the names approvers are given as: their name, their email, and their email's local
- * part when only one person has it (the rule `notion setup` uses for sample rows).
- */
-export async function notionPeople(client: Client): Promise<Map<string, string>> {
-  const people = new Map<string, string>();
-  const handles = new Map<string, string | null>();
-  let cursor: string | undefined;
-  do {
-    const page = await client.users.list({ start_cursor: cursor, page_size: 100 });
-    for (const user of page.results) {
-      if (!isFullUser(user) || user.type !== "person") continue;
-      if (user.name) people.set(user.name, user.id);
-      const email = user.person.email;
-      if (!email) continue;
-      people.set(email, user.id);
-      const handle = email.split("@")[0]!;
-      handles.set(handle, handles.has(handle) ? null : user.id);
-    }
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  for (const [handle, id] of handles) if (id && !people.has(handle)) people.set(handle, id);
-  return people;
 }
 
 function describe(error: unknown): string {

@@ -4,7 +4,8 @@ import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
 import { getConnection, notionClientFor, type NotionConnection } from "../notion/connection";
 import type { WebhookEvent } from "../notion/webhook";
-import { isThisPageOnly, notionPeople } from "./approval-pages";
+import { notionPeople } from "../notion/people";
+import { isThisPageOnly } from "./approval-pages";
 import { escalationFrom, statusAt, type Escalation } from "./escalations";
 
 /** Each Notion call of an intake gives up after this long; the webhook's retry or the poll tries again. */

@@ -1,5 +1,6 @@
-import { isFullDataSource, isFullUser, type Client } from "@notionhq/client";
+import { isFullDataSource, type Client } from "@notionhq/client";
 import { pageProperties, richText } from "./page-properties";
+import { notionPeople } from "./people";
 import { TEMPLATES, notionProperties, type DatabaseTemplate } from "./templates";
 
 /** One database after setup. */
@@ -28,7 +29,7 @@ export interface SetupOptions {
  */
 export async function setupNotion(client: Client, options: SetupOptions): Promise<SetUpDatabase[]> {
   const dataSourceIds: Record<string, string> = {};
-  const people = options.samples ? await peopleByName(client) : new Map<string, string>();
+  const people = options.samples ? await notionPeople(client) : new Map<string, string>();
   const done: SetUpDatabase[] = [];
   for (const [index, template] of TEMPLATES.entries()) {
     const step = `[${index + 1}/${TEMPLATES.length}] ${template.title}`;
@@ -115,31 +116,6 @@ async function addMissingRows(
     added++;
   }
   return added;
-}
-
-/**
- * Person users by name, by email, and by the part of the email before the @ when only one person has it, so
- * sample rows can name people by the handles Policy OS uses (`manager`, `ops`, `requester`).
- */
-async function peopleByName(client: Client): Promise<Map<string, string>> {
-  const people = new Map<string, string>();
-  const handles = new Map<string, string | null>();
-  let cursor: string | undefined;
-  do {
-    const page = await client.users.list({ start_cursor: cursor, page_size: 100 });
-    for (const user of page.results) {
-      if (!isFullUser(user) || user.type !== "person") continue;
-      if (user.name) people.set(user.name, user.id);
-      const email = user.person.email;
-      if (!email) continue;
-      people.set(email, user.id);
-      const handle = email.split("@")[0]!;
-      handles.set(handle, handles.has(handle) ? null : user.id);
-    }
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  for (const [handle, id] of handles) if (id && !people.has(handle)) people.set(handle, id);
-  return people;
 }
 
 function sameId(a: string, b: string): boolean {
