@@ -13,7 +13,7 @@ import {
   type LinkedRunbook,
   type RecentDecision,
 } from "./approval-page";
-import type { Escalation } from "./escalations";
+import { escalationFrom, type Escalation } from "./escalations";
 
 /** How many pending escalations one pass writes, unless told otherwise. */
 export const DEFAULT_PASS_LIMIT = 25;
@@ -49,13 +49,10 @@ interface EscalationRow extends Escalation {
 
 const strings = z.array(z.string());
 
-function escalationOf(row: Record<string, unknown>): EscalationRow {
-  return {
-    ...(row as unknown as EscalationRow),
-    policy_ids: strings.parse(JSON.parse(String(row.policy_ids))),
-    approvers: strings.parse(JSON.parse(String(row.approvers))),
-  };
-}
+const escalationOf = (row: Record<string, unknown>): EscalationRow => ({
+  ...(row as unknown as EscalationRow),
+  ...escalationFrom(row),
+});
 
 /**
  * Gives each of a tenant's pending escalations without a page its one Approvals page, oldest first. Runs in the
