@@ -11,6 +11,9 @@ Usage: policy-os <command> [options]
 
   tenants                              list tenants
   tenants create <id> --name <name> [--demo-hosts] [--approvers a,b]
+  tenants set <id> [--name <name>] [--approvers a,b] [--approval-ttl <seconds>] [--reminder <seconds|never>]
+                                       change a tenant; a held call waits --approval-ttl (default 86400), and
+                                       its approvers are reminded after --reminder (default 3600)
   agents                               list the tenant's agents
   agents create <name> [--owner <person>] [--scopes a,b] [--tools "payments.*,crm.get_contact"]
   agents suspend <agent-id>            refuse the agent's calls (401 agent_suspended)
@@ -58,6 +61,8 @@ const { values: opts, positionals } = parseArgs({
     name: { type: "string" },
     "demo-hosts": { type: "boolean" },
     approvers: { type: "string" },
+    "approval-ttl": { type: "string" },
+    reminder: { type: "string" },
     owner: { type: "string" },
     scopes: { type: "string" },
     tools: { type: "string" },
@@ -158,6 +163,23 @@ switch (`${command} ${sub ?? ""}`.trim()) {
         },
       }),
       (p) => console.log(`created tenant ${p.tenant.id}`),
+    );
+    break;
+  case "tenants set":
+    show(
+      await api("PATCH", `/tenants/${encodeURIComponent(need(rest[0], "<id>"))}`, {
+        body: {
+          name: opts.name,
+          default_approvers: list(opts.approvers),
+          approval_ttl_seconds: opts["approval-ttl"] === undefined ? undefined : Number(opts["approval-ttl"]),
+          approval_reminder_seconds:
+            opts.reminder === undefined ? undefined : opts.reminder === "never" ? null : Number(opts.reminder),
+        },
+      }),
+      ({ tenant: t }) =>
+        console.log(
+          `tenant ${t.id}: held calls wait ${t.approvals.ttl_seconds} s; approvers are reminded ${t.approvals.reminder_seconds === null ? "never" : `after ${t.approvals.reminder_seconds} s`}`,
+        ),
     );
     break;
   case "agents":

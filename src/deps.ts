@@ -1,13 +1,10 @@
 import { ensureApprovalPage } from "./approvals/approval-pages";
-import { trackEscalation } from "./approvals/escalation.do";
+import { followPageNow, trackEscalation } from "./approvals/escalation.do";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
 import type { PipelineDeps } from "./pipeline/ports";
-
-/** How long a held call waits for a decision unless a tenant says otherwise. */
-export const DEFAULT_ESCALATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The pipeline's dependencies for one request, built from the Worker's bindings. */
 export function pipelineDeps(
@@ -25,12 +22,14 @@ export function pipelineDeps(
     clock: () => performance.now(),
     newId,
     defer: (work) => ctx.waitUntil(work),
-    escalation_ttl_ms: DEFAULT_ESCALATION_TTL_MS,
     escalationOpened: async (escalation, args) => {
       await Promise.all([
         trackEscalation(env, escalation),
         ensureApprovalPage(env, escalation.id, { arguments: args }),
       ]);
+    },
+    approvalUsed: async (escalation) => {
+      await followPageNow(env, escalation);
     },
   };
 }

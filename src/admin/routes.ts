@@ -12,6 +12,8 @@ import {
   newTenantSchema,
   revokeKey,
   setAgentStatus,
+  tenantSettingsSchema,
+  updateTenant,
 } from "../db/tenancy";
 import { isLocal } from "../env";
 import { createHostRegistry, enableDemoHosts } from "../hosts";
@@ -42,6 +44,14 @@ export function adminRoutes() {
     if (!tenant) return c.json(apiError("tenant_exists", `A tenant "${input.id}" already exists.`), 409);
     if (input.demo_hosts) await enableDemoHosts(c.env.DB, tenant.id);
     return c.json({ tenant }, 201);
+  });
+
+  admin.patch("/tenants/:id", async (c) => {
+    const input = await bodyOf(c, tenantSettingsSchema);
+    if (input instanceof Response) return input;
+    const tenant = await updateTenant(c.env.DB, c.req.param("id"), input);
+    if (!tenant) return c.json(apiError("tenant_not_found", `No tenant "${c.req.param("id")}".`), 404);
+    return c.json({ tenant });
   });
 
   admin.get("/agents", async (c) => {

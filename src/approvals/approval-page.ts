@@ -1,6 +1,7 @@
-import type { BlockObjectRequest, CreatePageParameters } from "@notionhq/client";
-import type { JsonValue } from "../ledger/canonical";
+import type { BlockObjectRequest, CreatePageParameters, PageObjectResponse } from "@notionhq/client";
+import { hashOf, type JsonValue } from "../ledger/canonical";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../notion/page-properties";
+import { flatten } from "../notion/sync/row-values";
 import type { Escalation } from "./escalations";
 
 /** Text values in stored and shown arguments are cut to this many characters. */
@@ -230,3 +231,18 @@ const paragraph = (text: string): BlockObjectRequest => ({
 });
 const bullet = (text: string): BlockObjectRequest => ({ bulleted_list_item: { rich_text: bounded(text) } });
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * What a page shows besides its Decision, as a hash: when it is the same as after Policy OS last wrote the page,
+ * nobody has edited anything on the page but its Decision since.
+ */
+export function pageFingerprint(page: PageObjectResponse): Promise<string> {
+  const shown: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(page.properties)) {
+    if (name === "Decision") continue;
+    const flat = flatten(value);
+    if (flat === undefined) continue;
+    shown[name] = Array.isArray(flat) ? flat.map((item) => (typeof item === "string" ? item : item.id)) : flat;
+  }
+  return hashOf(shown);
+}

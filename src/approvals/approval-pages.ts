@@ -1,13 +1,14 @@
-import { notionPeople } from "../notion/people";
-import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
+import { APIErrorCode, isFullPage, isNotionClientError, type Client, type PageObjectResponse } from "@notionhq/client";
 import { z } from "zod";
 import type { Env } from "../env";
 import type { JsonValue } from "../ledger/canonical";
 import { getConnection, notionClientFor, type NotionConnection } from "../notion/connection";
+import { notionPeople } from "../notion/people";
 import { matchesGlob } from "../policy/glob";
 import {
   approvalPage,
   argumentsForPage,
+  pageFingerprint,
   RECENT_DECISIONS,
   type HoldingPolicy,
   type LinkedRunbook,
@@ -146,12 +147,13 @@ async function pageWriter(env: Env, connection: NotionConnection, now: () => Dat
       )
       .first<{ notion_page_attempted_at: string | null }>();
     if (!claimed) return { status: "skipped", reason: "in_progress" };
-    const done = (page_id: string) =>
+    const done = async (page: PageObjectResponse) =>
       db
         .prepare(
-          "UPDATE escalations SET notion_page_id = ?, notion_page_claimed_until = NULL WHERE id = ? AND tenant_id = ?",
+          `UPDATE escalations SET notion_page_id = ?, page_fingerprint = ?, notion_page_claimed_until = NULL
+            WHERE id = ? AND tenant_id = ?`,
         )
-        .bind(page_id, escalation.id, escalation.tenant_id)
+        .bind(page.id, await pageFingerprint(page), escalation.id, escalation.tenant_id)
         .run();
     try {
       // Notion has no idempotency keys: a create sent before may have made the page even though no answer came.
@@ -163,7 +165,7 @@ async function pageWriter(env: Env, connection: NotionConnection, now: () => Dat
         });
         const page = found.results.find(isFullPage);
         if (page) {
-          await done(page.id);
+          await done(page);
           return { status: "found", page_id: page.id };
         }
       }
@@ -179,7 +181,8 @@ async function pageWriter(env: Env, connection: NotionConnection, now: () => Dat
         .bind(now().toISOString(), escalation.id, escalation.tenant_id)
         .run();
       const created = await client.pages.create(parameters);
-      await done(created.id);
+      if (!isFullPage(created)) throw new Error("Notion answered the create with a partial page");
+      await done(created);
       return { status: "created", page_id: created.id };
     } catch (error) {
       people = null;

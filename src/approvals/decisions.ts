@@ -1,10 +1,10 @@
 import { isFullPage, isFullUser, type Client, type PageObjectResponse } from "@notionhq/client";
 import type { Env } from "../env";
-import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
 import { getConnection, notionClientFor, type NotionConnection } from "../notion/connection";
 import type { WebhookEvent } from "../notion/webhook";
 import { notionPeople } from "../notion/people";
+import { pageFingerprint } from "./approval-page";
 import { isThisPageOnly } from "./approval-pages";
 import { escalationFrom, statusAt, type Escalation } from "./escalations";
 
@@ -24,6 +24,9 @@ export const DECISION_LABELS: Record<Escalation["status"], string> = {
   executed: "Executed",
   cancelled: "Cancelled",
 };
+
+/** Appends an intake's ledger entries; the escalation's object keeps them until the ledger has them. */
+export type LedgerRecorder = (entries: LedgerEntryInput[]) => Promise<void>;
 
 /** What says who set a page's Decision: a webhook event (its authors and changed properties), or the poll. */
 export type DecisionSignal =
@@ -55,6 +58,7 @@ export type IntakeResult =
 
 interface DecisionRow extends Escalation {
   notion_page_id: string | null;
+  page_fingerprint: string | null;
   decided_by_user_id: string | null;
   unattributed_decision: string | null;
 }
@@ -70,7 +74,12 @@ const sameId = (a: string, b: string) => a.replaceAll("-", "").toLowerCase() ===
  * saw, who is one of the escalation's approvers and neither the person the agent acted for nor the agent's owner;
  * it is recorded only while the escalation is pending. Callers serialize per escalation ({@link EscalationDO}).
  */
-export async function takeDecision(env: Env, intake: DecisionIntake, now = new Date()): Promise<IntakeResult> {
+export async function takeDecision(
+  env: Env,
+  intake: DecisionIntake,
+  options: { record: LedgerRecorder; now?: Date },
+): Promise<IntakeResult> {
+  const { record, now = new Date() } = options;
   const db = env.DB;
   const row = await db
     .prepare("SELECT * FROM escalations WHERE id = ? AND tenant_id = ?")
@@ -103,14 +112,23 @@ export async function takeDecision(env: Env, intake: DecisionIntake, now = new D
   if (!decision) return refuse(`Only Approved or Denied decide a request, and Policy OS sets ${shown} itself.`);
   const verb = decision === "approved" ? "approve" : "deny";
 
-  if (intake.signal.source === "poll") return unattributed(env, client, escalation, page, decision, approvers, now);
-
-  const authors = intake.signal.authors;
-  const author = authors.length === 1 && authors[0]!.type === "person" ? authors[0]!.id : null;
-  if (!author)
-    return refuse(
-      `Policy OS cannot tell who set Decision to ${shown} (the edit has ${authors.length} authors), so ${approvers} must set it alone.`,
-    );
+  const unattributable = () => unattributed(env, client, escalation, page, decision, approvers, now, record);
+  let author: string | null;
+  if (intake.signal.source === "webhook") {
+    const authors = intake.signal.authors;
+    author = authors.length === 1 && authors[0]!.type === "person" ? authors[0]!.id : null;
+    if (!author)
+      return refuse(
+        `Policy OS cannot tell who set Decision to ${shown} (the edit has ${authors.length} authors), so ${approvers} must set it alone.`,
+      );
+  } else {
+    // The poll sees only the page's last editor: that is who set Decision when nothing else on the page has changed
+    // since Policy OS last wrote it.
+    const untouched =
+      escalation.page_fingerprint !== null && (await pageFingerprint(page)) === escalation.page_fingerprint;
+    author = untouched ? page.last_edited_by.id : null;
+    if (!author) return unattributable();
+  }
   const [people, user, agent] = await Promise.all([
     notionPeople(client),
     client.users.retrieve({ user_id: author }),
@@ -124,6 +142,7 @@ export async function takeDecision(env: Env, intake: DecisionIntake, now = new D
     name: user.name ?? null,
     email: isFullUser(user) && user.type === "person" ? (user.person.email ?? null) : null,
   };
+  if (user.type !== "person") return unattributable();
   const who = person.name ?? person.email ?? "This person";
   if (escalation.requested_for && isThePerson(escalation.requested_for, person, people))
     return refuse(`${who} asked for this call and cannot ${verb} it; ${approvers} must decide.`);
@@ -148,9 +167,7 @@ export async function takeDecision(env: Env, intake: DecisionIntake, now = new D
     return { result: "not_pending", status: statusAt(truth, now) };
   }
   const decided = rowOf(recorded);
-  await ledgerFor(env, escalation.tenant_id).append(escalation.tenant_id, [
-    decisionEvent(decided, { event: "decided", decision, decided_by, source: "webhook" }),
-  ]);
+  await record([decisionEvent(decided, { event: "decided", decision, decided_by, source: intake.signal.source })]);
   await writeDecision(db, client, decided, now);
   return { result: "accepted", decision, decided_by };
 }
@@ -190,6 +207,8 @@ export interface DecisionPollReport {
   tenant_id: string;
   /** Pages of pending escalations showing Approved or Denied, old enough to be the poll's to take. */
   seen: number;
+  /** Decisions taken (recorded, or refused back to Pending with a comment). */
+  taken: number;
   unattributed: number;
   skipped?: "no_connection";
 }
@@ -197,31 +216,33 @@ export interface DecisionPollReport {
 /**
  * The backstop: finds pages of this tenant's pending escalations whose Decision is Approved or Denied (one query
  * with a filter on Decision, from the oldest pending page's creation) and takes each through the escalation's object
- * as the poll saw it. A decision younger than `grace_ms` is left to the webhook.
+ * as the poll saw it. While webhooks reach the tenant, a decision younger than `grace_ms` (default 2 minutes) is left
+ * to the webhook, which names every author of an edit; without webhooks the poll takes decisions at once.
  */
 export async function pollDecisions(
   env: Env,
   tenant_id: string,
   options: { now?: () => Date; grace_ms?: number } = {},
 ): Promise<DecisionPollReport> {
-  const report: DecisionPollReport = { tenant_id, seen: 0, unattributed: 0 };
+  const report: DecisionPollReport = { tenant_id, seen: 0, taken: 0, unattributed: 0 };
   const now = (options.now ?? (() => new Date()))();
   const connection = await getConnection(env.DB, tenant_id);
   if (!connection) return { ...report, skipped: "no_connection" };
   const { results } = await env.DB.prepare(
-    `SELECT id, notion_page_id, created_at, unattributed_decision FROM escalations
+    `SELECT id, notion_page_id, created_at FROM escalations
       WHERE tenant_id = ? AND status = 'pending' AND notion_page_id IS NOT NULL AND expires_at > ?
       ORDER BY created_at`,
   )
     .bind(tenant_id, now.toISOString())
-    .all<{ id: string; notion_page_id: string; created_at: string; unattributed_decision: string | null }>();
+    .all<{ id: string; notion_page_id: string; created_at: string }>();
   if (results.length === 0) return report;
   const byPage = new Map(results.map((row) => [row.notion_page_id.replaceAll("-", "").toLowerCase(), row]));
   // Notion's clock is not ours: start a little before the oldest pending page was created.
   const since = new Date(Date.parse(results[0]!.created_at) - POLL_GRACE_MS).toISOString();
   const client = await notionClientFor(env, connection, { deadline_ms: DEADLINE_MS });
   const decided = ["Approved", "Denied"].map((name) => ({ property: "Decision", select: { equals: name } }));
-  const youngest = now.getTime() - (options.grace_ms ?? POLL_GRACE_MS);
+  const grace_ms = options.grace_ms ?? ((await webhooksArrive(env.DB, tenant_id)) ? POLL_GRACE_MS : 0);
+  const youngest = now.getTime() - grace_ms;
   let cursor: string | undefined;
   do {
     const found = await client.dataSources.query({
@@ -234,7 +255,6 @@ export async function pollDecisions(
       if (!isFullPage(page)) continue;
       const row = byPage.get(page.id.replaceAll("-", "").toLowerCase());
       if (!row || Date.parse(page.last_edited_time) > youngest) continue;
-      if (row.unattributed_decision === selectOf(page, "Decision")?.toLowerCase()) continue;
       report.seen++;
       const taken = await escalationObject(env, row.id).takeDecision({
         tenant_id,
@@ -243,10 +263,19 @@ export async function pollDecisions(
         signal: { source: "poll" },
       });
       if (taken.result === "unattributed") report.unattributed++;
+      else if (taken.result === "accepted" || taken.result === "refused") report.taken++;
     }
     cursor = found.has_more && found.next_cursor ? found.next_cursor : undefined;
   } while (cursor);
   return report;
+}
+
+/** Whether verified webhook events reach this tenant (any in the last 48 hours, the ids the Worker keeps). */
+async function webhooksArrive(db: D1Database, tenant_id: string): Promise<boolean> {
+  return (
+    (await db.prepare("SELECT 1 FROM notion_webhook_events WHERE tenant_id = ? LIMIT 1").bind(tenant_id).first()) !==
+    null
+  );
 }
 
 /**
@@ -299,14 +328,14 @@ export async function followPage(
 }
 
 /** The escalation's Durable Object, which serializes everything that decides or writes its page. */
-function escalationObject(env: Env, escalation_id: string) {
+export function escalationObject(env: Pick<Env, "ESCALATIONS">, escalation_id: string) {
   return env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id));
 }
 
 /** Writes the Decision the escalation's status shows (with Decided by/at once decided) and remembers it. */
 async function writeDecision(db: D1Database, client: Client, escalation: DecisionRow, now: Date) {
   const status = statusAt(escalation, now);
-  await client.pages.update({
+  const page = await client.pages.update({
     page_id: escalation.notion_page_id!,
     properties: {
       Decision: { select: { name: DECISION_LABELS[status] } },
@@ -315,26 +344,36 @@ async function writeDecision(db: D1Database, client: Client, escalation: Decisio
     },
   });
   await db
-    .prepare("UPDATE escalations SET page_decision = ? WHERE id = ? AND status = ?")
-    .bind(status, escalation.id, escalation.status)
+    .prepare("UPDATE escalations SET page_decision = ?, page_fingerprint = ? WHERE id = ? AND status = ?")
+    .bind(status, await fingerprintOf(page), escalation.id, escalation.status)
     .run();
+}
+
+/** The fingerprint of a page an update answered with (null when Notion gave a partial page). */
+async function fingerprintOf(page: Awaited<ReturnType<Client["pages"]["update"]>>): Promise<string | null> {
+  return isFullPage(page) ? pageFingerprint(page) : null;
 }
 
 /** Sets the page's Decision back to Pending and says why in a comment. */
 async function revert(db: D1Database, client: Client, escalation: DecisionRow, comment: string) {
-  await client.pages.update({
+  const page = await client.pages.update({
     page_id: escalation.notion_page_id!,
     properties: { Decision: { select: { name: "Pending" } } },
   });
   await db
-    .prepare("UPDATE escalations SET page_decision = 'pending' WHERE id = ? AND status = 'pending'")
-    .bind(escalation.id)
+    .prepare(
+      "UPDATE escalations SET page_decision = 'pending', page_fingerprint = ? WHERE id = ? AND status = 'pending'",
+    )
+    .bind(await fingerprintOf(page), escalation.id)
     .run();
   await comment_(client, escalation, comment);
   return { result: "refused" as const, comment };
 }
 
-/** Records a decision only the poll saw, once per decision, and asks an approver to set it again. */
+/**
+ * Records a decision the poll saw but cannot attribute (someone else edited the page too, or its last editor is not
+ * a person), puts the Decision back to Pending and asks an approver to set it again.
+ */
 async function unattributed(
   env: Env,
   client: Client,
@@ -343,16 +382,16 @@ async function unattributed(
   decision: "approved" | "denied",
   approvers: string,
   now: Date,
+  record: LedgerRecorder,
 ): Promise<IntakeResult> {
   const recorded = await env.DB.prepare(
     `UPDATE escalations SET unattributed_decision = ?, unattributed_at = ?
-      WHERE id = ? AND tenant_id = ? AND status = 'pending' AND unattributed_decision IS NOT ? RETURNING *`,
+      WHERE id = ? AND tenant_id = ? AND status = 'pending' RETURNING *`,
   )
-    .bind(decision, now.toISOString(), escalation.id, escalation.tenant_id, decision)
+    .bind(decision, now.toISOString(), escalation.id, escalation.tenant_id)
     .first<Record<string, unknown>>();
   if (!recorded) return { result: "ignored", reason: "already_recorded" };
-  const label = DECISION_LABELS[decision];
-  await ledgerFor(env, escalation.tenant_id).append(escalation.tenant_id, [
+  await record([
     decisionEvent(rowOf(recorded), {
       event: "decision_unattributed",
       decision,
@@ -360,10 +399,11 @@ async function unattributed(
       source: "poll",
     }),
   ]);
-  await comment_(
+  await revert(
+    env.DB,
     client,
     escalation,
-    `Decision says ${label}, but Policy OS cannot tell who set it, so it does not count yet; ${approvers} should set Decision to Pending and then to ${label} again.`,
+    `Decision was set to ${DECISION_LABELS[decision]}, but Policy OS cannot tell who set it (the page was edited by someone else too, or not by a person), so it does not count and is back to Pending; ${approvers} should set it again.`,
   );
   return { result: "unattributed", decision };
 }

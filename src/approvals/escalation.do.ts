@@ -1,31 +1,46 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { ledgerFor } from "../ledger";
-import { followPage, takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
+import type { LedgerEntryInput } from "../ledger/types";
+import { escalationObject, followPage, takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
 import { escalationEvent, expireEscalation, type Escalation } from "./escalations";
+import { remindApprovers } from "./reminders";
 
-/** What the object keeps about its escalation: enough to expire it without reading D1 first. */
+/** What the object keeps about its escalation: enough to remind and expire it without reading D1 first. */
 interface Tracked {
   escalation_id: string;
   tenant_id: string;
   expires_at: string;
+  /** When the approvers get a reminder (null: never); `reminded` once they have had it or it was not needed. */
+  remind_at: string | null;
+  reminded?: boolean;
+}
+
+/** Ledger entries about this escalation that are decided (in D1) but not appended yet. */
+interface Unrecorded {
+  tenant_id: string;
+  entries: LedgerEntryInput[];
 }
 
 const TRACKED_KEY = "escalation";
-/** An expiry written to D1 whose ledger entry is not appended yet. */
-const UNRECORDED_KEY = "unrecorded_expiry";
+const UNRECORDED_KEY = "unrecorded";
+/** How soon an unappended ledger entry or an unsent reminder is tried again. */
+const RETRY_MS = 30_000;
 
 /**
- * One object per escalation (named by its id): its alarm expires the escalation if it is still pending at
- * `expires_at`, and records the expiry in the tenant's ledger. A decision before then makes the alarm a no-op.
- * Decisions taken from its Approvals page and writes of that page's Decision run here one at a time.
+ * One object per escalation (named by its id). Its alarm reminds the approvers once when nobody has decided by
+ * `remind_at`, and expires the escalation if it is still pending at `expires_at`. Decisions taken from its
+ * Approvals page and writes of that page's Decision run here one at a time. Every ledger entry it makes is kept in
+ * its storage until the ledger has it, so a decision recorded in D1 is never missing from the ledger.
  */
 export class EscalationDO extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. */
   async takeDecision(intake: DecisionIntake): Promise<IntakeResult> {
-    return this.serialized(() => takeDecision(this.env, intake));
+    return this.serialized(() =>
+      takeDecision(this.env, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
+    );
   }
 
   /** Writes the escalation's status to its page as its Decision (see {@link followPage}). */
@@ -36,61 +51,117 @@ export class EscalationDO extends DurableObject<Env> {
     return this.serialized(() => followPage(this.env, target));
   }
 
-  /** Runs work after every earlier intake or page write of this escalation has finished. */
+  /** Starts tracking an escalation and sets the alarm for its reminder or expiry; repeating it changes nothing. */
+  async track(escalation: Tracked): Promise<void> {
+    const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
+    const tracked = { ...escalation, reminded: known?.reminded ?? false };
+    await this.ctx.storage.put(TRACKED_KEY, tracked);
+    await this.ctx.storage.setAlarm(nextAlarm(tracked));
+  }
+
+  /**
+   * Appends what was not appended yet; expires the escalation if it is still pending at its expiry and records that
+   * in the ledger, once; else reminds the approvers when it is time, and sets the alarm for what comes next.
+   */
+  override async alarm(): Promise<void> {
+    // A failed append throws and the runtime retries the alarm, which finds the entries still here.
+    await this.flush();
+    const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
+    if (!tracked) return;
+    const now = new Date();
+    // D1 says when the escalation expires; the tracked copy only sets the alarm.
+    const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
+    if (expired || tracked.expires_at <= now.toISOString()) {
+      await this.ctx.storage.delete(TRACKED_KEY);
+      if (!expired) return;
+      await this.record(tracked.tenant_id, [escalationEvent(expired, "expired", null)]);
+      // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
+      await this.serialized(() => followPage(this.env, tracked)).catch((error: unknown) =>
+        console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
+      );
+      return;
+    }
+    if (!tracked.reminded && tracked.remind_at && tracked.remind_at <= now.toISOString()) {
+      const reminded = await this.serialized(() => remindApprovers(this.env, tracked, now)).catch((error: unknown) => {
+        console.error(`reminder for ${tracked.escalation_id} waits for Notion: ${String(error)}`);
+        return "retry" as const;
+      });
+      if (reminded === "retry") {
+        await this.ctx.storage.setAlarm(Math.min(Date.parse(tracked.expires_at), now.getTime() + RETRY_MS));
+        return;
+      }
+      tracked.reminded = true;
+      await this.ctx.storage.put(TRACKED_KEY, tracked);
+    }
+    await this.ctx.storage.setAlarm(nextAlarm(tracked));
+  }
+
+  /**
+   * Appends entries to the tenant's ledger. They are stored first and dropped only once appended; when the ledger
+   * cannot take them now, an alarm tries again soon. Never throws for a ledger fault.
+   */
+  private async record(tenant_id: string, entries: LedgerEntryInput[]): Promise<void> {
+    const waiting = await this.ctx.storage.get<Unrecorded>(UNRECORDED_KEY);
+    await this.ctx.storage.put(UNRECORDED_KEY, { tenant_id, entries: [...(waiting?.entries ?? []), ...entries] });
+    try {
+      await this.flush();
+    } catch (error) {
+      console.error(`ledger entries of this escalation wait to be appended: ${String(error)}`);
+      const retry = Date.now() + RETRY_MS;
+      const set = await this.ctx.storage.getAlarm();
+      if (set === null || set > retry) await this.ctx.storage.setAlarm(retry);
+    }
+  }
+
+  /** Appends the stored entries, if any, and forgets them. */
+  private async flush(): Promise<void> {
+    const waiting = await this.ctx.storage.get<Unrecorded>(UNRECORDED_KEY);
+    if (!waiting) return;
+    await ledgerFor(this.env, waiting.tenant_id).append(waiting.tenant_id, waiting.entries);
+    await this.ctx.storage.delete(UNRECORDED_KEY);
+  }
+
+  /** Runs work after every earlier intake, page write or reminder of this escalation has finished. */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
 
-  /** Starts tracking an escalation and sets the alarm for its expiry; repeating it changes nothing. */
-  async track(escalation: Tracked): Promise<void> {
-    await this.ctx.storage.put(TRACKED_KEY, escalation);
-    await this.ctx.storage.setAlarm(new Date(escalation.expires_at));
-  }
-
-  /**
-   * Expires the escalation if it is still pending and records that in the ledger, once; an alarm that comes early
-   * is set again.
-   */
-  override async alarm(): Promise<void> {
-    const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
-    if (!tracked) return;
-    const now = new Date();
-    const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
-    if (expired) await this.ctx.storage.put(UNRECORDED_KEY, expired);
-    else if (tracked.expires_at > now.toISOString()) {
-      await this.ctx.storage.setAlarm(new Date(tracked.expires_at));
-      return;
-    }
-    // A failed append throws and the runtime retries the alarm, which finds the expiry still unrecorded.
-    const unrecorded = expired ?? (await this.ctx.storage.get<Escalation>(UNRECORDED_KEY));
-    if (unrecorded)
-      await ledgerFor(this.env, tracked.tenant_id).append(tracked.tenant_id, [
-        escalationEvent(unrecorded, "expired", null),
-      ]);
-    await this.ctx.storage.deleteAll();
-    // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
-    if (unrecorded)
-      await this.serialized(() => followPage(this.env, tracked)).catch((error: unknown) =>
-        console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
-      );
-  }
+/** The next time the object has something to do: the reminder, else the expiry. */
+function nextAlarm(tracked: Tracked): number {
+  const expires = Date.parse(tracked.expires_at);
+  return !tracked.reminded && tracked.remind_at ? Math.min(Date.parse(tracked.remind_at), expires) : expires;
 }
 
 /**
- * Hands a newly opened escalation to its Durable Object, which sets the expiry alarm.
+ * Hands a newly opened escalation to its Durable Object, which sets the alarms for its reminder and expiry.
  *
  * @example deps.defer(trackEscalation(env, escalation))
  */
 export async function trackEscalation(
   env: Pick<Env, "ESCALATIONS">,
-  escalation: Pick<Escalation, "id" | "tenant_id" | "expires_at">,
+  escalation: Pick<Escalation, "id" | "tenant_id" | "expires_at" | "remind_at">,
 ): Promise<void> {
-  const stub = env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation.id));
-  await stub.track({
+  await escalationObject(env, escalation.id).track({
     escalation_id: escalation.id,
     tenant_id: escalation.tenant_id,
     expires_at: escalation.expires_at,
+    remind_at: escalation.remind_at ?? null,
+  });
+}
+
+/**
+ * Writes an escalation's status to its page now, through its Durable Object (after any decision being taken);
+ * when Notion cannot be reached, the cron's pass writes it.
+ */
+export async function followPageNow(
+  env: Pick<Env, "ESCALATIONS">,
+  escalation: Pick<Escalation, "id" | "tenant_id">,
+): Promise<void> {
+  await escalationObject(env, escalation.id).followPage({
+    tenant_id: escalation.tenant_id,
+    escalation_id: escalation.id,
   });
 }

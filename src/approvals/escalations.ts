@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
+import type { ApprovalTiming } from "../db/tenancy";
 import type { Decision } from "../policy/types";
 
 /** A held call waiting for people, bound to the exact call (tenant, agent, tool, canonical-args hash). */
@@ -24,6 +25,8 @@ export interface Escalation {
   executed_at: string | null;
   /** The invocation that used the approval (set with status `executed`). */
   executed_invocation_id?: string | null;
+  /** When the approvers get a reminder if nobody has decided (null: never). */
+  remind_at?: string | null;
 }
 
 /** What opening an escalation needs to know about the held call. */
@@ -57,10 +60,16 @@ export function escalationFrom(row: Record<string, unknown>): Escalation {
 export async function openEscalation(
   db: D1Database,
   call: HeldCall,
-  options: { id: string; now: Date; ttl_ms: number },
+  options: { id: string; now: Date; timing: ApprovalTiming },
 ): Promise<{ escalation: Escalation; created: boolean }> {
   const now = options.now.toISOString();
-  const expires_at = new Date(options.now.getTime() + options.ttl_ms).toISOString();
+  const { ttl_seconds, reminder_seconds } = options.timing;
+  const expires_at = new Date(options.now.getTime() + ttl_seconds * 1000).toISOString();
+  // A reminder due only when the escalation has expired is no reminder.
+  const remind_at =
+    reminder_seconds !== null && reminder_seconds < ttl_seconds
+      ? new Date(options.now.getTime() + reminder_seconds * 1000).toISOString()
+      : null;
   const match = "tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ? AND status = 'pending'";
   const key = [call.tenant_id, call.agent_id, call.tool, call.args_hash];
   const [, inserted] = await db.batch([
@@ -68,8 +77,8 @@ export async function openEscalation(
     db
       .prepare(
         `INSERT INTO escalations (id, tenant_id, agent_id, tool, args_hash, invocation_id, reason_code, message,
-                                  policy_ids, approvers, requested_for, snapshot, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+                                  policy_ids, approvers, requested_for, snapshot, created_at, expires_at, remind_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .bind(
         options.id,
@@ -83,6 +92,7 @@ export async function openEscalation(
         call.decision.snapshot,
         now,
         expires_at,
+        remind_at,
       ),
   ]);
   const row = await db

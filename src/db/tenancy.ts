@@ -10,7 +10,17 @@ export interface Tenant {
   posture: DefaultPosture;
   default_approvers: string[];
   snapshot_hash: string | null;
+  approvals: ApprovalTiming;
 }
+
+/** How a tenant's held calls wait: for how long, and when their approvers are reminded (null: never). */
+export interface ApprovalTiming {
+  ttl_seconds: number;
+  reminder_seconds: number | null;
+}
+
+/** A held call waits a day, and its approvers are reminded after an hour, unless the tenant says otherwise. */
+export const DEFAULT_APPROVAL_TIMING: ApprovalTiming = { ttl_seconds: 86_400, reminder_seconds: 3_600 };
 
 /** An agent as the request path needs it. */
 export interface Agent {
@@ -49,7 +59,25 @@ export const newTenantSchema = z.strictObject({
   default_posture: postureSchema.partial().optional().describe("What happens to calls no policy matches"),
   default_approvers: z.array(z.string().min(1).max(200)).max(100).optional(),
   demo_hosts: z.boolean().optional().describe("Enable the built-in demo hosts for this tenant"),
+  approval_ttl_seconds: z
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional()
+    .describe("How long a held call waits for a decision (default a day)"),
+  approval_reminder_seconds: z
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .nullable()
+    .optional()
+    .describe("How long an undecided approval page waits before its approvers are reminded (null: never)"),
 });
+
+/** Input for changing a tenant's settings (admin API). */
+export const tenantSettingsSchema = newTenantSchema
+  .pick({ name: true, default_approvers: true, approval_ttl_seconds: true, approval_reminder_seconds: true })
+  .partial();
 
 /** Input for creating an agent (admin API). */
 export const newAgentSchema = z.strictObject({
@@ -68,6 +96,15 @@ function tenantFrom(row: Record<string, unknown>): Tenant {
     posture: { ...DEFAULT_POSTURE, ...postureSchema.partial().parse(JSON.parse(String(row.default_posture))) },
     default_approvers: jsonArray(String(row.default_approvers)),
     snapshot_hash: (row.snapshot_hash as string | null) ?? null,
+    approvals: {
+      ttl_seconds: Number(row.approval_ttl_seconds ?? DEFAULT_APPROVAL_TIMING.ttl_seconds),
+      reminder_seconds:
+        row.approval_reminder_seconds === undefined
+          ? DEFAULT_APPROVAL_TIMING.reminder_seconds
+          : row.approval_reminder_seconds === null
+            ? null
+            : Number(row.approval_reminder_seconds),
+    },
   };
 }
 
@@ -93,7 +130,8 @@ export async function principalForKeyHash(db: D1Database, key_hash: string): Pro
   const row = await db
     .prepare(
       `SELECT k.revoked_at, k.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
-              a.allowed_tools, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash
+              a.allowed_tools, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash,
+              t.approval_ttl_seconds, t.approval_reminder_seconds
          FROM api_keys k JOIN agents a ON a.id = k.agent_id AND a.tenant_id = k.tenant_id
          JOIN tenants t ON t.id = k.tenant_id
         WHERE k.key_hash = ?`,
@@ -126,12 +164,28 @@ export async function createTenant(
   now: string,
 ): Promise<Tenant | null> {
   const posture = { ...DEFAULT_POSTURE, ...input.default_posture };
+  const approvals: ApprovalTiming = {
+    ttl_seconds: input.approval_ttl_seconds ?? DEFAULT_APPROVAL_TIMING.ttl_seconds,
+    reminder_seconds:
+      input.approval_reminder_seconds === undefined
+        ? DEFAULT_APPROVAL_TIMING.reminder_seconds
+        : input.approval_reminder_seconds,
+  };
   const result = await db
     .prepare(
-      `INSERT INTO tenants (id, name, default_posture, default_approvers, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO tenants (id, name, default_posture, default_approvers, approval_ttl_seconds,
+                            approval_reminder_seconds, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
-    .bind(input.id, input.name, JSON.stringify(posture), JSON.stringify(input.default_approvers ?? []), now)
+    .bind(
+      input.id,
+      input.name,
+      JSON.stringify(posture),
+      JSON.stringify(input.default_approvers ?? []),
+      approvals.ttl_seconds,
+      approvals.reminder_seconds,
+      now,
+    )
     .run();
   if (result.meta.changes === 0) return null;
   return {
@@ -140,7 +194,30 @@ export async function createTenant(
     posture,
     default_approvers: input.default_approvers ?? [],
     snapshot_hash: null,
+    approvals,
   };
+}
+
+/** Changes a tenant's name, default approvers or approval timing; returns the tenant, or null when there is none. */
+export async function updateTenant(
+  db: D1Database,
+  id: string,
+  settings: z.infer<typeof tenantSettingsSchema>,
+): Promise<Tenant | null> {
+  const columns: [string, unknown][] = [];
+  if (settings.name !== undefined) columns.push(["name", settings.name]);
+  if (settings.default_approvers !== undefined)
+    columns.push(["default_approvers", JSON.stringify(settings.default_approvers)]);
+  if (settings.approval_ttl_seconds !== undefined)
+    columns.push(["approval_ttl_seconds", settings.approval_ttl_seconds]);
+  if (settings.approval_reminder_seconds !== undefined)
+    columns.push(["approval_reminder_seconds", settings.approval_reminder_seconds]);
+  if (columns.length > 0)
+    await db
+      .prepare(`UPDATE tenants SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`)
+      .bind(...columns.map(([, value]) => value), id)
+      .run();
+  return getTenant(db, id);
 }
 
 /** Lists a tenant's agents (admin). */

@@ -30,11 +30,11 @@ export interface PipelineDeps {
   newId: (prefix: string) => string;
   /** Keeps work going after the response is sent (the Worker's `waitUntil`); used for the audit row. */
   defer: (work: Promise<unknown>) => void;
-  /** How long a held call waits for a decision. */
-  escalation_ttl_ms: number;
   /**
    * Follows a newly opened escalation up, deferred: its Durable Object (the alarm that expires it) and its page in
    * Notion's Approvals database (the arguments are what the page shows; the cron retries a page Notion refused).
    */
   escalationOpened: (escalation: Escalation, args: unknown) => Promise<void>;
+  /** Follows a used approval up, deferred: its page's Decision becomes Executed (the cron retries it). */
+  approvalUsed: (escalation: Escalation) => Promise<void>;
 }

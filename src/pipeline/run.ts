@@ -337,7 +337,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
               approvers: held.approvers.length > 0 ? held.approvers : tenant.default_approvers,
               requested_for: context.user,
             },
-            { id: deps.newId("esc"), now: deps.now(), ttl_ms: deps.escalation_ttl_ms },
+            { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
           ));
         } catch (error) {
           return unavailable(error);
@@ -446,6 +446,14 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         { ...failure(result.error.code, result.error.message, result.error.retryable), escalation_id },
         extra,
       );
+  if (approval) {
+    const used = approval;
+    deps.defer(
+      deps
+        .approvalUsed(used)
+        .catch((error) => console.error(`page of escalation ${used.id} still shows Approved: ${describe(error)}`)),
+    );
+  }
   if (!approval || !result.ok) return done;
   return {
     ...done,

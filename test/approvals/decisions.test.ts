@@ -3,6 +3,7 @@ import {
   createScheduledController,
   env,
   runDurableObjectAlarm,
+  runInDurableObject,
   SELF,
   waitOnExecutionContext,
 } from "cloudflare:test";
@@ -26,6 +27,7 @@ afterEach(async () => {
   for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
 }, 40_000);
 
+const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
 const OPS_ID = "a0000000-0000-4000-8000-000000000002";
 
 type Tenant = Awaited<ReturnType<typeof connectedTenant>>;
@@ -35,7 +37,7 @@ type Tenant = Awaited<ReturnType<typeof connectedTenant>>;
  * `refund-over-limit` holds refunds over $500 for its approvers: the sample's manager, or `approvers`.
  */
 async function connectedTenant(
-  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[] } = {},
+  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[]; settings?: object } = {},
 ) {
   const emulator = options.emulator ?? startEmulator();
   const manager = notion("person:manager", { maxRetries: 20 });
@@ -58,7 +60,7 @@ async function connectedTenant(
       properties: { Approvers: { multi_select: options.approvers.map((name) => ({ name })) } },
     });
   }
-  const tenant = await newTenant();
+  const tenant = await newTenant({ settings: options.settings });
   const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
     data_sources: ids,
     requests_per_second: 50,
@@ -178,9 +180,9 @@ describe("decisions taken in Notion", () => {
     const again = await call(t.agent, "payments.create_refund", refund);
     expect(again.outcome).toMatchObject({ outcome: "denied", denial: { code: "approval_already_used" } });
 
-    await runCron();
+    // The page says Executed right after the run, without waiting for the cron.
+    await settledAs(escalation_id, "executed");
     expect(decisionOf(await page(t, page_id))).toBe("Executed");
-    expect((await escalationRow(escalation_id))!.page_decision).toBe("executed");
   });
 
   it("denies when an approver sets Denied; the retry answers approval_denied", async () => {
@@ -232,25 +234,55 @@ describe("decisions taken in Notion", () => {
     expect((await escalationRow(escalation_id))!.status).toBe("pending");
   });
 
-  it("records a decision only the poll saw as unattributed, comments once, and acts on it only when the webhook names the approver", async () => {
+  it("takes a decision the poll finds when the page's last editor, a person, changed nothing but Decision", async () => {
     const t = await connectedTenant();
     const { escalation_id, page_id } = await heldCall(t);
-    const events = await setDecision(t, "manager", page_id, "Approved");
+    await setDecision(t, "manager", page_id, "Approved");
 
-    expect(await pollDecisions(env, t.tenant, { grace_ms: 0 })).toMatchObject({ seen: 1, unattributed: 1 });
+    // No webhook has reached this tenant, so the poll does not wait for one.
+    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 1, unattributed: 0 });
+    expect(await settledAs(escalation_id, "approved")).toMatchObject({ decided_by: "manager@example.com" });
+    expect(await decided(t.tenant, escalation_id)).toMatchObject([{ body: { decision: "approved", source: "poll" } }]);
+    expect((await call(t.agent, "payments.create_refund", refund)).outcome).toMatchObject({ outcome: "succeeded" });
+  });
+
+  it("puts a decision the poll cannot attribute back to Pending with a comment, and takes it when an approver sets it again", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    // Someone else edits the page too: its last editor is no longer known to be who set Decision.
+    await notion("person:requester").pages.update({
+      page_id,
+      properties: { "Reason code": { rich_text: [{ type: "text", text: { content: "edited" } }] } },
+    });
+    await setDecision(t, "manager", page_id, "Approved");
+
+    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 0, unattributed: 1 });
     expect(await escalationRow(escalation_id)).toMatchObject({
       status: "pending",
       unattributed_decision: "approved",
       unattributed_at: expect.any(String),
     });
+    expect(decisionOf(await page(t, page_id))).toBe("Pending");
     expect(await comments(t, page_id)).toEqual([
-      "Decision says Approved, but Policy OS cannot tell who set it, so it does not count yet; an approver (manager) should set Decision to Pending and then to Approved again.",
+      "Decision was set to Approved, but Policy OS cannot tell who set it (the page was edited by someone else too, or not by a person), so it does not count and is back to Pending; an approver (manager) should set it again.",
     ]);
-    expect(await pollDecisions(env, t.tenant, { grace_ms: 0 })).toMatchObject({ seen: 0, unattributed: 0 });
-    expect(await comments(t, page_id)).toHaveLength(1);
-    // A decision younger than the grace period is the webhook's to take.
     expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 0 });
 
+    await setDecision(t, "manager", page_id, "Approved");
+    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 1 });
+    await settledAs(escalation_id, "approved");
+  });
+
+  it("leaves a young decision to the webhook while webhooks reach the tenant", async () => {
+    const t = await connectedTenant();
+    const { escalation_id, page_id } = await heldCall(t);
+    await env.DB.prepare("INSERT INTO notion_webhook_events (tenant_id, event_id, received_at) VALUES (?, ?, ?)")
+      .bind(t.tenant, crypto.randomUUID(), new Date().toISOString())
+      .run();
+    const events = await setDecision(t, "manager", page_id, "Approved");
+
+    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 0 });
+    expect((await escalationRow(escalation_id))!.status).toBe("pending");
     expect(await deliver(events, t.tenant)).toEqual([202]);
     await settledAs(escalation_id, "approved");
   });
@@ -336,5 +368,76 @@ describe("decisions taken in Notion", () => {
     });
     expect((await escalationRow(escalation_id))!.status).toBe("pending");
     expect(decisionOf(await page(t, page_id))).toBe("Approved");
+  });
+});
+
+describe("the escalation's ledger entries", () => {
+  it("appends an entry the ledger could not take when the escalation's alarm runs, once", async () => {
+    const t = await connectedTenant();
+    const { escalation_id } = await heldCall(t);
+    const stub = env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id));
+    const entry = {
+      kind: "escalation",
+      invocation_id: null,
+      body: { escalation_id, event: "decided", decision: "approved", decided_by: "ops@example.com", source: "webhook" },
+    };
+    // As the object leaves it when the ledger fails right after a decision is recorded in D1.
+    await runInDurableObject(stub, (_, state) =>
+      state.storage.put("unrecorded", { tenant_id: t.tenant, entries: [entry] }),
+    );
+
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    expect(await decided(t.tenant, escalation_id)).toEqual([expect.objectContaining({ body: entry.body })]);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.get("unrecorded"))).toBeUndefined();
+  });
+});
+
+describe("reminders", () => {
+  const objectOf = (escalation_id: string) => env.ESCALATIONS.get(env.ESCALATIONS.idFromName(escalation_id));
+  /** Runs the escalation's alarm once its reminder is due (the runtime may have run it already). */
+  async function reminderDue(escalation_id: string) {
+    const row = (await escalationRow(escalation_id))!;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(row.remind_at) - Date.now() + 50)));
+    await runDurableObjectAlarm(objectOf(escalation_id));
+  }
+
+  it("mentions the approvers in one comment when a page waits undecided past the tenant's reminder time", async () => {
+    const t = await connectedTenant({ settings: { approval_reminder_seconds: 1 } });
+    const { escalation_id, page_id } = await heldCall(t);
+    await reminderDue(escalation_id);
+
+    const row = await until(
+      () => escalationRow(escalation_id),
+      (r) => Boolean(r?.reminded_at),
+      "the reminder",
+    );
+    const listed = await t.manager.comments.list({ block_id: page_id });
+    expect(listed.results).toHaveLength(1);
+    const parts = listed.results[0]!.rich_text;
+    expect(parts.filter((part) => part.type === "mention").map((part) => part.mention)).toEqual([
+      { type: "user", user: { object: "user", id: MANAGER_ID } },
+    ]);
+    expect(parts.map((part) => part.plain_text).join("")).toBe(
+      `Reminder: @Maya Manager, this request has waited for a decision since ${row!.created_at}. Set Decision to Approved or Denied before ${row!.expires_at}, when it expires and the agent's call will not run.`,
+    );
+
+    // Reminded once: the next alarm is the expiry.
+    await runDurableObjectAlarm(objectOf(escalation_id));
+    expect(await comments(t, page_id)).toHaveLength(1);
+    expect(await runInDurableObject(objectOf(escalation_id), (_, state) => state.storage.getAlarm())).toBe(
+      Date.parse(row!.expires_at),
+    );
+  });
+
+  it("sends no reminder for a request decided before its reminder time", async () => {
+    const t = await connectedTenant({ settings: { approval_reminder_seconds: 1 } });
+    const { escalation_id, page_id } = await heldCall(t);
+    expect(await deliver(await setDecision(t, "manager", page_id, "Denied"), t.tenant)).toEqual([202]);
+    await settledAs(escalation_id, "denied");
+    await reminderDue(escalation_id);
+
+    expect((await escalationRow(escalation_id))!.reminded_at).toBeNull();
+    expect(await comments(t, page_id)).toEqual([]);
   });
 });

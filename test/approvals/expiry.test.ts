@@ -29,10 +29,25 @@ const expiries = async (tenant: string, escalation_id: string) =>
   );
 
 describe("expiry", () => {
-  it("sets an alarm for the escalation's expiry when a call is held", async () => {
+  it("sets an alarm for the reminder an hour after a call is held, and for the expiry a day after", async () => {
     const { client } = await refundDesk();
     const held = await call(client, "payments.create_refund", bigRefund);
+    const escalation_id = held.outcome.escalation_id!;
+    const { alarm } = await armedObject(escalation_id);
+    const row = (await escalationRow(escalation_id))!;
+    const expires = Date.parse(held.outcome.denial!.details!.expires_at as string);
+    expect(Date.parse(row.created_at as string) + 86_400_000).toBe(expires);
+    expect(alarm).toBe(Date.parse(row.created_at as string) + 3_600_000);
+    expect(alarm).toBe(Date.parse(row.remind_at as string));
+  });
+
+  it("sets the alarm for the expiry alone when the tenant sends no reminders, and waits as long as the tenant says", async () => {
+    const { client } = await refundDesk({ approval_ttl_seconds: 600, approval_reminder_seconds: null });
+    const held = await call(client, "payments.create_refund", bigRefund);
     const { alarm } = await armedObject(held.outcome.escalation_id!);
+    const row = (await escalationRow(held.outcome.escalation_id!))!;
+    expect(row.remind_at).toBeNull();
+    expect(alarm).toBe(Date.parse(row.created_at as string) + 600_000);
     expect(alarm).toBe(Date.parse(held.outcome.denial!.details!.expires_at as string));
   });
 

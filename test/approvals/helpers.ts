@@ -6,8 +6,8 @@ import { admin, call, connect, newTenant } from "../support/worker";
 export const bigRefund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged" };
 
 /** A tenant under the standard policies, with a connected agent. */
-export async function refundDesk() {
-  const tenant = await newTenant({ rows: standardRows });
+export async function refundDesk(settings?: object) {
+  const tenant = await newTenant({ rows: standardRows, settings });
   return { ...tenant, client: await connect(tenant.key) };
 }
 

@@ -25,7 +25,9 @@ export async function admin<T = any>(
 let counter = 0;
 
 /** A fresh tenant with the demo hosts, the given policy rows and one agent; returns the agent's key. */
-export async function newTenant(options: { rows?: unknown[]; agent?: Record<string, unknown>; posture?: object } = {}) {
+export async function newTenant(
+  options: { rows?: unknown[]; agent?: Record<string, unknown>; posture?: object; settings?: object } = {},
+) {
   const id = `t${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const created = await admin("POST", "/tenants", {
     id,
@@ -33,6 +35,7 @@ export async function newTenant(options: { rows?: unknown[]; agent?: Record<stri
     demo_hosts: true,
     default_approvers: ["ops"],
     ...(options.posture ? { default_posture: options.posture } : {}),
+    ...options.settings,
   });
   if (created.status !== 201) throw new Error(`tenant: ${JSON.stringify(created.body)}`);
   if (options.rows) {

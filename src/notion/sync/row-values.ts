@@ -24,7 +24,8 @@ type PropertyValue = PageObjectResponse["properties"][string];
 
 const plain = (parts: ReadonlyArray<{ plain_text?: string }>) => parts.map((part) => part.plain_text ?? "").join("");
 
-function flatten(value: PropertyValue): RowValue | undefined {
+/** One property's flat value, or undefined for the kinds the sync does not read (formulas, rollups, timestamps). */
+export function flatten(value: PropertyValue): RowValue | undefined {
   switch (value.type) {
     case "title":
       return plain(value.title);
