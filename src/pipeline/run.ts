@@ -220,7 +220,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   if (!checked.ok)
     return invalid(
       "invalid_arguments",
-      `The arguments do not match ${name}'s input schema: ${checked.errors[0]?.message ?? "invalid"}.`,
+      `The arguments do not match ${name}'s input schema: ${described(checked.errors[0])}.`,
       { errors: checked.errors.slice(0, 20) as unknown as JsonValue },
     );
   args_hash = await hashOf(args);
@@ -494,6 +494,16 @@ function approvalRefusal(onFile: Extract<ApprovalOnFile, { state: "denied" | "ex
       next: nextStep(escalation),
     },
   };
+}
+
+/** An argument error in words: `fields is required`, `amount_cents must be >= 1` (the pointer as a dotted path). */
+function described(error: { path: string; message: string } | undefined): string {
+  if (!error) return "invalid";
+  const path = error.path
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return path.length > 0 ? `${path.join(".")} ${error.message}` : error.message;
 }
 
 function failure(code: string, message: string, retryable: boolean) {
