@@ -1,4 +1,5 @@
 import type { EscalationDO } from "./approvals/escalation.do";
+import type { BudgetDO } from "./budgets/budget.do";
 import type { LedgerDO } from "./ledger/ledger.do";
 import type { NotionGateDO } from "./notion/gate.do";
 import type { NotionSyncDO } from "./notion/sync/sync.do";
@@ -13,6 +14,8 @@ export interface Env {
   NOTION_GATE: DurableObjectNamespace<NotionGateDO>;
   /** One sync per tenant: runs Notion → D1 syncs one at a time and folds requests that arrive meanwhile. */
   NOTION_SYNC: DurableObjectNamespace<NotionSyncDO>;
+  /** One budget book per tenant, named by its id: reserves, settles and releases spend against its caps. */
+  BUDGETS: DurableObjectNamespace<BudgetDO>;
   /** Notion's API base URL (default https://api.notion.com; the local emulator under `npm start`). */
   NOTION_API_URL?: string;
   /** "local" under `npm start` and tests; anything else is treated as a deployed environment. */

@@ -7,6 +7,7 @@ import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 
 export { EscalationDO } from "./approvals/escalation.do";
+export { BudgetDO } from "./budgets/budget.do";
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
 export { NotionSyncDO } from "./notion/sync/sync.do";
