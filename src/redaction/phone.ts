@@ -1,0 +1,135 @@
+/**
+ * The `phone` detector. A number counts as a phone only in a layout people write phones in, so ids, dates and
+ * versions stay readable:
+ * - international: `+`, a country code not starting with 0, 8 to 15 digits in all (E.164), with or without
+ *   single spaces, dashes, dots or one pair of parentheses between groups (`+14155552671`, `+44 20 7946 0958`);
+ * - North American: 3-3-4 digits with separators, optional leading `1` and parentheses around the area code, area
+ *   code and exchange starting 2–9 (`(415) 555-2671`, `415.555.2671`, `1-415-555-2671`);
+ * - national with a trunk `0`: 10 to 12 digits in 2 to 5 groups of 2 to 6 (`020 7946 0958`, `07700 900123`); nine
+ *   digits are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped numbers look the same.
+ * A digit run without `+` and without separators (`4155552671`, an order id) is never a phone.
+ */
+import type { Detector, Span } from "./types";
+
+// One bounded character class: linear. The candidate is cut into groups and checked in code.
+const CANDIDATE = /(?<![\w+.-])[+(]?\d[\d ().-]{5,22}\d/g;
+const DIGIT = /\d/;
+const WORD = /\w/;
+
+interface Group {
+  start: number;
+  end: number;
+  /** Separator characters between the previous group and this one ("" for the first). */
+  before: string;
+}
+
+function groupsOf(candidate: string): Group[] {
+  const groups: Group[] = [];
+  let i = 0;
+  let sepStart = 0;
+  while (i < candidate.length) {
+    if (!DIGIT.test(candidate[i]!)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < candidate.length && DIGIT.test(candidate[i]!)) i++;
+    groups.push({ start, end: i, before: groups.length ? candidate.slice(sepStart, start) : "" });
+    sepStart = i;
+  }
+  return groups;
+}
+
+/** What may stand between two groups: one space, dash or dot, and parentheses around one group. */
+const SEPARATORS = new Set([" ", "-", ".", "(", ")", " (", ") ", ")-", ")."]);
+
+/** Digits of groups[from..to] if the window's separators and parentheses are well formed, else undefined. */
+function windowDigits(candidate: string, groups: Group[], from: number, to: number, lead: string): string | undefined {
+  let digits = "";
+  let opened = lead.includes("(") ? from : -1;
+  let closed = false;
+  for (let g = from; g <= to; g++) {
+    const group = groups[g]!;
+    if (g > from) {
+      if (!SEPARATORS.has(group.before)) return undefined;
+      if (group.before.includes(")")) {
+        if (opened !== g - 1 || closed) return undefined;
+        closed = true;
+      }
+      if (group.before.includes("(")) {
+        if (opened >= 0) return undefined;
+        opened = g;
+      }
+    }
+    digits += candidate.slice(group.start, group.end);
+  }
+  if (opened >= 0 && !closed) return undefined;
+  return digits;
+}
+
+function lengths(groups: Group[], from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let g = from; g <= to; g++) out.push(groups[g]!.end - groups[g]!.start);
+  return out;
+}
+
+const isNanp = (lens: number[], digits: string) => {
+  const shape = lens.join(",");
+  const national = shape === "3,3,4" ? digits : shape === "1,3,3,4" && digits[0] === "1" ? digits.slice(1) : "";
+  return national.length === 10 && national[0]! >= "2" && national[3]! >= "2";
+};
+
+const isTrunk = (lens: number[], digits: string) =>
+  digits[0] === "0" &&
+  digits[1] !== "0" &&
+  digits.length >= 10 &&
+  digits.length <= 12 &&
+  lens.length >= 2 &&
+  lens.length <= 5 &&
+  lens[0]! <= 5 &&
+  lens.every((n) => n >= 2 && n <= 6);
+
+/** Finds phone numbers in the layouts described above. */
+export const phoneDetector: Detector = {
+  name: "phone",
+  mayMatch: (_, digits) => digits >= 8,
+  find(text) {
+    const spans: Span[] = [];
+    CANDIDATE.lastIndex = 0;
+    for (let match = CANDIDATE.exec(text); match; match = CANDIDATE.exec(text)) {
+      const candidate = match[0];
+      const base = match.index;
+      const groups = groupsOf(candidate);
+      const after = base + candidate.length;
+      const runsOn =
+        WORD.test(text[after] ?? "") || (/[-.]/.test(text[after] ?? "") && DIGIT.test(text[after + 1] ?? ""));
+      let resumeAt = after;
+      search: for (let from = 0; from < groups.length; from++) {
+        const atStart = from === 0;
+        const sep = groups[from]!.before;
+        if (!atStart && sep !== " " && sep !== " (") continue;
+        const windowStart = atStart ? 0 : groups[from]!.start - (sep === " (" ? 1 : 0);
+        const lead = atStart ? candidate.slice(0, groups[0]!.start) : sep.slice(1);
+        if (lead !== "" && lead !== "+" && lead !== "(") continue;
+        for (let to = groups.length - 1; to >= from; to--) {
+          const atEnd = to === groups.length - 1;
+          if (atEnd ? runsOn : !groups[to + 1]!.before.startsWith(" ")) continue;
+          const digits = windowDigits(candidate, groups, from, to, lead);
+          if (digits === undefined) continue;
+          const lens = lengths(groups, from, to);
+          const international = lead.startsWith("+") && digits[0] !== "0" && digits.length >= 8 && digits.length <= 15;
+          const spaced = groups.slice(from + 1, to + 1).every((g) => g.before === " ");
+          const valid =
+            international || (isNanp(lens, digits) && (atStart || !spaced)) || (atStart && isTrunk(lens, digits));
+          if (!valid) continue;
+          const end = groups[to]!.end;
+          spans.push({ start: base + windowStart, end: base + end });
+          resumeAt = base + end;
+          break search;
+        }
+      }
+      CANDIDATE.lastIndex = resumeAt;
+    }
+    return spans;
+  },
+};

@@ -1,0 +1,156 @@
+/**
+ * Structure-aware redaction of JSON values. Paths are JSONPath-style: `$` for the root, `.name` for identifier
+ * keys, `["first name"]` for other keys, `[2]` for array items (`$.customer.emails[2]`).
+ *
+ * Strings are scanned by every enabled detector, object keys too (a redacted key is renamed, with ` #2`, ` #3`, …
+ * if two keys redact alike). Integers are checked as card numbers, and as bare 9-digit SSNs under a key naming an
+ * SSN; a redacted number becomes a string. Phones, emails, IBANs and secrets cannot be JSON numbers.
+ */
+import { detectorsFor } from "./detectors";
+import { isCardNumber } from "./payment-card";
+import { DEFAULT_MAX_CHARS, replacement, scanText } from "./text";
+import type { Detector, Redaction, RedactOptions, RedactResult } from "./types";
+import { isBareSsn, SSN_KEY } from "./us-ssn";
+
+/** Default for RedactOptions.maxDepth. */
+export const DEFAULT_MAX_DEPTH = 32;
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Thrown inside a walk when the character budget is spent; redact() turns it into a whole replacement. */
+class SizeLimit {}
+
+interface Walk {
+  detectors: Detector[];
+  cards: boolean;
+  ssns: boolean;
+  skipKeys: ReadonlySet<string>;
+  maxDepth: number;
+  budget: number;
+  redactions: Redaction[];
+}
+
+const keyPath = (path: string, key: string) =>
+  IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+
+function spend(walk: Walk, chars: number): void {
+  walk.budget -= chars;
+  if (walk.budget < 0) throw new SizeLimit();
+}
+
+function record(walk: Walk, path: string, counts: Map<string, number>): void {
+  for (const [detector, count] of counts) walk.redactions.push({ path, detector, count });
+}
+
+function redactDigits(walk: Walk, digits: string, key: string | undefined, path: string): string | undefined {
+  const detector =
+    walk.cards && digits.length >= 13 && isCardNumber(digits)
+      ? "payment_card"
+      : walk.ssns && key !== undefined && SSN_KEY.test(key) && isBareSsn(digits.padStart(9, "0"))
+        ? "us_ssn"
+        : undefined;
+  if (!detector) return undefined;
+  walk.redactions.push({ path, detector, count: 1 });
+  return replacement(detector);
+}
+
+function redactString(walk: Walk, text: string, key: string | undefined, path: string): string {
+  spend(walk, text.length);
+  if (walk.ssns && key !== undefined && SSN_KEY.test(key)) {
+    const bare = text.trim();
+    if (bare.length === 9 && isBareSsn(bare)) {
+      walk.redactions.push({ path, detector: "us_ssn", count: 1 });
+      return replacement("us_ssn");
+    }
+  }
+  const scanned = scanText(text, walk.detectors);
+  if (!scanned) return text;
+  record(walk, path, scanned.counts);
+  return scanned.text;
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // A plain assignment to "__proto__" would set the prototype instead of copying the property.
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function walkValue(
+  walk: Walk,
+  value: unknown,
+  key: string | undefined,
+  path: string,
+  depth: number,
+  scan: boolean,
+): unknown {
+  switch (typeof value) {
+    case "string":
+      return scan ? redactString(walk, value, key, path) : (spend(walk, value.length), value);
+    case "number":
+      if (!scan || !Number.isSafeInteger(value) || value < 0) return value;
+      return redactDigits(walk, String(value), key, path) ?? value;
+    case "bigint":
+      if (!scan || value < 0n) return value;
+      return redactDigits(walk, value.toString(), key, path) ?? value;
+    case "object":
+      break;
+    default:
+      return value;
+  }
+  if (value === null) return null;
+  spend(walk, 1);
+  if (depth >= walk.maxDepth) {
+    walk.redactions.push({ path, detector: "depth_limit", count: 1 });
+    return replacement("depth_limit");
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return walkValue(walk, toJSON.call(value, key ?? ""), key, path, depth, scan);
+  if (Array.isArray(value))
+    return value.map((item, i) => walkValue(walk, item, undefined, `${path}[${i}]`, depth + 1, scan));
+  const out: Record<string, unknown> = {};
+  for (const [entryKey, entryValue] of Object.entries(value)) {
+    let outKey = entryKey;
+    spend(walk, entryKey.length);
+    const scannedKey = scan ? scanText(entryKey, walk.detectors) : undefined;
+    if (scannedKey) {
+      outKey = scannedKey.text;
+      for (let n = 2; Object.hasOwn(out, outKey) || Object.hasOwn(value, outKey); n++)
+        outKey = `${scannedKey.text} #${n}`;
+      record(walk, keyPath(path, outKey), scannedKey.counts);
+    }
+    const childScan = scan && !walk.skipKeys.has(entryKey);
+    setOwn(out, outKey, walkValue(walk, entryValue, entryKey, keyPath(path, outKey), depth + 1, childScan));
+  }
+  return out;
+}
+
+/**
+ * Returns a redacted deep copy of a JSON value and where each detector fired; the input is never changed.
+ * Containers nested deeper than `maxDepth` become `[REDACTED:depth_limit]`. If the value holds more than
+ * `maxChars` characters, the whole value becomes `[REDACTED:size_limit]` (one redaction at `$`): nothing past the
+ * budget is scanned and nothing is let through unscanned.
+ * @example
+ * redact({ customer: { emails: ["a@x.io", "pat@example.com"] } })
+ * // value: { customer: { emails: ["[REDACTED:email]", "[REDACTED:email]"] } }
+ * // redactions: [{ path: "$.customer.emails[0]", detector: "email", count: 1 }, { path: "$.customer.emails[1]", … }]
+ */
+export function redact(value: unknown, options: RedactOptions = {}): RedactResult {
+  const detectors = detectorsFor(options);
+  const names = new Set(detectors.map((d) => d.name));
+  const walk: Walk = {
+    detectors,
+    cards: names.has("payment_card"),
+    ssns: names.has("us_ssn"),
+    skipKeys: new Set(options.skipKeys ?? []),
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    budget: options.maxChars ?? DEFAULT_MAX_CHARS,
+    redactions: [],
+  };
+  try {
+    return { value: walkValue(walk, value, undefined, "$", 0, true), redactions: walk.redactions };
+  } catch (error) {
+    if (!(error instanceof SizeLimit)) throw error;
+    return { value: replacement("size_limit"), redactions: [{ path: "$", detector: "size_limit", count: 1 }] };
+  }
+}

@@ -1,0 +1,76 @@
+/** Redaction of one string: run the detectors, merge overlapping matches, replace each by `[REDACTED:<detector>]`. */
+import { detectorsFor } from "./detectors";
+import type { Detector, RedactOptions, RedactTextResult, Span } from "./types";
+
+/** The text that replaces a match or a value. */
+export const replacement = (detector: string) => `[REDACTED:${detector}]`;
+
+/** Default for RedactOptions.maxChars. */
+export const DEFAULT_MAX_CHARS = 1_000_000;
+
+interface Hit {
+  start: number;
+  end: number;
+  /** Index in the detector list: lower wins when matches overlap. */
+  rank: number;
+}
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
+}
+
+/**
+ * Scans `text` with `detectors`; undefined when nothing matched (the common case, so no copy is made). Matches that
+ * overlap become one replacement named after the highest-priority detector among them, so no part of either leaks.
+ */
+export function scanText(
+  text: string,
+  detectors: readonly Detector[],
+): { text: string; counts: Map<string, number> } | undefined {
+  const digits = countDigits(text);
+  let hits: Hit[] | undefined;
+  let rejected: Span[] | undefined;
+  for (let rank = 0; rank < detectors.length; rank++) {
+    const detector = detectors[rank]!;
+    if (!detector.mayMatch(text, digits)) continue;
+    for (const span of detector.find(text)) {
+      if (rejected?.some((r) => span.start < r.end && r.start < span.end)) continue;
+      if (span.rejected) (rejected ??= []).push(span);
+      else (hits ??= []).push({ start: span.start, end: span.end, rank });
+    }
+  }
+  if (!hits) return undefined;
+  hits.sort((a, b) => a.start - b.start || b.end - a.end);
+  const counts = new Map<string, number>();
+  let out = "";
+  let cursor = 0;
+  for (let i = 0; i < hits.length;) {
+    let { start, end, rank } = hits[i]!;
+    for (i++; i < hits.length && hits[i]!.start < end; i++) {
+      end = Math.max(end, hits[i]!.end);
+      rank = Math.min(rank, hits[i]!.rank);
+    }
+    const name = detectors[rank]!.name;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    out += text.slice(cursor, start) + replacement(name);
+    cursor = end;
+  }
+  return { text: out + text.slice(cursor), counts };
+}
+
+/**
+ * Redacts one string. A text longer than `maxChars` is replaced whole by `[REDACTED:size_limit]`.
+ * @example redactText("mail pat@example.com") // { text: "mail [REDACTED:email]", redactions: [{ detector: "email", count: 1 }] }
+ */
+export function redactText(text: string, options: RedactOptions = {}): RedactTextResult {
+  if (text.length > (options.maxChars ?? DEFAULT_MAX_CHARS))
+    return { text: replacement("size_limit"), redactions: [{ detector: "size_limit", count: 1 }] };
+  const scanned = scanText(text, detectorsFor(options));
+  if (!scanned) return { text, redactions: [] };
+  return { text: scanned.text, redactions: [...scanned.counts].map(([detector, count]) => ({ detector, count })) };
+}
