@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   ledger: () => import("./ledger.bench"),
   overhead: () => import("./overhead.bench"),
   notion: () => import("./notion.bench"),
+  approval: () => import("./approval.bench"),
 };
 
 const args = process.argv.slice(2);
