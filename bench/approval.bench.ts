@@ -237,6 +237,8 @@ the agent's polling interval and the retry itself. With polling only, webhooks a
 received one, so the poll does not leave young decisions to the webhook) and the Worker's scheduled handler runs
 every ${TICK_MS / 1000} s as \`npm start\` ticks it (the deployed cron runs every minute), the edit made at a random
 point of that period; the poll attributes the decision to the page's last editor, since nothing else on the page
-changed. Smoke runs (\`--smoke\`) make one approval each way.`,
+changed. The poll's own work after a tick (the query, the page and its editor, the ledger) takes 1 to 3 s at 3
+requests/s, so an edit made just after a tick can wait a little over one period. Smoke runs (\`--smoke\`) make
+one approval each way.`,
   };
 }
