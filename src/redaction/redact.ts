@@ -28,21 +28,33 @@ interface Walk {
   maxDepth: number;
   budget: number;
   redactions: Redaction[];
+  /** Keys and indexes from the root to the value being walked; the path string is built only for a redaction. */
+  path: (string | number)[];
 }
 
-const keyPath = (path: string, key: string) =>
-  IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+function pathOf(walk: Walk): string {
+  let path = "$";
+  for (const segment of walk.path)
+    path +=
+      typeof segment === "number"
+        ? `[${segment}]`
+        : IDENTIFIER.test(segment)
+          ? `.${segment}`
+          : `[${JSON.stringify(segment)}]`;
+  return path;
+}
 
 function spend(walk: Walk, chars: number): void {
   walk.budget -= chars;
   if (walk.budget < 0) throw new SizeLimit();
 }
 
-function record(walk: Walk, path: string, counts: Map<string, number>): void {
+function record(walk: Walk, counts: Map<string, number>): void {
+  const path = pathOf(walk);
   for (const [detector, count] of counts) walk.redactions.push({ path, detector, count });
 }
 
-function redactDigits(walk: Walk, digits: string, key: string | undefined, path: string): string | undefined {
+function redactDigits(walk: Walk, digits: string, key: string | undefined): string | undefined {
   const detector =
     walk.cards && digits.length >= 13 && isCardNumber(digits)
       ? "payment_card"
@@ -50,22 +62,22 @@ function redactDigits(walk: Walk, digits: string, key: string | undefined, path:
         ? "us_ssn"
         : undefined;
   if (!detector) return undefined;
-  walk.redactions.push({ path, detector, count: 1 });
+  walk.redactions.push({ path: pathOf(walk), detector, count: 1 });
   return replacement(detector);
 }
 
-function redactString(walk: Walk, text: string, key: string | undefined, path: string): string {
+function redactString(walk: Walk, text: string, key: string | undefined): string {
   spend(walk, text.length);
   if (walk.ssns && key !== undefined && SSN_KEY.test(key)) {
     const bare = text.trim();
     if (bare.length === 9 && isBareSsn(bare)) {
-      walk.redactions.push({ path, detector: "us_ssn", count: 1 });
+      walk.redactions.push({ path: pathOf(walk), detector: "us_ssn", count: 1 });
       return replacement("us_ssn");
     }
   }
   const scanned = scanText(text, walk.detectors);
   if (!scanned) return text;
-  record(walk, path, scanned.counts);
+  record(walk, scanned.counts);
   return scanned.text;
 }
 
@@ -76,23 +88,17 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   else target[key] = value;
 }
 
-function walkValue(
-  walk: Walk,
-  value: unknown,
-  key: string | undefined,
-  path: string,
-  depth: number,
-  scan: boolean,
-): unknown {
+/** Walks `value`, found under `key` at `walk.path`. */
+function walkValue(walk: Walk, value: unknown, key: string | undefined, depth: number, scan: boolean): unknown {
   switch (typeof value) {
     case "string":
-      return scan ? redactString(walk, value, key, path) : (spend(walk, value.length), value);
+      return scan ? redactString(walk, value, key) : (spend(walk, value.length), value);
     case "number":
       if (!scan || !Number.isSafeInteger(value) || value < 0) return value;
-      return redactDigits(walk, String(value), key, path) ?? value;
+      return redactDigits(walk, String(value), key) ?? value;
     case "bigint":
       if (!scan || value < 0n) return value;
-      return redactDigits(walk, value.toString(), key, path) ?? value;
+      return redactDigits(walk, value.toString(), key) ?? value;
     case "object":
       break;
     default:
@@ -101,13 +107,18 @@ function walkValue(
   if (value === null) return null;
   spend(walk, 1);
   if (depth >= walk.maxDepth) {
-    walk.redactions.push({ path, detector: "depth_limit", count: 1 });
+    walk.redactions.push({ path: pathOf(walk), detector: "depth_limit", count: 1 });
     return replacement("depth_limit");
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return walkValue(walk, toJSON.call(value, key ?? ""), key, path, depth, scan);
+  if (typeof toJSON === "function") return walkValue(walk, toJSON.call(value, key ?? ""), key, depth, scan);
   if (Array.isArray(value))
-    return value.map((item, i) => walkValue(walk, item, undefined, `${path}[${i}]`, depth + 1, scan));
+    return value.map((item, i) => {
+      walk.path.push(i);
+      const out = walkValue(walk, item, undefined, depth + 1, scan);
+      walk.path.pop();
+      return out;
+    });
   const out: Record<string, unknown> = {};
   for (const [entryKey, entryValue] of Object.entries(value)) {
     let outKey = entryKey;
@@ -117,10 +128,12 @@ function walkValue(
       outKey = scannedKey.text;
       for (let n = 2; Object.hasOwn(out, outKey) || Object.hasOwn(value, outKey); n++)
         outKey = `${scannedKey.text} #${n}`;
-      record(walk, keyPath(path, outKey), scannedKey.counts);
     }
+    walk.path.push(outKey);
+    if (scannedKey) record(walk, scannedKey.counts);
     const childScan = scan && !walk.skipKeys.has(entryKey);
-    setOwn(out, outKey, walkValue(walk, entryValue, entryKey, keyPath(path, outKey), depth + 1, childScan));
+    setOwn(out, outKey, walkValue(walk, entryValue, entryKey, depth + 1, childScan));
+    walk.path.pop();
   }
   return out;
 }
@@ -146,9 +159,10 @@ export function redact(value: unknown, options: RedactOptions = {}): RedactResul
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     budget: options.maxChars ?? DEFAULT_MAX_CHARS,
     redactions: [],
+    path: [],
   };
   try {
-    return { value: walkValue(walk, value, undefined, "$", 0, true), redactions: walk.redactions };
+    return { value: walkValue(walk, value, undefined, 0, true), redactions: walk.redactions };
   } catch (error) {
     if (!(error instanceof SizeLimit)) throw error;
     return { value: replacement("size_limit"), redactions: [{ path: "$", detector: "size_limit", count: 1 }] };
