@@ -2,6 +2,7 @@
  * PII redaction: time per ~3 KB JSON payload, and recall and false positives per detector on the generated corpus,
  * for our engine (src/redaction) and for redact-pii, a popular npm PII library, on the same payloads in the same run.
  */
+import { loadavg } from "node:os";
 import { SyncRedactor } from "redact-pii";
 import { redact } from "../src/redaction";
 import {
@@ -51,6 +52,7 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
 /** Runs the redaction benchmark. */
 export default async function redactBench({ smoke, log }: BenchOptions): Promise<BenchReport> {
   const corpus = piiCorpus({ count: smoke ? 40 : 200 });
+  const load = loadavg()[0]!.toFixed(1);
   const meanBytes = Math.round(corpus.reduce((sum, item) => sum + item.json.length, 0) / corpus.length);
   const ours = msPerPayload(corpus, redactWithOurs, smoke ? 5 : 200);
   log(`ours: ${ours.toFixed(4)} ms per payload (${meanBytes} bytes of JSON on average)`);
@@ -127,7 +129,8 @@ half as whole string leaves and half inside a sentence.
 A valid value counts as found when its text is gone from the redacted JSON; a near miss or look-alike counts as a
 false positive when its text is changed. Time is the median over ${smoke ? 5 : 200} passes over the corpus of the
 mean time per payload, after a warm-up pass, with all six detectors on: \`redact(payload)\` walks the JSON and
-returns a redacted copy and the record of paths.
+returns a redacted copy and the record of paths. The one-minute load average when timing began was ${load} on this
+2-core machine (other benchmarks and tests may share it), so times are upper bounds.
 
 The baseline is **${BASELINE}** (npm, about 85,000 downloads a month, one of the most used regex PII redactors for JavaScript), run on the same
 payloads in the same process: its default \`SyncRedactor\` applied to every string leaf and to the text of every

@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   overhead: () => import("./overhead.bench"),
   notion: () => import("./notion.bench"),
   approval: () => import("./approval.bench"),
+  redact: () => import("./redact.bench"),
 };
 
 const args = process.argv.slice(2);
