@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // policy-os: a small CLI over the admin API. `policy-os --help` lists the commands.
 import { readFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -29,6 +33,13 @@ Usage: policy-os <command> [options]
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain
+  evidence --tag <tag> [--from <iso>] [--to <iso>] [--out <file.jsonl>]
+                                       compliance evidence as JSON Lines (stdout, or --out): each call whose
+                                       decision carries the tag in [from, to), with its outcome and escalation
+                                       entries, then a summary with the ledger's head. Every line is checked as
+                                       it arrives (each hash recomputes; consecutive entries link); compare the
+                                       head with \`ledger verify\` (entries) and \`ledger\` (head hash)
+  evidence verify <file.jsonl>         the same checks on an exported file, offline
   notion setup --parent <page-id> [--samples] [--url <notion-url>] [--connect <worker-url>] [--json]
                                        create (or find) the Notion databases under a page (NOTION_TOKEN, or the
                                        local emulator's --url); --connect hands their ids to that Worker for
@@ -75,6 +86,10 @@ const { values: opts, positionals } = parseArgs({
     "auth-secret": { type: "string" },
     "auth-header": { type: "string" },
     "timeout-ms": { type: "string" },
+    tag: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    out: { type: "string" },
   },
 });
 
@@ -97,7 +112,8 @@ function fail(message) {
   process.exit(2);
 }
 
-async function api(method, path, { query = {}, body } = {}) {
+/** Sends an admin request; on an error status prints the API's error and exits. */
+async function send(method, path, { query = {}, body } = {}) {
   const url = new URL(`/admin${path}`, base);
   for (const [k, v] of Object.entries({ tenant: opts.tenant, ...query }))
     if (v !== undefined) url.searchParams.set(k, v);
@@ -111,14 +127,49 @@ async function api(method, path, { query = {}, body } = {}) {
   } catch (error) {
     fail(`cannot reach ${base} (${error.cause?.code ?? error.message}); is \`npm start\` running?`);
   }
-  const payload = await res.json().catch(() => ({}));
   if (!res.ok) {
+    const payload = await res.json().catch(() => ({}));
     const e = payload.error ?? {};
     console.error(`policy-os: ${res.status} ${e.code ?? ""}: ${e.message ?? JSON.stringify(payload)}`);
     if (e.details) console.error(JSON.stringify(e.details, null, 2));
     process.exit(1);
   }
-  return payload;
+  return res;
+}
+
+async function api(method, path, options) {
+  return (await send(method, path, options)).json().catch(() => ({}));
+}
+
+/**
+ * Checks evidence lines as they pass (src/ledger/evidence-verify.ts, through tsx like `notion setup`), copying
+ * each to `out` when given, and prints a one-line verdict to stderr.
+ */
+async function checkEvidence(input, out) {
+  const { tsImport } = await import("tsx/esm/api");
+  const { evidenceVerifier } = await tsImport("../src/ledger/evidence-verify.ts", import.meta.url);
+  const check = evidenceVerifier();
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    check.add(line);
+    if (out && !out.write(`${line}\n`)) await once(out, "drain");
+  }
+  const v = check.result();
+  if (opts.json && out !== process.stdout) console.log(JSON.stringify(v, null, 2));
+  if (!v.ok) {
+    const [first] = v.problems;
+    const more = v.problems.length > 1 ? ` (and ${v.problems.length - 1} more)` : "";
+    console.error(
+      `EVIDENCE BROKEN at line ${first.line}${first.seq ? ` (seq ${first.seq})` : ""}: ${first.problem}${more}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const s = v.summary;
+  const window = s.from || s.to ? ` [${s.from ?? "start"}, ${s.to ?? "now"})` : "";
+  console.error(
+    `evidence ${s.tag}${window}: ${v.entries} entries of ${s.invocations} calls verified (every hash, ${v.links} links); ` +
+      `ledger head seq ${s.head.seq} hash ${s.head.hash}`,
+  );
 }
 
 function table(rows, columns) {
@@ -326,6 +377,18 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       );
       if (!p.ok) process.exitCode = 1;
     });
+    break;
+  case "evidence": {
+    const res = await send("GET", "/evidence", {
+      query: { tag: need(opts.tag, "--tag"), from: opts.from, to: opts.to },
+    });
+    const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+    await checkEvidence(Readable.fromWeb(res.body), out);
+    if (opts.out) await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+    break;
+  }
+  case "evidence verify":
+    await checkEvidence(createReadStream(need(rest[0], "<file.jsonl>")));
     break;
   default:
     fail(`unknown command "${positionals.join(" ")}"; see policy-os --help`);

@@ -30,16 +30,23 @@ export async function bodyOf<T extends z.ZodType>(
     return c.json(apiError("invalid_json", "The request body is not valid JSON."), 400);
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success)
-    return c.json(
-      apiError(
-        "invalid_request",
-        "The request body does not fit this endpoint.",
-        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      ),
-      400,
-    );
+  if (!parsed.success) return invalidRequest(c, "The request body does not fit this endpoint.", parsed.error);
   return parsed.data;
+}
+
+/** Validates the query parameters; answers 400 naming each parameter that does not fit. */
+export function queryOf<T extends z.ZodType>(c: AdminContext, schema: T): z.infer<T> | Response {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))].join(", ");
+    return invalidRequest(c, `These query parameters do not fit this endpoint: ${names}.`, parsed.error);
+  }
+  return parsed.data;
+}
+
+function invalidRequest(c: AdminContext, message: string, error: z.ZodError): Response {
+  const details = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  return c.json(apiError("invalid_request", message, details), 400);
 }
 
 /**

@@ -23,6 +23,7 @@ import { ledgerFor } from "../ledger";
 import { getConnection } from "../notion/connection";
 import { listAuditRows } from "../pipeline/audit";
 import { adminAuth } from "./auth";
+import { evidenceAdminRoutes } from "./evidence-routes";
 import { notionAdminRoutes } from "./notion-routes";
 import { bodyOf, limitOf, now, tenantOf, withTenant, type AdminEnv } from "./request";
 import { seedDemo } from "./seed";
@@ -211,6 +212,7 @@ export function adminRoutes() {
     if (tenant instanceof Response) return tenant;
     return c.json(await ledgerFor(c.env, tenant.id).verify());
   });
+  admin.route("/", evidenceAdminRoutes());
 
   admin.route("/", notionAdminRoutes());
 

@@ -1,0 +1,101 @@
+import { canonicalJson } from "./canonical";
+import type { ChainPosition } from "./chain";
+import type { Ledger, LedgerEntry } from "./types";
+
+/** What an evidence export selects: decisions carrying `tag`, taken in [from, to) (ISO-8601 instants, or open). */
+export interface EvidenceQuery {
+  tag: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** The last line of an export: what was asked, how many entries came, the ledger's head, and how to check it all. */
+export interface EvidenceSummary extends EvidenceQuery {
+  kind: "evidence_summary";
+  tenant_id: string;
+  entries: number;
+  invocations: number;
+  head: ChainPosition;
+  verify: string;
+}
+
+/** The `kind` of an export's summary line; every other line is a ledger entry. */
+export const EVIDENCE_SUMMARY_KIND = "evidence_summary";
+
+/** How an auditor checks an export, written into its summary line. */
+export const EVIDENCE_VERIFY_HOW =
+  "how to check: every line before this one is a ledger entry as stored; sha256 (hex) of the canonical JSON " +
+  "(keys sorted, no whitespace) of the entry without its hash member equals hash, and id is led_<seq>; where " +
+  "one line's seq follows the previous line's, its prev_hash equals that line's hash; head is the ledger's " +
+  "newest entry when exported: GET /admin/ledger/verify must answer ok with entries >= head.seq, and the entry " +
+  "at head.seq (GET /admin/ledger?after_seq=<head.seq - 1>&limit=1) must have head.hash. " +
+  "`npx policy-os evidence verify <file>` runs the first checks offline.";
+
+/** Ledger entries are read this many at a time, so an export of a large ledger never holds it all. */
+export const EVIDENCE_PAGE = 500;
+
+/**
+ * Decides, entry by entry in ascending seq, what belongs in an export: each `decision` entry whose tags include
+ * the tag and whose time is in the window, then every later entry of the same invocation (its outcome, escalation
+ * events) and every escalation event of an escalation such a decision opened (a decision taken in Notion carries
+ * no invocation id). Remembers only the ids of selected invocations and escalations.
+ */
+export function evidenceSelector(query: EvidenceQuery): (entry: LedgerEntry) => boolean {
+  const from = query.from === null ? -Infinity : Date.parse(query.from);
+  const to = query.to === null ? Infinity : Date.parse(query.to);
+  const invocations = new Set<string>();
+  const escalations = new Set<string>();
+  return function selects(entry) {
+    const escalation_id = typeof entry.body.escalation_id === "string" ? entry.body.escalation_id : null;
+    if (entry.kind === "decision") {
+      const tags = entry.body.tags;
+      const at = Date.parse(entry.at);
+      if (!Array.isArray(tags) || !tags.includes(query.tag) || !(at >= from && at < to)) return false;
+      if (entry.invocation_id !== null) invocations.add(entry.invocation_id);
+      if (escalation_id !== null) escalations.add(escalation_id);
+      return true;
+    }
+    if (entry.invocation_id !== null && invocations.has(entry.invocation_id)) return true;
+    return entry.kind === "escalation" && escalation_id !== null && escalations.has(escalation_id);
+  };
+}
+
+/**
+ * The lines of one tenant's evidence export, each canonical JSON without a newline: the selected entries in
+ * ascending seq, read a page at a time up to the head as it was when the export began, then the summary.
+ *
+ * @example for await (const line of evidenceLines(ledgerFor(env, "acme"), "acme", { tag: "SOX", from: null, to: null })) out.push(line);
+ */
+export async function* evidenceLines(
+  ledger: Pick<Ledger, "head" | "list">,
+  tenant_id: string,
+  query: EvidenceQuery,
+): AsyncGenerator<string> {
+  // Entries appended while the export runs are left out, so the summary's head names exactly what was read.
+  const head = await ledger.head();
+  const selects = evidenceSelector(query);
+  let entries = 0;
+  let decisions = 0;
+  let after_seq = 0;
+  while (after_seq < head.seq) {
+    const page = await ledger.list({ after_seq, limit: Math.min(EVIDENCE_PAGE, head.seq - after_seq) });
+    if (page.length === 0) break;
+    for (const entry of page) {
+      if (!selects(entry)) continue;
+      entries++;
+      if (entry.kind === "decision") decisions++;
+      yield canonicalJson(entry);
+    }
+    after_seq = page[page.length - 1]!.seq;
+  }
+  const summary: EvidenceSummary = {
+    kind: EVIDENCE_SUMMARY_KIND,
+    tenant_id,
+    ...query,
+    entries,
+    invocations: decisions,
+    head: { seq: head.seq, hash: head.hash },
+    verify: EVIDENCE_VERIFY_HOW,
+  };
+  yield canonicalJson(summary);
+}
