@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   notion: () => import("./notion.bench"),
   approval: () => import("./approval.bench"),
   redact: () => import("./redact.bench"),
+  budget: () => import("./budget.bench"),
 };
 
 const args = process.argv.slice(2);
