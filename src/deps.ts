@@ -1,5 +1,6 @@
 import { ensureApprovalPage } from "./approvals/approval-pages";
 import { followPageNow, trackEscalation } from "./approvals/escalation.do";
+import { budgetBook } from "./budgets";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
@@ -15,6 +16,13 @@ export function pipelineDeps(
   return {
     db: env.DB,
     ledger: (tenant_id) => ledgerFor(env, tenant_id),
+    budgets: (tenant_id) => budgetBook(env, tenant_id),
+    toolCost: async (tenant_id, tool) =>
+      (
+        await env.DB.prepare("SELECT cost_cents FROM tool_settings WHERE tenant_id = ? AND tool = ?")
+          .bind(tenant_id, tool)
+          .first<{ cost_cents: number | null }>()
+      )?.cost_cents ?? null,
     tools: hosts,
     hosts,
     validateArguments,

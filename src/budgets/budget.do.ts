@@ -106,7 +106,7 @@ export class BudgetDO extends DurableObject<Env> implements BudgetBook {
 
   /**
    * Holds every line's amount against its counter in the period `now` falls in, all or none. A line denies when
-   * its counter's spent plus reserved plus the amount would pass the limit; the denial names the cap that frees up
+   * its counter's spent plus reserved plus the amount would pass the limit (unless it says `enforce: false`); the denial names the cap that frees up
    * last. A repeated `reservation_id` returns the first answer and holds nothing more (a denied one is not
    * remembered, so repeating it asks again). The hold lasts `hold_ms` (default 10 min) by the object's clock, then
    * the alarm reclaims it. Throws for a malformed request (a caller's bug).
@@ -128,7 +128,7 @@ export class BudgetDO extends DurableObject<Env> implements BudgetBook {
       const counter = counters.get(id) ?? { row: stored ?? emptyCounter(line, period, resets_at), stored: !!stored };
       counters.set(id, counter);
       const used = counter.row.spent + counter.row.reserved;
-      if (used + line.amount > line.limit) {
+      if (line.enforce !== false && used + line.amount > line.limit) {
         denials.push({ ...lineIdentity(line), limit: line.limit, spent: used, requested: line.amount, resets_at });
         continue;
       }

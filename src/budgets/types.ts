@@ -26,6 +26,10 @@ export const budgetLineSchema = z.object({
   unit: z.enum(BUDGET_UNITS),
   limit: amount.describe("the cap, in `unit`"),
   amount: amount.describe("what this call asks for, in `unit`"),
+  enforce: z
+    .boolean()
+    .optional()
+    .describe("false: count the amount even past the limit (alert and log policies, approved overruns)"),
 });
 
 /** One cap applied to one call. */

@@ -1,4 +1,5 @@
 import type { Escalation } from "../approvals/escalations";
+import type { BudgetBook } from "../budgets";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
 
@@ -22,6 +23,10 @@ export type ArgumentValidator = (
 export interface PipelineDeps {
   db: D1Database;
   ledger: (tenant_id: string) => LedgerPort;
+  /** The tenant's budget book (cost policies reserve in it before the host runs, and settle after). */
+  budgets: (tenant_id: string) => Pick<BudgetBook, "reserve" | "settle" | "release">;
+  /** The Cost a person set for the tool in the Tools database, in cents (null: none). */
+  toolCost: (tenant_id: string, tool: string) => Promise<number | null>;
   tools: ToolResolver;
   validateArguments: ArgumentValidator;
   now: () => Date;

@@ -7,11 +7,14 @@ import {
   type ApprovalOnFile,
   type Escalation,
 } from "../approvals/escalations";
+import { budgetBook, budgetDenialMessage, type BudgetDenial } from "../budgets";
 import type { Principal } from "../db/tenancy";
+import { bookLines, costLines, lineOf, overCap, type CostLine } from "../guards/budget";
+import { screenArguments, screenResult, type GuardHit, type GuardStop, type Screening } from "../guards/screen";
 import type { Host, HostCallResult, ToolDescriptor } from "../hosts/host";
 import { hashOf, type JsonValue } from "../ledger/canonical";
 import type { LedgerEntryInput } from "../ledger/types";
-import { decide, type PolicySnapshot } from "../policy";
+import { decide, type CompiledPolicy, type PolicySnapshot } from "../policy";
 import { matchesGlob } from "../policy/glob";
 import type { CallContext, Decision } from "../policy/types";
 import { inspectArguments } from "./arguments";
@@ -87,6 +90,10 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   let descriptor: ToolDescriptor | null = null;
   let args_hash: string | null = null;
   let decision: Decision | null = null;
+  /** The arguments as records show them (PII redacted), once validated. */
+  let screening: Screening | null = null;
+  const guardHits: GuardHit[] = [];
+  let budget: CostLine[] = [];
 
   /** Ledger entries, audit row and outcome for every path; `entries` are appended after the decision entry. */
   const finish = async (
@@ -100,6 +107,8 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       entries?: LedgerEntryInput[];
       host_ref?: string | null;
       cost_cents?: number | null;
+      /** Content guards that checked the host's result and were hit. */
+      result_guards?: GuardHit[];
     } = {},
   ): Promise<ToolCallResult> => {
     const reason_code = decision?.reason_code ?? result.error?.code ?? "invalid";
@@ -116,6 +125,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         host_ref: extra.host_ref ?? null,
         // A host's result is untrusted: one too deep to hash is recorded as such, never lost with the entry.
         data_hash: result.success ? await hashOf(result.data).catch(() => "unhashable") : null,
+        ...(extra.result_guards ? { guards: extra.result_guards as unknown as JsonValue } : {}),
       },
     };
     let evidence_ids = extra.decisionEntryId ? [extra.decisionEntryId] : [];
@@ -188,6 +198,17 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       alerts: decision?.alerts ?? [],
       condition_errors: (decision?.condition_errors ?? []) as unknown as JsonValue,
       tags: decision?.tags ?? [],
+      redactions: (screening?.redactions ?? []) as unknown as JsonValue,
+      guards: guardHits as unknown as JsonValue,
+      budget: budget.map(({ policy_id, scope, subject, window, unit, amount, limit }) => ({
+        policy_id,
+        scope,
+        subject,
+        window,
+        unit,
+        amount,
+        limit,
+      })),
       escalation_id: escalation?.id ?? null,
       ...(verdict === "authorized" && escalation ? { approved_by: escalation.decided_by } : {}),
       client_id: call.client_id,
@@ -233,39 +254,60 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     ...correlation,
     now: started_at,
   };
+  const toolFacts = { name, host: descriptor.host, annotations: descriptor.annotations };
+  const agentFacts = { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes };
   decision = decide(call.snapshot, {
-    tool: { name: name, host: descriptor.host, annotations: descriptor.annotations },
-    agent: { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes },
+    tool: toolFacts,
+    agent: agentFacts,
     args: args as Record<string, unknown>,
     context,
   });
-  lap("policy");
 
-  if (decision.decision === "denied") {
-    return finish("denied", {
+  const refuse = (denial: Denial, escalation_id: string | null = null) =>
+    finish("denied", {
       outcome: "denied",
       status: "denied",
       success: false,
       data: null,
       error: null,
-      denial: {
-        code: decision.reason_code,
-        message: decision.message,
-        retryable: false,
-        details: { policy: decision.policy_ids[0] ?? null, policy_name: decision.policy_names[0] ?? null },
-      },
-      escalation_id: null,
+      denial,
+      escalation_id,
     });
-  }
 
-  // 3. approval: an approval on file lets the exact call run once; otherwise it waits on a pending escalation.
-  let approval: Escalation | null = null;
-  if (decision.decision === "escalated") {
-    const held = decision;
-    const unavailable = (error: unknown) => {
+  if (decision.decision === "denied")
+    return refuse({
+      code: decision.reason_code,
+      message: decision.message,
+      retryable: false,
+      details: { policy: decision.policy_ids[0] ?? null, policy_name: decision.policy_names[0] ?? null },
+    });
+
+  // 3. guards on the arguments: PII leaves every record; privacy and content policies may stop, hold or redact.
+  screening = screenArguments(decision.guards, args as Record<string, unknown>);
+  guardHits.push(...screening.hits);
+  decision = {
+    ...decision,
+    alerts: [...decision.alerts, ...screening.alerts],
+    shadow: [...decision.shadow, ...screening.shadow],
+  };
+  const stop = screening.stop;
+  if (stop?.effect === "deny") {
+    decision = decidedBy(decision, stop.policy, "denied");
+    lap("policy");
+    return refuse(guardDenial(stop));
+  }
+  // A call already held for approval needs one approval, whatever else would hold it.
+  if (stop?.effect === "hold" && decision.decision !== "escalated")
+    decision = decidedBy(decision, stop.policy, "escalated");
+  lap("policy");
+
+  // 4. approval: an approval on file lets the exact call run once; otherwise it waits on a pending escalation.
+  const recorded = screening.recorded;
+  const approvalStage = async (held: Decision): Promise<{ done: ToolCallResult } | { approval: Escalation }> => {
+    const unavailable = async (error: unknown) => {
       console.error(`escalation failed for ${invocation_id}: ${describe(error)}`);
       lap("approval");
-      return finish(
+      const done = await finish(
         "escalated",
         failure(
           "escalation_unavailable",
@@ -274,12 +316,13 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         ),
         {},
       );
+      return { done };
     };
     let onFile: ApprovalOnFile;
     try {
       onFile = await useApprovalOnFile(
         deps.db,
-        { tenant_id: tenant.id, agent_id: agent.id, tool: name, args_hash },
+        { tenant_id: tenant.id, agent_id: agent.id, tool: name, args_hash: args_hash! },
         {
           escalation_id: metaString(call.meta, ESCALATION_META_KEY),
           new_request: call.meta[NEW_APPROVAL_META_KEY] === true,
@@ -292,7 +335,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     }
 
     if (onFile.state === "granted") {
-      approval = onFile.escalation;
+      const approval = onFile.escalation;
       decision = {
         ...held,
         decision: "authorized",
@@ -300,7 +343,9 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         message: `${approval.decided_by ?? "An approver"} approved escalation ${approval.id}.`,
       };
       lap("approval");
-    } else if (onFile.state === "denied" || onFile.state === "executed" || onFile.state === "not_this_call") {
+      return { approval };
+    }
+    if (onFile.state === "denied" || onFile.state === "executed" || onFile.state === "not_this_call") {
       lap("approval");
       const refusal = approvalRefusal(onFile);
       decision = { ...held, decision: "denied", reason_code: refusal.code, message: refusal.message };
@@ -318,89 +363,165 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         },
         { decision_entry: decisionEntry("denied", escalation) },
       );
-      return { ...refused, sentence: `${name} did not run: ${refusal.message}` };
-    } else {
-      let escalation: Escalation;
-      let created = false;
-      if (onFile.state === "pending") escalation = onFile.escalation;
-      else
-        try {
-          ({ escalation, created } = await openEscalation(
-            deps.db,
-            {
-              tenant_id: tenant.id,
-              agent_id: agent.id,
-              tool: name,
-              args_hash,
-              invocation_id,
-              decision: held,
-              approvers: held.approvers.length > 0 ? held.approvers : tenant.default_approvers,
-              requested_for: context.user,
-            },
-            { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
-          ));
-        } catch (error) {
-          return unavailable(error);
-        }
-      lap("approval");
-      const expired = onFile.state === "expired" ? onFile.escalation : null;
-      const denial: Denial = {
-        // Expiry is not a denial: the request goes back to people as a new escalation.
-        code: expired ? "approval_expired" : "approval_required",
-        message: expired
-          ? `Escalation ${expired.id} expired at ${expired.expires_at} without a decision, so a new approval request is open. ${held.message}`
-          : held.message,
-        retryable: true,
-        details: {
-          policy: held.policy_ids[0] ?? null,
-          policy_name: held.policy_names[0] ?? null,
-          reason_code: held.reason_code,
-          escalation_id: escalation.id,
-          approvers: escalation.approvers,
-          expires_at: escalation.expires_at,
-          ...(expired ? { expired_escalation_id: expired.id } : {}),
-          retry: `Call the same tool again with the same arguments once the escalation is approved (_meta ${ESCALATION_META_KEY} may name it); governance.escalation_status tells when.`,
-        },
-      };
-      const entries: LedgerEntryInput[] = [];
-      if (onFile.state === "expired" && onFile.expired_now)
-        entries.push(escalationEvent(onFile.escalation, "expired", null));
-      if (created) {
-        entries.push(escalationEvent(escalation, "opened", invocation_id));
-        deps.defer(
-          deps
-            .escalationOpened(escalation, args)
-            .catch((error) => console.error(`follow-up of escalation ${escalation.id} failed: ${describe(error)}`)),
-        );
+      return { done: { ...refused, sentence: `${name} did not run: ${refusal.message}` } };
+    }
+    decision = held;
+    let escalation: Escalation;
+    let created = false;
+    if (onFile.state === "pending") escalation = onFile.escalation;
+    else
+      try {
+        ({ escalation, created } = await openEscalation(
+          deps.db,
+          {
+            tenant_id: tenant.id,
+            agent_id: agent.id,
+            tool: name,
+            args_hash: args_hash!,
+            invocation_id,
+            decision: held,
+            approvers: held.approvers.length > 0 ? held.approvers : tenant.default_approvers,
+            requested_for: context.user,
+          },
+          { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
+        ));
+      } catch (error) {
+        return unavailable(error);
       }
-      return finish(
-        "escalated",
-        {
-          outcome: "pending_approval",
-          status: "action_required",
-          success: false,
-          data: null,
-          error: null,
-          denial,
-          escalation_id: escalation.id,
-        },
-        { decision_entry: decisionEntry("escalated", escalation), entries },
+    lap("approval");
+    const expired = onFile.state === "expired" ? onFile.escalation : null;
+    const denial: Denial = {
+      // Expiry is not a denial: the request goes back to people as a new escalation.
+      code: expired ? "approval_expired" : "approval_required",
+      message: expired
+        ? `Escalation ${expired.id} expired at ${expired.expires_at} without a decision, so a new approval request is open. ${held.message}`
+        : held.message,
+      retryable: true,
+      details: {
+        policy: held.policy_ids[0] ?? null,
+        policy_name: held.policy_names[0] ?? null,
+        reason_code: held.reason_code,
+        escalation_id: escalation.id,
+        approvers: escalation.approvers,
+        expires_at: escalation.expires_at,
+        ...(expired ? { expired_escalation_id: expired.id } : {}),
+        retry: `Call the same tool again with the same arguments once the escalation is approved (_meta ${ESCALATION_META_KEY} may name it); governance.escalation_status tells when.`,
+      },
+    };
+    const entries: LedgerEntryInput[] = [];
+    if (onFile.state === "expired" && onFile.expired_now)
+      entries.push(escalationEvent(onFile.escalation, "expired", null));
+    if (created) {
+      entries.push(escalationEvent(escalation, "opened", invocation_id));
+      deps.defer(
+        deps
+          .escalationOpened(escalation, recorded)
+          .catch((error) => console.error(`follow-up of escalation ${escalation.id} failed: ${describe(error)}`)),
       );
     }
-  }
+    const done = await finish(
+      "escalated",
+      {
+        outcome: "pending_approval",
+        status: "action_required",
+        success: false,
+        data: null,
+        error: null,
+        denial,
+        escalation_id: escalation.id,
+      },
+      { decision_entry: decisionEntry("escalated", escalation), entries },
+    );
+    return { done };
+  };
 
-  // 4. adapter: the decision is on the ledger before the host is called.
+  let approval: Escalation | null = null;
+  if (decision.decision === "escalated") {
+    const stage = await approvalStage(decision);
+    if ("done" in stage) return stage.done;
+    approval = stage.approval;
+  }
+  /** Nothing ran, so an approval the call claimed is not used up. */
+  const unclaim = async () => {
+    if (approval)
+      await releaseApproval(deps.db, approval.id, invocation_id).catch((release) =>
+        console.error(`approval ${approval?.id} not released: ${describe(release)}`),
+      );
+  };
+
+  // 5. budget: every cap the call counts against is reserved at once in the tenant's budget book.
+  const book = deps.budgets(tenant.id);
+  let reserved = false;
+  for (;;) {
+    const needsCost = decision.guards.some((p) => p.guard?.kind === "cost" && !p.compiledCost);
+    const costs = costLines(decision.guards, {
+      vars: { args, agent: agentFacts, tool: toolFacts, context },
+      tool_cost_cents: needsCost ? await deps.toolCost(tenant.id, name).catch(() => null) : null,
+      invocation_id,
+      approved: new Set(approval?.policy_ids ?? []),
+    });
+    if (!costs.ok) {
+      await unclaim();
+      decision = decidedBy(decision, costs.policy, "denied");
+      return refuse({
+        code: "cost_unknown",
+        message: `The cost of this call could not be computed for policy "${costs.policy.name}" (${costs.error}), so it did not run.`,
+        retryable: false,
+        details: { policy: costs.policy.policy_id, policy_name: costs.policy.name },
+      });
+    }
+    decision = {
+      ...decision,
+      condition_errors: [...decision.condition_errors, ...costs.errors],
+    };
+    if (costs.lines.length === 0) break;
+    let answer: Awaited<ReturnType<typeof book.reserve>>;
+    try {
+      answer = await book.reserve({ reservation_id: invocation_id, lines: bookLines(costs.lines), now: deps.now() });
+    } catch (error) {
+      console.error(`budget book failed for ${invocation_id}: ${describe(error)}`);
+      // Counting spend may wait; a cap that cannot be checked stops the call.
+      if (!costs.lines.some((line) => line.enforce)) break;
+      await unclaim();
+      return finish(
+        "authorized",
+        failure(
+          "budget_unavailable",
+          "The budget could not be checked, so the call did not run. Try again shortly.",
+          true,
+        ),
+      );
+    }
+    if (answer.ok) {
+      budget = costs.lines;
+      reserved = true;
+      decision = { ...decision, alerts: [...decision.alerts, ...overCap(costs.lines, answer.lines)] };
+      break;
+    }
+    const line = lineOf(costs.lines, answer.denial);
+    if (line?.policy.mode === "pause" && !approval) {
+      // The cap holds the call for a person to allow the overrun (a budget-increase escalation).
+      const stage = await approvalStage(budgetHold(decision, line.policy, answer.denial));
+      if ("done" in stage) return stage.done;
+      approval = stage.approval;
+      continue;
+    }
+    await unclaim();
+    if (line) decision = decidedBy(decision, line.policy, "denied");
+    decision = { ...decision, reason_code: "budget_exhausted" };
+    return refuse(budgetDenial(answer.denial, line?.policy));
+  }
+  lap("approval");
+
+  // 6. adapter: the decision is on the ledger before the host is called.
   let decisionEntryId: string;
   try {
     const [entry] = await ledger.append(tenant.id, [decisionEntry("authorized", approval ?? undefined)]);
     decisionEntryId = entry!.id;
   } catch (error) {
     console.error(`ledger append failed before ${invocation_id} ran: ${describe(error)}`);
-    // Nothing ran, so the approval is not used up.
-    if (approval)
-      await releaseApproval(deps.db, approval.id, invocation_id).catch((release) =>
-        console.error(`approval ${approval?.id} not released: ${describe(release)}`),
-      );
+    await unclaim();
+    if (reserved) deps.defer(book.release({ reservation_id: invocation_id }));
     return finish(
       "authorized",
       {
@@ -414,38 +535,65 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       {},
     );
   }
-  const result = await callHost(resolved.host, descriptor, args as Record<string, unknown>, {
+  const result = await callHost(resolved.host, descriptor, screening.forHost, {
     tenant_id: tenant.id,
     invocation_id,
   });
   lap("adapter");
+  if (reserved)
+    deps.defer(
+      (result.ok
+        ? book.settle({
+            reservation_id: invocation_id,
+            ...(result.cost_cents !== undefined ? { actual: { usd_cents: result.cost_cents } } : {}),
+          })
+        : book.release({ reservation_id: invocation_id })
+      ).catch((error) => console.error(`budget of ${invocation_id} not settled: ${describe(error)}`)),
+    );
+  const costCents = budget.find((line) => line.unit === "usd_cents")?.amount ?? null;
+  const screened = result.ok ? screenResult(decision.guards, result.data) : null;
   const extra = {
     decisionEntryId,
     host_ref: result.host_ref,
-    cost_cents: result.ok ? (result.cost_cents ?? null) : null,
+    cost_cents: result.ok ? (result.cost_cents ?? costCents) : null,
     // The approval is used whatever the host answered: it may have acted before failing.
     entries: approval ? [escalationEvent(approval, "executed", invocation_id)] : [],
+    result_guards: screened && screened.hits.length > 0 ? screened.hits : undefined,
   };
   const escalation_id = approval?.id ?? null;
-  const done = result.ok
-    ? await finish(
-        "authorized",
-        {
-          outcome: "succeeded",
-          status: "authorized",
-          success: true,
-          data: result.data,
-          error: null,
-          denial: null,
-          escalation_id,
-        },
-        extra,
-      )
-    : await finish(
-        "authorized",
-        { ...failure(result.error.code, result.error.message, result.error.retryable), escalation_id },
-        extra,
-      );
+  const done =
+    result.ok && !screened?.withheld
+      ? await finish(
+          "authorized",
+          {
+            outcome: "succeeded",
+            status: "authorized",
+            success: true,
+            data: screened!.data as JsonValue,
+            error: null,
+            denial: null,
+            escalation_id,
+          },
+          extra,
+        )
+      : result.ok
+        ? await finish(
+            "authorized",
+            {
+              ...failure(
+                screened!.withheld!.policy.reason_code,
+                `${name} ran, but its result holds terms that policy "${screened!.withheld!.policy.name}" blocks, so the result is withheld.`,
+                false,
+              ),
+              escalation_id,
+            },
+            extra,
+          )
+        : await finish(
+            "authorized",
+            { ...failure(result.error.code, result.error.message, result.error.retryable), escalation_id },
+            extra,
+          );
   if (approval) {
     const used = approval;
     deps.defer(
@@ -454,10 +602,44 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         .catch((error) => console.error(`page of escalation ${used.id} still shows Approved: ${describe(error)}`)),
     );
   }
-  if (!approval || !result.ok) return done;
+  if (!approval || !done.outcome.success) return done;
   return {
     ...done,
     sentence: `${name} ran once with the approval of ${approval.decided_by ?? "an approver"} (escalation ${approval.id}) and succeeded (invocation ${invocation_id}).`,
+  };
+}
+
+/** The decision as one guard policy makes it: denied by it, or held for approval under it. */
+function decidedBy(decision: Decision, policy: CompiledPolicy, verdict: "denied" | "escalated"): Decision {
+  return {
+    ...decision,
+    decision: verdict,
+    reason_code: policy.reason_code,
+    message: policy.message,
+    policy_ids: [policy.policy_id],
+    policy_names: [policy.name],
+    approvers: verdict === "escalated" ? [...policy.approvers] : [],
+  };
+}
+
+/** A cap past which a pause-mode cost policy holds the call: the approver allows the overrun or not. */
+function budgetHold(decision: Decision, policy: CompiledPolicy, denial: BudgetDenial): Decision {
+  const held = decidedBy(decision, policy, "escalated");
+  const reason_code = policy.reason_code === "budget_exhausted" ? "budget_increase_required" : policy.reason_code;
+  return { ...held, reason_code, message: `${budgetDenialMessage(denial)} ${policy.message}` };
+}
+
+function guardDenial(stop: GuardStop): Denial {
+  return { code: stop.policy.reason_code, message: stop.policy.message, retryable: false, details: stop.details };
+}
+
+function budgetDenial(denial: BudgetDenial, policy: CompiledPolicy | undefined): Denial {
+  return {
+    code: "budget_exhausted",
+    message: budgetDenialMessage(denial),
+    // Retrying helps only once the window resets; a run's cap never does.
+    retryable: denial.resets_at !== null,
+    details: { ...denial, policy: denial.policy_id, policy_name: policy?.name ?? null },
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * CEL conditions over `args`, `agent`, `tool` and `context`, compiled once and evaluated per call.
+ * CEL conditions (and cost expressions) over `args`, `agent`, `tool` and `context`, compiled once and evaluated
+ * per call.
  * Library: @marcbachmann/cel-js (a tree-walking interpreter: no eval, runs in workerd); see bench/cel.bench.ts.
  * JSON numbers stay CEL doubles (the CEL JSON mapping); comparisons with int literals are exact.
  */
@@ -56,8 +57,12 @@ function describe(error: unknown): { kind: string; text: string } {
   return { kind: `${kind}${at}`, text: text.split("\n")[0] ?? text };
 }
 
-/** Parses and type-checks a condition; an expression that cannot give true or false is refused. */
-export function compileCondition(source: string): ConditionCompilation {
+/** Parses and type-checks an expression whose type must be one of `types` (or dyn, checked when it runs). */
+function parseChecked(
+  source: string,
+  types: readonly string[],
+  expected: string,
+): { ok: true; program: ReturnType<Environment["parse"]> } | { ok: false; error: string } {
   if (source.length > MAX_CONDITION_LENGTH)
     return { ok: false, error: `is longer than ${MAX_CONDITION_LENGTH} characters` };
   let program: ReturnType<Environment["parse"]>;
@@ -72,33 +77,84 @@ export function compileCondition(source: string): ConditionCompilation {
     const { kind, text } = describe(checked.error);
     return { ok: false, error: `CEL ${kind}: ${text}` };
   }
-  if (checked.type !== "bool" && checked.type !== "dyn")
-    return { ok: false, error: `gives a value of type ${checked.type}, not true or false` };
+  const type = checked.type ?? "dyn";
+  if (type !== "dyn" && !types.includes(type))
+    return { ok: false, error: `gives a value of type ${type}, not ${expected}` };
+  return { ok: true, program };
+}
+
+/** Evaluates a program, retrying once with Map-built arguments when the interpreter cannot read them as given. */
+function evaluated(program: (vars: ConditionVars) => unknown, vars: ConditionVars): Run {
+  const first = run(program, vars);
+  // Arguments with keys such as `constructor` defeat the interpreter's type detection; a copy made of Maps does not.
+  if (first.code !== "unsupported_type") return first;
+  return run(program, { ...vars, args: toCelValue(vars.args) });
+}
+
+/** Parses and type-checks a condition; an expression that cannot give true or false is refused. */
+export function compileCondition(source: string): ConditionCompilation {
+  const parsed = parseChecked(source, ["bool"], "true or false");
+  if (!parsed.ok) return parsed;
+  const { program } = parsed;
   return {
     ok: true,
     condition: {
       source,
       evaluate(vars) {
-        const first = run(program, vars);
-        // Arguments with keys such as `constructor` defeat the interpreter's type detection; a copy made of Maps does not.
-        if (first.code !== "unsupported_type") return first.outcome;
-        return run(program, { ...vars, args: toCelValue(vars.args) }).outcome;
+        const { value, error } = evaluated(program, vars);
+        if (error !== undefined) return { ok: false, error };
+        if (typeof value === "boolean") return { ok: true, matched: value };
+        return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
       },
     },
   };
 }
 
-/** An outcome, with the interpreter's error code when it threw. */
-type Run = { outcome: ConditionOutcome; code?: unknown };
+/** A call's cost from a cost policy's expression, in the policy's unit, or the error it raised. */
+export type CostOutcome = { ok: true; cost: number } | { ok: false; error: string };
+
+/** A cost expression ready to evaluate; evaluate() never throws. */
+export interface CompiledCost {
+  readonly source: string;
+  evaluate(vars: ConditionVars): CostOutcome;
+}
+
+/**
+ * Parses and type-checks a cost expression such as `args.amount_cents`; one that cannot give a number is refused.
+ * At run time the value must be a finite number of at least 0; fractions round up to a whole unit.
+ */
+export function compileCost(source: string): { ok: true; cost: CompiledCost } | { ok: false; error: string } {
+  const parsed = parseChecked(source, ["int", "uint", "double"], "a number");
+  if (!parsed.ok) return parsed;
+  const { program } = parsed;
+  return {
+    ok: true,
+    cost: {
+      source,
+      evaluate(vars) {
+        const { value, error } = evaluated(program, vars);
+        if (error !== undefined) return { ok: false, error };
+        const cost = typeof value === "bigint" ? Number(value) : value;
+        if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0)
+          return {
+            ok: false,
+            error: `gave ${typeof cost === "number" ? cost : typeNameOf(value)}, not a cost of 0 or more`,
+          };
+        return { ok: true, cost: Math.ceil(cost) };
+      },
+    },
+  };
+}
+
+/** A value, or the error the interpreter raised with its error code. */
+type Run = { value?: unknown; error?: string; code?: unknown };
 
 function run(program: (vars: ConditionVars) => unknown, vars: ConditionVars): Run {
   try {
-    const value: unknown = program(vars);
-    if (typeof value === "boolean") return { outcome: { ok: true, matched: value } };
-    return { outcome: { ok: false, error: `gave ${typeNameOf(value)}, not true or false` } };
+    return { value: program(vars) };
   } catch (error) {
     const code = typeof error === "object" && error !== null ? (error as CelErrorShape).code : undefined;
-    return { outcome: { ok: false, error: describe(error).text }, code };
+    return { error: describe(error).text, code };
   }
 }
 

@@ -1,5 +1,5 @@
 import { hashOf } from "../ledger/canonical";
-import { compileCondition, type CompiledCondition } from "./cel";
+import { compileCondition, compileCost, type CompiledCondition, type CompiledCost } from "./cel";
 import { parsePolicyRow, type PolicyRow } from "./policy-row.schema";
 import { buildToolIndex } from "./tool-index";
 import type { DefaultPosture, RowRejection } from "./types";
@@ -14,6 +14,8 @@ export interface CompiledPolicy extends Readonly<PolicyRow> {
   readonly userSet: ReadonlySet<string> | null;
   /** A condition error counts as a match (block and pause modes). */
   readonly failsClosed: boolean;
+  /** Cost rows with a Cost expression: the compiled expression. */
+  readonly compiledCost: CompiledCost | null;
 }
 
 /** The compiled, immutable policy set that decide() and toolPolicyState() read. */
@@ -54,6 +56,14 @@ function setOrNull(values: readonly string[]): ReadonlySet<string> | null {
 export function byDecidingOrder(a: PolicyRow, b: PolicyRow): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
   return a.policy_id < b.policy_id ? -1 : a.policy_id > b.policy_id ? 1 : 0;
+}
+
+function costOf(row: PolicyRow): CompiledCost | null {
+  if (row.guard?.kind !== "cost" || row.guard.cost === "") return null;
+  const compiled = compileCost(row.guard.cost);
+  // parsePolicyRow already refused rows whose cost expression does not compile.
+  if (!compiled.ok) throw new Error(`cost of ${row.policy_id} no longer compiles: ${compiled.error}`);
+  return compiled.cost;
 }
 
 /** Parses Notion rows, refuses invalid ones and duplicate ids, skips Draft/Retired, and indexes the rest. */
@@ -117,6 +127,8 @@ export async function compilePolicies(rows: unknown[], options: CompileOptions):
       scopeSet: setOrNull(row.scopes),
       userSet: setOrNull(row.users),
       failsClosed: row.mode === "block" || row.mode === "pause",
+      guard: row.guard,
+      compiledCost: costOf(row),
     };
   });
 

@@ -28,6 +28,7 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
   const blocks: CompiledPolicy[] = [];
   const pauses: CompiledPolicy[] = [];
   const allows: CompiledPolicy[] = [];
+  const guards: CompiledPolicy[] = [];
 
   for (const policy of candidates) {
     if (!admitsAgent(policy, agent, workspace) || !admitsUser(policy, agent, context)) continue;
@@ -38,6 +39,12 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
         conditionErrors.push({ policy_id: policy.policy_id, error: outcome.error });
         if (!policy.failsClosed) continue;
       } else if (!outcome.matched) continue;
+    }
+    if (policy.guard) {
+      // A guard applies its mode only when hit (pipeline/guards.ts), Shadow rows included; tags apply as it runs.
+      guards.push(policy);
+      if (policy.status === "Active") for (const tag of policy.tags) if (!tags.includes(tag)) tags.push(tag);
+      continue;
     }
     if (policy.status === "Shadow") {
       shadow.push({
@@ -55,7 +62,7 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
     if (policy.type === "allow") allows.push(policy);
   }
 
-  const base = { alerts, shadow, condition_errors: conditionErrors, tags, snapshot: snapshot.hash };
+  const base = { alerts, shadow, condition_errors: conditionErrors, tags, snapshot: snapshot.hash, guards };
   if (blocks.length > 0) return { decision: "denied", ...byPolicies(blocks), approvers: [], ...base };
   if (pauses.length > 0) {
     const approvers: string[] = [];
@@ -108,5 +115,6 @@ function engineError(snapshot: PolicySnapshot, error: unknown): Decision {
     tags: [],
     approvers: [],
     snapshot: hash,
+    guards: [],
   };
 }

@@ -5,21 +5,25 @@
 import { z } from "zod";
 import { compileCondition } from "./cel";
 import { isValidToolPattern, splitToolPatterns } from "./glob";
+import { guardSettings, isGuardType, type GuardSettings } from "./guard-settings";
 import type { PolicyMode, PolicyStatus, PolicyType } from "./types";
 
 /** Every Type a row may name, and the Modes each enforced Type allows. */
 export const POLICY_TYPES = ["allow", "block", "approval", "cost", "privacy", "content", "compliance"] as const;
-/** Every Mode, strongest first. */
-export const POLICY_MODES = ["block", "pause", "alert", "log"] as const;
+/** Every Mode, strongest first. `redact` (privacy and content rows) lets the call run with the matches replaced. */
+export const POLICY_MODES = ["block", "pause", "redact", "alert", "log"] as const;
 /** Every Status. */
 export const POLICY_STATUSES = ["Draft", "Shadow", "Active", "Retired"] as const;
 
-/** The Modes each enforced Type accepts; Types missing here are not enforced yet. */
-export const MODES_BY_TYPE: Partial<Record<PolicyType, readonly PolicyMode[]>> = {
+/** The Modes each Type accepts. */
+export const MODES_BY_TYPE: Record<PolicyType, readonly PolicyMode[]> = {
   allow: ["log", "alert"],
   block: ["block", "alert", "log"],
   approval: ["pause", "alert", "log"],
   compliance: ["log", "alert"],
+  cost: ["block", "pause", "alert", "log"],
+  privacy: ["block", "redact", "alert", "log"],
+  content: ["block", "pause", "redact", "alert", "log"],
 };
 
 const DEFAULT_REASON: Record<PolicyType, string> = {
@@ -27,9 +31,9 @@ const DEFAULT_REASON: Record<PolicyType, string> = {
   block: "policy_blocked",
   approval: "approval_required",
   compliance: "compliance_tagged",
-  cost: "budget_policy",
-  privacy: "privacy_policy",
-  content: "content_policy",
+  cost: "budget_exhausted",
+  privacy: "pii_detected",
+  content: "content_flagged",
 };
 
 const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -113,6 +117,17 @@ const condition = optionalText().superRefine((source, ctx) => {
   if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.error });
 });
 
+const optionalNumber = z.preprocess(
+  (value) => {
+    const present = blankToUndefined(value);
+    return typeof present === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(present) ? Number(present) : present;
+  },
+  z
+    .number({ error: (issue) => `${shown(issue.input)} is not a number` })
+    .refine(Number.isFinite, "must be a finite number")
+    .optional(),
+);
+
 const priority = z.preprocess(
   (value) => {
     const present = blankToUndefined(value);
@@ -148,19 +163,29 @@ export const policyRowSchema = z
         `${shown(issue.input)} must be snake_case: lower-case letters, digits and _, starting with a letter, up to 64`,
     }),
     Message: optionalText(),
+    // Cost, privacy and content rows (guard-settings.ts reads them; other Types ignore them).
+    Cap: optionalNumber,
+    Unit: optionalText(),
+    Window: optionalText(),
+    Per: optionalText(),
+    Cost: optionalText(),
+    Detectors: multiSelect,
+    Pattern: optionalText(),
+    "Deny terms": optionalText(),
+    "Allow terms": optionalText(),
+    "Check results": z.preprocess(
+      blankToUndefined,
+      z.boolean({ error: (issue) => `${shown(issue.input)} is not a checkbox` }).optional(),
+    ),
+  })
+  .transform((row, ctx) => {
+    if (!isGuardType(row.Type)) return { ...row, guard: undefined };
+    const { settings, issues } = guardSettings(row.Type, row);
+    for (const issue of issues) ctx.addIssue({ code: "custom", path: [issue.column], message: issue.message });
+    return { ...row, guard: settings };
   })
   .superRefine((row, ctx) => {
     const modes = MODES_BY_TYPE[row.Type];
-    const parked = row.Status === "Draft" || row.Status === "Retired";
-    if (modes === undefined) {
-      if (!parked)
-        ctx.addIssue({
-          code: "custom",
-          path: ["Type"],
-          message: `${row.Type} policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then`,
-        });
-      return;
-    }
     if (!modes.includes(row.Mode))
       ctx.addIssue({
         code: "custom",
@@ -184,6 +209,7 @@ export const policyRowSchema = z
     priority: row.Priority,
     reason_code: row["Reason code"] ?? DEFAULT_REASON[row.Type],
     message: row.Message ?? defaultMessage(row.Type, row.Name),
+    ...(row.guard ? { guard: row.guard } : {}),
   }));
 
 /** A policy row after parsing: plain data, the unit that snapshot hashes cover. */
@@ -208,6 +234,8 @@ export interface PolicyRow {
   priority: number;
   reason_code: string;
   message: string;
+  /** Cost, privacy and content rows only: what the row guards against. */
+  guard?: GuardSettings;
 }
 
 function defaultMessage(type: PolicyType, name: string): string {
@@ -218,6 +246,12 @@ function defaultMessage(type: PolicyType, name: string): string {
       return `Needs approval under policy "${name}".`;
     case "allow":
       return `Allowed by policy "${name}".`;
+    case "cost":
+      return `The spending cap of policy "${name}" is reached.`;
+    case "privacy":
+      return `The arguments hold personal data that policy "${name}" guards.`;
+    case "content":
+      return `The arguments hold terms that policy "${name}" flags.`;
     default:
       return `Recorded under policy "${name}".`;
   }

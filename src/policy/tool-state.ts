@@ -5,7 +5,8 @@ import type { AgentFacts, CallContext, ToolFacts, ToolPolicyState, ToolPolicySta
 
 /**
  * A tool's policy state for one agent, as tools/list shows it before any call: condition values are unknown,
- * so a row with a Condition or a Users list can only make the tool `restricted`. Shadow rows are ignored.
+ * so a row with a Condition or a Users list, or a guard (cost, privacy, content), can only make the tool
+ * `restricted`. Shadow rows are ignored.
  * Never throws; a fault reports the tool as `blocked`.
  */
 export function toolPolicyState(
@@ -34,7 +35,9 @@ function stateOrThrow(
   const active = snapshot
     .candidates(tool.name)
     .filter((policy) => policy.status === "Active" && admitsAgent(policy, agent, workspace));
-  const conditional = (policy: CompiledPolicy) => policy.compiledCondition !== null || policy.userSet !== null;
+  // A guard (cost, privacy, content) applies its mode only when hit, so it can only restrict or audit a tool.
+  const conditional = (policy: CompiledPolicy) =>
+    policy.compiledCondition !== null || policy.userSet !== null || policy.guard !== undefined;
   const certain = active.filter((policy) => !conditional(policy));
   const maybe = active.filter(conditional);
 
@@ -58,7 +61,8 @@ function stateOrThrow(
   const restricting = maybe.filter((policy) => policy.mode === "block" || policy.mode === "pause");
   if (restricting.length > 0) return byPolicies("restricted", restricting);
   const audits = active.filter(
-    (policy) => policy.mode === "alert" || (policy.mode === "log" && policy.type !== "allow"),
+    (policy) =>
+      policy.mode === "alert" || policy.mode === "redact" || (policy.mode === "log" && policy.type !== "allow"),
   );
   if (audits.length > 0) return byPolicies("audited", audits);
   if (allows.length > 0) return byPolicies("open", allows);

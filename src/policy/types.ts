@@ -2,10 +2,15 @@
  * The policy engine's contract: what decide() is asked, what it answers, and what tools/list shows.
  * Implementations live beside this file (policy-row.schema.ts, compile.ts, decide.ts, tool-state.ts).
  */
+import type { CompiledPolicy } from "./compile";
 
-/** What a matching row does. Strength order: block > pause > alert > log (allow rows act as log with permission). */
-export type PolicyMode = "block" | "pause" | "alert" | "log";
-/** The row's category (DESIGN.md "Policies"). This issue enforces allow, block, approval and compliance. */
+/**
+ * What a matching row does. Strength order: block > pause > redact > alert > log (allow rows act as log with
+ * permission). Cost, privacy and content rows apply their mode only when their guard is hit; `redact` belongs to
+ * privacy and content rows.
+ */
+export type PolicyMode = "block" | "pause" | "redact" | "alert" | "log";
+/** The row's category (DESIGN.md "Policies"). */
 export type PolicyType = "allow" | "block" | "approval" | "cost" | "privacy" | "content" | "compliance";
 /** Draft and Retired rows are never compiled; Shadow rows are evaluated and recorded, never enforced. */
 export type PolicyStatus = "Draft" | "Shadow" | "Active" | "Retired";
@@ -60,7 +65,7 @@ export interface DecisionRequest {
 export interface ShadowResult {
   policy_id: string;
   policy_name: string;
-  would: "block" | "pause" | "alert" | "log";
+  would: PolicyMode;
   reason_code: string;
 }
 
@@ -90,6 +95,11 @@ export interface Decision {
   approvers: string[];
   /** Hash of the snapshot that decided, `sha256:…`. */
   snapshot: string;
+  /**
+   * Active and Shadow cost, privacy and content rows that apply to this call, in deciding order. They do not
+   * decide; the pipeline applies each one's guard, and its mode only when the guard is hit.
+   */
+  guards: readonly CompiledPolicy[];
 }
 
 /** What happens to a call no policy matched, by the kind of tool (from its MCP annotations). */

@@ -23,7 +23,7 @@ describe("a policy row", () => {
       'Tools: "pay ments.*" is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?',
     ],
     ["empty Tools", { Tools: " " }, "Tools: is empty; list tool patterns such as payments.* or crm.update_contact"],
-    ["an unknown mode", { Mode: "hold" }, 'Mode: "hold" is not one of block, pause, alert, log'],
+    ["an unknown mode", { Mode: "hold" }, 'Mode: "hold" is not one of block, pause, redact, alert, log'],
     [
       "an unknown type",
       { Type: "deny" },
@@ -45,15 +45,36 @@ describe("a policy row", () => {
       { Type: "approval", Mode: "block" },
       'Mode: "block" does not fit Type approval; use pause or alert or log',
     ],
+    ["a cost row without a cap", { Type: "cost" }, "Cap: is empty; set the most the window allows, in the Unit"],
     [
-      "an active cost row",
-      { Type: "cost" },
-      "Type: cost policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then",
+      "a cost row whose Cost is not a number",
+      { Type: "cost", Cap: 50000, Cost: "'ten dollars'" },
+      "Cost: gives a value of type string, not a number",
     ],
     [
-      "an active privacy row",
-      { Type: "privacy" },
-      "Type: privacy policies are not enforced yet (they arrive with budgets and redaction); keep the row in Draft until then",
+      "a cost row with an unknown window",
+      { Type: "cost", Cap: 100, Unit: "calls", Window: "hour" },
+      'Window: "hour" is not one of run, day, week, month',
+    ],
+    [
+      "a privacy row naming an unknown detector",
+      { Type: "privacy", Detectors: ["email", "passport"] },
+      'Detectors: "passport" is not a detector; use secret, iban, payment_card, us_ssn, email, phone',
+    ],
+    [
+      "a privacy row with an unsafe pattern",
+      { Type: "privacy", Pattern: "(a+)+$" },
+      "Pattern: The pattern repeats a group that itself contains a repeat or a choice, like (a+)+ or (a|b)*. Such patterns can take exponentially long on some text; repeat a single character class instead, like [ab]{1,20}.",
+    ],
+    [
+      "a content row without deny terms",
+      { Type: "content" },
+      "Deny terms: is empty; list the terms or /patterns/ this policy looks for",
+    ],
+    [
+      "a privacy row that pauses",
+      { Type: "privacy", Mode: "pause" },
+      'Mode: "pause" does not fit Type privacy; use block or redact or alert or log',
     ],
     [
       "a bad Policy ID",
@@ -73,7 +94,7 @@ describe("a policy row", () => {
 
   it("names every broken column in one reason", async () => {
     expect(await reasonFor({ Mode: "hold", Tools: "a b" })).toBe(
-      'Mode: "hold" is not one of block, pause, alert, log; Tools: "a b" is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?',
+      'Mode: "hold" is not one of block, pause, redact, alert, log; Tools: "a b" is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?',
     );
   });
 
@@ -85,8 +106,46 @@ describe("a policy row", () => {
     ]);
   });
 
-  it("keeps a cost row parked in Draft", () => {
-    expect(parsePolicyRow(row({ Type: "cost", Status: "Draft" })).ok).toBe(true);
+  it("reads a cost row's cap, unit, window, counter and cost expression", () => {
+    const parsed = parsePolicyRow(
+      row({
+        Type: "cost",
+        Cap: "50000",
+        Unit: "usd_cents",
+        Window: "week",
+        Per: "workspace",
+        Cost: "args.amount_cents",
+      }),
+    );
+    expect(parsed.ok && parsed.row.guard).toEqual({
+      kind: "cost",
+      cap: 50000,
+      unit: "usd_cents",
+      window: "week",
+      per: "workspace",
+      cost: "args.amount_cents",
+    });
+  });
+
+  it("gives a cost row a daily cap per agent in cents when Unit, Window and Per are blank", () => {
+    const parsed = parsePolicyRow(row({ Type: "cost", Cap: 100 }));
+    expect(parsed.ok && parsed.row.guard).toMatchObject({ unit: "usd_cents", window: "day", per: "agent" });
+  });
+
+  it("splits a content row's terms on commas and lines, keeping /patterns/ whole", () => {
+    const parsed = parsePolicyRow(
+      row({
+        Type: "content",
+        "Deny terms": "wire transfer, gift card\n/ref-[0-9]{2,4},x/",
+        "Allow terms": "gift card balance",
+      }),
+    );
+    expect(parsed.ok && parsed.row.guard).toEqual({
+      kind: "content",
+      deny: ["wire transfer", "gift card", "/ref-[0-9]{2,4},x/"],
+      allow: ["gift card balance"],
+      results: false,
+    });
   });
 
   it("fills defaults and ignores Sync status and unknown properties", () => {
