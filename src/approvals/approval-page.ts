@@ -15,9 +15,9 @@ export const MAX_TITLE = 200;
 /** How many recent decisions on the same tool a page lists. */
 export const RECENT_DECISIONS = 5;
 
-/** Said on every page that shows arguments, until redaction (a later change) is enabled. */
-export const UNREDACTED_NOTE =
-  "Arguments are shown unredacted until redaction is enabled; text values longer than 200 characters are cut, and values under credential-like keys are hidden.";
+/** Said on every page that shows arguments (the pipeline hands pages the arguments with PII already redacted). */
+export const ARGUMENTS_NOTE =
+  "Personal data and secrets in the arguments are replaced by [REDACTED:…]; text values longer than 200 characters are cut, and values under credential-like keys are hidden.";
 
 /** Keys whose values are never stored or shown, whatever redaction says later. */
 const CREDENTIAL_KEY = /pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|private[_-]?key|credential/i;
@@ -147,7 +147,7 @@ function body(input: ApprovalPageInput, unresolved: readonly string[]): BlockObj
       ),
     );
   else {
-    blocks.push(paragraph(UNREDACTED_NOTE));
+    blocks.push(paragraph(ARGUMENTS_NOTE));
     blocks.push({
       code: { language: "json", rich_text: bounded(argumentsText(input.arguments), MAX_ARGUMENTS_TEXT) },
     });

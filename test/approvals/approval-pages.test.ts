@@ -2,12 +2,7 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { isFullBlock, isFullPage, type BlockObjectResponse, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
-import {
-  approvalPage,
-  approvalTitle,
-  UNREDACTED_NOTE,
-  type ApprovalPageInput,
-} from "../../src/approvals/approval-page";
+import { approvalPage, approvalTitle, ARGUMENTS_NOTE, type ApprovalPageInput } from "../../src/approvals/approval-page";
 import { ensureApprovalPage, ensureApprovalPages } from "../../src/approvals/approval-pages";
 import type { Escalation } from "../../src/approvals/escalations";
 import worker from "../../src/index";
@@ -302,7 +297,7 @@ describe("Approvals pages in Notion", () => {
     expect(await ensureApprovalPage(env, id, { arguments: args })).toMatchObject({ status: "created" });
     const page = (await approvalRows(t))[0]!;
     const blocks = await blocksOf(t, page.id);
-    expect(blocks.map(blockText)).toContain(UNREDACTED_NOTE);
+    expect(blocks.map(blockText)).toContain(ARGUMENTS_NOTE);
     const code = blocks.find((block) => block.type === "code" && block.code.language === "json")!;
     const shown = blockText(code);
     expect(shown).toContain('"amount_cents": 60000');
@@ -388,9 +383,9 @@ describe("the Approvals page content", () => {
     );
   });
 
-  it("hides values under credential-like keys and says the arguments are unredacted otherwise", () => {
+  it("hides values under credential-like keys and says how the arguments were redacted", () => {
     const body = texts(approvalPage(input));
-    expect(body).toContain(UNREDACTED_NOTE);
+    expect(body).toContain(ARGUMENTS_NOTE);
     const code = body.find((line) => line.includes("amount_cents"))!;
     expect(code).toContain('"api_key": "[hidden: the key looks like a credential]"');
     expect(code).not.toContain("sk_live_123");

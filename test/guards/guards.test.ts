@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, ledgerEntries, refundsMade } from "../approvals/helpers";
+import { decide, escalationRow, ledgerEntries, refundsMade } from "../approvals/helpers";
 import { standardRows } from "../fixtures/policies";
 import { call, connect, newTenant } from "../support/worker";
 
@@ -138,6 +138,22 @@ describe("privacy policies", () => {
       { path: "$.fields.notes", detector: "email", count: 1 },
     ]);
     expect(JSON.stringify(await ledgerEntries(tenant))).not.toMatch(/4111|pat@example/);
+  });
+
+  it("keep raw PII off a held call's approval page, whatever the privacy policies say", async () => {
+    const { client } = await desk(standardRows);
+    const held = await call(
+      client,
+      "payments.create_refund",
+      refund(75_000, "ask pat@example.com, card 4111111111111111"),
+    );
+    expect(held.outcome.outcome).toBe("pending_approval");
+    let stored: string | null = null;
+    for (let i = 0; i < 50 && !stored; i++) {
+      stored = (await escalationRow(held.outcome.escalation_id!))?.arguments ?? null;
+      if (!stored) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(JSON.parse(stored!).reason).toBe("ask [REDACTED:email], card [REDACTED:payment_card]");
   });
 
   it("deny a call whose arguments hold PII a block-mode policy guards, naming the path and detector", async () => {

@@ -41,7 +41,7 @@ describe("setting up the Notion databases", () => {
     });
     expect(approvals.properties["Decision"]).toMatchObject({ type: "select" });
 
-    expect(await rowsOf(client, id("Policies"))).toHaveLength(7);
+    expect(await rowsOf(client, id("Policies"))).toHaveLength(10);
     expect(await rowsOf(client, id("Tools"))).toHaveLength(9);
     const runbooks = await rowsOf(client, id("Runbooks"));
     const owners = runbooks.map((page) => ("properties" in page ? page.properties["Owner"] : undefined));

@@ -90,7 +90,7 @@ describe("syncing Notion into the Worker", () => {
     const t = await connectedTenant();
     const agent = await connect(t.key);
     const report = await sync(t.tenant);
-    expect(source(report, "policies")).toMatchObject({ read: 7, changed: 7, applied: 7, rejected: [] });
+    expect(source(report, "policies")).toMatchObject({ read: 10, changed: 10, applied: 10, rejected: [] });
     expect(report.snapshot.changed).toBe(true);
 
     const held = await call(agent, "payments.create_refund", refund(60_000));
@@ -196,7 +196,7 @@ describe("syncing Notion into the Worker", () => {
     const report = await sync(t.tenant);
     const reasons = source(report, "policies").rejected.map((r) => r.reason);
     expect(reasons).toHaveLength(2);
-    expect(reasons).toContainEqual(expect.stringMatching(/^Mode: "blok" is not one of block, pause, alert, log/));
+    expect(reasons).toContainEqual(expect.stringMatching(/^Mode: "blok" is not one of block, pause, redact, alert, log/));
     expect(reasons).toContainEqual(expect.stringMatching(/^Policy ID: "no-contact-deletion" is already used/));
     const update = await call(await connect(t.key), "crm.update_contact", { contact_id: "con_001", notes: "hi" });
     expect(reason(update)).not.toBe("policy_blocked");
@@ -267,9 +267,9 @@ describe("syncing Notion into the Worker", () => {
       });
 
     const report = await sync(t.tenant, { sources: ["policies"] });
-    expect(source(report, "policies")).toMatchObject({ read: 137, applied: 137, requests: 2 });
+    expect(source(report, "policies")).toMatchObject({ read: 140, applied: 140, requests: 2 });
     const { body } = await admin("GET", `/policies?tenant=${t.tenant}`);
-    expect(body.rows).toHaveLength(137);
+    expect(body.rows).toHaveLength(140);
   });
 
   it("reads past Notion's per-query row cap by resuming at the last creation time read", async () => {
@@ -292,7 +292,7 @@ describe("syncing Notion into the Worker", () => {
     }
 
     const report = await sync(t.tenant, { sources: ["policies"], full: true });
-    expect(source(report, "policies")).toMatchObject({ read: 157, applied: 157, removed: 0 });
+    expect(source(report, "policies")).toMatchObject({ read: 160, applied: 160, removed: 0 });
     expect(source(report, "policies").warning).toBeUndefined();
   });
 
@@ -300,7 +300,7 @@ describe("syncing Notion into the Worker", () => {
     const t = await connectedTenant({ queryRowCap: 5 });
     await sync(t.tenant, { sources: ["policies"] });
     const report = await sync(t.tenant, { sources: ["policies"], full: true });
-    // Setup wrote all seven sample rows in the same minute: a 5-row cap cannot be split by creation time.
+    // Setup wrote all ten sample rows in the same minute: a 5-row cap cannot be split by creation time.
     expect(source(report, "policies")).toMatchObject({ removed: 0, warning: expect.stringContaining("query cap") });
     const held = await call(await connect(t.key), "payments.create_refund", refund(60_000));
     expect(reason(held)).toBe("refund_over_limit");
@@ -324,7 +324,7 @@ describe("syncing Notion into the Worker", () => {
     const { body } = await admin("GET", `/ledger?tenant=${t.tenant}`);
     const entry = body.entries.find((e: { kind: string }) => e.kind === "policy_sync");
     expect(entry.body.snapshot).toBe(report.snapshot.hash);
-    expect(entry.body.policies).toHaveLength(7);
+    expect(entry.body.policies).toHaveLength(10);
     expect(entry.body.policies).toContainEqual({ page_id: expect.any(String), policy_id: "refund-over-limit" });
     expect((await admin("GET", `/ledger/verify?tenant=${t.tenant}`)).body.ok).toBe(true);
   });
@@ -443,7 +443,7 @@ describe("syncing Notion into the Worker", () => {
 
     const report = await sync(t.tenant);
     expect(report.sources.every((s) => s.error === undefined)).toBe(true);
-    expect(source(report, "policies").applied).toBe(7);
+    expect(source(report, "policies").applied).toBe(10);
     expect(t.emulator.rateLimit.limited).toBeGreaterThan(0);
     const perSecond = new Map<number, number>();
     for (const at of arrivals) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
