@@ -196,7 +196,9 @@ describe("syncing Notion into the Worker", () => {
     const report = await sync(t.tenant);
     const reasons = source(report, "policies").rejected.map((r) => r.reason);
     expect(reasons).toHaveLength(2);
-    expect(reasons).toContainEqual(expect.stringMatching(/^Mode: "blok" is not one of block, pause, redact, alert, log/));
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/^Mode: "blok" is not one of block, pause, redact, alert, log/),
+    );
     expect(reasons).toContainEqual(expect.stringMatching(/^Policy ID: "no-contact-deletion" is already used/));
     const update = await call(await connect(t.key), "crm.update_contact", { contact_id: "con_001", notes: "hi" });
     expect(reason(update)).not.toBe("policy_blocked");
