@@ -91,8 +91,8 @@ try {
   );
   check((setup.match(/: created /g) ?? []).length === 6, "notion setup creates the six databases in the emulator");
   check(
-    /Connected tenant demo/.test(setup) && /policies +7 read, 7 applied, 0 rejected/.test(setup),
-    "setup --connect connects the demo tenant and its first sync applies the 7 sample policies",
+    /Connected tenant demo/.test(setup) && /policies +10 read, 10 applied, 0 rejected/.test(setup),
+    "setup --connect connects the demo tenant and its first sync applies the 10 sample policies",
   );
   const stillHeld = await refund();
   check(
