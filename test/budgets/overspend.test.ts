@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { BudgetLine } from "../../src/budgets";
-import { DEC_1, freshBook } from "./helpers";
+import { DEC_1, freshBook, workspaceMonthly } from "./helpers";
 
-const cap: BudgetLine = {
-  key: "spend_cap:workspace:workspace:usd_cents",
-  policy_id: "spend_cap",
-  scope: "workspace",
-  subject: "workspace",
-  window: "month",
-  unit: "usd_cents",
-  limit: 50_000,
-  amount: 73,
-};
+const cap = workspaceMonthly(73, 50_000);
 
 describe("budget book under load", () => {
   it("1,000 simultaneous reservations against one cap never overspend it", async () => {
