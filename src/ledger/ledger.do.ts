@@ -4,7 +4,15 @@ import { chainEntries, GENESIS, GENESIS_HASH, verifyChain, type ChainPosition } 
 import { parseAppendArgs } from "./entry-input.schema";
 import { GroupCommit } from "./group-commit";
 import { ENTRY_COLUMNS, ENTRY_TABLE_SQL, insertEntry, rowToEntry, type EntryRow } from "./entry-row";
-import type { Ledger, LedgerEntry, LedgerEntryInput, LedgerHead, LedgerListOptions, LedgerVerification } from "./types";
+import type {
+  Ledger,
+  LedgerCheckpoint,
+  LedgerEntry,
+  LedgerEntryInput,
+  LedgerHead,
+  LedgerListOptions,
+  LedgerVerification,
+} from "./types";
 
 /** `list` returns this many entries unless asked otherwise. */
 export const LIST_DEFAULT_LIMIT = 100;
@@ -103,6 +111,25 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
       entries += page.entries;
       position = page.end;
     }
+  }
+
+  /**
+   * The last committed entry stamped before `before_iso` (an ISO instant): its seq, hash and time, or seq 0 with the
+   * genesis hash and `at` null when none was. A checkpoint of the chain at that instant (the weekly digest's: the
+   * week's end, or now while the week runs). Throws for a `before_iso` that is not a date (a caller's bug).
+   */
+  async checkpoint(before_iso: string): Promise<LedgerCheckpoint> {
+    const before = new Date(before_iso);
+    if (Number.isNaN(before.getTime())) throw new Error(`checkpoint needs an ISO instant, got "${before_iso}"`);
+    // Scans back from the newest entry and stops at the first one early enough: only entries stamped since
+    // `before` are read, a week's worth at most for a digest.
+    const row = this.#sql
+      .exec<Pick<EntryRow, "seq" | "hash" | "at">>(
+        "SELECT seq, hash, at FROM ledger_entries WHERE at < ? ORDER BY seq DESC LIMIT 1",
+        before.toISOString(),
+      )
+      .toArray()[0];
+    return row ? { seq: row.seq, hash: row.hash, at: row.at } : { seq: GENESIS.seq, hash: GENESIS_HASH, at: null };
   }
 
   /** Writes one batch of appended entries in a single transaction; if it fails, none is stored and the tip returns to the stored chain. */

@@ -35,6 +35,17 @@ export interface LedgerHead {
   hash: string;
 }
 
+/**
+ * Where the chain stood at an instant: the last entry stamped before it (seq 0, 64 zeros and `at` null when there
+ * was none yet). Published on the weekly digest page, so Notion's page history witnesses the chain too.
+ */
+export interface LedgerCheckpoint {
+  seq: number;
+  hash: string;
+  /** When that entry was stamped (null: the genesis, before any entry). */
+  at: string | null;
+}
+
 /** Result of recomputing the chain. */
 export interface LedgerVerification {
   ok: boolean;
@@ -60,4 +71,6 @@ export interface Ledger {
   get(seq: number): Promise<LedgerEntry | null>;
   /** Recomputes the whole chain from storage. */
   verify(): Promise<LedgerVerification>;
+  /** The last entry stamped before `before_iso` (an ISO instant), or the genesis when none was. */
+  checkpoint(before_iso: string): Promise<LedgerCheckpoint>;
 }
