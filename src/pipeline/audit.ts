@@ -1,3 +1,4 @@
+import type { ShadowResult } from "../policy/types";
 import type { Outcome } from "./outcome";
 
 /** Milliseconds spent in each pipeline stage. */
@@ -32,6 +33,8 @@ export interface AuditRow {
   correlation: Outcome["correlation"];
   evidence_ids: string[];
   args_hash: string | null;
+  /** What Shadow policies would have done to the call (none when omitted). */
+  shadow?: ShadowResult[];
   created_at: string;
 }
 
@@ -41,8 +44,8 @@ export async function writeAuditRow(db: D1Database, row: AuditRow): Promise<void
     .prepare(
       `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,
          reason_code, policy_ids, snapshot, outcome, status, escalation_id, error_code, cost_cents, host_ref,
-         latency_ms, total_ms, correlation, evidence_ids, args_hash, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         latency_ms, total_ms, correlation, evidence_ids, args_hash, shadow, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.invocation_id,
@@ -66,12 +69,13 @@ export async function writeAuditRow(db: D1Database, row: AuditRow): Promise<void
       JSON.stringify(row.correlation),
       JSON.stringify(row.evidence_ids),
       row.args_hash,
+      JSON.stringify(row.shadow ?? []),
       row.created_at,
     )
     .run();
 }
 
-const jsonColumns = ["policy_ids", "latency_ms", "correlation", "evidence_ids"] as const;
+const jsonColumns = ["policy_ids", "latency_ms", "correlation", "evidence_ids", "shadow"] as const;
 
 /** Lists a tenant's audit rows, newest first, with optional filters (admin). */
 export async function listAuditRows(

@@ -176,6 +176,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         correlation,
         evidence_ids,
         args_hash,
+        shadow: decision?.shadow ?? [],
         created_at: started_at,
       }).catch((error) => console.error(`audit row failed for ${invocation_id}: ${describe(error)}`)),
     );
