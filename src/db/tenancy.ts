@@ -11,6 +11,10 @@ export interface Tenant {
   default_approvers: string[];
   snapshot_hash: string | null;
   approvals: ApprovalTiming;
+  /** What Claude may cost this tenant per calendar month (UTC), in US cents; past it, pages use templates. */
+  claude_monthly_cap_cents: number;
+  /** When the weekly digest of the week before is written: UTC weekday (0 Sunday … 6 Saturday) and hour. */
+  digest: { weekday: number; hour: number };
 }
 
 /** How a tenant's held calls wait: for how long, and when their approvers are reminded (null: never). */
@@ -21,6 +25,10 @@ export interface ApprovalTiming {
 
 /** A held call waits a day, and its approvers are reminded after an hour, unless the tenant says otherwise. */
 export const DEFAULT_APPROVAL_TIMING: ApprovalTiming = { ttl_seconds: 86_400, reminder_seconds: 3_600 };
+
+/** Claude may cost $5 a month per tenant; the digest of last week is written on Monday at 08:00 UTC. */
+export const DEFAULT_CLAUDE_MONTHLY_CAP_CENTS = 500;
+export const DEFAULT_DIGEST_SCHEDULE = { weekday: 1, hour: 8 } as const;
 
 /** An agent as the request path needs it. */
 export interface Agent {
@@ -72,11 +80,27 @@ export const newTenantSchema = z.strictObject({
     .nullable()
     .optional()
     .describe("How long an undecided approval page waits before its approvers are reminded (null: never)"),
+  claude_monthly_cap_cents: z
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .optional()
+    .describe("What Claude may cost per month, in US cents (default 500; 0: templates only)"),
+  digest_weekday: z.int().min(0).max(6).optional().describe("UTC weekday the weekly digest is written (0 Sunday)"),
+  digest_hour: z.int().min(0).max(23).optional().describe("UTC hour the weekly digest is written"),
 });
 
 /** Input for changing a tenant's settings (admin API). */
 export const tenantSettingsSchema = newTenantSchema
-  .pick({ name: true, default_approvers: true, approval_ttl_seconds: true, approval_reminder_seconds: true })
+  .pick({
+    name: true,
+    default_approvers: true,
+    approval_ttl_seconds: true,
+    approval_reminder_seconds: true,
+    claude_monthly_cap_cents: true,
+    digest_weekday: true,
+    digest_hour: true,
+  })
   .partial();
 
 /** Input for creating an agent (admin API). */
@@ -104,6 +128,11 @@ function tenantFrom(row: Record<string, unknown>): Tenant {
           : row.approval_reminder_seconds === null
             ? null
             : Number(row.approval_reminder_seconds),
+    },
+    claude_monthly_cap_cents: Number(row.claude_monthly_cap_cents ?? DEFAULT_CLAUDE_MONTHLY_CAP_CENTS),
+    digest: {
+      weekday: Number(row.digest_weekday ?? DEFAULT_DIGEST_SCHEDULE.weekday),
+      hour: Number(row.digest_hour ?? DEFAULT_DIGEST_SCHEDULE.hour),
     },
   };
 }
@@ -171,11 +200,17 @@ export async function createTenant(
         ? DEFAULT_APPROVAL_TIMING.reminder_seconds
         : input.approval_reminder_seconds,
   };
+  const claude_monthly_cap_cents = input.claude_monthly_cap_cents ?? DEFAULT_CLAUDE_MONTHLY_CAP_CENTS;
+  const digest = {
+    weekday: input.digest_weekday ?? DEFAULT_DIGEST_SCHEDULE.weekday,
+    hour: input.digest_hour ?? DEFAULT_DIGEST_SCHEDULE.hour,
+  };
   const result = await db
     .prepare(
       `INSERT INTO tenants (id, name, default_posture, default_approvers, approval_ttl_seconds,
-                            approval_reminder_seconds, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+                            approval_reminder_seconds, claude_monthly_cap_cents, digest_weekday, digest_hour,
+                            created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(
       input.id,
@@ -184,6 +219,9 @@ export async function createTenant(
       JSON.stringify(input.default_approvers ?? []),
       approvals.ttl_seconds,
       approvals.reminder_seconds,
+      claude_monthly_cap_cents,
+      digest.weekday,
+      digest.hour,
       now,
     )
     .run();
@@ -195,6 +233,8 @@ export async function createTenant(
     default_approvers: input.default_approvers ?? [],
     snapshot_hash: null,
     approvals,
+    claude_monthly_cap_cents,
+    digest,
   };
 }
 
@@ -212,6 +252,8 @@ export async function updateTenant(
     columns.push(["approval_ttl_seconds", settings.approval_ttl_seconds]);
   if (settings.approval_reminder_seconds !== undefined)
     columns.push(["approval_reminder_seconds", settings.approval_reminder_seconds]);
+  for (const column of ["claude_monthly_cap_cents", "digest_weekday", "digest_hour"] as const)
+    if (settings[column] !== undefined) columns.push([column, settings[column]]);
   if (columns.length > 0)
     await db
       .prepare(`UPDATE tenants SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`)

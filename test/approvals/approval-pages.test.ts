@@ -1,59 +1,17 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { isFullBlock, isFullPage, type BlockObjectResponse, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
-import type { NotionEmulator } from "../../emulator/notion";
 import { approvalPage, approvalTitle, ARGUMENTS_NOTE, type ApprovalPageInput } from "../../src/approvals/approval-page";
 import { ensureApprovalPage, ensureApprovalPages } from "../../src/approvals/approval-pages";
 import type { Escalation } from "../../src/approvals/escalations";
 import worker from "../../src/index";
-import { setupNotion } from "../../src/notion/setup";
-import { notion, startEmulator, text, useEmulatorNetwork } from "../emulator/helpers";
+import { text, useEmulatorNetwork } from "../emulator/helpers";
+import { connectedTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
 import { admin, call, connect, newTenant } from "../support/worker";
 
 useEmulatorNetwork();
 
-const connectedTenants: string[] = [];
-// Disconnecting stops each tenant's background write-back, so nothing reaches Notion once the fake is gone.
-afterEach(async () => {
-  for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
-}, 40_000);
-
-const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
-
-/**
- * A tenant connected to databases the manager set up (under the emulator's root page, or `parent_page_id`), synced
- * once with its write-back finished, so the sample policy `refund-over-limit` holds refunds over $500.
- */
-async function connectedTenant(options: { emulator?: NotionEmulator; parent_page_id?: string } = {}) {
-  const emulator = options.emulator ?? startEmulator();
-  const manager = notion("person:manager", { maxRetries: 20 });
-  const databases = await setupNotion(manager, {
-    parent_page_id: options.parent_page_id ?? emulator.rootPageId,
-    samples: true,
-    log: () => {},
-  });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
-    string,
-    string
-  >;
-  const tenant = await newTenant();
-  const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
-    data_sources: ids,
-    requests_per_second: 50,
-  });
-  expect(connected.status).toBe(200);
-  connectedTenants.push(tenant.tenant);
-  const agentRow = await manager.pages.create({
-    parent: { type: "data_source_id", data_source_id: ids.agents! },
-    properties: {
-      Name: { title: text("support-bot") },
-      "Agent ID": { rich_text: text(tenant.agent_id) },
-      Status: { select: { name: "Active" } },
-    },
-  });
-  expect((await admin("POST", `/sync?tenant=${tenant.tenant}`, { wait: true })).status).toBe(200);
-  return { ...tenant, emulator, ids, manager, agentRow: agentRow.id };
-}
+disconnectAfterEach();
 
 const refund = (amount_cents: number) => ({ customer_id: "cus_001", amount_cents, reason: "damaged in transit" });
 

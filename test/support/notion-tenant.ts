@@ -1,0 +1,51 @@
+import { afterEach, expect } from "vitest";
+import type { NotionEmulator } from "../../emulator/notion";
+import { setupNotion } from "../../src/notion/setup";
+import { notion, startEmulator, text } from "../emulator/helpers";
+import { admin, newTenant } from "./worker";
+
+const connectedTenants: string[] = [];
+
+/** Disconnects the test's tenants after each test: that stops their background write-back before the fake goes. */
+export function disconnectAfterEach(): void {
+  afterEach(async () => {
+    for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
+  }, 40_000);
+}
+
+export const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
+
+/**
+ * A tenant connected to databases the manager set up (under the emulator's root page, or `parent_page_id`), synced
+ * once with its write-back finished, so the sample policy `refund-over-limit` holds refunds over $500.
+ */
+export async function connectedTenant(options: { emulator?: NotionEmulator; parent_page_id?: string } = {}) {
+  const emulator = options.emulator ?? startEmulator();
+  const manager = notion("person:manager", { maxRetries: 20 });
+  const databases = await setupNotion(manager, {
+    parent_page_id: options.parent_page_id ?? emulator.rootPageId,
+    samples: true,
+    log: () => {},
+  });
+  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
+    string,
+    string
+  >;
+  const tenant = await newTenant();
+  const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
+    data_sources: ids,
+    requests_per_second: 50,
+  });
+  expect(connected.status).toBe(200);
+  connectedTenants.push(tenant.tenant);
+  const agentRow = await manager.pages.create({
+    parent: { type: "data_source_id", data_source_id: ids.agents! },
+    properties: {
+      Name: { title: text("support-bot") },
+      "Agent ID": { rich_text: text(tenant.agent_id) },
+      Status: { select: { name: "Active" } },
+    },
+  });
+  expect((await admin("POST", `/sync?tenant=${tenant.tenant}`, { wait: true })).status).toBe(200);
+  return { ...tenant, emulator, ids, manager, agentRow: agentRow.id };
+}
