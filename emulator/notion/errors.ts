@@ -35,6 +35,11 @@ export function limitError(path: string, limit: number, actual: number): NotionA
   return validationError(`body failed validation: ${path} should be ≤ \`${limit}\`, instead was \`${actual}\`.`);
 }
 
+/** The 400 `validation_error` Notion answers when a request edits a page or block in the trash. */
+export function archivedError(): NotionApiError {
+  return validationError("Can't edit block that is archived. You must unarchive the block before editing.");
+}
+
 /** A 404 `object_not_found` for an id the integration cannot see. */
 export function notFound(kind: string, id: string): NotionApiError {
   return new NotionApiError(

@@ -1,4 +1,4 @@
-import { appendBlockChildren, listBlockChildren } from "./handlers/blocks";
+import { appendBlockChildren, deleteBlock, listBlockChildren, updateBlock } from "./handlers/blocks";
 import { createComment, listComments } from "./handlers/comments";
 import { createDatabase, getDatabase } from "./handlers/databases";
 import { createDataSource, getDataSource, queryDataSource, updateDataSource } from "./handlers/data-sources";
@@ -21,6 +21,8 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", pattern: "/v1/pages/:page_id/properties/:property_id", handler: getPageProperty },
   { method: "PATCH", pattern: "/v1/blocks/:block_id/children", handler: appendBlockChildren },
   { method: "GET", pattern: "/v1/blocks/:block_id/children", handler: listBlockChildren },
+  { method: "PATCH", pattern: "/v1/blocks/:block_id", handler: updateBlock },
+  { method: "DELETE", pattern: "/v1/blocks/:block_id", handler: deleteBlock },
   { method: "POST", pattern: "/v1/comments", handler: createComment },
   { method: "GET", pattern: "/v1/comments", handler: listComments },
   { method: "GET", pattern: "/v1/users", handler: listUsers },

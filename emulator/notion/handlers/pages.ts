@@ -6,13 +6,13 @@ import type {
   UpdatePageParameters,
 } from "@notionhq/client";
 import { stampOf, type Handler, type HandlerContext } from "../context";
-import { asRecord, requireRecord, validationError } from "../errors";
+import { archivedError, asRecord, requireRecord, validationError } from "../errors";
 import { newId, normalizeId, notionUrl } from "../ids";
 import { dataSourceById, pageById } from "../lookup";
 import { paginate, pageSizeOf } from "../paginate";
 import { applyValues } from "../property-values";
 import { fullValue, renderPage, schemaOf } from "../render-page";
-import { appendChildBlock, planChildren, storePlan, webhookParentOf } from "./blocks";
+import { appendChildBlock, planChildren, setPageTrash, storePlan, webhookParentOf } from "./blocks";
 import { soleDataSourceOf } from "./databases";
 import { plainText } from "../rich-text";
 
@@ -74,9 +74,7 @@ export const updatePage: Handler = (ctx): PageObjectResponse => {
       throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
   }
   const trash = body.in_trash ?? body.archived ?? body.is_archived;
-  if (page.in_trash && trash !== false) {
-    throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
-  }
+  if (page.in_trash && trash !== false) throw archivedError();
   const schema = structuredClone(schemaOf(ctx.state, page));
   const applied = applyValues(body.properties, { schema, directory: ctx.directory, state: ctx.state });
   const { time, user } = stampOf(ctx);
@@ -91,10 +89,7 @@ export const updatePage: Handler = (ctx): PageObjectResponse => {
   if (applied.changedIds.length > 0) {
     ctx.emit({ type: "page.properties_updated", entity, data: { parent, updated_properties: applied.changedIds } });
   }
-  if (typeof trash === "boolean" && trash !== page.in_trash) {
-    Object.assign(page, { in_trash: trash, archived: trash, is_archived: trash });
-    ctx.emit({ type: trash ? "page.deleted" : "page.undeleted", entity, data: { parent } });
-  }
+  if (typeof trash === "boolean") setPageTrash(ctx, page, trash);
   ctx.touch();
   return renderPage(ctx.state, page);
 };
