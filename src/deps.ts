@@ -1,6 +1,7 @@
 import { ensureApprovalPage } from "./approvals/approval-pages";
 import { followPageNow, trackEscalation } from "./approvals/escalation.do";
 import { budgetBook } from "./budgets";
+import { summarizeEscalation } from "./claude";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
@@ -31,10 +32,12 @@ export function pipelineDeps(
     newId,
     defer: (work) => ctx.waitUntil(work),
     escalationOpened: async (escalation, args) => {
-      await Promise.all([
-        trackEscalation(env, escalation),
-        ensureApprovalPage(env, escalation.id, { arguments: args }),
-      ]);
+      const page = async () => {
+        // The page comes first with the template summary; Claude's replaces it when (and if) it arrives.
+        const written = await ensureApprovalPage(env, escalation.id, { arguments: args });
+        if (written.status === "created" || written.status === "found") await summarizeEscalation(env, escalation.id);
+      };
+      await Promise.all([trackEscalation(env, escalation), page()]);
     },
     approvalUsed: async (escalation) => {
       await followPageNow(env, escalation);

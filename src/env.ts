@@ -26,6 +26,16 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** How long an isolate reuses a verified key's principal, in ms (default 5000; "0" reads D1 on every call). */
   AUTH_CACHE_TTL_MS?: string;
+  /** Anthropic's API key (a secret): without it, approval summaries and digests are written from templates. */
+  ANTHROPIC_API_KEY?: string;
+  /** Anthropic's API base URL (default https://api.anthropic.com). */
+  ANTHROPIC_BASE_URL?: string;
+  /** The Claude model that writes summaries and digests (default claude-sonnet-5-5). */
+  CLAUDE_MODEL?: string;
+  /** The model's price as "input,output" US dollars per million tokens, when it is not in src/claude/prices.ts. */
+  CLAUDE_PRICE_PER_MTOK?: string;
+  /** How long one Claude call may take, in ms, before its page keeps the template (default 20000). */
+  CLAUDE_TIMEOUT_MS?: string;
   /** Local dev only: the key the seeded demo agent uses. */
   DEMO_AGENT_KEY?: string;
   /** Upstream hosts name a secret holding their auth header; secrets are looked up by that name. */

@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { ensureApprovalPages } from "./approvals/approval-pages";
 import { followPages, pollDecisions } from "./approvals/decisions";
+import { summarizePending } from "./claude";
 import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
@@ -40,6 +41,11 @@ export default {
             if (report.error) console.error(`approval pages of ${report.tenant_id} wait for Notion: ${report.error}`);
           },
           (error: unknown) => console.error(`approval pages of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+      ctx.waitUntil(
+        summarizePending(env, connection.tenant_id).catch((error: unknown) =>
+          console.error(`claude summaries of ${connection.tenant_id} wait: ${String(error)}`),
         ),
       );
       ctx.waitUntil(

@@ -19,6 +19,9 @@ export const RECENT_DECISIONS = 5;
 export const ARGUMENTS_NOTE =
   "Personal data and secrets in the arguments are replaced by [REDACTED:…]; text values longer than 200 characters are cut, and values under credential-like keys are hidden.";
 
+/** How the page's first block starts until Claude's summary replaces it (src/claude/escalation-summary.ts). */
+export const TEMPLATE_SUMMARY_LABEL = "Summary (template): ";
+
 /** Keys whose values are never stored or shown, whatever redaction says later. */
 const CREDENTIAL_KEY = /pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|private[_-]?key|credential/i;
 
@@ -126,7 +129,7 @@ function body(input: ApprovalPageInput, unresolved: readonly string[]): BlockObj
     {
       paragraph: {
         rich_text: [
-          { type: "text", text: { content: "Summary (template): " }, annotations: { bold: true } },
+          { type: "text", text: { content: TEMPLATE_SUMMARY_LABEL }, annotations: { bold: true } },
           ...bounded(summary(input), 4 * MAX_TEXT_OBJECT),
         ],
       },

@@ -43,14 +43,14 @@ export interface ApprovalPagesReport {
   error?: string;
 }
 
-interface EscalationRow extends Escalation {
+export interface EscalationRow extends Escalation {
   notion_page_id: string | null;
   arguments: string | null;
 }
 
 const strings = z.array(z.string());
 
-const escalationOf = (row: Record<string, unknown>): EscalationRow => ({
+export const escalationOf = (row: Record<string, unknown>): EscalationRow => ({
   ...(row as unknown as EscalationRow),
   ...escalationFrom(row),
 });
@@ -150,7 +150,8 @@ async function pageWriter(env: Env, connection: NotionConnection, now: () => Dat
     const done = async (page: PageObjectResponse) =>
       db
         .prepare(
-          `UPDATE escalations SET notion_page_id = ?, page_fingerprint = ?, notion_page_claimed_until = NULL
+          `UPDATE escalations SET notion_page_id = ?, page_fingerprint = ?, notion_page_claimed_until = NULL,
+                 summary_by = 'Template'
             WHERE id = ? AND tenant_id = ?`,
         )
         .bind(page.id, await pageFingerprint(page), escalation.id, escalation.tenant_id)
@@ -205,7 +206,7 @@ export function isThisPageOnly(error: unknown): boolean {
 }
 
 /** What the page says besides the escalation itself, all read from this tenant's rows in D1. */
-async function pageFacts(db: D1Database, escalation: EscalationRow) {
+export async function pageFacts(db: D1Database, escalation: EscalationRow) {
   const { tenant_id } = escalation;
   const policy_id = escalation.policy_ids[0] ?? null;
   const [agent, agentPage, snapshot, policyRow, linked, runbooks, recent] = await db.batch<Record<string, unknown>>([

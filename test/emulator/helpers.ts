@@ -1,18 +1,19 @@
 import { Client } from "@notionhq/client";
-import { http } from "msw";
+import { http, type RequestHandler } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll } from "vitest";
 import { createNotionEmulator, type NotionEmulator, type NotionEmulatorOptions } from "../../emulator/notion";
 
 let current: NotionEmulator | undefined;
 
-/** Routes every api.notion.com request of this test file to the emulator the test made last. */
-export function useEmulatorNetwork(): void {
+/** Routes every api.notion.com request of this test file to the emulator the test made last (and `others` too). */
+export function useEmulatorNetwork(...others: RequestHandler[]): void {
   const msw = setupServer(
     http.all("https://api.notion.com/*", ({ request }) => {
       if (!current) throw new Error("no emulator in this test");
       return current.handle(request as unknown as Request);
     }),
+    ...others,
   );
   beforeAll(() => msw.listen({ onUnhandledRequest: "error" }));
   afterAll(() => msw.close());
