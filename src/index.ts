@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { ensureApprovalPages } from "./approvals/approval-pages";
 import { followPages, pollDecisions } from "./approvals/decisions";
 import { summarizePending } from "./claude";
+import { writeDueDigest } from "./digest/weekly";
 import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
@@ -18,9 +19,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /**
-   * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages, poll
-   * those pages for decisions the webhook missed, bring pages up to date with their escalations, and forget webhook
-   * event ids past replay.
+   * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
+   * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
+   * date with their escalations, write each tenant's weekly digest when due, and forget webhook event ids past replay.
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
@@ -41,6 +42,15 @@ export default {
             if (report.error) console.error(`approval pages of ${report.tenant_id} wait for Notion: ${report.error}`);
           },
           (error: unknown) => console.error(`approval pages of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+      ctx.waitUntil(
+        writeDueDigest(env, connection.tenant_id).then(
+          (report) => {
+            if (report && report.page.status === "failed")
+              console.error(`digest of ${report.tenant_id} for ${report.week_start} waits: ${report.page.error}`);
+          },
+          (error: unknown) => console.error(`digest of ${connection.tenant_id} failed: ${String(error)}`),
         ),
       );
       ctx.waitUntil(

@@ -23,6 +23,7 @@ import { ledgerFor } from "../ledger";
 import { getConnection } from "../notion/connection";
 import { listAuditRows } from "../pipeline/audit";
 import { adminAuth } from "./auth";
+import { digestAdminRoutes } from "./digest-routes";
 import { evidenceAdminRoutes } from "./evidence-routes";
 import { notionAdminRoutes } from "./notion-routes";
 import { bodyOf, limitOf, now, tenantOf, withTenant, type AdminEnv } from "./request";
@@ -213,6 +214,7 @@ export function adminRoutes() {
     return c.json(await ledgerFor(c.env, tenant.id).verify());
   });
   admin.route("/", evidenceAdminRoutes());
+  admin.route("/", digestAdminRoutes());
 
   admin.route("/", notionAdminRoutes());
 

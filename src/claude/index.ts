@@ -5,3 +5,4 @@ export { summarizeEscalation, summarizePending, SUMMARY_ATTEMPTS } from "./escal
 export type { EscalationSummary, SummaryResult } from "./escalation-summary";
 export { DEFAULT_MODEL, priceOf } from "./prices";
 export { plainText, quotedData } from "./prompt";
+export { narrateDigest } from "./digest-narrative";

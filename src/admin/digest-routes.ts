@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { claudeSpend } from "../claude";
+import { lastCompleteWeek, writeDigest } from "../digest/weekly";
+import { weekStartSchema } from "../digest/week";
+import { apiError } from "../http/errors";
+import { bodyOf, limitOf, tenantOf, type AdminEnv } from "./request";
+
+const digestRequestSchema = z.strictObject({
+  week: weekStartSchema.optional().describe("the Monday (YYYY-MM-DD, UTC) of the week; default the last complete week"),
+});
+
+/**
+ * The admin API's Claude and digest routes: `POST /admin/digest` writes (or rewrites) a week's digest page now;
+ * `GET /admin/claude` shows the month's Claude spend against the cap and the latest calls (no prompt or answer).
+ */
+export function digestAdminRoutes() {
+  const admin = new Hono<AdminEnv>();
+
+  admin.post("/digest", async (c) => {
+    const input = await bodyOf(c, digestRequestSchema, { optional: true });
+    if (input instanceof Response) return input;
+    const tenant = await tenantOf(c);
+    if (tenant instanceof Response) return tenant;
+    const week = input?.week ?? lastCompleteWeek(new Date());
+    const report = await writeDigest(c.env, tenant.id, week);
+    const { page } = report;
+    if (page.status === "skipped" && page.reason === "no_connection")
+      return c.json(
+        apiError(
+          "notion_not_connected",
+          `Tenant "${tenant.id}" has no Notion connection: connect it with PUT /admin/notion.`,
+        ),
+        409,
+      );
+    if (page.status === "skipped")
+      return c.json(apiError("digest_in_progress", `The digest of ${week} is being written; try again shortly.`), 409);
+    if (page.status === "failed")
+      return c.json(apiError("notion_unavailable", `Notion did not take the digest of ${week}: ${page.error}`), 502);
+    return c.json({ digest: report });
+  });
+
+  admin.get("/claude", async (c) => {
+    const tenant = await tenantOf(c);
+    if (tenant instanceof Response) return tenant;
+    const spend = await claudeSpend(c.env.DB, tenant.id, new Date());
+    const { results } = await c.env.DB.prepare(
+      `SELECT purpose, subject, model, outcome, input_tokens, output_tokens, cost_microusd, latency_ms, error, created_at
+         FROM claude_calls WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?`,
+    )
+      .bind(tenant.id, limitOf(c, 50, 500))
+      .all();
+    return c.json({
+      month: { spent_usd: spend.spent_microusd / 1e6, cap_usd: spend.cap_microusd / 1e6 },
+      calls: results,
+    });
+  });
+
+  return admin;
+}

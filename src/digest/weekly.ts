@@ -1,0 +1,75 @@
+import { narrateDigest } from "../claude/digest-narrative";
+import { getTenant } from "../db/tenancy";
+import type { Env } from "../env";
+import { digestFigures, type DigestFigures } from "./figures";
+import type { DigestNarrative } from "./template";
+import { previousWeek, weekRange, weekStart, type WeekStart } from "./week";
+import { writeDigestPage, type DigestPageResult } from "./write-page";
+
+/** A cron pass leaves a week alone for this long after trying it, so a Notion outage costs one Claude call per 15 min. */
+const RETRY_AFTER_MS = 15 * 60_000;
+
+/** What writing one week's digest did. */
+export interface DigestReport {
+  tenant_id: string;
+  week_start: WeekStart;
+  page: DigestPageResult;
+  written_by: DigestNarrative["written_by"];
+  figures: DigestFigures;
+}
+
+/**
+ * Computes a tenant's figures for a week, has Claude (or the template) write the narrative around them, and
+ * writes the week's one page in the Digests database. Writing the same week again updates that page.
+ */
+export async function writeDigest(
+  env: Env,
+  tenant_id: string,
+  week_start: WeekStart,
+  options: { now?: () => Date } = {},
+): Promise<DigestReport> {
+  const now = options.now ?? (() => new Date());
+  const figures = await digestFigures(env, tenant_id, week_start, { now });
+  const narrative = await narrateDigest(env, figures);
+  const page = await writeDigestPage(env, tenant_id, week_start, figures, narrative, { now });
+  return { tenant_id, week_start, page, written_by: narrative.written_by, figures };
+}
+
+/** The last week that has ended by `now`: the digest a tenant gets next. */
+export const lastCompleteWeek = (now: Date): WeekStart => previousWeek(weekStart(now));
+
+/**
+ * When the digest of the week before `now`'s week is due: on the tenant's weekday and hour (UTC) of `now`'s week,
+ * counting Monday as its first day (so a Sunday schedule writes it on the Sunday after the week it covers).
+ */
+export function digestDueAt(now: Date, schedule: { weekday: number; hour: number }): Date {
+  const monday = Date.parse(weekRange(weekStart(now)).from);
+  const daysAfterMonday = (schedule.weekday + 6) % 7;
+  return new Date(monday + daysAfterMonday * 86_400_000 + schedule.hour * 3_600_000);
+}
+
+/**
+ * The cron's part: writes `tenant_id`'s digest of the last complete week once its scheduled time has come, unless it
+ * is written already or was tried (a create sent, or Claude asked) in the last 15 minutes. Returns null when nothing was due.
+ */
+export async function writeDueDigest(
+  env: Env,
+  tenant_id: string,
+  options: { now?: () => Date } = {},
+): Promise<DigestReport | null> {
+  const now = options.now ?? (() => new Date());
+  const tenant = await getTenant(env.DB, tenant_id);
+  if (!tenant || now() < digestDueAt(now(), tenant.digest)) return null;
+  const week = lastCompleteWeek(now());
+  const row = await env.DB.prepare(
+    `SELECT (SELECT written_at FROM digests WHERE tenant_id = ?1 AND week_start = ?2) AS written_at,
+            MAX(COALESCE((SELECT attempted_at FROM digests WHERE tenant_id = ?1 AND week_start = ?2), ''),
+                COALESCE((SELECT MAX(created_at) FROM claude_calls
+                           WHERE tenant_id = ?1 AND purpose = 'digest' AND subject = ?2), '')) AS tried_at`,
+  )
+    .bind(tenant_id, week)
+    .first<{ written_at: string | null; tried_at: string }>();
+  if (row?.written_at) return null;
+  if (row?.tried_at && now().getTime() - Date.parse(row.tried_at) < RETRY_AFTER_MS) return null;
+  return writeDigest(env, tenant_id, week, { now });
+}
