@@ -16,8 +16,12 @@ Usage: policy-os <command> [options]
   tenants                              list tenants
   tenants create <id> --name <name> [--demo-hosts] [--approvers a,b]
   tenants set <id> [--name <name>] [--approvers a,b] [--approval-ttl <seconds>] [--reminder <seconds|never>]
+                 [--claude-cap <cents>] [--digest-day <0-6>] [--digest-hour <0-23>]
                                        change a tenant; a held call waits --approval-ttl (default 86400), and
-                                       its approvers are reminded after --reminder (default 3600)
+                                       its approvers are reminded after --reminder (default 3600); Claude may
+                                       cost --claude-cap US cents a month (default 500; 0: templates only); the
+                                       weekly digest is written on --digest-day (0 Sunday, default 1) at
+                                       --digest-hour UTC (default 8)
   agents                               list the tenant's agents
   agents create <name> [--owner <person>] [--scopes a,b] [--tools "payments.*,crm.get_contact"]
   agents suspend <agent-id>            refuse the agent's calls (401 agent_suspended)
@@ -40,6 +44,9 @@ Usage: policy-os <command> [options]
                                        it arrives (each hash recomputes; consecutive entries link); compare the
                                        head with \`ledger verify\` (entries) and \`ledger\` (head hash)
   evidence verify <file.jsonl>         the same checks on an exported file, offline
+  digest [--week <monday>]             write (or rewrite) the weekly digest page in Notion now: the last
+                                       complete week, or the week starting --week (YYYY-MM-DD)
+  claude                               Claude's spend this month against the cap, and its latest calls
   notion setup --parent <page-id> [--samples] [--url <notion-url>] [--connect <worker-url>] [--json]
                                        create (or find) the Notion databases under a page (NOTION_TOKEN, or the
                                        local emulator's --url); --connect hands their ids to that Worker for
@@ -90,6 +97,10 @@ const { values: opts, positionals } = parseArgs({
     from: { type: "string" },
     to: { type: "string" },
     out: { type: "string" },
+    week: { type: "string" },
+    "claude-cap": { type: "string" },
+    "digest-day": { type: "string" },
+    "digest-hour": { type: "string" },
   },
 });
 
@@ -102,6 +113,8 @@ const list = (s) =>
         .map((x) => x.trim())
         .filter(Boolean)
     : undefined;
+const numberOpt = (name) => (opts[name] === undefined ? undefined : Number(opts[name]));
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const need = (value, what) => {
   if (!value) fail(`missing ${what}; see policy-os --help`);
   return value;
@@ -225,11 +238,15 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           approval_ttl_seconds: opts["approval-ttl"] === undefined ? undefined : Number(opts["approval-ttl"]),
           approval_reminder_seconds:
             opts.reminder === undefined ? undefined : opts.reminder === "never" ? null : Number(opts.reminder),
+          claude_monthly_cap_cents: numberOpt("claude-cap"),
+          digest_weekday: numberOpt("digest-day"),
+          digest_hour: numberOpt("digest-hour"),
         },
       }),
       ({ tenant: t }) =>
         console.log(
-          `tenant ${t.id}: held calls wait ${t.approvals.ttl_seconds} s; approvers are reminded ${t.approvals.reminder_seconds === null ? "never" : `after ${t.approvals.reminder_seconds} s`}`,
+          `tenant ${t.id}: held calls wait ${t.approvals.ttl_seconds} s; approvers are reminded ${t.approvals.reminder_seconds === null ? "never" : `after ${t.approvals.reminder_seconds} s`}; ` +
+            `Claude may cost ${t.claude_monthly_cap_cents} cents a month; the digest is written on ${WEEKDAYS[t.digest.weekday]} at ${String(t.digest.hour).padStart(2, "0")}:00 UTC`,
         ),
     );
     break;
@@ -389,6 +406,29 @@ switch (`${command} ${sub ?? ""}`.trim()) {
   }
   case "evidence verify":
     await checkEvidence(createReadStream(need(rest[0], "<file.jsonl>")));
+    break;
+  case "digest":
+    show(await api("POST", "/digest", { body: opts.week ? { week: opts.week } : {} }), ({ digest: d }) =>
+      console.log(
+        `digest of the week of ${d.week_start} ${d.page.status} (narrative by ${d.written_by}): ` +
+          `${d.figures.calls.total} calls, ${d.figures.calls.by_decision.denied} denied, ${d.figures.approvals.held} held; ` +
+          `ledger seq ${d.figures.ledger.seq}, head ${d.figures.ledger.hash.slice(0, 16)}…; page ${d.page.page_id}`,
+      ),
+    );
+    break;
+  case "claude":
+    show(await api("GET", "/claude", { query: { limit: opts.limit } }), (p) => {
+      console.log(`Claude this month: $${p.month.spent_usd.toFixed(4)} of $${p.month.cap_usd.toFixed(2)}`);
+      table(p.calls, [
+        ["time", "created_at"],
+        ["purpose", "purpose"],
+        ["subject", "subject"],
+        ["outcome", "outcome"],
+        ["tokens in", "input_tokens"],
+        ["tokens out", "output_tokens"],
+        ["$", (c) => (c.cost_microusd / 1e6).toFixed(4)],
+      ]);
+    });
     break;
   default:
     fail(`unknown command "${positionals.join(" ")}"; see policy-os --help`);
