@@ -2,6 +2,7 @@ import { ensureApprovalPage } from "./approvals/approval-pages";
 import { followPageNow, trackEscalation } from "./approvals/escalation.do";
 import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
+import { moderateWithClaude } from "./claude/moderation";
 import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
@@ -31,6 +32,7 @@ export function pipelineDeps(
     clock: () => performance.now(),
     newId,
     defer: (work) => ctx.waitUntil(work),
+    moderate: (request) => moderateWithClaude(env, request),
     escalationOpened: async (escalation, args) => {
       const page = async () => {
         // The page comes first with the template summary; Claude's replaces it when (and if) it arrives.

@@ -6,3 +6,4 @@ export type { EscalationSummary, SummaryResult } from "./escalation-summary";
 export { DEFAULT_MODEL, priceOf } from "./prices";
 export { plainText, quotedData } from "./prompt";
 export { narrateDigest } from "./digest-narrative";
+export { moderateWithClaude } from "./moderation";

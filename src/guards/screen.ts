@@ -24,6 +24,8 @@ export interface GuardStop {
   effect: "deny" | "hold";
   policy: CompiledPolicy;
   details: Record<string, JsonValue>;
+  /** Said to the agent instead of the policy's reason code and message (a moderation pass that could not run). */
+  denial?: { code: string; message: string; retryable: boolean };
 }
 
 export interface Screening {

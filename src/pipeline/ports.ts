@@ -1,5 +1,6 @@
 import type { Escalation } from "../approvals/escalations";
 import type { BudgetBook } from "../budgets";
+import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
 
@@ -40,6 +41,8 @@ export interface PipelineDeps {
    * Notion's Approvals database (the arguments are what the page shows; the cron retries a page Notion refused).
    */
   escalationOpened: (escalation: Escalation, args: unknown) => Promise<void>;
+  /** The Claude moderation pass of content policies that ask for one (in the request path; never throws). */
+  moderate: Moderator;
   /** Follows a used approval up, deferred: its page's Decision becomes Executed (the cron retries it). */
   approvalUsed: (escalation: Escalation) => Promise<void>;
 }

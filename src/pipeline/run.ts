@@ -11,6 +11,7 @@ import { budgetBook, budgetDenialMessage, type BudgetDenial } from "../budgets";
 import type { Principal } from "../db/tenancy";
 import { bookLines, costLines, lineOf, overCap, type CostLine } from "../guards/budget";
 import { screenArguments, screenResult, type GuardHit, type GuardStop, type Screening } from "../guards/screen";
+import { moderateArguments } from "../guards/moderation";
 import type { Host, HostCallResult, ToolDescriptor } from "../hosts/host";
 import { hashOf, type JsonValue } from "../ledger/canonical";
 import type { LedgerEntryInput } from "../ledger/types";
@@ -285,6 +286,9 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
 
   // 3. guards on the arguments: PII leaves every record; privacy and content policies may stop, hold or redact.
   screening = screenArguments(decision.guards, args as Record<string, unknown>);
+  await moderateArguments(decision.guards, screening, { tenant_id: tenant.id, invocation_id, tool: name }, (request) =>
+    deps.moderate(request),
+  );
   guardHits.push(...screening.hits);
   decision = {
     ...decision,
@@ -631,7 +635,12 @@ function budgetHold(decision: Decision, policy: CompiledPolicy, denial: BudgetDe
 }
 
 function guardDenial(stop: GuardStop): Denial {
-  return { code: stop.policy.reason_code, message: stop.policy.message, retryable: false, details: stop.details };
+  const { code, message, retryable } = stop.denial ?? {
+    code: stop.policy.reason_code,
+    message: stop.policy.message,
+    retryable: false,
+  };
+  return { code, message, retryable, details: stop.details };
 }
 
 function budgetDenial(denial: BudgetDenial, policy: CompiledPolicy | undefined): Denial {

@@ -35,16 +35,24 @@ export interface PrivacySettings {
   pattern: string;
 }
 
-/** A content row: terms that trip it, terms that excuse a match, and whether results are checked too. */
+/**
+ * A content row: terms that trip it, terms that excuse a match, whether results are checked too, and what a Claude
+ * moderation pass should flag in the arguments.
+ */
 export interface ContentSettings {
   kind: "content";
   /** Plain terms (case-insensitive) or `/regex/` patterns. */
   deny: string[];
   allow: string[];
   results: boolean;
+  /** What Claude should flag, in a manager's words; empty means no moderation pass (src/guards/moderation.ts). */
+  moderation: string;
 }
 
 export type GuardSettings = CostSettings | PrivacySettings | ContentSettings;
+
+/** How long a content row's Moderation guidance may be. */
+export const MAX_MODERATION_GUIDANCE = 1_000;
 
 /** The Types that guard a call rather than decide it. */
 export const GUARD_TYPES = ["cost", "privacy", "content"] as const satisfies readonly PolicyType[];
@@ -65,6 +73,7 @@ export interface GuardColumns {
   "Deny terms"?: string;
   "Allow terms"?: string;
   "Check results"?: boolean;
+  Moderation?: string;
 }
 
 /** An issue in one column, as `Column: what is wrong and what to do`. */
@@ -163,11 +172,22 @@ export function guardSettings(
     case "content": {
       const deny = splitTerms(columns["Deny terms"]);
       const allow = splitTerms(columns["Allow terms"]);
-      if (deny.length === 0)
-        issues.push({ column: "Deny terms", message: "is empty; list the terms or /patterns/ this policy looks for" });
+      const moderation = columns.Moderation?.trim() ?? "";
+      if (deny.length === 0 && moderation === "")
+        issues.push({
+          column: "Deny terms",
+          message:
+            "is empty; list the terms or /patterns/ this policy looks for, or say in Moderation what Claude should flag",
+        });
+      if (moderation.length > MAX_MODERATION_GUIDANCE)
+        issues.push({
+          column: "Moderation",
+          message: `is ${moderation.length} characters; say what to flag in at most ${MAX_MODERATION_GUIDANCE}`,
+        });
       termIssues("Deny terms", deny, issues);
       termIssues("Allow terms", allow, issues);
-      return { settings: { kind: "content", deny, allow, results: columns["Check results"] === true }, issues };
+      const results = columns["Check results"] === true;
+      return { settings: { kind: "content", deny, allow, results, moderation }, issues };
     }
   }
 }

@@ -173,6 +173,7 @@ export const policyRowSchema = z
     Pattern: optionalText(),
     "Deny terms": optionalText(),
     "Allow terms": optionalText(),
+    Moderation: optionalText(),
     "Check results": z.preprocess(
       blankToUndefined,
       z.boolean({ error: (issue) => `${shown(issue.input)} is not a checkbox` }).optional(),

@@ -67,9 +67,14 @@ describe("a policy row", () => {
       "Pattern: The pattern repeats a group that itself contains a repeat or a choice, like (a+)+ or (a|b)*. Such patterns can take exponentially long on some text; repeat a single character class instead, like [ab]{1,20}.",
     ],
     [
-      "a content row without deny terms",
+      "a content row with neither deny terms nor moderation guidance",
       { Type: "content" },
-      "Deny terms: is empty; list the terms or /patterns/ this policy looks for",
+      "Deny terms: is empty; list the terms or /patterns/ this policy looks for, or say in Moderation what Claude should flag",
+    ],
+    [
+      "a content row whose moderation guidance runs past 1,000 characters",
+      { Type: "content", Moderation: "threats ".repeat(130) },
+      "Moderation: is 1039 characters; say what to flag in at most 1000",
     ],
     [
       "a privacy row that pauses",
@@ -145,6 +150,16 @@ describe("a policy row", () => {
       deny: ["wire transfer", "gift card", "/ref-[0-9]{2,4},x/"],
       allow: ["gift card balance"],
       results: false,
+      moderation: "",
+    });
+  });
+
+  it("reads a content row's Moderation guidance, which stands in for deny terms", () => {
+    const parsed = parsePolicyRow(row({ Type: "content", Moderation: "  Threats against a person.  " }));
+    expect(parsed.ok && parsed.row.guard).toMatchObject({
+      kind: "content",
+      deny: [],
+      moderation: "Threats against a person.",
     });
   });
 
