@@ -5,6 +5,7 @@
 import type { BudgetDenial, BudgetLine, BudgetLineStatus } from "../budgets";
 import type { CompiledPolicy } from "../policy";
 import type { ConditionVars } from "../policy/cel";
+import type { ShadowResult } from "../policy/types";
 
 /** A line with the policy that asked for it. */
 export interface CostLine extends BudgetLine {
@@ -26,17 +27,21 @@ export interface CostFacts {
 }
 
 /**
- * One line per active cost policy and counter: per run (the call's `run_id`, else the call itself), agent, each of
- * the agent's scopes the policy names (all of them when it names none) or the workspace. Block and pause policies
- * enforce their cap; alert and log policies count spend past it. Lines that cost nothing are left out.
+ * One line per Active or Shadow cost policy and counter: per run (the call's `run_id`, else the call itself), agent,
+ * each of the agent's scopes the policy names (all of them when it names none) or the workspace. Active block and
+ * pause policies enforce their cap; alert, log and Shadow policies count spend past it. Lines that cost nothing are
+ * left out.
  */
 export function costLines(guards: readonly CompiledPolicy[], facts: CostFacts): CostLines {
   const lines: CostLine[] = [];
   const errors: { policy_id: string; error: string }[] = [];
   for (const policy of guards) {
     const guard = policy.guard;
-    if (guard?.kind !== "cost" || policy.status !== "Active") continue;
-    const enforce = (policy.mode === "block" || policy.mode === "pause") && !facts.approved.has(policy.policy_id);
+    if (guard?.kind !== "cost" || (policy.status !== "Active" && policy.status !== "Shadow")) continue;
+    const enforce =
+      policy.status === "Active" &&
+      (policy.mode === "block" || policy.mode === "pause") &&
+      !facts.approved.has(policy.policy_id);
     let amount = 1;
     if (guard.unit === "usd_cents") {
       if (policy.compiledCost) {
@@ -83,15 +88,29 @@ export function lineOf(lines: readonly CostLine[], denial: BudgetDenial): CostLi
   );
 }
 
-/** Alert-mode cost policies whose counter this reservation took past the cap. */
-export function overCap(lines: readonly CostLine[], status: readonly BudgetLineStatus[]): string[] {
-  const over = new Set<string>();
-  for (const line of lines) {
-    if (line.policy.mode !== "alert") continue;
-    const counter = status.find((s) => s.key === line.key);
-    if (counter && counter.spent + counter.reserved > line.limit) over.add(line.policy_id);
+/**
+ * The cost policies whose counter this reservation took past the cap: Active alert-mode ones as alerts, and Shadow
+ * ones as what they would have done (their counters count every call that ran, as if they were not there).
+ */
+export function overCap(
+  lines: readonly CostLine[],
+  status: readonly BudgetLineStatus[],
+): { alerts: string[]; shadow: ShadowResult[] } {
+  const alerts = new Set<string>();
+  const shadow = new Map<string, ShadowResult>();
+  for (const { policy, key, limit } of lines) {
+    const counter = status.find((s) => s.key === key);
+    if (!counter || counter.spent + counter.reserved <= limit) continue;
+    if (policy.status === "Shadow")
+      shadow.set(policy.policy_id, {
+        policy_id: policy.policy_id,
+        policy_name: policy.name,
+        would: policy.mode,
+        reason_code: "budget_exhausted",
+      });
+    else if (policy.mode === "alert") alerts.add(policy.policy_id);
   }
-  return [...over];
+  return { alerts: [...alerts], shadow: [...shadow.values()] };
 }
 
 /** The lines as the budget book takes them (plain data; RPC copies it). */

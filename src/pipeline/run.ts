@@ -500,7 +500,12 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     if (answer.ok) {
       budget = costs.lines;
       reserved = true;
-      decision = { ...decision, alerts: [...decision.alerts, ...overCap(costs.lines, answer.lines)] };
+      const over = overCap(costs.lines, answer.lines);
+      decision = {
+        ...decision,
+        alerts: [...decision.alerts, ...over.alerts],
+        shadow: [...decision.shadow, ...over.shadow],
+      };
       break;
     }
     const line = lineOf(costs.lines, answer.denial);

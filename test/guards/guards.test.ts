@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, escalationRow, ledgerEntries, refundsMade } from "../approvals/helpers";
 import { standardRows } from "../fixtures/policies";
-import { call, connect, newTenant } from "../support/worker";
+import { auditRows, call, connect, newTenant } from "../support/worker";
 
 const policy = (id: string, fields: Record<string, unknown>) => ({
   Name: `Policy ${id}`,
@@ -103,6 +103,22 @@ describe("cost policies", () => {
     expect(entry.body.budget).toEqual([
       expect.objectContaining({ policy_id: "daily_refund_cap", amount: 40_000, limit: 30_000 }),
     ]);
+  });
+
+  it("in Shadow, never stop a call but record, once its counter passes the cap, that it would have", async () => {
+    const { client, tenant } = await desk([{ ...dailyRefundCap, Status: "Shadow", Cap: 50_000 }]);
+    const first = await call(client, "payments.create_refund", refund(40_000));
+    const second = await call(client, "payments.create_refund", refund(40_000));
+    expect([first.outcome.outcome, second.outcome.outcome]).toEqual(["succeeded", "succeeded"]);
+
+    const wouldHave = { policy_id: "daily_refund_cap", would: "block", reason_code: "budget_exhausted" };
+    expect((await decisionEntry(tenant, first.outcome.invocation_id)).body.shadow).toEqual([]);
+    expect((await decisionEntry(tenant, second.outcome.invocation_id)).body.shadow).toEqual([
+      expect.objectContaining(wouldHave),
+    ]);
+    const rows = await auditRows(tenant, 2);
+    const audited = rows.find((row) => row.invocation_id === second.outcome.invocation_id);
+    expect(audited.shadow).toEqual([expect.objectContaining(wouldHave)]);
   });
 
   it("fail closed when the cost expression cannot be computed, and run nothing", async () => {
