@@ -1,4 +1,4 @@
-import { isFullBlock, isFullPage, type Client } from "@notionhq/client";
+import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
 import type { Env } from "../env";
 import { getConnection, notionClientFor } from "../notion/connection";
 import { digestBlocks, digestPage, digestProperties, digestTitle } from "./digest-page";
@@ -7,11 +7,8 @@ import type { DigestNarrative } from "./template";
 
 /** Each Notion call gives up after this long; the next write tries again. */
 const DEADLINE_MS = 20_000;
-/**
- * How long a writer holds a (tenant, week): longer than a lookup, a create or an update plus deleting and appending
- * a body of 100 blocks at Notion's pace of about 3 requests a second.
- */
-const CLAIM_MS = 10 * 60_000;
+/** How long a writer holds a (tenant, week): longer than a lookup, an update and an append at their deadlines. */
+const CLAIM_MS = 4 * DEADLINE_MS;
 
 /** What writing a week's digest page did. */
 export type DigestPageResult =
@@ -71,10 +68,12 @@ export async function writeDigestPage(
         await row("page_id = ?", page_id);
       }
     }
-    if (page_id) {
-      await client.pages.update({ page_id, properties: digestProperties(figures, narrative.written_by) });
-      await replaceBody(client, page_id, digestBlocks(figures, narrative));
-    } else {
+    if (page_id && !(await rewritten(client, page_id, figures, narrative))) {
+      // Someone deleted the page in Notion: the week gets a new one.
+      page_id = null;
+      await row("page_id = NULL, attempted_at = NULL");
+    }
+    if (!page_id) {
       await row("attempted_at = ?", now().toISOString());
       const created = await client.pages.create(digestPage(figures, narrative, connection.data_sources.digests));
       page_id = created.id;
@@ -116,15 +115,30 @@ async function findPage(
   return found.results.find(isFullPage)?.id ?? null;
 }
 
-/** Deletes every top-level block of the page, then appends `blocks` (at most 100: one request). */
-async function replaceBody(client: Client, page_id: string, blocks: ReturnType<typeof digestBlocks>): Promise<void> {
-  const old: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.blocks.children.list({ block_id: page_id, page_size: 100, start_cursor: cursor });
-    for (const block of page.results) if (isFullBlock(block) && !block.in_trash) old.push(block.id);
-    cursor = page.has_more ? (page.next_cursor ?? undefined) : undefined;
-  } while (cursor);
-  for (const block_id of old) await client.blocks.delete({ block_id });
-  await client.blocks.children.append({ block_id: page_id, children: blocks });
+/**
+ * Rewrites the week's page in two requests: its properties with its body erased (`erase_content`), then the new body
+ * (at most 100 blocks: one append). False when the page is gone (deleted or in the trash).
+ */
+async function rewritten(
+  client: Client,
+  page_id: string,
+  figures: DigestFigures,
+  narrative: DigestNarrative,
+): Promise<boolean> {
+  try {
+    await client.pages.update({
+      page_id,
+      properties: digestProperties(figures, narrative.written_by),
+      erase_content: true,
+    });
+  } catch (error) {
+    const gone =
+      isNotionClientError(error) &&
+      (error.code === APIErrorCode.ObjectNotFound ||
+        (error.code === APIErrorCode.ValidationError && /archived|trash/i.test(error.message)));
+    if (gone) return false;
+    throw error;
+  }
+  await client.blocks.children.append({ block_id: page_id, children: digestBlocks(figures, narrative) });
+  return true;
 }

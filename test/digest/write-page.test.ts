@@ -183,6 +183,20 @@ describe("writing a week's digest page", () => {
     expect(JSON.parse((await digestRow(t.tenant))!.figures!).calls.total).toBe(7);
   });
 
+  it("writes a new page when someone deleted the week's page in Notion", async () => {
+    const t = await connectedTenant();
+    await seedCalls(t.tenant, calls(2));
+    const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
+    const created = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    await t.manager.pages.update({ page_id: (created as { page_id: string }).page_id, in_trash: true });
+
+    const again = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    expect(again).toMatchObject({ status: "created" });
+    const rows = await digestRows(t);
+    expect(rows.map((row) => row.id)).toEqual([(again as { page_id: string }).page_id]);
+    expect((await bodyOf(t, rows[0]!.id)).length).toBeGreaterThan(3);
+  });
+
   it("finds the page a create whose answer was lost made, and updates it instead of making a second", async () => {
     const t = await connectedTenant();
     await seedCalls(t.tenant, calls(2));

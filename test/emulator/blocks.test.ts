@@ -40,6 +40,17 @@ describe("updating and deleting blocks", () => {
     expect(first).toMatchObject({ paragraph: { color: "red" } });
   });
 
+  it("erases a page's whole body when pages.update sends erase_content, and appending starts it afresh", async () => {
+    const { client, pageId } = await runbook([
+      { paragraph: { rich_text: text("one") } },
+      { paragraph: { rich_text: text("two") } },
+    ]);
+    await client.pages.update({ page_id: pageId, erase_content: true });
+    expect(await listed(client, pageId)).toEqual([]);
+    await client.blocks.children.append({ block_id: pageId, children: [{ paragraph: { rich_text: text("three") } }] });
+    expect((await listed(client, pageId)).map(plainTextOf)).toEqual(["three"]);
+  });
+
   it("checks a to-do without changing its text when the update sends only checked", async () => {
     const { client, blocks } = await runbook([{ to_do: { rich_text: text("ship it") } }]);
     const updated = await client.blocks.update({ block_id: blocks[0]!.id, to_do: { checked: true } });

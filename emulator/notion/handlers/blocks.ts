@@ -258,6 +258,15 @@ function setBlockTrash(ctx: HandlerContext, block: BlockObjectResponse, trash: b
   refreshHasChildren(ctx, parentIdOf(block));
 }
 
+/** `pages.update`'s `erase_content`: every block on the page goes to the trash (child pages with their blocks). */
+export function eraseContent(ctx: HandlerContext, page: PageObjectResponse): void {
+  const erased = (ctx.state.children[page.id] ?? [])
+    .flatMap((id) => ctx.state.blocks[id] ?? [])
+    .filter((block) => !block.in_trash);
+  for (const block of erased) setBlockTrash(ctx, block, true);
+  if (erased.length > 0) emitContentUpdate(ctx, page.id, erased);
+}
+
 /** Moves a page, and the child_page block showing it, to or from the trash; reports page.deleted or page.undeleted. */
 export function setPageTrash(ctx: HandlerContext, page: PageObjectResponse, trash: boolean): void {
   if (page.in_trash === trash) return;

@@ -12,7 +12,7 @@ import { dataSourceById, pageById } from "../lookup";
 import { paginate, pageSizeOf } from "../paginate";
 import { applyValues } from "../property-values";
 import { fullValue, renderPage, schemaOf } from "../render-page";
-import { appendChildBlock, planChildren, setPageTrash, storePlan, webhookParentOf } from "./blocks";
+import { appendChildBlock, eraseContent, planChildren, setPageTrash, storePlan, webhookParentOf } from "./blocks";
 import { soleDataSourceOf } from "./databases";
 import { plainText } from "../rich-text";
 
@@ -65,11 +65,11 @@ export const createPage: Handler = (ctx): PageObjectResponse => {
 export const getPage: Handler = (ctx): PageObjectResponse =>
   renderPage(ctx.state, pageById(ctx.state, ctx.params.page_id ?? "").page, ctx.query.getAll("filter_properties"));
 
-/** PATCH /v1/pages/:page_id: property values and `in_trash` (or the older `archived`). */
+/** PATCH /v1/pages/:page_id: property values, `erase_content` and `in_trash` (or the older `archived`). */
 export const updatePage: Handler = (ctx): PageObjectResponse => {
   const { page } = pageById(ctx.state, ctx.params.page_id ?? "");
   const body = ctx.body as Partial<UpdatePageParameters>;
-  for (const unsupported of ["template", "erase_content", "icon", "cover"] as const) {
+  for (const unsupported of ["template", "icon", "cover"] as const) {
     if (body[unsupported] !== undefined)
       throw validationError(`body failed validation: body.${unsupported} is not emulated.`);
   }
@@ -89,6 +89,7 @@ export const updatePage: Handler = (ctx): PageObjectResponse => {
   if (applied.changedIds.length > 0) {
     ctx.emit({ type: "page.properties_updated", entity, data: { parent, updated_properties: applied.changedIds } });
   }
+  if (body.erase_content === true) eraseContent(ctx, page);
   if (typeof trash === "boolean") setPageTrash(ctx, page, trash);
   ctx.touch();
   return renderPage(ctx.state, page);
