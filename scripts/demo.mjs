@@ -248,6 +248,20 @@ try {
   step("The ledger verifies");
   const verify = await cli("ledger", "verify", "--url", worker.url);
   check(/chain intact/.test(verify), verify.trim());
+
+  step("This week's digest page is written in Notion, with the ledger checkpoint");
+  const monday = new Date();
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+  const week = monday.toISOString().slice(0, 10);
+  say((await cli("digest", "--week", week, "--url", worker.url)).trim());
+  const digest = await rowOf(sources.digests, "Tenant", "demo");
+  const head = (await adminApi("GET", "/ledger?limit=1")).body.head;
+  const numberOf = (property) => digest.properties[property]?.number;
+  check(
+    titleOf(digest) === `Week of ${week}` && numberOf("Calls") > 0 && numberOf("Ledger seq") === head.seq,
+    `page "${titleOf(digest)}": ${numberOf("Calls")} calls, ${numberOf("Held")} held, ledger seq ${numberOf("Ledger seq")} ` +
+      `(the ledger's head is seq ${head.seq}), narrative by ${selectOf(digest, "Written by")}`,
+  );
 } catch (error) {
   check(false, `the demo stopped: ${error.stack ?? error}`);
 } finally {

@@ -44,7 +44,7 @@ async function main() {
   const notion = realNotion ? realNotionSettings() : await startEmulator();
   const worker = await startLocalWorker({
     port,
-    vars: { ADMIN_TOKEN: adminToken, DEMO_AGENT_KEY: demoKey, ...notion.vars },
+    vars: { ADMIN_TOKEN: adminToken, DEMO_AGENT_KEY: demoKey, ...notion.vars, ...claudeVars() },
     onLog: log,
   });
   running.push({ name: "wrangler dev", ...worker });
@@ -73,6 +73,7 @@ Policy OS is running (local dev: local D1 and Durable Objects under .wrangler/st
   Demo agent     Authorization: Bearer ${demoKey}${process.env.DEMO_AGENT_KEY ? "" : "   (default; set DEMO_AGENT_KEY to change)"}
   Admin API      ${worker.url}/admin      Authorization: Bearer ${process.env.ADMIN_TOKEN ? "<your ADMIN_TOKEN>" : `${adminToken}   (default; set ADMIN_TOKEN to change)`}
   Demo tenant    ${seed.tenant}: demo hosts payments, crm, serviceops; ${seed.policies_seeded ? `${seed.policies_seeded} sample policies seeded` : "existing policies kept"}
+  Claude         ${process.env.ANTHROPIC_API_KEY ? `writes approval summaries and the digest narrative (${process.env.CLAUDE_MODEL || "claude-sonnet-5-5"})` : "no ANTHROPIC_API_KEY: approval summaries and digests are written from templates"}
 
 ${realNotion ? realNotionBanner(notion) : await emulatorBanner(notion, ids)}
 
@@ -81,7 +82,7 @@ Connect an MCP client:
   MCP Inspector   npx @modelcontextprotocol/inspector   (Transport: Streamable HTTP, URL ${worker.url}/mcp, header above)
 
 Try the admin CLI in another terminal:
-  ${cli} audit        ${cli} ledger verify        ${cli} --help
+  ${cli} audit        ${cli} ledger verify        ${cli} digest        ${cli} --help
 
 Press Ctrl+C to stop.`);
 
@@ -91,6 +92,18 @@ Press Ctrl+C to stop.`);
   if (stopping) return;
   log(`${ended.name} stopped (code ${ended.code}); stopping`);
   await stop(ended.code || 1);
+}
+
+/** The Claude settings in the shell, handed to the Worker (without ANTHROPIC_API_KEY, pages use templates). */
+function claudeVars() {
+  const names = [
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "CLAUDE_MODEL",
+    "CLAUDE_PRICE_PER_MTOK",
+    "CLAUDE_TIMEOUT_MS",
+  ];
+  return Object.fromEntries(names.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
 }
 
 function realNotionSettings() {

@@ -126,7 +126,7 @@ describe("Claude's escalation summaries", () => {
     ["a rate limit", { status: 429 }, "rate_limited"],
     ["a timeout", { hang_ms: 2_000 }, "timeout"],
   ] as const)
-    it(`keep the template summary, marked as such, after ${fault}, and the agent's answer does not wait for Claude`, async () => {
+    it(`keep the template summary, marked as such, after ${fault}, and the call stays held as it was`, async () => {
       claude.answer(behaviour);
       const t = await connectedTenant();
       const id = await heldRefund(t.key);
