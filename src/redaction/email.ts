@@ -17,7 +17,7 @@ function isDomain(domain: string): boolean {
 /** Finds email addresses; a trailing dot or hyphen (end of a sentence) is not part of the address. */
 export const emailDetector: Detector = {
   name: "email",
-  mayMatch: (text) => text.includes("@"),
+  mayMatch: (_, facts) => facts.at,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;

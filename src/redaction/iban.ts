@@ -121,7 +121,7 @@ export function ibanRemainder(iban: string): number {
  */
 export const ibanDetector: Detector = {
   name: "iban",
-  mayMatch: (text, digits) => digits >= 4 && text.length >= 15,
+  mayMatch: (text, facts) => facts.digits >= 4 && text.length >= 15,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;

@@ -15,4 +15,5 @@ export type {
   RedactResult,
   RedactTextResult,
   Span,
+  TextFacts,
 } from "./types";

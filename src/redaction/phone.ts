@@ -13,8 +13,10 @@ import type { Detector, Span } from "./types";
 
 // One bounded character class: linear. The candidate is cut into groups and checked in code.
 const CANDIDATE = /(?<![\w+.-])[+(]?\d[\d ().-]{5,22}\d/g;
-const DIGIT = /\d/;
-const WORD = /\w/;
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+/** `\w`: ASCII letters, digits and `_`. */
+const isWordChar = (code: number) => isDigit(code) || code === 95 || ((code | 32) >= 97 && (code | 32) <= 122);
 
 interface Group {
   start: number;
@@ -28,12 +30,12 @@ function groupsOf(candidate: string): Group[] {
   let i = 0;
   let sepStart = 0;
   while (i < candidate.length) {
-    if (!DIGIT.test(candidate[i]!)) {
+    if (!isDigit(candidate.charCodeAt(i))) {
       i++;
       continue;
     }
     const start = i;
-    while (i < candidate.length && DIGIT.test(candidate[i]!)) i++;
+    while (i < candidate.length && isDigit(candidate.charCodeAt(i))) i++;
     groups.push({ start, end: i, before: groups.length ? candidate.slice(sepStart, start) : "" });
     sepStart = i;
   }
@@ -73,6 +75,12 @@ function lengths(groups: Group[], from: number, to: number): number[] {
   return out;
 }
 
+/** True when only single spaces separate groups[from..to]. */
+function spaced(groups: Group[], from: number, to: number): boolean {
+  for (let g = from + 1; g <= to; g++) if (groups[g]!.before !== " ") return false;
+  return true;
+}
+
 const isNanp = (lens: number[], digits: string) => {
   const shape = lens.join(",");
   const national = shape === "3,3,4" ? digits : shape === "1,3,3,4" && digits[0] === "1" ? digits.slice(1) : "";
@@ -92,18 +100,20 @@ const isTrunk = (lens: number[], digits: string) =>
 /** Finds phone numbers in the layouts described above. */
 export const phoneDetector: Detector = {
   name: "phone",
-  mayMatch: (_, digits) => digits >= 8,
+  mayMatch: (_, facts) => facts.groupedDigits >= 8,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;
     for (let match = CANDIDATE.exec(text); match; match = CANDIDATE.exec(text)) {
       const candidate = match[0];
       const base = match.index;
-      const groups = groupsOf(candidate);
       const after = base + candidate.length;
-      const runsOn =
-        WORD.test(text[after] ?? "") || (/[-.]/.test(text[after] ?? "") && DIGIT.test(text[after + 1] ?? ""));
+      const next = text.charCodeAt(after);
+      const runsOn = isWordChar(next) || ((next === 45 || next === 46) && isDigit(text.charCodeAt(after + 1)));
       let resumeAt = after;
+      // Without a space, the only window is the whole candidate (dates, timestamps), and it runs on.
+      if (runsOn && !candidate.includes(" ")) continue;
+      const groups = groupsOf(candidate);
       search: for (let from = 0; from < groups.length; from++) {
         const atStart = from === 0;
         const sep = groups[from]!.before;
@@ -114,13 +124,18 @@ export const phoneDetector: Detector = {
         for (let to = groups.length - 1; to >= from; to--) {
           const atEnd = to === groups.length - 1;
           if (atEnd ? runsOn : !groups[to + 1]!.before.startsWith(" ")) continue;
+          const lens = lengths(groups, from, to);
+          const count = lens.reduce((sum, n) => sum + n, 0);
+          // Every layout has 8 (E.164's least) to 15 (its most) digits: skip building any other window.
+          if (count < 8 || count > 15) continue;
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
-          const lens = lengths(groups, from, to);
-          const international = lead.startsWith("+") && digits[0] !== "0" && digits.length >= 8 && digits.length <= 15;
-          const spaced = groups.slice(from + 1, to + 1).every((g) => g.before === " ");
+          const international = lead.startsWith("+") && digits[0] !== "0";
           const valid =
-            international || (isNanp(lens, digits) && (atStart || !spaced)) || (atStart && isTrunk(lens, digits));
+            international ||
+            (atStart
+              ? isNanp(lens, digits) || isTrunk(lens, digits)
+              : isNanp(lens, digits) && !spaced(groups, from, to));
           if (!valid) continue;
           const end = groups[to]!.end;
           spans.push({ start: base + windowStart, end: base + end });

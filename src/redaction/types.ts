@@ -17,12 +17,22 @@ export interface Span {
   rejected?: boolean;
 }
 
+/** What one pass over a text learns before any detector runs, so detectors that cannot match are skipped. */
+export interface TextFacts {
+  /** ASCII digits in the text. */
+  digits: number;
+  /** The most ASCII digits in one run of digits, spaces, `(`, `)`, `.`, `+` and `-`: how phones and cards are written. */
+  groupedDigits: number;
+  /** Whether the text contains `@`. */
+  at: boolean;
+}
+
 /** A detector: a cheap prefilter that may say "cannot match", and a scan that returns validated spans. */
 export interface Detector {
   /** `email`, `phone`, … or `custom:<name>`: the label in `[REDACTED:<detector>]` and in the redaction list. */
   readonly name: string;
-  /** False when the text cannot contain a match; `digits` is the number of ASCII digits in it. */
-  mayMatch(text: string, digits: number): boolean;
+  /** False when the text cannot contain a match, judged from `facts` (see textFacts) and the text itself. */
+  mayMatch(text: string, facts: TextFacts): boolean;
   /** Every validated match (and, for some detectors, every rejected look-alike), left to right. */
   find(text: string): Span[];
 }
