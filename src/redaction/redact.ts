@@ -8,7 +8,7 @@
  */
 import { detectorsFor } from "./detectors";
 import { isCardNumber } from "./payment-card";
-import { DEFAULT_MAX_CHARS, replacement, scanText } from "./text";
+import { DEFAULT_MAX_CHARS, replacement, scanText, type Scanned } from "./text";
 import type { Detector, Redaction, RedactOptions, RedactResult } from "./types";
 import { isBareSsn, SSN_KEY } from "./us-ssn";
 
@@ -20,6 +20,14 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Thrown inside a walk when the character budget is spent; redact() turns it into a whole replacement. */
 class SizeLimit {}
 
+/** What the walk learned about one property name: names repeat across a payload's objects, so each is read once. */
+interface KeyFacts {
+  /** The name with its matches replaced; undefined when it holds none. */
+  scanned: Scanned | undefined;
+  /** The name names an SSN (SSN_KEY), so nine bare digits under it are one. */
+  ssn: boolean;
+}
+
 interface Walk {
   detectors: Detector[];
   cards: boolean;
@@ -30,6 +38,7 @@ interface Walk {
   redactions: Redaction[];
   /** Keys and indexes from the root to the value being walked; the path string is built only for a redaction. */
   path: (string | number)[];
+  keys: Map<string, KeyFacts>;
 }
 
 function pathOf(walk: Walk): string {
@@ -54,11 +63,20 @@ function record(walk: Walk, counts: Map<string, number>): void {
   for (const [detector, count] of counts) walk.redactions.push({ path, detector, count });
 }
 
-function redactDigits(walk: Walk, digits: string, key: string | undefined): string | undefined {
+function keyFacts(walk: Walk, key: string): KeyFacts {
+  let facts = walk.keys.get(key);
+  if (!facts) {
+    facts = { scanned: scanText(key, walk.detectors), ssn: walk.ssns && SSN_KEY.test(key) };
+    walk.keys.set(key, facts);
+  }
+  return facts;
+}
+
+function redactDigits(walk: Walk, digits: string, ssnKey: boolean): string | undefined {
   const detector =
     walk.cards && digits.length >= 13 && isCardNumber(digits)
       ? "payment_card"
-      : walk.ssns && key !== undefined && SSN_KEY.test(key) && isBareSsn(digits.padStart(9, "0"))
+      : ssnKey && isBareSsn(digits.padStart(9, "0"))
         ? "us_ssn"
         : undefined;
   if (!detector) return undefined;
@@ -66,9 +84,9 @@ function redactDigits(walk: Walk, digits: string, key: string | undefined): stri
   return replacement(detector);
 }
 
-function redactString(walk: Walk, text: string, key: string | undefined): string {
+function redactString(walk: Walk, text: string, ssnKey: boolean): string {
   spend(walk, text.length);
-  if (walk.ssns && key !== undefined && SSN_KEY.test(key)) {
+  if (ssnKey) {
     const bare = text.trim();
     if (bare.length === 9 && isBareSsn(bare)) {
       walk.redactions.push({ path: pathOf(walk), detector: "us_ssn", count: 1 });
@@ -88,17 +106,26 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   else target[key] = value;
 }
 
-/** Walks `value`, found under `key` at `walk.path`. */
-function walkValue(walk: Walk, value: unknown, key: string | undefined, depth: number, scan: boolean): unknown {
+/** Walks `value`, found under `key` (a name that names an SSN when `ssnKey`) at `walk.path`. */
+function walkValue(
+  walk: Walk,
+  value: unknown,
+  key: string | undefined,
+  ssnKey: boolean,
+  depth: number,
+  scan: boolean,
+): unknown {
   switch (typeof value) {
     case "string":
-      return scan ? redactString(walk, value, key) : (spend(walk, value.length), value);
+      return scan ? redactString(walk, value, ssnKey) : (spend(walk, value.length), value);
     case "number":
       if (!scan || !Number.isSafeInteger(value) || value < 0) return value;
-      return redactDigits(walk, String(value), key) ?? value;
+      // A card has 13 or more digits and a bare SSN 9 or fewer: other numbers are never turned into text.
+      if (value < 1e12 && !(ssnKey && value < 1e9)) return value;
+      return redactDigits(walk, String(value), ssnKey) ?? value;
     case "bigint":
       if (!scan || value < 0n) return value;
-      return redactDigits(walk, value.toString(), key) ?? value;
+      return redactDigits(walk, value.toString(), ssnKey) ?? value;
     case "object":
       break;
     default:
@@ -111,19 +138,22 @@ function walkValue(walk: Walk, value: unknown, key: string | undefined, depth: n
     return replacement("depth_limit");
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return walkValue(walk, toJSON.call(value, key ?? ""), key, depth, scan);
+  if (typeof toJSON === "function") return walkValue(walk, toJSON.call(value, key ?? ""), key, ssnKey, depth, scan);
   if (Array.isArray(value))
     return value.map((item, i) => {
       walk.path.push(i);
-      const out = walkValue(walk, item, undefined, depth + 1, scan);
+      const out = walkValue(walk, item, undefined, false, depth + 1, scan);
       walk.path.pop();
       return out;
     });
   const out: Record<string, unknown> = {};
-  for (const [entryKey, entryValue] of Object.entries(value)) {
+  const source = value as Record<string, unknown>;
+  for (const entryKey of Object.keys(source)) {
+    const entryValue = source[entryKey];
     let outKey = entryKey;
     spend(walk, entryKey.length);
-    const scannedKey = scan ? scanText(entryKey, walk.detectors) : undefined;
+    const facts = scan ? keyFacts(walk, entryKey) : undefined;
+    const scannedKey = facts?.scanned;
     if (scannedKey) {
       outKey = scannedKey.text;
       for (let n = 2; Object.hasOwn(out, outKey) || Object.hasOwn(value, outKey); n++)
@@ -132,7 +162,7 @@ function walkValue(walk: Walk, value: unknown, key: string | undefined, depth: n
     walk.path.push(outKey);
     if (scannedKey) record(walk, scannedKey.counts);
     const childScan = scan && !walk.skipKeys.has(entryKey);
-    setOwn(out, outKey, walkValue(walk, entryValue, entryKey, depth + 1, childScan));
+    setOwn(out, outKey, walkValue(walk, entryValue, entryKey, facts?.ssn ?? false, depth + 1, childScan));
     walk.path.pop();
   }
   return out;
@@ -160,9 +190,10 @@ export function redact(value: unknown, options: RedactOptions = {}): RedactResul
     budget: options.maxChars ?? DEFAULT_MAX_CHARS,
     redactions: [],
     path: [],
+    keys: new Map(),
   };
   try {
-    return { value: walkValue(walk, value, undefined, 0, true), redactions: walk.redactions };
+    return { value: walkValue(walk, value, undefined, false, 0, true), redactions: walk.redactions };
   } catch (error) {
     if (!(error instanceof SizeLimit)) throw error;
     return { value: replacement("size_limit"), redactions: [{ path: "$", detector: "size_limit", count: 1 }] };
