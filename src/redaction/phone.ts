@@ -81,10 +81,11 @@ function spaced(groups: Group[], from: number, to: number): boolean {
   return true;
 }
 
+/** 3-3-4 digits, or 1-3-3-4 after a leading `1`, whose area code and exchange start 2–9. */
 const isNanp = (lens: number[], digits: string) => {
-  const shape = lens.join(",");
-  const national = shape === "3,3,4" ? digits : shape === "1,3,3,4" && digits[0] === "1" ? digits.slice(1) : "";
-  return national.length === 10 && national[0]! >= "2" && national[3]! >= "2";
+  const lead = lens.length === 4 && lens[0] === 1 && digits[0] === "1" ? 1 : 0;
+  if (lens.length !== 3 + lead || lens[lead] !== 3 || lens[lead + 1] !== 3 || lens[lead + 2] !== 4) return false;
+  return digits[lead]! >= "2" && digits[lead + 3]! >= "2";
 };
 
 const isTrunk = (lens: number[], digits: string) =>

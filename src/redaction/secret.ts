@@ -11,13 +11,13 @@ interface Shape {
   /** Literal text every match contains: the shape is skipped when none occurs. */
   prefixes: string[];
   regex: RegExp;
-  /** Characters a token may go on with past the regex's bound; the match is extended over them. */
+  /** Characters a token may go on with past the regex's bound (sticky, `*`): the match is extended over them. */
   tail?: RegExp;
   check?: (match: string) => boolean;
 }
 
-const TOKEN_CHAR = /[A-Za-z0-9_-]/;
-const ALNUM = /[A-Za-z0-9]/;
+const TOKEN_CHARS = /[A-Za-z0-9_-]*/y;
+const ALNUMS = /[A-Za-z0-9]*/y;
 
 const mixed = (body: string) => /[A-Z]/.test(body) && /[a-z]/.test(body) && /\d/.test(body);
 
@@ -36,22 +36,22 @@ const SHAPES: Shape[] = [
   {
     prefixes: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     regex: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36}/g,
-    tail: ALNUM,
+    tail: ALNUMS,
   },
-  { prefixes: ["github_pat_"], regex: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22}/g, tail: /\w/ },
-  { prefixes: ["xox"], regex: /(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10}/g, tail: /[A-Za-z0-9-]/ },
-  { prefixes: ["k_live_", "k_test_"], regex: /(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{16}/g, tail: ALNUM },
+  { prefixes: ["github_pat_"], regex: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22}/g, tail: /\w*/y },
+  { prefixes: ["xox"], regex: /(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10}/g, tail: /[A-Za-z0-9-]*/y },
+  { prefixes: ["k_live_", "k_test_"], regex: /(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{16}/g, tail: ALNUMS },
   {
     prefixes: ["sk-"],
     regex: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20}/g,
-    tail: TOKEN_CHAR,
+    tail: TOKEN_CHARS,
     check: (match) => mixed(match.replace(/^sk-(?:ant-|proj-|svcacct-|admin-)?/, "")),
   },
   { prefixes: ["AIza"], regex: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
   {
     prefixes: ["eyJ"],
     regex: /(?<![A-Za-z0-9_.-])eyJ[A-Za-z0-9_-]{2,4000}\.[A-Za-z0-9_-]{2,16000}\./g,
-    tail: TOKEN_CHAR,
+    tail: TOKEN_CHARS,
     check: (match) => isJwtHeader(match.slice(0, match.indexOf("."))),
   },
 ];
@@ -85,7 +85,11 @@ export const secretDetector: Detector = {
       shape.regex.lastIndex = 0;
       for (let match = shape.regex.exec(text); match; match = shape.regex.exec(text)) {
         let end = match.index + match[0].length;
-        if (shape.tail) while (end < text.length && shape.tail.test(text[end]!)) end++;
+        if (shape.tail) {
+          shape.tail.lastIndex = end;
+          shape.tail.test(text);
+          end = shape.tail.lastIndex;
+        }
         shape.regex.lastIndex = end;
         if (shape.check && !shape.check(text.slice(match.index, end))) continue;
         spans.push({ start: match.index, end });
