@@ -8,67 +8,28 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { isFullPage, type PageObjectResponse } from "@notionhq/client";
-import { afterEach, describe, expect, it } from "vitest";
-import type { NotionEmulator } from "../../emulator/notion";
+import { describe, expect, it } from "vitest";
 import { signedDelivery, type WebhookEvent } from "../../emulator/notion/webhooks";
 import { followPages, pollDecisions, takeWebhookDecision } from "../../src/approvals/decisions";
 import worker from "../../src/index";
-import { setupNotion } from "../../src/notion/setup";
 import { webhookEventSchema } from "../../src/notion/webhook";
-import { notion, startEmulator, text, useEmulatorNetwork } from "../emulator/helpers";
-import { admin, BASE, call, connect, newTenant } from "../support/worker";
+import { notion, text, useEmulatorNetwork } from "../emulator/helpers";
+import { connectedTenant as connectedNotionTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
+import { BASE, call, connect } from "../support/worker";
 import { escalationRow, ledgerEntries } from "./helpers";
 
 useEmulatorNetwork();
 
-const connectedTenants: string[] = [];
-// Disconnecting stops each tenant's background write-back, so nothing reaches Notion once the fake is gone.
-afterEach(async () => {
-  for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
-}, 40_000);
+disconnectAfterEach();
 
-const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
 const OPS_ID = "a0000000-0000-4000-8000-000000000002";
 
 type Tenant = Awaited<ReturnType<typeof connectedTenant>>;
 
-/**
- * A tenant connected to the sample databases (under the emulator's root page, or `parent_page_id`) and synced, so
- * `refund-over-limit` holds refunds over $500 for its approvers: the sample's manager, or `approvers`.
- */
-async function connectedTenant(
-  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[]; settings?: object } = {},
-) {
-  const emulator = options.emulator ?? startEmulator();
-  const manager = notion("person:manager", { maxRetries: 20 });
-  const databases = await setupNotion(manager, {
-    parent_page_id: options.parent_page_id ?? emulator.rootPageId,
-    samples: true,
-    log: () => {},
-  });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
-    string,
-    string
-  >;
-  if (options.approvers) {
-    const policy = await manager.dataSources.query({
-      data_source_id: ids.policies!,
-      filter: { property: "Policy ID", rich_text: { equals: "refund-over-limit" } },
-    });
-    await manager.pages.update({
-      page_id: policy.results[0]!.id,
-      properties: { Approvers: { multi_select: options.approvers.map((name) => ({ name })) } },
-    });
-  }
-  const tenant = await newTenant({ settings: options.settings });
-  const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
-    data_sources: ids,
-    requests_per_second: 50,
-  });
-  expect(connected.status).toBe(200);
-  connectedTenants.push(tenant.tenant);
-  expect((await admin("POST", `/sync?tenant=${tenant.tenant}`, { wait: true })).status).toBe(200);
-  return { ...tenant, emulator, ids, manager, agent: await connect(tenant.key) };
+/** A connected tenant (test/support/notion-tenant.ts) with its agent's MCP client. */
+async function connectedTenant(options: Parameters<typeof connectedNotionTenant>[0] = {}) {
+  const tenant = await connectedNotionTenant(options);
+  return { ...tenant, agent: await connect(tenant.key) };
 }
 
 const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };

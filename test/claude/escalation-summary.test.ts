@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { isFullBlock, isFullPage, type BlockObjectResponse } from "@notionhq/client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { summarizePending } from "../../src/claude";
-import { anthropicFake } from "../fakes/anthropic";
+import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
 import { admin, call, connect } from "../support/worker";
@@ -11,18 +11,7 @@ const claude = anthropicFake();
 useEmulatorNetwork(claude.handler);
 disconnectAfterEach();
 
-const worker = env as unknown as Record<string, unknown>;
-beforeAll(() => {
-  worker.ANTHROPIC_API_KEY = "sk-ant-test-key";
-  worker.CLAUDE_TIMEOUT_MS = "300";
-});
-afterAll(() => {
-  delete worker.ANTHROPIC_API_KEY;
-  delete worker.CLAUDE_TIMEOUT_MS;
-});
-beforeEach(() => {
-  claude.requests.length = 0;
-});
+useClaudeKey(claude);
 
 const summary = {
   request: "The support bot wants to refund $600.00 to customer cus_001 for goods damaged in transit.",

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:test";
 import { isFullBlock, isFullPage, type BlockObjectResponse, type PageObjectResponse } from "@notionhq/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { digestFigures } from "../../src/digest/figures";
 import { templateNarrative } from "../../src/digest/template";
 import { writeDigestPage } from "../../src/digest/write-page";
 import type { Env } from "../../src/env";
-import { setupNotion } from "../../src/notion/setup";
-import { notion, startEmulator, useEmulatorNetwork } from "../emulator/helpers";
+import { useEmulatorNetwork } from "../emulator/helpers";
+import { connectedTenant, disconnectAfterEach, disconnectAfterThisTest } from "../support/notion-tenant";
 import { admin, newTenant } from "../support/worker";
 import { seedCalls, type SeedCall } from "./seed";
 
@@ -17,26 +17,8 @@ const WEEK = "2026-11-16";
 const NOW = new Date("2026-11-24T12:00:00.000Z");
 const now = () => NOW;
 
-const connectedTenants: string[] = [];
-afterEach(async () => {
-  for (const tenant of connectedTenants.splice(0)) await admin("DELETE", `/notion?tenant=${tenant}`);
-}, 40_000);
+disconnectAfterEach();
 
-/** A tenant connected to the databases a manager set up in a fresh emulator. */
-async function connectedTenant() {
-  const emulator = startEmulator();
-  const manager = notion("person:manager", { maxRetries: 20 });
-  const databases = await setupNotion(manager, { parent_page_id: emulator.rootPageId, samples: false, log: () => {} });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
-    string,
-    string
-  >;
-  const { tenant } = await newTenant();
-  const connected = await admin("PUT", `/notion?tenant=${tenant}`, { data_sources: ids, requests_per_second: 50 });
-  expect(connected.status).toBe(200);
-  connectedTenants.push(tenant);
-  return { tenant, emulator, manager, ids };
-}
 type Connected = Awaited<ReturnType<typeof connectedTenant>>;
 
 /** `n` succeeded calls in the week. */
@@ -243,7 +225,7 @@ describe("writing a week's digest page", () => {
     const { tenant: other } = await newTenant();
     const connected = await admin("PUT", `/notion?tenant=${other}`, { data_sources: t.ids, requests_per_second: 50 });
     expect(connected.status).toBe(200);
-    connectedTenants.push(other);
+    disconnectAfterThisTest(other);
     const mine = await digestFigures(workerEnv, t.tenant, WEEK, { now });
     const theirs = await digestFigures(workerEnv, other, WEEK, { now });
     const a = await writeDigestPage(workerEnv, t.tenant, WEEK, mine, templateNarrative(mine), { now });

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:test";
 import { delay, http, HttpResponse } from "msw";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 /** How the fake Messages API answers the next requests. */
 export type AnthropicBehaviour =
@@ -61,4 +63,23 @@ export function anthropicFake(initial: AnthropicBehaviour = { status: 500 }) {
       behaviour = next;
     },
   };
+}
+
+/**
+ * Gives the Worker under test an Anthropic key and a 300 ms Claude timeout for this test file (taken away after it),
+ * and clears `fake`'s request log before each test.
+ */
+export function useClaudeKey(fake: ReturnType<typeof anthropicFake>): void {
+  const worker = env as unknown as Record<string, unknown>;
+  beforeAll(() => {
+    worker.ANTHROPIC_API_KEY = "sk-ant-test-key";
+    worker.CLAUDE_TIMEOUT_MS = "300";
+  });
+  afterAll(() => {
+    delete worker.ANTHROPIC_API_KEY;
+    delete worker.CLAUDE_TIMEOUT_MS;
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+  });
 }

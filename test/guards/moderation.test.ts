@@ -1,26 +1,15 @@
 import { env } from "cloudflare:test";
 import { setupServer } from "msw/node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standardRows } from "../fixtures/policies";
-import { anthropicFake } from "../fakes/anthropic";
+import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { call, connect, newTenant } from "../support/worker";
 
 const claude = anthropicFake();
 const network = setupServer(claude.handler);
-const worker = env as unknown as Record<string, unknown>;
-beforeAll(() => {
-  network.listen({ onUnhandledRequest: "error" });
-  worker.ANTHROPIC_API_KEY = "sk-ant-test-key";
-  worker.CLAUDE_TIMEOUT_MS = "300";
-});
-afterAll(() => {
-  network.close();
-  delete worker.ANTHROPIC_API_KEY;
-  delete worker.CLAUDE_TIMEOUT_MS;
-});
-beforeEach(() => {
-  claude.requests.length = 0;
-});
+beforeAll(() => network.listen({ onUnhandledRequest: "error" }));
+afterAll(() => network.close());
+useClaudeKey(claude);
 
 /** A content policy that asks Claude to flag threats in contact notes. */
 const noThreats = (fields: Record<string, unknown> = {}) => ({

@@ -13,13 +13,21 @@ export function disconnectAfterEach(): void {
   }, 40_000);
 }
 
+/** Disconnects a tenant the test connected itself once the test ends (with `disconnectAfterEach` in the file). */
+export function disconnectAfterThisTest(tenant: string): void {
+  connectedTenants.push(tenant);
+}
+
 export const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
 
 /**
- * A tenant connected to databases the manager set up (under the emulator's root page, or `parent_page_id`), synced
- * once with its write-back finished, so the sample policy `refund-over-limit` holds refunds over $500.
+ * A tenant connected to databases the manager set up (under the emulator's root page, or `parent_page_id`), with an
+ * Agents row for its agent, synced once with its write-back finished, so the sample policy `refund-over-limit` holds
+ * refunds over $500 for its approvers (the sample's, or `approvers`). `settings` go to the new tenant.
  */
-export async function connectedTenant(options: { emulator?: NotionEmulator; parent_page_id?: string } = {}) {
+export async function connectedTenant(
+  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[]; settings?: object } = {},
+) {
   const emulator = options.emulator ?? startEmulator();
   const manager = notion("person:manager", { maxRetries: 20 });
   const databases = await setupNotion(manager, {
@@ -31,7 +39,17 @@ export async function connectedTenant(options: { emulator?: NotionEmulator; pare
     string,
     string
   >;
-  const tenant = await newTenant();
+  if (options.approvers) {
+    const policy = await manager.dataSources.query({
+      data_source_id: ids.policies!,
+      filter: { property: "Policy ID", rich_text: { equals: "refund-over-limit" } },
+    });
+    await manager.pages.update({
+      page_id: policy.results[0]!.id,
+      properties: { Approvers: { multi_select: options.approvers.map((name) => ({ name })) } },
+    });
+  }
+  const tenant = await newTenant({ settings: options.settings });
   const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
     data_sources: ids,
     requests_per_second: 50,
