@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { budgetBook } from "../../src/budgets";
 import { digestFigures } from "../../src/digest/figures";
 import { GENESIS_HASH } from "../../src/ledger";
+import { workspaceMonthly } from "../budgets/helpers";
 import { agentRow, bareTenant, ledgerAt, seedCalls, seedEscalations, type SeedCall } from "./seed";
 
 const WEEK = "2026-11-16";
@@ -252,17 +253,11 @@ describe("digest figures", () => {
   it("report each cap of the budget book in its current period", async () => {
     const a = await bareTenant();
     const book = budgetBook(env, a);
-    const line = {
-      key: "spend_cap:workspace:workspace:usd_cents",
-      policy_id: "spend_cap",
-      scope: "workspace",
-      subject: "workspace",
-      window: "month",
-      unit: "usd_cents",
-      limit: 50_000,
-      amount: 1_200,
-    } as const;
-    const reserved = await book.reserve({ reservation_id: "inv_cap_1", lines: [line], now: NOW });
+    const reserved = await book.reserve({
+      reservation_id: "inv_cap_1",
+      lines: [workspaceMonthly(1_200, 50_000)],
+      now: NOW,
+    });
     expect(reserved.ok).toBe(true);
     await book.settle({ reservation_id: "inv_cap_1" });
     const { spend } = await digestFigures(env, a, WEEK, { now: () => NOW });
