@@ -4,6 +4,7 @@ import type { LedgerEntryInput } from "../ledger/types";
 import { getConnection, notionClientFor, type NotionConnection } from "../notion/connection";
 import type { WebhookEvent } from "../notion/webhook";
 import { notionPeople } from "../notion/people";
+import { selectOf } from "../notion/page-properties";
 import { pageFingerprint } from "./approval-page";
 import { isThisPageOnly } from "./approval-pages";
 import { escalationFrom, statusAt, type Escalation } from "./escalations";
@@ -448,11 +449,6 @@ function changedDecision(page: PageObjectResponse, updated: readonly string[]): 
     }
   };
   return updated.some((changed) => decoded(changed) === decoded(id));
-}
-
-function selectOf(page: PageObjectResponse, name: string): string | null {
-  const value = page.properties[name];
-  return value?.type === "select" ? (value.select?.name ?? null) : null;
 }
 
 /**

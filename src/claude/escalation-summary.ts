@@ -1,11 +1,11 @@
-import { isFullBlock, type Client } from "@notionhq/client";
+import { isFullBlock, isFullPage, type Client } from "@notionhq/client";
 import type { BlockObjectRequest } from "@notionhq/client";
 import { z } from "zod";
 import { TEMPLATE_SUMMARY_LABEL } from "../approvals/approval-page";
 import { escalationOf, pageFacts, type EscalationRow } from "../approvals/approval-pages";
 import type { Env } from "../env";
 import { getConnection, notionClientFor } from "../notion/connection";
-import { MAX_TEXT_OBJECT } from "../notion/page-properties";
+import { MAX_TEXT_OBJECT, selectOf } from "../notion/page-properties";
 import { redact } from "../redaction";
 import { askClaude, claudeConfigured, type ClaudeFailure } from "./claude";
 import { plainText, quotedData, UNTRUSTED_DATA_RULES } from "./prompt";
@@ -93,6 +93,11 @@ export async function summarizeEscalation(env: Env, escalation_id: string): Prom
   if (!connection) return { status: "template", failure: "notion_failed" };
   try {
     const client = await notionClientFor(env, connection, { deadline_ms: 20_000 });
+    // Once someone has set Decision, the summary is moot, and editing the page now would make Policy OS its last
+    // editor, which the poll needs to be the person who decided.
+    const page = await client.pages.retrieve({ page_id: escalation.notion_page_id });
+    if (!isFullPage(page) || selectOf(page, "Decision") !== "Pending")
+      return { status: "skipped", reason: "not_pending" };
     await replaceTemplateSummary(client, escalation.notion_page_id, summaryBlock(answer.value));
   } catch (error) {
     console.error(`claude summary for ${escalation.tenant_id}/${escalation.id} not written: ${String(error)}`);

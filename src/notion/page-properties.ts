@@ -1,4 +1,4 @@
-import type { CreatePageParameters } from "@notionhq/client";
+import type { CreatePageParameters, PageObjectResponse } from "@notionhq/client";
 import type { DatabaseTemplate } from "./templates";
 
 /** Notion's page property values for creating a row (from @notionhq/client's own types). */
@@ -67,4 +67,10 @@ export function pageProperties(
     }
   }
   return { properties, unknownPeople };
+}
+
+/** A page's select property's option name (null when unset, or not a select). */
+export function selectOf(page: PageObjectResponse, name: string): string | null {
+  const value = page.properties[name];
+  return value?.type === "select" ? (value.select?.name ?? null) : null;
 }

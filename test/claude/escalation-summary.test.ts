@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { summarizePending } from "../../src/claude";
 import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { useEmulatorNetwork } from "../emulator/helpers";
-import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
+import { connectedTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
 import { admin, call, connect } from "../support/worker";
 
 const claude = anthropicFake();
@@ -143,6 +143,23 @@ describe("Claude's escalation summaries", () => {
     await summarizePending(env, t.tenant);
     expect(await summarizePending(env, t.tenant)).toEqual([]);
     expect((await row(other))!.summary_attempts).toBe(3);
+  });
+
+  it("leave a page alone once someone has set its Decision, so the poll still sees that person as its last editor", async () => {
+    claude.answer({ status: 500 });
+    const t = await connectedTenant();
+    const id = await heldRefund(t.key);
+    const { notion_page_id } = await settled(id, 1);
+    await t.manager.pages.update({
+      page_id: notion_page_id!,
+      properties: { Decision: { select: { name: "Approved" } } },
+    });
+
+    claude.answer({ answer: summary });
+    expect(await summarizePending(env, t.tenant)).toEqual([{ status: "skipped", reason: "not_pending" }]);
+    expect(await firstBlock(t, notion_page_id!)).toMatch(/^Summary \(template\): /);
+    const page = await t.manager.pages.retrieve({ page_id: notion_page_id! });
+    expect(isFullPage(page) && page.last_edited_by.id).toBe(MANAGER_ID);
   });
 
   it("are not asked for once the tenant's monthly cap is reached: the page keeps the template", async () => {
