@@ -183,6 +183,7 @@ export function customDetector({ name, pattern }: NamedPattern): Detector {
   const { regex } = pattern;
   return {
     name: `custom:${name}`,
+    minLength: 1,
     mayMatch: () => true,
     find(text) {
       const spans: Span[] = [];

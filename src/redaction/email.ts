@@ -17,6 +17,8 @@ function isDomain(domain: string): boolean {
 /** Finds email addresses; a trailing dot or hyphen (end of a sentence) is not part of the address. */
 export const emailDetector: Detector = {
   name: "email",
+  // a@b.cd
+  minLength: 6,
   mayMatch: (_, facts) => facts.at,
   find(text) {
     const spans: Span[] = [];

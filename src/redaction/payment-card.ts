@@ -55,6 +55,7 @@ function isCardLayout(lengths: number[]): boolean {
  */
 export const cardDetector: Detector = {
   name: "payment_card",
+  minLength: 13,
   mayMatch: (_, facts) => facts.groupedDigits >= 13,
   find(text) {
     const spans: Span[] = [];

@@ -101,6 +101,8 @@ const isTrunk = (lens: number[], digits: string) =>
 /** Finds phone numbers in the layouts described above. */
 export const phoneDetector: Detector = {
   name: "phone",
+  // E.164's least: eight digits.
+  minLength: 8,
   mayMatch: (_, facts) => facts.groupedDigits >= 8,
   find(text) {
     const spans: Span[] = [];

@@ -57,8 +57,6 @@ const SHAPES: Shape[] = [
 ];
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,24}PRIVATE KEY-----/g;
-/** The shortest text any shape matches: a JWT's `eyJ` + 2 + `.` + 2 + `.`. */
-const MIN_LENGTH = 9;
 const ANY_PREFIX = /AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|k_live_|k_test_|sk-|AIza|-----BEGIN|eyJ/;
 
 /** A PEM block runs to the end of its END line; without one, to the end of the text (never leak the rest). */
@@ -76,7 +74,9 @@ function pemBlocks(text: string, spans: Span[]): void {
 /** Finds credentials by the shapes listed above. */
 export const secretDetector: Detector = {
   name: "secret",
-  mayMatch: (text) => text.length >= MIN_LENGTH && ANY_PREFIX.test(text),
+  // A JWT's `eyJ` + 2 + `.` + 2 + `.` is the shortest shape.
+  minLength: 9,
+  mayMatch: (text) => ANY_PREFIX.test(text),
   find(text) {
     const spans: Span[] = [];
     if (text.includes("-----BEGIN")) pemBlocks(text, spans);

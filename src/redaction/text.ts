@@ -54,12 +54,12 @@ export interface Scanned {
  * overlap become one replacement named after the highest-priority detector among them, so no part of either leaks.
  */
 export function scanText(text: string, detectors: readonly Detector[]): Scanned | undefined {
-  const facts = textFacts(text);
+  let facts: TextFacts | undefined;
   let hits: Hit[] | undefined;
   let rejected: Span[] | undefined;
   for (let rank = 0; rank < detectors.length; rank++) {
     const detector = detectors[rank]!;
-    if (!detector.mayMatch(text, facts)) continue;
+    if (text.length < detector.minLength || !detector.mayMatch(text, (facts ??= textFacts(text)))) continue;
     for (const span of detector.find(text)) {
       if (rejected?.some((r) => span.start < r.end && r.start < span.end)) continue;
       if (span.rejected) (rejected ??= []).push(span);

@@ -31,6 +31,8 @@ export interface TextFacts {
 export interface Detector {
   /** `email`, `phone`, … or `custom:<name>`: the label in `[REDACTED:<detector>]` and in the redaction list. */
   readonly name: string;
+  /** No match is shorter than this, so shorter texts (most keys and codes) are not looked at. */
+  readonly minLength: number;
   /** False when the text cannot contain a match, judged from `facts` (see textFacts) and the text itself. */
   mayMatch(text: string, facts: TextFacts): boolean;
   /** Every validated match (and, for some detectors, every rejected look-alike), left to right. */

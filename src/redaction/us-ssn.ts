@@ -23,6 +23,7 @@ export function isBareSsn(digits: string): boolean {
 /** Finds SSNs in the two written formats, not as part of a longer run of grouped digits. */
 export const ssnDetector: Detector = {
   name: "us_ssn",
+  minLength: 11,
   mayMatch: (_, facts) => facts.groupedDigits >= 9,
   find(text) {
     const spans: Span[] = [];
