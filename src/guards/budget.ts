@@ -2,7 +2,7 @@
  * Cost guards: the budget lines a call reserves in its tenant's budget book (one per cost policy and counter), and
  * what to do with the book's answer.
  */
-import type { BudgetDenial, BudgetLine, BudgetLineStatus } from "../budgets";
+import type { BudgetBook, BudgetDenial, BudgetLine, BudgetLineStatus } from "../budgets";
 import type { CompiledPolicy } from "../policy";
 import type { ConditionVars } from "../policy/cel";
 import type { ShadowResult } from "../policy/types";
@@ -116,4 +116,41 @@ export function overCap(
 /** The lines as the budget book takes them (plain data; RPC copies it). */
 export function bookLines(lines: readonly CostLine[]): BudgetLine[] {
   return lines.map(({ policy: _policy, ...line }) => line);
+}
+
+/** What reserving a call's cost lines came to. */
+export type Reservation =
+  /** Nothing to reserve (no cost policy applies, or every line costs nothing). */
+  | { kind: "none" }
+  | { kind: "reserved"; lines: CostLine[]; alerts: string[]; shadow: ShadowResult[] }
+  /** The book could not be reached, but no line enforces a cap: the call goes on uncounted. */
+  | { kind: "uncounted" }
+  /** The book could not be reached and a cap must be checked: the call stops. */
+  | { kind: "unavailable" }
+  | { kind: "over_cap"; denial: BudgetDenial; line: CostLine | undefined };
+
+/**
+ * Reserves `lines` in the budget book, all or none, under the call's invocation id: reserved (with the alerts and
+ * Shadow results the new counters give), over a cap, or the book unreachable (which stops the call only when a
+ * line enforces its cap).
+ */
+export async function reserveCosts(
+  book: Pick<BudgetBook, "reserve">,
+  lines: CostLine[],
+  reservation: { invocation_id: string; now: Date },
+): Promise<Reservation> {
+  if (lines.length === 0) return { kind: "none" };
+  let answer: Awaited<ReturnType<BudgetBook["reserve"]>>;
+  try {
+    answer = await book.reserve({
+      reservation_id: reservation.invocation_id,
+      lines: bookLines(lines),
+      now: reservation.now,
+    });
+  } catch (error) {
+    console.error(`budget book failed for ${reservation.invocation_id}: ${String(error)}`);
+    return lines.some((line) => line.enforce) ? { kind: "unavailable" } : { kind: "uncounted" };
+  }
+  if (!answer.ok) return { kind: "over_cap", denial: answer.denial, line: lineOf(lines, answer.denial) };
+  return { kind: "reserved", lines, ...overCap(lines, answer.lines) };
 }

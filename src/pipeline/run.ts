@@ -9,7 +9,7 @@ import {
 } from "../approvals/escalations";
 import { budgetBook, budgetDenialMessage, type BudgetDenial } from "../budgets";
 import type { Principal } from "../db/tenancy";
-import { bookLines, costLines, lineOf, overCap, type CostLine } from "../guards/budget";
+import { costLines, reserveCosts, type CostLine } from "../guards/budget";
 import { screenArguments, screenResult, type GuardHit, type GuardStop, type Screening } from "../guards/screen";
 import { moderateArguments } from "../guards/moderation";
 import type { Host, HostCallResult, ToolDescriptor } from "../hosts/host";
@@ -94,6 +94,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   /** The arguments as records show them (PII redacted), once validated. */
   let screening: Screening | null = null;
   const guardHits: GuardHit[] = [];
+  /** The cost lines reserved in the budget book (settled or released after the host runs). */
   let budget: CostLine[] = [];
 
   /** Ledger entries, audit row and outcome for every path; `entries` are appended after the decision entry. */
@@ -456,7 +457,6 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
 
   // 5. budget: every cap the call counts against is reserved at once in the tenant's budget book.
   const book = deps.budgets(tenant.id);
-  let reserved = false;
   for (;;) {
     const needsCost = decision.guards.some((p) => p.guard?.kind === "cost" && !p.compiledCost);
     const costs = costLines(decision.guards, {
@@ -479,14 +479,9 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
       ...decision,
       condition_errors: [...decision.condition_errors, ...costs.errors],
     };
-    if (costs.lines.length === 0) break;
-    let answer: Awaited<ReturnType<typeof book.reserve>>;
-    try {
-      answer = await book.reserve({ reservation_id: invocation_id, lines: bookLines(costs.lines), now: deps.now() });
-    } catch (error) {
-      console.error(`budget book failed for ${invocation_id}: ${describe(error)}`);
-      // Counting spend may wait; a cap that cannot be checked stops the call.
-      if (!costs.lines.some((line) => line.enforce)) break;
+    const reservation = await reserveCosts(book, costs.lines, { invocation_id, now: deps.now() });
+    if (reservation.kind === "none" || reservation.kind === "uncounted") break;
+    if (reservation.kind === "unavailable") {
       await unclaim();
       return finish(
         "authorized",
@@ -497,21 +492,19 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
         ),
       );
     }
-    if (answer.ok) {
-      budget = costs.lines;
-      reserved = true;
-      const over = overCap(costs.lines, answer.lines);
+    if (reservation.kind === "reserved") {
+      budget = reservation.lines;
       decision = {
         ...decision,
-        alerts: [...decision.alerts, ...over.alerts],
-        shadow: [...decision.shadow, ...over.shadow],
+        alerts: [...decision.alerts, ...reservation.alerts],
+        shadow: [...decision.shadow, ...reservation.shadow],
       };
       break;
     }
-    const line = lineOf(costs.lines, answer.denial);
+    const { line, denial } = reservation;
     if (line?.policy.mode === "pause" && !approval) {
       // The cap holds the call for a person to allow the overrun (a budget-increase escalation).
-      const stage = await approvalStage(budgetHold(decision, line.policy, answer.denial));
+      const stage = await approvalStage(budgetHold(decision, line.policy, denial));
       if ("done" in stage) return stage.done;
       approval = stage.approval;
       continue;
@@ -519,7 +512,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     await unclaim();
     if (line) decision = decidedBy(decision, line.policy, "denied");
     decision = { ...decision, reason_code: "budget_exhausted" };
-    return refuse(budgetDenial(answer.denial, line?.policy));
+    return refuse(budgetDenial(denial, line?.policy));
   }
   lap("approval");
 
@@ -531,7 +524,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
   } catch (error) {
     console.error(`ledger append failed before ${invocation_id} ran: ${describe(error)}`);
     await unclaim();
-    if (reserved) deps.defer(book.release({ reservation_id: invocation_id }));
+    if (budget.length > 0) deps.defer(book.release({ reservation_id: invocation_id }));
     return finish(
       "authorized",
       {
@@ -550,7 +543,7 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
     invocation_id,
   });
   lap("adapter");
-  if (reserved)
+  if (budget.length > 0)
     deps.defer(
       (result.ok
         ? book.settle({
