@@ -287,8 +287,11 @@ export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<T
 
   // 3. guards on the arguments: PII leaves every record; privacy and content policies may stop, hold or redact.
   screening = screenArguments(decision.guards, args as Record<string, unknown>);
-  await moderateArguments(decision.guards, screening, { tenant_id: tenant.id, invocation_id, tool: name }, (request) =>
-    deps.moderate(request),
+  await moderateArguments(
+    decision.guards,
+    screening,
+    { tenant_id: tenant.id, invocation_id, tool: name },
+    deps.moderate,
   );
   guardHits.push(...screening.hits);
   decision = {
