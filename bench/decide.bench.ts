@@ -6,6 +6,7 @@ import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { compilePolicies, type PolicySnapshot } from "../src/policy/compile";
 import { decide } from "../src/policy/decide";
 import type { DecisionRequest, DefaultPosture } from "../src/policy/types";
+import { mulberry32 } from "./fixtures/random";
 import { percentile, type BenchNote, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
 const SIZES = [10, 100, 1_000, 10_000] as const;
@@ -13,17 +14,6 @@ const TOOLS_PER_HOST = 10;
 const AGENTS = 20;
 const REGIONS = ["north", "south", "east", "west"];
 const ALL_ALLOW: DefaultPosture = { read_only: "allow", write: "allow", destructive: "allow", unannotated: "allow" };
-
-/** Deterministic PRNG so every run measures the same policy set and calls. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SyntheticSet {
   rows: Record<string, unknown>[];
