@@ -1,12 +1,12 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
-import { isFullBlock, isFullPage, type BlockObjectResponse, type PageObjectResponse } from "@notionhq/client";
+import { isFullBlock, isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { approvalPage, approvalTitle, ARGUMENTS_NOTE, type ApprovalPageInput } from "../../src/approvals/approval-page";
 import { ensureApprovalPage, ensureApprovalPages } from "../../src/approvals/approval-pages";
 import type { Escalation } from "../../src/approvals/escalations";
 import worker from "../../src/index";
 import { text, useEmulatorNetwork } from "../emulator/helpers";
-import { connectedTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
+import { blockTextOf, connectedTenant, disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
 import { admin, call, connect, newTenant } from "../support/worker";
 
 useEmulatorNetwork();
@@ -33,31 +33,6 @@ async function blocksOf(t: Awaited<ReturnType<typeof connectedTenant>>, page_id:
 }
 
 const plain = (parts: readonly { plain_text: string }[]) => parts.map((part) => part.plain_text).join("");
-
-function property(page: PageObjectResponse, name: string): unknown {
-  const value = page.properties[name];
-  switch (value?.type) {
-    case "title":
-      return plain(value.title);
-    case "rich_text":
-      return plain(value.rich_text);
-    case "select":
-      return value.select?.name ?? null;
-    case "date":
-      return value.date?.start ?? null;
-    case "people":
-      return value.people.map((person) => person.id);
-    case "relation":
-      return value.relation.map((related) => related.id);
-    default:
-      return undefined;
-  }
-}
-
-function blockText(block: BlockObjectResponse): string {
-  const content = (block as unknown as Record<string, { rich_text?: { plain_text: string }[] }>)[block.type];
-  return plain(content?.rich_text ?? []);
-}
 
 async function escalationRow(id: string) {
   return env.DB.prepare("SELECT * FROM escalations WHERE id = ?").bind(id).first<Record<string, string | null>>();
@@ -118,7 +93,7 @@ describe("Approvals pages in Notion", () => {
     const id = await heldCall(t.key);
 
     const escalation = await settled(id);
-    const rows = (await approvalRows(t)).filter((row) => property(row, "Escalation ID") === id);
+    const rows = (await approvalRows(t)).filter((row) => propertyOf(row, "Escalation ID") === id);
     expect(rows).toHaveLength(1);
     const page = rows[0]!;
     expect(escalation.notion_page_id).toBe(page.id);
@@ -127,17 +102,17 @@ describe("Approvals pages in Notion", () => {
       filter: { property: "Policy ID", rich_text: { equals: "refund-over-limit" } },
     });
     expect({
-      Request: property(page, "Request"),
-      Decision: property(page, "Decision"),
-      Tool: property(page, "Tool"),
-      "Reason code": property(page, "Reason code"),
-      "Escalation ID": property(page, "Escalation ID"),
-      "Args hash": property(page, "Args hash"),
-      "Requested at": property(page, "Requested at"),
-      Expires: property(page, "Expires"),
-      Approvers: property(page, "Approvers"),
-      Policy: property(page, "Policy"),
-      Agent: property(page, "Agent"),
+      Request: propertyOf(page, "Request"),
+      Decision: propertyOf(page, "Decision"),
+      Tool: propertyOf(page, "Tool"),
+      "Reason code": propertyOf(page, "Reason code"),
+      "Escalation ID": propertyOf(page, "Escalation ID"),
+      "Args hash": propertyOf(page, "Args hash"),
+      "Requested at": propertyOf(page, "Requested at"),
+      Expires: propertyOf(page, "Expires"),
+      Approvers: propertyOf(page, "Approvers"),
+      Policy: propertyOf(page, "Policy"),
+      Agent: propertyOf(page, "Agent"),
     }).toEqual({
       Request: "support-bot wants to run payments.create_refund (refund_over_limit)",
       Decision: "Pending",
@@ -153,18 +128,18 @@ describe("Approvals pages in Notion", () => {
     });
 
     const blocks = await blocksOf(t, page.id);
-    const texts = blocks.map(blockText);
+    const texts = blocks.map(blockTextOf);
     expect(texts[0]).toMatch(/^Summary \(template\): support-bot asks to run payments\.create_refund for requester/);
     expect(texts).toContain("Arguments");
     const code = blocks.find((block) => block.type === "code" && block.code.language === "json")!;
-    expect(JSON.parse(blockText(code))).toEqual(refund(60_000));
+    expect(JSON.parse(blockTextOf(code))).toEqual(refund(60_000));
     expect(texts).toContainEqual(
       expect.stringMatching(/^Refunds over \$500 need a manager \(refund-over-limit\) held the call/),
     );
     const condition = blocks.find((block) => block.type === "code" && block.code.language !== "json");
-    expect(condition && blockText(condition)).toBe("args.amount_cents > 50000");
-    const runbook = blocks.find((block) => blockText(block).startsWith("Check before deciding: "))!;
-    expect(blockText(runbook)).toBe("Check before deciding: Refunds over the limit");
+    expect(condition && blockTextOf(condition)).toBe("args.amount_cents > 50000");
+    const runbook = blocks.find((block) => blockTextOf(block).startsWith("Check before deciding: "))!;
+    expect(blockTextOf(runbook)).toBe("Check before deciding: Refunds over the limit");
     const link = runbook.type === "paragraph" ? runbook.paragraph.rich_text[1]?.href : null;
     expect(link).toMatch(/^https:\/\/www\.notion\.so\/[0-9a-f]{32}$/);
     expect(texts).toContain("The order exists and was paid.");
@@ -221,12 +196,12 @@ describe("Approvals pages in Notion", () => {
     expect(other.ids.approvals).not.toBe(t.ids.approvals);
     const mine = await heldCall(t.key);
     await settled(mine);
-    expect((await approvalRows(t)).map((page) => property(page, "Escalation ID"))).toEqual([mine]);
+    expect((await approvalRows(t)).map((page) => propertyOf(page, "Escalation ID"))).toEqual([mine]);
     expect(await approvalRows(other)).toHaveLength(0);
 
     const theirs = await heldCall(other.key);
     await settled(theirs);
-    expect((await approvalRows(other)).map((page) => property(page, "Escalation ID"))).toEqual([theirs]);
+    expect((await approvalRows(other)).map((page) => propertyOf(page, "Escalation ID"))).toEqual([theirs]);
     expect(await approvalRows(t)).toHaveLength(1);
     // A pass for one tenant reads only its own escalations.
     expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 0, found: 0, failed: 0 });
@@ -255,9 +230,9 @@ describe("Approvals pages in Notion", () => {
     expect(await ensureApprovalPage(env, id, { arguments: args })).toMatchObject({ status: "created" });
     const page = (await approvalRows(t))[0]!;
     const blocks = await blocksOf(t, page.id);
-    expect(blocks.map(blockText)).toContain(ARGUMENTS_NOTE);
+    expect(blocks.map(blockTextOf)).toContain(ARGUMENTS_NOTE);
     const code = blocks.find((block) => block.type === "code" && block.code.language === "json")!;
-    const shown = blockText(code);
+    const shown = blockTextOf(code);
     expect(shown).toContain('"amount_cents": 60000');
     expect(shown).toContain(`"note": "${"x".repeat(199)}…"`);
     expect(shown).toMatch(/characters in all; the rest is not shown\)$/);
@@ -273,7 +248,7 @@ describe("Approvals pages in Notion", () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
-    expect((await approvalRows(t)).map((page) => property(page, "Escalation ID"))).toEqual([id]);
+    expect((await approvalRows(t)).map((page) => propertyOf(page, "Escalation ID"))).toEqual([id]);
     // Let the write-back the cron's sync started finish while Notion is still faked.
     await admin("POST", `/sync?tenant=${t.tenant}`, { wait: true });
   });

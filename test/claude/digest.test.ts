@@ -6,7 +6,7 @@ import { digestDueAt, writeDueDigest } from "../../src/digest/weekly";
 import { useEmulatorNetwork } from "../emulator/helpers";
 import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { agentRow, seedCalls, seedEscalations, type SeedCall } from "../digest/seed";
-import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
+import { blockTextOf, connectedTenant, disconnectAfterEach, propertyOf } from "../support/notion-tenant";
 import { admin, newTenant } from "../support/worker";
 
 const claude = anthropicFake();
@@ -53,14 +53,10 @@ async function digestPages(t: Awaited<ReturnType<typeof connectedTenant>>): Prom
   return (await t.manager.dataSources.query({ data_source_id: t.ids.digests! })).results.filter(isFullPage);
 }
 
-const numberOf = (page: PageObjectResponse, name: string) => (page.properties[name] as { number: number }).number;
-const selectOf = (page: PageObjectResponse, name: string) =>
-  (page.properties[name] as { select: { name: string } | null }).select?.name;
-
 async function firstParagraph(t: Awaited<ReturnType<typeof connectedTenant>>, page_id: string) {
   const blocks = (await t.manager.blocks.children.list({ block_id: page_id })).results.filter(isFullBlock);
   const first = blocks.find((block) => !block.in_trash && block.type === "paragraph");
-  return first?.type === "paragraph" ? first.paragraph.rich_text.map((part) => part.plain_text).join("") : "";
+  return first ? blockTextOf(first) : "";
 }
 
 describe("the weekly digest", () => {
@@ -74,11 +70,11 @@ describe("the weekly digest", () => {
     expect(written.body.digest).toMatchObject({ week_start: WEEK, written_by: "Claude", page: { status: "created" } });
 
     const [page] = await digestPages(t);
-    expect(numberOf(page!, "Calls")).toBe(10);
-    expect(numberOf(page!, "Denied")).toBe(3);
-    expect(numberOf(page!, "Held")).toBe(2);
-    expect(numberOf(page!, "Median minutes to decision")).toBe(60);
-    expect(selectOf(page!, "Written by")).toBe("Claude");
+    expect(propertyOf(page!, "Calls")).toBe(10);
+    expect(propertyOf(page!, "Denied")).toBe(3);
+    expect(propertyOf(page!, "Held")).toBe(2);
+    expect(propertyOf(page!, "Median minutes to decision")).toBe(60);
+    expect(propertyOf(page!, "Written by")).toBe("Claude");
     expect(await firstParagraph(t, page!.id)).toBe("Narrative (Claude): A quiet week: ten calls, three denied.");
 
     const sent = claude.requests[0]!.body;
@@ -109,7 +105,7 @@ describe("the weekly digest", () => {
     });
 
     const [page] = await digestPages(t);
-    expect(numberOf(page!, "Denied")).toBe(3);
+    expect(propertyOf(page!, "Denied")).toBe(3);
     expect(await firstParagraph(t, page!.id)).toMatch(/^Narrative \(Claude\): There were zero denials/);
   });
 
@@ -120,7 +116,7 @@ describe("the weekly digest", () => {
     const written = await admin("POST", `/digest?tenant=${t.tenant}`, { week: WEEK });
     expect(written.body.digest.written_by).toBe("Template");
     const [page] = await digestPages(t);
-    expect(selectOf(page!, "Written by")).toBe("Template");
+    expect(propertyOf(page!, "Written by")).toBe("Template");
     expect(await firstParagraph(t, page!.id)).toMatch(/^Narrative \(template\): In the week of 2026-11-16/);
   });
 
@@ -144,7 +140,7 @@ describe("the weekly digest", () => {
     expect(again.body.digest.page.status).toBe("updated");
     const pages = await digestPages(t);
     expect(pages).toHaveLength(1);
-    expect(numberOf(pages[0]!, "Calls")).toBe(11);
+    expect(propertyOf(pages[0]!, "Calls")).toBe(11);
     expect(await firstParagraph(t, pages[0]!.id)).toBe("Narrative (Claude): Second.");
   });
 

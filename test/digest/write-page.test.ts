@@ -6,7 +6,13 @@ import { templateNarrative } from "../../src/digest/template";
 import { writeDigestPage } from "../../src/digest/write-page";
 import type { Env } from "../../src/env";
 import { useEmulatorNetwork } from "../emulator/helpers";
-import { connectedTenant, disconnectAfterEach, disconnectAfterThisTest } from "../support/notion-tenant";
+import {
+  blockTextOf,
+  connectedTenant,
+  disconnectAfterEach,
+  disconnectAfterThisTest,
+  propertyOf,
+} from "../support/notion-tenant";
 import { admin, newTenant } from "../support/worker";
 import { seedCalls, type SeedCall } from "./seed";
 
@@ -40,29 +46,6 @@ async function digestRows(t: Connected): Promise<PageObjectResponse[]> {
 async function bodyOf(t: Connected, page_id: string): Promise<BlockObjectResponse[]> {
   const blocks = await t.manager.blocks.children.list({ block_id: page_id, page_size: 100 });
   return blocks.results.filter(isFullBlock).filter((block) => !block.in_trash);
-}
-
-const plain = (parts: readonly { plain_text: string }[]) => parts.map((part) => part.plain_text).join("");
-function blockText(block: BlockObjectResponse): string {
-  const content = (block as unknown as Record<string, { rich_text?: { plain_text: string }[] }>)[block.type];
-  return plain(content?.rich_text ?? []);
-}
-function property(page: PageObjectResponse, name: string): unknown {
-  const value = page.properties[name];
-  switch (value?.type) {
-    case "title":
-      return plain(value.title);
-    case "rich_text":
-      return plain(value.rich_text);
-    case "number":
-      return value.number;
-    case "select":
-      return value.select?.name ?? null;
-    case "date":
-      return value.date ? [value.date.start, value.date.end] : null;
-    default:
-      return undefined;
-  }
 }
 
 function digestRow(tenant: string) {
@@ -105,14 +88,14 @@ describe("writing a week's digest page", () => {
     expect(rows.map((row) => row.id)).toEqual([(result as { page_id: string }).page_id]);
     const page = rows[0]!;
     expect({
-      Week: property(page, "Week"),
-      Tenant: property(page, "Tenant"),
-      Period: property(page, "Period"),
-      Calls: property(page, "Calls"),
-      Held: property(page, "Held"),
-      "Ledger seq": property(page, "Ledger seq"),
-      "Ledger head": property(page, "Ledger head"),
-      "Written by": property(page, "Written by"),
+      Week: propertyOf(page, "Week"),
+      Tenant: propertyOf(page, "Tenant"),
+      Period: propertyOf(page, "Period"),
+      Calls: propertyOf(page, "Calls"),
+      Held: propertyOf(page, "Held"),
+      "Ledger seq": propertyOf(page, "Ledger seq"),
+      "Ledger head": propertyOf(page, "Ledger head"),
+      "Written by": propertyOf(page, "Written by"),
     }).toEqual({
       Week: "Week of 2026-11-16",
       Tenant: t.tenant,
@@ -123,7 +106,7 @@ describe("writing a week's digest page", () => {
       "Ledger head": figures.ledger.hash,
       "Written by": "Template",
     });
-    const texts = (await bodyOf(t, page.id)).map(blockText);
+    const texts = (await bodyOf(t, page.id)).map(blockTextOf);
     expect(texts[0]).toMatch(/^Narrative \(template\): In the week of 2026-11-16, agents made 3 tool calls/);
     expect(texts).toContain("Total: 3");
 
@@ -154,9 +137,9 @@ describe("writing a week's digest page", () => {
 
     const rows = await digestRows(t);
     expect(rows).toHaveLength(1);
-    expect(property(rows[0]!, "Calls")).toBe(7);
-    expect(property(rows[0]!, "Written by")).toBe("Claude");
-    const texts = (await bodyOf(t, rows[0]!.id)).map(blockText);
+    expect(propertyOf(rows[0]!, "Calls")).toBe(7);
+    expect(propertyOf(rows[0]!, "Written by")).toBe("Claude");
+    const texts = (await bodyOf(t, rows[0]!.id)).map(blockTextOf);
     expect(texts.slice(0, 2)).toEqual(["Narrative (Claude): Seven calls, all fine.", "Nothing was held."]);
     expect(texts).toContain("Total: 7");
     expect(texts).not.toContain("Total: 3");
@@ -200,7 +183,7 @@ describe("writing a week's digest page", () => {
     expect(again).toEqual({ status: "found_and_updated", page_id: rows[0]!.id });
     expect(watch.creates).toBe(1);
     expect((await digestRow(t.tenant))!.page_id).toBe(rows[0]!.id);
-    const texts = (await bodyOf(t, rows[0]!.id)).map(blockText);
+    const texts = (await bodyOf(t, rows[0]!.id)).map(blockTextOf);
     expect(texts.filter((text) => text.startsWith("Narrative ("))).toHaveLength(1);
   });
 
@@ -236,7 +219,7 @@ describe("writing a week's digest page", () => {
     expect(a.status).toBe("created");
     expect(b.status).toBe("created");
     const rows = await digestRows(t);
-    expect(rows.map((row) => property(row, "Tenant")).sort()).toEqual([t.tenant, other].sort());
+    expect(rows.map((row) => propertyOf(row, "Tenant")).sort()).toEqual([t.tenant, other].sort());
   });
 
   it("skips a tenant without a Notion connection, and a week another writer holds", async () => {

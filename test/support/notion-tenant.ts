@@ -1,3 +1,4 @@
+import type { BlockObjectResponse, PageObjectResponse } from "@notionhq/client";
 import { afterEach, expect } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
 import { setupNotion } from "../../src/notion/setup";
@@ -66,4 +67,35 @@ export async function connectedTenant(
   });
   expect((await admin("POST", `/sync?tenant=${tenant.tenant}`, { wait: true })).status).toBe(200);
   return { ...tenant, emulator, ids, manager, agentRow: agentRow.id };
+}
+
+const plainText = (parts: readonly { plain_text: string }[]) => parts.map((part) => part.plain_text).join("");
+
+/** A page property as a test compares it: text as plain text, a date as its start (or [start, end]), people and relations as ids. */
+export function propertyOf(page: PageObjectResponse, name: string): unknown {
+  const value = page.properties[name];
+  switch (value?.type) {
+    case "title":
+      return plainText(value.title);
+    case "rich_text":
+      return plainText(value.rich_text);
+    case "number":
+      return value.number;
+    case "select":
+      return value.select?.name ?? null;
+    case "date":
+      return value.date ? (value.date.end ? [value.date.start, value.date.end] : value.date.start) : null;
+    case "people":
+      return value.people.map((person) => person.id);
+    case "relation":
+      return value.relation.map((related) => related.id);
+    default:
+      return undefined;
+  }
+}
+
+/** A text block's text, plain. */
+export function blockTextOf(block: BlockObjectResponse): string {
+  const content = (block as unknown as Record<string, { rich_text?: { plain_text: string }[] }>)[block.type];
+  return plainText(content?.rich_text ?? []);
 }
