@@ -1,4 +1,3 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { standardRows } from "../fixtures/policies";
 import { admin, auditRows, call, connect, newTenant } from "../support/worker";
