@@ -9,8 +9,6 @@ import { mayDecide, type DecisionSignal } from "./may-decide";
 import type { ApprovalPages, ApprovalPagesFor } from "./ports";
 import { escalationWithPage, statusAt, type Escalation, type EscalationWithPage } from "./escalations";
 
-export type { DecisionSignal } from "./may-decide";
-
 /** Appends an intake's ledger entries; the escalation's object keeps them until the ledger has them. */
 export type LedgerRecorder = (entries: LedgerEntryInput[]) => Promise<void>;
 

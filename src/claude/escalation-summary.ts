@@ -43,6 +43,7 @@ You do not decide and you do not recommend approving or denying: the approver de
 ${UNTRUSTED_DATA_RULES}
 Write plain sentences without markdown. Answer only by calling the write_summary tool.`;
 
+/** What asking for one escalation's summary did: written to its page, the template kept, or not asked. */
 export type SummaryResult =
   | { status: "written"; page_id: string }
   | { status: "template"; failure: ClaudeFailure | "notion_failed" }
