@@ -7,6 +7,7 @@ import type { Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
+import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import type { PipelineDeps } from "./pipeline/ports";
 
 /** The pipeline's dependencies for one request, built from the Worker's bindings. */
@@ -36,8 +37,10 @@ export function pipelineDeps(
     escalationOpened: async (escalation, args) => {
       const page = async () => {
         // The page comes first with the template summary; Claude's replaces it when (and if) it arrives.
-        const written = await ensureApprovalPage(env, escalation.id, { arguments: args });
-        if (written.status === "created" || written.status === "found") await summarizeEscalation(env, escalation.id);
+        const pages = notionApprovalPages(env);
+        const written = await ensureApprovalPage(env.DB, pages, escalation.id, { arguments: args });
+        if (written.status === "created" || written.status === "found")
+          await summarizeEscalation(env, pages, escalation.id);
       };
       await Promise.all([trackEscalation(env, escalation), page()]);
     },

@@ -1,18 +1,20 @@
 import { createApp } from "./app";
 import { ensureApprovalPages } from "./approvals/approval-pages";
-import { followPages, pollDecisions } from "./approvals/decisions";
+import { pollDecisions } from "./approvals/decision-poll";
+import { followPages } from "./approvals/follow-page";
 import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
 import type { Env } from "./env";
+import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 
-export { EscalationDO } from "./approvals/escalation.do";
 export { BudgetDO } from "./budgets/budget.do";
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
 export { NotionSyncDO } from "./notion/sync/sync.do";
+export { NotionEscalationDO as EscalationDO } from "./wiring/escalation.do";
 
 const app = createApp();
 
@@ -25,6 +27,7 @@ export default {
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
+    const pages = notionApprovalPages(env);
     for (const connection of await listConnections(env.DB)) {
       ctx.waitUntil(
         requestSync(env, connection.tenant_id, { reason: "cron" }).then(
@@ -37,7 +40,7 @@ export default {
         ),
       );
       ctx.waitUntil(
-        ensureApprovalPages(env, connection.tenant_id).then(
+        ensureApprovalPages(env.DB, pages, connection.tenant_id).then(
           (report) => {
             if (report.error) console.error(`approval pages of ${report.tenant_id} wait for Notion: ${report.error}`);
           },
@@ -54,12 +57,12 @@ export default {
         ),
       );
       ctx.waitUntil(
-        summarizePending(env, connection.tenant_id).catch((error: unknown) =>
+        summarizePending(env, pages, connection.tenant_id).catch((error: unknown) =>
           console.error(`claude summaries of ${connection.tenant_id} wait: ${String(error)}`),
         ),
       );
       ctx.waitUntil(
-        Promise.all([pollDecisions(env, connection.tenant_id), followPages(env, connection.tenant_id)]).catch(
+        Promise.all([pollDecisions(env, pages, connection.tenant_id), followPages(env, connection.tenant_id)]).catch(
           (error: unknown) => console.error(`approval decisions of ${connection.tenant_id} wait: ${String(error)}`),
         ),
       );

@@ -2,8 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
-import { escalationObject, followPage, takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
+import { takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
+import { escalationObject } from "./escalation-object";
 import { escalationEvent, expireEscalation, type Escalation } from "./escalations";
+import { followPage } from "./follow-page";
+import type { ApprovalPagesFor } from "./ports";
 import { remindApprovers } from "./reminders";
 
 /** What the object keeps about its escalation: enough to remind and expire it without reading D1 first. */
@@ -31,15 +34,19 @@ const RETRY_MS = 30_000;
  * One object per escalation (named by its id). Its alarm reminds the approvers once when nobody has decided by
  * `remind_at`, and expires the escalation if it is still pending at `expires_at`. Decisions taken from its
  * Approvals page and writes of that page's Decision run here one at a time. Every ledger entry it makes is kept in
- * its storage until the ledger has it, so a decision recorded in D1 is never missing from the ledger.
+ * its storage until the ledger has it, so a decision recorded in D1 is never missing from the ledger. It knows the
+ * Approvals pages only through {@link ApprovalPagesFor}: the class the Worker exports (src/wiring/escalation.do.ts)
+ * says where they live.
  */
-export class EscalationDO extends DurableObject<Env> {
+export abstract class EscalationDO extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The tenants' Approvals pages. */
+  protected abstract readonly pagesFor: ApprovalPagesFor;
 
   /** Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. */
   async takeDecision(intake: DecisionIntake): Promise<IntakeResult> {
     return this.serialized(() =>
-      takeDecision(this.env, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
+      takeDecision(this.env.DB, this.pagesFor, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
     );
   }
 
@@ -48,7 +55,7 @@ export class EscalationDO extends DurableObject<Env> {
     tenant_id: string;
     escalation_id: string;
   }): Promise<"written" | "skipped" | "page_refused"> {
-    return this.serialized(() => followPage(this.env, target));
+    return this.serialized(() => followPage(this.env.DB, this.pagesFor, target));
   }
 
   /** Starts tracking an escalation and sets the alarm for its reminder or expiry; repeating it changes nothing. */
@@ -76,16 +83,18 @@ export class EscalationDO extends DurableObject<Env> {
       if (!expired) return;
       await this.record(tracked.tenant_id, [escalationEvent(expired, "expired", null)]);
       // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
-      await this.serialized(() => followPage(this.env, tracked)).catch((error: unknown) =>
+      await this.serialized(() => followPage(this.env.DB, this.pagesFor, tracked)).catch((error: unknown) =>
         console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
       );
       return;
     }
     if (!tracked.reminded && tracked.remind_at && tracked.remind_at <= now.toISOString()) {
-      const reminded = await this.serialized(() => remindApprovers(this.env, tracked, now)).catch((error: unknown) => {
-        console.error(`reminder for ${tracked.escalation_id} waits for Notion: ${String(error)}`);
-        return "retry" as const;
-      });
+      const reminded = await this.serialized(() => remindApprovers(this.env.DB, this.pagesFor, tracked, now)).catch(
+        (error: unknown) => {
+          console.error(`reminder for ${tracked.escalation_id} waits for Notion: ${String(error)}`);
+          return "retry" as const;
+        },
+      );
       if (reminded === "retry") {
         await this.ctx.storage.setAlarm(Math.min(Date.parse(tracked.expires_at), now.getTime() + RETRY_MS));
         return;

@@ -1,5 +1,15 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
+import {
+  claimApprovedEscalation,
+  escalationRow,
+  escalationRowOfAgent,
+  escalationRowsOfTenant,
+  expirePendingEscalation,
+  insertPendingEscalation,
+  newestEscalationRowOf,
+  unclaimEscalation,
+} from "../db/escalations";
 import type { ApprovalTiming } from "../db/tenancy";
 import type { Decision } from "../policy/types";
 
@@ -52,6 +62,23 @@ export function escalationFrom(row: Record<string, unknown>): Escalation {
   };
 }
 
+/** An escalation with what Policy OS keeps about its Approvals page and the person who decided it there. */
+export interface EscalationWithPage extends Escalation {
+  /** Its page in the tenant's Approvals database (null until written). */
+  notion_page_id: string | null;
+  /** What the page showed besides its Decision when Policy OS last wrote it (see `ApprovalPageState`). */
+  page_fingerprint: string | null;
+  /** The workspace user whose decision was recorded. */
+  decided_by_user_id: string | null;
+  /** The call's arguments as its page shows them, as JSON; null when none were recorded. */
+  arguments: string | null;
+}
+
+/** An escalation and its page columns as D1 stores them, its JSON columns parsed. */
+export function escalationWithPage(row: Record<string, unknown>): EscalationWithPage {
+  return { ...(row as unknown as EscalationWithPage), ...escalationFrom(row) };
+}
+
 /**
  * Opens an escalation for a held call, or returns the pending one already on file for the same exact call
  * (so an agent repeating a held call does not pile up requests). A pending escalation past its expiry
@@ -70,37 +97,25 @@ export async function openEscalation(
     reminder_seconds !== null && reminder_seconds < ttl_seconds
       ? new Date(options.now.getTime() + reminder_seconds * 1000).toISOString()
       : null;
-  const match = "tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ? AND status = 'pending'";
-  const key = [call.tenant_id, call.agent_id, call.tool, call.args_hash];
-  const [, inserted] = await db.batch([
-    db.prepare(`UPDATE escalations SET status = 'expired' WHERE ${match} AND expires_at <= ?`).bind(...key, now),
-    db
-      .prepare(
-        `INSERT INTO escalations (id, tenant_id, agent_id, tool, args_hash, invocation_id, reason_code, message,
-                                  policy_ids, approvers, requested_for, snapshot, created_at, expires_at, remind_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      )
-      .bind(
-        options.id,
-        ...key,
-        call.invocation_id,
-        call.decision.reason_code,
-        call.decision.message,
-        JSON.stringify(call.decision.policy_ids),
-        JSON.stringify(call.approvers),
-        call.requested_for,
-        call.decision.snapshot,
-        now,
-        expires_at,
-        remind_at,
-      ),
-  ]);
-  const row = await db
-    .prepare(`SELECT * FROM escalations WHERE ${match}`)
-    .bind(...key)
-    .first<Record<string, unknown>>();
+  const { row, created } = await insertPendingEscalation(db, {
+    id: options.id,
+    tenant_id: call.tenant_id,
+    agent_id: call.agent_id,
+    tool: call.tool,
+    args_hash: call.args_hash,
+    invocation_id: call.invocation_id,
+    reason_code: call.decision.reason_code,
+    message: call.decision.message,
+    policy_ids: JSON.stringify(call.decision.policy_ids),
+    approvers: JSON.stringify(call.approvers),
+    requested_for: call.requested_for,
+    snapshot: call.decision.snapshot,
+    created_at: now,
+    expires_at,
+    remind_at,
+  });
   if (!row) throw new Error("escalation vanished right after it was written");
-  return { escalation: escalationFrom(row), created: (inserted?.meta.changes ?? 0) > 0 };
+  return { escalation: escalationFrom(row), created };
 }
 
 /** Lists a tenant's escalations, newest first (admin). */
@@ -109,14 +124,7 @@ export async function listEscalations(
   tenant_id: string,
   options: { status?: string; limit: number },
 ): Promise<Escalation[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT * FROM escalations WHERE tenant_id = ?1 AND (?2 IS NULL OR status = ?2)
-        ORDER BY created_at DESC, id LIMIT ?3`,
-    )
-    .bind(tenant_id, options.status ?? null, options.limit)
-    .all<Record<string, unknown>>();
-  return results.map(escalationFrom);
+  return (await escalationRowsOfTenant(db, tenant_id, options)).map(escalationFrom);
 }
 
 /** The exact call an escalation is bound to: an approval covers this call and no other. */
@@ -166,14 +174,8 @@ export async function useApprovalOnFile(
     escalation = (await escalationOfTenant(db, call.tenant_id, escalation.id)) ?? escalation;
   }
   if (escalation.status === "approved") {
-    const claimed = await db
-      .prepare(
-        `UPDATE escalations SET status = 'executed', executed_at = ?, executed_invocation_id = ?
-          WHERE id = ? AND status = 'approved' AND executed_invocation_id IS NULL`,
-      )
-      .bind(now, options.invocation_id, escalation.id)
-      .run();
-    if (claimed.meta.changes === 1)
+    const claimed = await claimApprovedEscalation(db, escalation.id, options.invocation_id, now);
+    if (claimed)
       return {
         state: "granted",
         escalation: {
@@ -205,13 +207,7 @@ export async function useApprovalOnFile(
  * agent's next retry can use it. Only the invocation that claimed it can release it.
  */
 export async function releaseApproval(db: D1Database, escalation_id: string, invocation_id: string): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE escalations SET status = 'approved', executed_at = NULL, executed_invocation_id = NULL
-        WHERE id = ? AND status = 'executed' AND executed_invocation_id = ?`,
-    )
-    .bind(escalation_id, invocation_id)
-    .run();
+  await unclaimEscalation(db, escalation_id, invocation_id);
 }
 
 /**
@@ -219,13 +215,7 @@ export async function releaseApproval(db: D1Database, escalation_id: string, inv
  * caller records that in the ledger), null when it was decided, expired already, or is not due.
  */
 export async function expireEscalation(db: D1Database, escalation_id: string, now: Date): Promise<Escalation | null> {
-  const row = await db
-    .prepare(
-      `UPDATE escalations SET status = 'expired'
-        WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *`,
-    )
-    .bind(escalation_id, now.toISOString())
-    .first<Record<string, unknown>>();
+  const row = await expirePendingEscalation(db, escalation_id, now.toISOString());
   return row ? escalationFrom(row) : null;
 }
 
@@ -235,10 +225,7 @@ export async function escalationOfAgent(
   caller: { tenant_id: string; agent_id: string },
   escalation_id: string,
 ): Promise<Escalation | null> {
-  const row = await db
-    .prepare(`SELECT * FROM escalations WHERE id = ? AND tenant_id = ? AND agent_id = ?`)
-    .bind(escalation_id, caller.tenant_id, caller.agent_id)
-    .first<Record<string, unknown>>();
+  const row = await escalationRowOfAgent(db, caller, escalation_id);
   return row ? escalationFrom(row) : null;
 }
 
@@ -308,20 +295,11 @@ function isBoundTo(escalation: Escalation, call: ExactCall): boolean {
 }
 
 async function escalationOfTenant(db: D1Database, tenant_id: string, id: string): Promise<Escalation | null> {
-  const row = await db
-    .prepare(`SELECT * FROM escalations WHERE id = ? AND tenant_id = ?`)
-    .bind(id, tenant_id)
-    .first<Record<string, unknown>>();
+  const row = await escalationRow(db, id, tenant_id);
   return row ? escalationFrom(row) : null;
 }
 
 async function newestEscalationOf(db: D1Database, call: ExactCall): Promise<Escalation | null> {
-  const row = await db
-    .prepare(
-      `SELECT * FROM escalations WHERE tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ?
-        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-    )
-    .bind(call.tenant_id, call.agent_id, call.tool, call.args_hash)
-    .first<Record<string, unknown>>();
+  const row = await newestEscalationRowOf(db, call);
   return row ? escalationFrom(row) : null;
 }

@@ -1,11 +1,15 @@
-import { isFullBlock, isFullPage, type Client } from "@notionhq/client";
-import type { BlockObjectRequest } from "@notionhq/client";
 import { z } from "zod";
-import { TEMPLATE_SUMMARY_LABEL } from "../approvals/approval-page";
-import { escalationOf, pageFacts, type EscalationRow } from "../approvals/approval-pages";
+import { escalationWithPage, type EscalationWithPage } from "../approvals/escalations";
+import { pageFacts } from "../approvals/page-facts";
+import type { ApprovalPagesFor, SummaryPart } from "../approvals/ports";
+import {
+  awaitingSummary,
+  claimSummaryAttempt,
+  exhaustSummaryAttempts,
+  markSummaryByClaude,
+} from "../db/approval-pages";
+import { escalationRow } from "../db/escalations";
 import type { Env } from "../env";
-import { getConnection, notionClientFor } from "../notion/connection";
-import { MAX_TEXT_OBJECT, selectOf } from "../notion/page-properties";
 import { redact } from "../redaction";
 import { askClaude, claudeConfigured, type ClaudeFailure } from "./claude";
 import { plainText, quotedData, UNTRUSTED_DATA_RULES } from "./prompt";
@@ -39,6 +43,7 @@ You do not decide and you do not recommend approving or denying: the approver de
 ${UNTRUSTED_DATA_RULES}
 Write plain sentences without markdown. Answer only by calling the write_summary tool.`;
 
+/** What asking for one escalation's summary did: written to its page, the template kept, or not asked. */
 export type SummaryResult =
   | { status: "written"; page_id: string }
   | { status: "template"; failure: ClaudeFailure | "notion_failed" }
@@ -48,24 +53,20 @@ export type SummaryResult =
  * Asks Claude to summarise a held call and puts the summary at the top of its Approvals page, in place of the
  * template's. The page exists first and keeps its template summary, marked as such, when Claude fails, times out,
  * is rate-limited or the tenant's cap is reached; a later pass asks again (at most {@link SUMMARY_ATTEMPTS} times).
- * Claude sees only redacted data, quoted as untrusted; what it writes is bounded and goes into Notion blocks.
+ * Claude sees only redacted data, quoted as untrusted; what it writes is bounded before it reaches the page.
  */
-export async function summarizeEscalation(env: Env, escalation_id: string): Promise<SummaryResult> {
+export async function summarizeEscalation(
+  env: Env,
+  pagesFor: ApprovalPagesFor,
+  escalation_id: string,
+): Promise<SummaryResult> {
   if (!claudeConfigured(env)) return { status: "skipped", reason: "no_key" };
-  const row = await env.DB.prepare("SELECT * FROM escalations WHERE id = ?")
-    .bind(escalation_id)
-    .first<Record<string, unknown>>();
+  const row = await escalationRow(env.DB, escalation_id);
   if (!row) return { status: "skipped", reason: "unknown_escalation" };
-  const escalation = escalationOf(row);
+  const escalation = escalationWithPage(row);
   if (!escalation.notion_page_id) return { status: "skipped", reason: "no_page" };
   if (escalation.status !== "pending") return { status: "skipped", reason: "not_pending" };
-  const claimed = await env.DB.prepare(
-    `UPDATE escalations SET summary_attempts = summary_attempts + 1
-      WHERE id = ? AND tenant_id = ? AND summary_by = 'Template' AND summary_attempts < ? RETURNING id`,
-  )
-    .bind(escalation.id, escalation.tenant_id, SUMMARY_ATTEMPTS)
-    .first();
-  if (!claimed) return { status: "skipped", reason: "done" };
+  if (!(await claimSummaryAttempt(env.DB, escalation, SUMMARY_ATTEMPTS))) return { status: "skipped", reason: "done" };
 
   const answer = await askClaude(env, {
     tenant_id: escalation.tenant_id,
@@ -82,46 +83,36 @@ export async function summarizeEscalation(env: Env, escalation_id: string): Prom
   });
   if (!answer.ok) {
     // Past the cap, asking again this month only records more refusals.
-    if (answer.failure === "capped")
-      await env.DB.prepare("UPDATE escalations SET summary_attempts = ? WHERE id = ? AND tenant_id = ?")
-        .bind(SUMMARY_ATTEMPTS, escalation.id, escalation.tenant_id)
-        .run();
+    if (answer.failure === "capped") await exhaustSummaryAttempts(env.DB, escalation, SUMMARY_ATTEMPTS);
     return { status: "template", failure: answer.failure };
   }
 
-  const connection = await getConnection(env.DB, escalation.tenant_id);
-  if (!connection) return { status: "template", failure: "notion_failed" };
+  const pages = await pagesFor(escalation.tenant_id);
+  if (!pages) return { status: "template", failure: "notion_failed" };
   try {
-    const client = await notionClientFor(env, connection, { deadline_ms: 20_000 });
     // Once someone has set Decision, the summary is moot, and editing the page now would make Policy OS its last
     // editor, which the poll needs to be the person who decided.
-    const page = await client.pages.retrieve({ page_id: escalation.notion_page_id });
-    if (!isFullPage(page) || selectOf(page, "Decision") !== "Pending")
-      return { status: "skipped", reason: "not_pending" };
-    await replaceTemplateSummary(client, escalation.notion_page_id, summaryBlock(answer.value));
+    const page = await pages.read(escalation.notion_page_id);
+    if (!page || page.decision !== "Pending") return { status: "skipped", reason: "not_pending" };
+    await pages.replaceSummary(escalation.notion_page_id, summaryParts(answer.value));
   } catch (error) {
     console.error(`claude summary for ${escalation.tenant_id}/${escalation.id} not written: ${String(error)}`);
     return { status: "template", failure: "notion_failed" };
   }
-  await env.DB.prepare("UPDATE escalations SET summary_by = 'Claude' WHERE id = ? AND tenant_id = ?")
-    .bind(escalation.id, escalation.tenant_id)
-    .run();
+  await markSummaryByClaude(env.DB, escalation);
   return { status: "written", page_id: escalation.notion_page_id };
 }
 
 /** Asks Claude for the summaries a tenant's pending pages still lack (the cron's retry), oldest first. */
-export async function summarizePending(env: Env, tenant_id: string): Promise<SummaryResult[]> {
+export async function summarizePending(
+  env: Env,
+  pagesFor: ApprovalPagesFor,
+  tenant_id: string,
+): Promise<SummaryResult[]> {
   if (!claudeConfigured(env)) return [];
-  const { results } = await env.DB.prepare(
-    `SELECT id FROM escalations
-      WHERE tenant_id = ? AND status = 'pending' AND notion_page_id IS NOT NULL AND summary_by = 'Template'
-        AND summary_attempts < ?
-      ORDER BY created_at LIMIT ?`,
-  )
-    .bind(tenant_id, SUMMARY_ATTEMPTS, PASS_LIMIT)
-    .all<{ id: string }>();
   const summaries: SummaryResult[] = [];
-  for (const { id } of results) summaries.push(await summarizeEscalation(env, id));
+  for (const id of await awaitingSummary(env.DB, tenant_id, SUMMARY_ATTEMPTS, PASS_LIMIT))
+    summaries.push(await summarizeEscalation(env, pagesFor, id));
   return summaries;
 }
 
@@ -129,7 +120,7 @@ export async function summarizePending(env: Env, tenant_id: string): Promise<Sum
  * The user turn: the held call's facts as the approval page shows them (arguments already redacted by the
  * pipeline), redacted once more as a whole, quoted as data. Names of people stay out: Claude needs none.
  */
-export async function summaryPrompt(db: D1Database, escalation: EscalationRow): Promise<string> {
+export async function summaryPrompt(db: D1Database, escalation: EscalationWithPage): Promise<string> {
   const facts = await pageFacts(db, escalation);
   const data = redact({
     tool: escalation.tool,
@@ -145,8 +136,8 @@ export async function summaryPrompt(db: D1Database, escalation: EscalationRow): 
   return `Summarise this held tool call for the person who will approve or deny it: what the agent is trying to do, why it was held, what to check, the risk factors, and how similar past requests were decided.\n\n${quotedData("held_call", data)}`;
 }
 
-/** The summary as one Notion paragraph: bold labels, one line per part, every part bounded; no markdown. */
-export function summaryBlock(summary: EscalationSummary): BlockObjectRequest {
+/** The summary as labelled parts, one line each, every part bounded plain text; no markdown. */
+export function summaryParts(summary: EscalationSummary): SummaryPart[] {
   const sentence = (text: string) => plainText(text, LIMITS.sentence);
   const list = (items: string[]) =>
     items
@@ -154,32 +145,11 @@ export function summaryBlock(summary: EscalationSummary): BlockObjectRequest {
       .map((item) => plainText(item, LIMITS.item))
       .filter(Boolean)
       .join("; ") || "none named";
-  const parts: [string, string][] = [
-    [CLAUDE_SUMMARY_LABEL, sentence(summary.request)],
-    ["\nWhy it was held: ", sentence(summary.why_held)],
-    ["\nCheck: ", list(summary.checks)],
-    ["\nRisks: ", list(summary.risks)],
-    ["\nSimilar requests: ", sentence(summary.precedent)],
+  return [
+    { label: CLAUDE_SUMMARY_LABEL, text: sentence(summary.request) },
+    { label: "\nWhy it was held: ", text: sentence(summary.why_held) },
+    { label: "\nCheck: ", text: list(summary.checks) },
+    { label: "\nRisks: ", text: list(summary.risks) },
+    { label: "\nSimilar requests: ", text: sentence(summary.precedent) },
   ];
-  return {
-    paragraph: {
-      rich_text: parts.flatMap(([label, text]) => [
-        { type: "text" as const, text: { content: label }, annotations: { bold: true } },
-        { type: "text" as const, text: { content: text.slice(0, MAX_TEXT_OBJECT) } },
-      ]),
-    },
-  };
-}
-
-/** Puts `block` where the template summary is (the page's first block), or at the end when someone moved it. */
-async function replaceTemplateSummary(client: Client, page_id: string, block: BlockObjectRequest) {
-  const first = (await client.blocks.children.list({ block_id: page_id, page_size: 1 })).results[0];
-  const isTemplate =
-    first !== undefined &&
-    isFullBlock(first) &&
-    first.type === "paragraph" &&
-    first.paragraph.rich_text[0]?.plain_text === TEMPLATE_SUMMARY_LABEL;
-  if (isTemplate && "paragraph" in block)
-    await client.blocks.update({ block_id: first.id, paragraph: block.paragraph });
-  else await client.blocks.children.append({ block_id: page_id, children: [block] });
 }

@@ -1,10 +1,16 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { isFullBlock, isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { approvalPage, approvalTitle, ARGUMENTS_NOTE, type ApprovalPageInput } from "../../src/approvals/approval-page";
 import { ensureApprovalPage, ensureApprovalPages } from "../../src/approvals/approval-pages";
 import type { Escalation } from "../../src/approvals/escalations";
 import worker from "../../src/index";
+import {
+  approvalPage,
+  approvalTitle,
+  ARGUMENTS_NOTE,
+  type ApprovalPageInput,
+} from "../../src/notion/approvals/approval-page";
+import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { text, useEmulatorNetwork } from "../emulator/helpers";
 import { blockTextOf, connectedTenant, disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
 import { admin, call, connect, newTenant } from "../support/worker";
@@ -12,6 +18,9 @@ import { admin, call, connect, newTenant } from "../support/worker";
 useEmulatorNetwork();
 
 disconnectAfterEach();
+
+/** The Worker's Approvals pages in Notion, as the pipeline and the cron reach them. */
+const pages = notionApprovalPages(env);
 
 const refund = (amount_cents: number) => ({ customer_id: "cus_001", amount_cents, reason: "damaged in transit" });
 
@@ -152,8 +161,13 @@ describe("Approvals pages in Notion", () => {
     const first = { page_id: (await settled(id)).notion_page_id };
     expect(first.page_id).toEqual(expect.any(String));
 
-    expect(await ensureApprovalPages(env, t.tenant)).toEqual({ tenant_id: t.tenant, created: 0, found: 0, failed: 0 });
-    expect(await ensureApprovalPage(env, id)).toEqual({ status: "exists", page_id: first.page_id });
+    expect(await ensureApprovalPages(env.DB, pages, t.tenant)).toEqual({
+      tenant_id: t.tenant,
+      created: 0,
+      found: 0,
+      failed: 0,
+    });
+    expect(await ensureApprovalPage(env.DB, pages, id)).toEqual({ status: "exists", page_id: first.page_id });
     expect(await approvalRows(t)).toHaveLength(1);
   });
 
@@ -165,7 +179,7 @@ describe("Approvals pages in Notion", () => {
 
     expect(await settled(id)).toMatchObject({ notion_page_id: null, notion_page_attempted_at: expect.any(String) });
 
-    expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 0, found: 1, failed: 0 });
+    expect(await ensureApprovalPages(env.DB, pages, t.tenant)).toMatchObject({ created: 0, found: 1, failed: 0 });
     const rows = await approvalRows(t);
     expect(rows).toHaveLength(1);
     expect(watch.creates).toBe(1);
@@ -181,7 +195,7 @@ describe("Approvals pages in Notion", () => {
     expect(await settled(id)).toMatchObject({ notion_page_id: null });
     expect(await approvalRows(t)).toHaveLength(0);
 
-    expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 1, found: 0, failed: 0 });
+    expect(await ensureApprovalPages(env.DB, pages, t.tenant)).toMatchObject({ created: 1, found: 0, failed: 0 });
     expect(await approvalRows(t)).toHaveLength(1);
     expect(watch.creates).toBe(2);
   });
@@ -204,12 +218,15 @@ describe("Approvals pages in Notion", () => {
     expect((await approvalRows(other)).map((page) => propertyOf(page, "Escalation ID"))).toEqual([theirs]);
     expect(await approvalRows(t)).toHaveLength(1);
     // A pass for one tenant reads only its own escalations.
-    expect(await ensureApprovalPages(env, t.tenant)).toMatchObject({ created: 0, found: 0, failed: 0 });
+    expect(await ensureApprovalPages(env.DB, pages, t.tenant)).toMatchObject({ created: 0, found: 0, failed: 0 });
   });
 
   it("skips a tenant without a Notion connection", async () => {
     const tenant = await newTenant({ rows: [] });
-    expect(await ensureApprovalPages(env, tenant.tenant)).toMatchObject({ skipped: "no_connection", created: 0 });
+    expect(await ensureApprovalPages(env.DB, pages, tenant.tenant)).toMatchObject({
+      skipped: "no_connection",
+      created: 0,
+    });
   });
 
   it("keeps an argument of 10,000 characters, and many long ones, within Notion's limits", async () => {
@@ -227,7 +244,7 @@ describe("Approvals pages in Notion", () => {
       extra: Object.fromEntries([...Array(300)].map((_, i) => [`k${i}`, long])),
     };
 
-    expect(await ensureApprovalPage(env, id, { arguments: args })).toMatchObject({ status: "created" });
+    expect(await ensureApprovalPage(env.DB, pages, id, { arguments: args })).toMatchObject({ status: "created" });
     const page = (await approvalRows(t))[0]!;
     const blocks = await blocksOf(t, page.id);
     expect(blocks.map(blockTextOf)).toContain(ARGUMENTS_NOTE);

@@ -10,8 +10,11 @@ import {
 import { isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
 import { signedDelivery, type WebhookEvent } from "../../emulator/notion/webhooks";
-import { followPages, pollDecisions, takeWebhookDecision } from "../../src/approvals/decisions";
+import { pollDecisions } from "../../src/approvals/decision-poll";
+import { takeWebhookDecision } from "../../src/approvals/decisions";
+import { followPages } from "../../src/approvals/follow-page";
 import worker from "../../src/index";
+import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { webhookEventSchema } from "../../src/notion/webhook";
 import { notion, text, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant as connectedNotionTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
@@ -21,6 +24,9 @@ import { escalationRow, ledgerEntries } from "./helpers";
 useEmulatorNetwork();
 
 disconnectAfterEach();
+
+/** The Worker's Approvals pages in Notion, as the cron reaches them. */
+const pages = notionApprovalPages(env);
 
 const OPS_ID = "a0000000-0000-4000-8000-000000000002";
 
@@ -201,7 +207,7 @@ describe("decisions taken in Notion", () => {
     await setDecision(t, "manager", page_id, "Approved");
 
     // No webhook has reached this tenant, so the poll does not wait for one.
-    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 1, unattributed: 0 });
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 1, taken: 1, unattributed: 0 });
     expect(await settledAs(escalation_id, "approved")).toMatchObject({ decided_by: "manager@example.com" });
     expect(await decided(t.tenant, escalation_id)).toMatchObject([{ body: { decision: "approved", source: "poll" } }]);
     expect((await call(t.agent, "payments.create_refund", refund)).outcome).toMatchObject({ outcome: "succeeded" });
@@ -217,7 +223,7 @@ describe("decisions taken in Notion", () => {
     });
     await setDecision(t, "manager", page_id, "Approved");
 
-    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 0, unattributed: 1 });
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 1, taken: 0, unattributed: 1 });
     expect(await escalationRow(escalation_id)).toMatchObject({
       status: "pending",
       unattributed_decision: "approved",
@@ -227,10 +233,10 @@ describe("decisions taken in Notion", () => {
     expect(await comments(t, page_id)).toEqual([
       "Decision was set to Approved, but Policy OS cannot tell who set it (the page was edited by someone else too, or not by a person), so it does not count and is back to Pending; an approver (manager) should set it again.",
     ]);
-    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 0 });
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 0 });
 
     await setDecision(t, "manager", page_id, "Approved");
-    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 1, taken: 1 });
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 1, taken: 1 });
     await settledAs(escalation_id, "approved");
   });
 
@@ -242,7 +248,7 @@ describe("decisions taken in Notion", () => {
       .run();
     const events = await setDecision(t, "manager", page_id, "Approved");
 
-    expect(await pollDecisions(env, t.tenant)).toMatchObject({ seen: 0 });
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 0 });
     expect((await escalationRow(escalation_id))!.status).toBe("pending");
     expect(await deliver(events, t.tenant)).toEqual([202]);
     await settledAs(escalation_id, "approved");

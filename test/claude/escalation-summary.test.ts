@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { isFullBlock, isFullPage, type BlockObjectResponse } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
 import { summarizePending } from "../../src/claude";
+import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach, MANAGER_ID } from "../support/notion-tenant";
@@ -12,6 +13,9 @@ useEmulatorNetwork(claude.handler);
 disconnectAfterEach();
 
 useClaudeKey(claude);
+
+/** The Worker's Approvals pages in Notion, as the cron reaches them. */
+const pages = notionApprovalPages(env);
 
 const summary = {
   request: "The support bot wants to refund $600.00 to customer cus_001 for goods damaged in transit.",
@@ -132,16 +136,16 @@ describe("Claude's escalation summaries", () => {
     await settled(id, 1);
 
     claude.answer({ answer: summary });
-    expect(await summarizePending(env, t.tenant)).toEqual([expect.objectContaining({ status: "written" })]);
+    expect(await summarizePending(env, pages, t.tenant)).toEqual([expect.objectContaining({ status: "written" })]);
     const { notion_page_id } = (await row(id))!;
     expect(await firstBlock(t, notion_page_id!)).toMatch(/^Summary \(Claude\): /);
 
     claude.answer({ status: 500 });
     const other = await heldRefund(t.key, "damaged again", 70_000);
     await settled(other, 1);
-    await summarizePending(env, t.tenant);
-    await summarizePending(env, t.tenant);
-    expect(await summarizePending(env, t.tenant)).toEqual([]);
+    await summarizePending(env, pages, t.tenant);
+    await summarizePending(env, pages, t.tenant);
+    expect(await summarizePending(env, pages, t.tenant)).toEqual([]);
     expect((await row(other))!.summary_attempts).toBe(3);
   });
 
@@ -156,7 +160,7 @@ describe("Claude's escalation summaries", () => {
     });
 
     claude.answer({ answer: summary });
-    expect(await summarizePending(env, t.tenant)).toEqual([{ status: "skipped", reason: "not_pending" }]);
+    expect(await summarizePending(env, pages, t.tenant)).toEqual([{ status: "skipped", reason: "not_pending" }]);
     expect(await firstBlock(t, notion_page_id!)).toMatch(/^Summary \(template\): /);
     const page = await t.manager.pages.retrieve({ page_id: notion_page_id! });
     expect(isFullPage(page) && page.last_edited_by.id).toBe(MANAGER_ID);

@@ -1,82 +1,31 @@
 import type { BlockObjectRequest, CreatePageParameters, PageObjectResponse } from "@notionhq/client";
-import { hashOf, type JsonValue } from "../ledger/canonical";
-import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../notion/page-properties";
-import { flatten } from "../notion/sync/row-values";
-import type { Escalation } from "./escalations";
+import type { Escalation } from "../../approvals/escalations";
+import { argumentsForPage } from "../../approvals/page-arguments";
+import { RECENT_DECISIONS, type PageFacts } from "../../approvals/page-facts";
+import { hashOf, type JsonValue } from "../../ledger/canonical";
+import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
+import { flatten } from "../sync/row-values";
 
-/** Text values in stored and shown arguments are cut to this many characters. */
-export const MAX_ARGUMENT_STRING = 200;
 /** The arguments code block shows at most this many characters (10 text objects), far inside Notion's limits. */
 export const MAX_ARGUMENTS_TEXT = 10 * MAX_TEXT_OBJECT;
 /** Notion allows 100 children per request; the body stays well below it. */
 export const MAX_BODY_BLOCKS = 100;
 /** A page title says what the agent wants in one line. */
 export const MAX_TITLE = 200;
-/** How many recent decisions on the same tool a page lists. */
-export const RECENT_DECISIONS = 5;
 
 /** Said on every page that shows arguments (the pipeline hands pages the arguments with PII already redacted). */
 export const ARGUMENTS_NOTE =
   "Personal data and secrets in the arguments are replaced by [REDACTED:…]; text values longer than 200 characters are cut, and values under credential-like keys are hidden.";
 
-/** How the page's first block starts until Claude's summary replaces it (src/claude/escalation-summary.ts). */
+/** How the page's first block starts until a summary replaces it (`ApprovalPages.replaceSummary`). */
 export const TEMPLATE_SUMMARY_LABEL = "Summary (template): ";
 
-/** Keys whose values are never stored or shown, whatever redaction says later. */
-const CREDENTIAL_KEY = /pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|private[_-]?key|credential/i;
-
-/** The policy that held the call, as the snapshot that decided it holds it. */
-export interface HoldingPolicy {
-  id: string;
-  name: string;
-  condition: string;
-  /** Its row in the Policies database, when the sync has it. */
-  page_id: string | null;
-}
-
-/** An Active runbook for the tool. */
-export interface LinkedRunbook {
-  name: string;
-  checks: string;
-  page_id: string;
-}
-
-/** A decided escalation on the same tool. */
-export interface RecentDecision {
-  tool: string;
-  status: Escalation["status"];
-  decided_by: string | null;
-  decided_at: string | null;
-}
-
 /** Everything an Approvals page is built from. */
-export interface ApprovalPageInput {
+export interface ApprovalPageInput extends PageFacts {
   escalation: Escalation;
-  /** The arguments as stored with the escalation ({@link argumentsForPage}), or null when none were recorded. */
-  arguments: JsonValue | null;
   approvals_data_source_id: string;
-  agent: { name: string; page_id: string | null };
-  policy: HoldingPolicy | null;
-  runbook: LinkedRunbook | null;
-  recent: readonly RecentDecision[];
   /** Notion people by the names approvers are given as (name, email, or an email's unique local part). */
   people: ReadonlyMap<string, string>;
-}
-
-/**
- * Arguments as they may be stored and shown before redaction exists: every text value longer than
- * {@link MAX_ARGUMENT_STRING} characters is cut, and values under credential-like keys are hidden.
- */
-export function argumentsForPage(value: unknown, key = ""): JsonValue {
-  if (key && CREDENTIAL_KEY.test(key)) return "[hidden: the key looks like a credential]";
-  // Cut to exactly the limit, so cutting what was stored already changes nothing.
-  if (typeof value === "string")
-    return value.length > MAX_ARGUMENT_STRING ? `${value.slice(0, MAX_ARGUMENT_STRING - 1)}…` : value;
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return value;
-  if (Array.isArray(value)) return value.map((item) => argumentsForPage(item));
-  if (typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, argumentsForPage(v, k)]));
-  return null;
 }
 
 /** The page title: what the agent wants, in plain words, at most {@link MAX_TITLE} characters. */

@@ -1,0 +1,71 @@
+import { givePageDecisionUp, pagesBehind, recordPageDecision } from "../db/approval-pages";
+import { escalationRow } from "../db/escalations";
+import type { Env } from "../env";
+import { escalationObject } from "./escalation-object";
+import { escalationWithPage, statusAt, type Escalation, type EscalationWithPage } from "./escalations";
+import type { ApprovalPages, ApprovalPagesFor } from "./ports";
+
+/** How many pages one pass brings up to date with their escalations. */
+const FOLLOW_LIMIT = 25;
+
+/** The Decision each escalation status shows on its page. */
+export const DECISION_LABELS: Record<Escalation["status"], string> = {
+  pending: "Pending",
+  approved: "Approved",
+  denied: "Denied",
+  expired: "Expired",
+  executed: "Executed",
+  cancelled: "Cancelled",
+};
+
+/**
+ * Brings pages up to date with their escalations: a decided, executed, expired or cancelled escalation whose page
+ * was last written as something else gets its Decision (and Decided by/at) written, each through its object.
+ */
+export async function followPages(
+  env: Pick<Env, "DB" | "ESCALATIONS">,
+  tenant_id: string,
+): Promise<{ tenant_id: string; updated: number }> {
+  let updated = 0;
+  for (const id of await pagesBehind(env.DB, tenant_id, FOLLOW_LIMIT))
+    if ((await escalationObject(env, id).followPage({ tenant_id, escalation_id: id })) === "written") updated++;
+  return { tenant_id, updated };
+}
+
+/**
+ * Writes an escalation's status to its page as its Decision, when the tenant is connected and the page exists.
+ * A page the workspace refuses to update (deleted, or its schema changed) is given up, so no pass tries it again;
+ * a workspace that is down throws, and the next pass tries again.
+ */
+export async function followPage(
+  db: D1Database,
+  pagesFor: ApprovalPagesFor,
+  target: { tenant_id: string; escalation_id: string },
+  now = new Date(),
+): Promise<"written" | "skipped" | "page_refused"> {
+  const row = await escalationRow(db, target.escalation_id, target.tenant_id);
+  if (!row?.notion_page_id) return "skipped";
+  const pages = await pagesFor(target.tenant_id);
+  if (!pages) return "skipped";
+  const escalation = escalationWithPage(row);
+  try {
+    await showStatus(db, pages, escalation, now);
+    return "written";
+  } catch (error) {
+    if (!pages.isPageFault(error)) throw error;
+    console.error(`approval page of ${escalation.id} refused its Decision, given up: ${String(error)}`);
+    await givePageDecisionUp(db, escalation);
+    return "page_refused";
+  }
+}
+
+/** Writes the Decision the escalation's status shows (with Decided by/at once decided) and remembers it. */
+export async function showStatus(db: D1Database, pages: ApprovalPages, escalation: EscalationWithPage, now: Date) {
+  const status = statusAt(escalation, now);
+  const fingerprint = await pages.setDecision(escalation.notion_page_id!, {
+    label: DECISION_LABELS[status],
+    decided_at: escalation.decided_at,
+    decided_by_user_id: escalation.decided_by_user_id,
+  });
+  await recordPageDecision(db, escalation, { decision: status, fingerprint });
+}
