@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { isFullBlock, isFullPage, type PageObjectResponse } from "@notionhq/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureApprovalPage, ensureApprovalPages } from "../../src/approvals/approval-pages";
 import type { Escalation } from "../../src/approvals/escalations";
 import worker from "../../src/index";

@@ -1,19 +1,10 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  runDurableObjectAlarm,
-  runInDurableObject,
-  SELF,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
 import { signedDelivery, type WebhookEvent } from "../../emulator/notion/webhooks";
 import { pollDecisions } from "../../src/approvals/decision-poll";
 import { takeWebhookDecision } from "../../src/approvals/decisions";
 import { followPages } from "../../src/approvals/follow-page";
-import worker from "../../src/index";
 import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { webhookEventSchema } from "../../src/notion/webhook";
 import { notion, text, useEmulatorNetwork } from "../emulator/helpers";
@@ -117,12 +108,6 @@ const decided = async (tenant: string, escalation_id: string) =>
   (await ledgerEntries(tenant)).filter(
     (e) => e.kind === "escalation" && e.body.escalation_id === escalation_id && e.body.event === "decided",
   );
-
-async function runCron() {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 describe("decisions taken in Notion", () => {
   it("approves when an ops approver sets Approved; the retry runs once, and the page says who decided, then Executed", async () => {
