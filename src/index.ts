@@ -7,6 +7,7 @@ import type { Env } from "./env";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
+import { digestPorts } from "./wiring/digest";
 
 export { EscalationDO } from "./approvals/escalation.do";
 export { BudgetDO } from "./budgets/budget.do";
@@ -45,7 +46,7 @@ export default {
         ),
       );
       ctx.waitUntil(
-        writeDueDigest(env, connection.tenant_id).then(
+        writeDueDigest(env, digestPorts(env), connection.tenant_id).then(
           (report) => {
             if (report && report.page.status === "failed")
               console.error(`digest of ${report.tenant_id} for ${report.week_start} waits: ${report.page.error}`);
