@@ -22,10 +22,10 @@ ${UNTRUSTED_DATA_RULES}
 Write plain sentences without markdown. Answer only by calling the write_narrative tool.`;
 
 /**
- * The digest's narrator in the Worker (`Narrator`, src/digest/ports.ts): Claude's narrative, written around the figures it is shown (redacted
- * and quoted as data), or null when Claude is not configured, fails, times out, answers nothing usable or the
- * tenant's cap is reached (the digest then writes the template's). Either way the figures are untouched: the page
- * prints them from code.
+ * The digest's narrator in the Worker (`Narrator`, src/digest/ports.ts): Claude's narrative, written around the
+ * figures it is shown (redacted and quoted as data), or null when Claude is not configured, fails, times out,
+ * answers nothing usable or the tenant's cap is reached (the digest then writes the template's). Either way the
+ * figures are untouched: the page prints them from code.
  */
 export async function narrateDigest(env: Env, figures: DigestFigures): Promise<DigestNarrative | null> {
   const answer = await askClaude(env, {
