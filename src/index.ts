@@ -9,6 +9,7 @@ import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { listConnections } from "./notion/connection";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
+import { digestPorts } from "./wiring/digest";
 
 export { BudgetDO } from "./budgets/budget.do";
 export { LedgerDO } from "./ledger/ledger.do";
@@ -48,7 +49,7 @@ export default {
         ),
       );
       ctx.waitUntil(
-        writeDueDigest(env, connection.tenant_id).then(
+        writeDueDigest(env, digestPorts(env), connection.tenant_id).then(
           (report) => {
             if (report && report.page.status === "failed")
               console.error(`digest of ${report.tenant_id} for ${report.week_start} waits: ${report.page.error}`);

@@ -4,6 +4,7 @@ import { claudeSpend } from "../claude";
 import { lastCompleteWeek, writeDigest } from "../digest/weekly";
 import { weekStartSchema } from "../digest/week";
 import { apiError } from "../http/errors";
+import { digestPorts } from "../wiring/digest";
 import { bodyOf, limitOf, tenantOf, type AdminEnv } from "./request";
 
 const digestRequestSchema = z.strictObject({
@@ -23,7 +24,7 @@ export function digestAdminRoutes() {
     const tenant = await tenantOf(c);
     if (tenant instanceof Response) return tenant;
     const week = input?.week ?? lastCompleteWeek(new Date());
-    const report = await writeDigest(c.env, tenant.id, week);
+    const report = await writeDigest(c.env, digestPorts(c.env), tenant.id, week);
     const { page } = report;
     if (page.status === "skipped" && page.reason === "no_connection")
       return c.json(

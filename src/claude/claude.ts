@@ -1,5 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
+import { claudeSpendSince, recordClaudeCall } from "../db/claude-calls";
 import type { Env } from "../env";
 import { newId } from "../ids";
 import { costMicroUsd, DEFAULT_MODEL, priceOf } from "./prices";
@@ -44,26 +45,20 @@ export async function askClaude<T>(env: Env, request: ClaudeRequest<T>): Promise
   const model = claudeModel(env);
   const started = Date.now();
   const record = (outcome: ClaudeFailure | "ok", usage = { input_tokens: 0, output_tokens: 0 }, error?: string) =>
-    env.DB.prepare(
-      `INSERT INTO claude_calls (id, tenant_id, purpose, subject, model, outcome, input_tokens, output_tokens,
-         cost_microusd, latency_ms, error, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-      .bind(
-        newId("cc"),
-        request.tenant_id,
-        request.purpose,
-        request.subject,
-        model,
-        outcome,
-        usage.input_tokens,
-        usage.output_tokens,
-        costMicroUsd(priceOf(model, env.CLAUDE_PRICE_PER_MTOK), usage),
-        Date.now() - started,
-        error ?? null,
-        new Date(started).toISOString(),
-      )
-      .run();
+    recordClaudeCall(env.DB, {
+      id: newId("cc"),
+      tenant_id: request.tenant_id,
+      purpose: request.purpose,
+      subject: request.subject,
+      model,
+      outcome,
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+      cost_microusd: costMicroUsd(priceOf(model, env.CLAUDE_PRICE_PER_MTOK), usage),
+      latency_ms: Date.now() - started,
+      error: error ?? null,
+      created_at: new Date(started).toISOString(),
+    });
 
   const spend = await claudeSpend(env.DB, request.tenant_id, new Date(started));
   if (spend.spent_microusd >= spend.cap_microusd) {
@@ -113,15 +108,7 @@ export async function askClaude<T>(env: Env, request: ClaudeRequest<T>): Promise
 /** A tenant's Claude spend this calendar month (UTC) and its cap, in millionths of a dollar. */
 export async function claudeSpend(db: D1Database, tenant_id: string, now: Date) {
   const month = `${now.toISOString().slice(0, 7)}-01T00:00:00.000Z`;
-  const row = await db
-    .prepare(
-      `SELECT t.claude_monthly_cap_cents AS cap_cents,
-              (SELECT COALESCE(SUM(cost_microusd), 0) FROM claude_calls
-                WHERE tenant_id = t.id AND created_at >= ?2) AS spent
-         FROM tenants t WHERE t.id = ?1`,
-    )
-    .bind(tenant_id, month)
-    .first<{ cap_cents: number; spent: number }>();
+  const row = await claudeSpendSince(db, tenant_id, month);
   return { spent_microusd: row?.spent ?? 0, cap_microusd: (row?.cap_cents ?? 0) * 10_000 };
 }
 

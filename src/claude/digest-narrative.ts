@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DigestFigures } from "../digest/figures";
-import { templateNarrative, type DigestNarrative } from "../digest/template";
+import type { DigestNarrative } from "../digest/template";
 import type { Env } from "../env";
 import { redact } from "../redaction";
 import { askClaude } from "./claude";
@@ -22,11 +22,12 @@ ${UNTRUSTED_DATA_RULES}
 Write plain sentences without markdown. Answer only by calling the write_narrative tool.`;
 
 /**
- * The digest's narrative: Claude's, written around the figures it is shown (redacted and quoted as data), or the
- * template's when Claude is not configured, fails, times out or the tenant's cap is reached. Either way the
+ * The digest's narrator in the Worker (`Narrator`, src/digest/ports.ts): Claude's narrative, written around the
+ * figures it is shown (redacted and quoted as data), or null when Claude is not configured, fails, times out,
+ * answers nothing usable or the tenant's cap is reached (the digest then writes the template's). Either way the
  * figures are untouched: the page prints them from code.
  */
-export async function narrateDigest(env: Env, figures: DigestFigures): Promise<DigestNarrative> {
+export async function narrateDigest(env: Env, figures: DigestFigures): Promise<DigestNarrative | null> {
   const answer = await askClaude(env, {
     tenant_id: figures.tenant_id,
     purpose: "digest",
@@ -37,10 +38,10 @@ export async function narrateDigest(env: Env, figures: DigestFigures): Promise<D
     max_tokens: NARRATIVE_MAX_TOKENS,
     timeout_ms: 60_000,
   });
-  if (!answer.ok) return templateNarrative(figures);
+  if (!answer.ok) return null;
   const paragraphs = answer.value.paragraphs
     .slice(0, LIMITS.paragraphs)
     .map((paragraph) => plainText(paragraph, LIMITS.characters))
     .filter(Boolean);
-  return paragraphs.length > 0 ? { paragraphs, written_by: "Claude" } : templateNarrative(figures);
+  return paragraphs.length > 0 ? { paragraphs, written_by: "Claude" } : null;
 }

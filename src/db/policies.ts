@@ -50,13 +50,24 @@ export async function replacePolicyRows(
 ): Promise<{ ok: true; snapshot: PolicySnapshot } | { ok: false; rejected: RowRejection[] }> {
   const { snapshot, rejected } = await compilePolicies(rows, { posture: tenant.posture });
   if (rejected.length > 0) return { ok: false, rejected };
-  await db.batch([
+  await db.batch(snapshotStatements(db, tenant.id, snapshot.hash, rows, now));
+  return { ok: true, snapshot };
+}
+
+/** The statements that store a snapshot's rows (once per hash) and put it in force for the tenant. */
+export function snapshotStatements(
+  db: D1Database,
+  tenant_id: string,
+  hash: string,
+  rows: unknown[],
+  now: string,
+): D1PreparedStatement[] {
+  return [
     db
       .prepare(
         "INSERT INTO policy_snapshots (tenant_id, hash, rows, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
       )
-      .bind(tenant.id, snapshot.hash, JSON.stringify(rows), now),
-    db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(snapshot.hash, tenant.id),
-  ]);
-  return { ok: true, snapshot };
+      .bind(tenant_id, hash, JSON.stringify(rows), now),
+    db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(hash, tenant_id),
+  ];
 }

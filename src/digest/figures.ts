@@ -1,5 +1,6 @@
 import type { BudgetScope, BudgetStatus, BudgetUnit, BudgetWindow } from "../budgets";
 import { budgetBook } from "../budgets";
+import { weekActivity, type CallTotals, type EscalationTotals, type WeekActivity } from "../db/week-activity";
 import type { Env } from "../env";
 import { ledgerFor } from "../ledger";
 import type { OutcomeKind } from "../pipeline/outcome";
@@ -165,7 +166,6 @@ export interface DigestFigures {
   };
 }
 
-type Row = Record<string, unknown>;
 const count = (value: unknown): number => Number(value ?? 0);
 
 /**
@@ -185,79 +185,31 @@ export async function digestFigures(
   const at = now.toISOString();
   const period = weekRange(week_start);
   const previous_week_start = previousWeek(week_start);
-  const before = weekRange(previous_week_start);
   const complete = at >= period.to;
-  const db = env.DB;
-  const inWeek = "tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3";
-  // ?1 tenant, ?2 and ?3 the week's bounds, ?4 now (bound only where used: D1 refuses extra bindings).
-  const week = (sql: string, range = period) =>
-    db.prepare(sql).bind(tenant_id, range.from, range.to, ...(sql.includes("?4") ? [at] : []));
+  const activity = await weekActivity(env.DB, tenant_id, period, weekRange(previous_week_start), at, {
+    reason_codes: TOP_REASON_CODES,
+    tools: TOP_TOOLS,
+    denied_agents: TOP_DENIED_AGENTS,
+  });
 
-  const totals = `SELECT COUNT(*) AS calls, SUM(decision = 'denied') AS denied, SUM(cost_cents) AS cost_cents
-    FROM audit_log WHERE ${inWeek}`;
-  const escalations = `SELECT COUNT(*) AS held, SUM(status IN ('approved', 'executed')) AS approved,
-      SUM(status = 'denied') AS denied, SUM(status = 'cancelled') AS cancelled,
-      SUM(status = 'expired' OR (status = 'pending' AND expires_at <= ?4)) AS expired,
-      SUM(status = 'pending' AND expires_at > ?4) AS pending
-    FROM escalations WHERE ${inWeek}`;
-  const [thisWeek, byDecision, byReason, byOutcome, tools, shadow, deniedAgents, held, median, lastWeek, lastWeekHeld] =
-    await db.batch<Row>([
-      week(totals),
-      week(`SELECT decision AS key, COUNT(*) AS n FROM audit_log WHERE ${inWeek} GROUP BY decision`),
-      week(
-        `SELECT reason_code, COUNT(*) AS calls FROM audit_log WHERE ${inWeek}
-        GROUP BY reason_code ORDER BY calls DESC, reason_code LIMIT ${TOP_REASON_CODES}`,
-      ),
-      week(`SELECT outcome AS key, COUNT(*) AS n FROM audit_log WHERE ${inWeek} GROUP BY outcome`),
-      week(
-        `SELECT tool, COUNT(*) AS calls, SUM(decision = 'denied') AS denied FROM audit_log WHERE ${inWeek}
-        GROUP BY tool ORDER BY calls DESC, tool LIMIT ${TOP_TOOLS}`,
-      ),
-      // A malformed shadow column counts as no shadow result rather than failing the digest.
-      week(
-        `SELECT json_extract(s.value, '$.policy_id') AS policy_id, MAX(json_extract(s.value, '$.policy_name')) AS policy_name,
-          json_extract(s.value, '$.would') AS would, COUNT(DISTINCT a.invocation_id) AS calls
-        FROM audit_log a, json_each(CASE WHEN json_valid(a.shadow) THEN a.shadow ELSE '[]' END) s
-        WHERE a.tenant_id = ?1 AND a.created_at >= ?2 AND a.created_at < ?3 AND a.shadow != '[]'
-        GROUP BY 1, 3`,
-      ),
-      week(
-        `WITH denied AS (
-         SELECT agent_id, COUNT(*) AS denied FROM audit_log WHERE ${inWeek} AND decision = 'denied'
-          GROUP BY agent_id ORDER BY denied DESC, agent_id LIMIT ${TOP_DENIED_AGENTS})
-       SELECT d.agent_id, g.name, d.denied FROM denied d
-         LEFT JOIN agents g ON g.tenant_id = ?1 AND g.id = d.agent_id
-        ORDER BY d.denied DESC, d.agent_id`,
-      ),
-      week(escalations),
-      // SQLite has no median: rank the decided escalations and average the middle one or two.
-      week(
-        `WITH decided AS (
-         SELECT (julianday(decided_at) - julianday(created_at)) * 1440.0 AS minutes FROM escalations
-          WHERE ${inWeek} AND status IN ('approved', 'executed', 'denied') AND decided_at IS NOT NULL),
-       ranked AS (SELECT minutes, ROW_NUMBER() OVER (ORDER BY minutes) AS r, COUNT(*) OVER () AS n FROM decided)
-       SELECT AVG(minutes) AS median FROM ranked WHERE r IN ((n + 1) / 2, (n + 2) / 2)`,
-      ),
-      week(totals, before),
-      week(escalations, before),
-    ]);
-  const first = (result: D1Result<Row> | undefined): Row => result?.results[0] ?? {};
-  const rows = (result: D1Result<Row> | undefined): Row[] => result?.results ?? [];
-
-  const total = count(first(thisWeek).calls);
-  const topReasons = rows(byReason).map((row) => ({ reason_code: String(row.reason_code), calls: count(row.calls) }));
+  const total = count(activity.totals.calls);
+  const topReasons = activity.by_reason_code.map((row) => ({
+    reason_code: String(row.reason_code),
+    calls: count(row.calls),
+  }));
   const other = total - topReasons.reduce((sum, reason) => sum + reason.calls, 0);
+  const held = activity.escalations;
   const approvals = {
-    held: count(first(held).held),
-    approved: count(first(held).approved),
-    denied: count(first(held).denied),
-    expired: count(first(held).expired),
-    pending: count(first(held).pending),
-    cancelled: count(first(held).cancelled),
-    median_minutes_to_decision: medianOf(first(median).median),
+    held: count(held.held),
+    approved: count(held.approved),
+    denied: count(held.denied),
+    expired: count(held.expired),
+    pending: count(held.pending),
+    cancelled: count(held.cancelled),
+    median_minutes_to_decision: medianOf(activity.median_minutes),
   };
-  const current = weekTotals(first(thisWeek), first(held));
-  const previous = weekTotals(first(lastWeek), first(lastWeekHeld));
+  const current = weekTotals(activity.totals, held);
+  const previous = weekTotals(activity.previous.totals, activity.previous.escalations);
   const checkpointAt = complete ? period.to : at;
   const [caps, checkpoint] = await Promise.all([
     capFigures(env, tenant_id, now),
@@ -272,19 +224,19 @@ export async function digestFigures(
     complete,
     calls: {
       total,
-      by_decision: tally(AUDIT_DECISIONS, rows(byDecision)),
+      by_decision: tally(AUDIT_DECISIONS, activity.by_decision),
       by_reason_code: other > 0 ? [...topReasons, { reason_code: OTHER_REASON_CODES, calls: other }] : topReasons,
-      by_outcome: tally(AUDIT_OUTCOMES, rows(byOutcome)),
+      by_outcome: tally(AUDIT_OUTCOMES, activity.by_outcome),
     },
-    busiest_tools: rows(tools).map((row) => ({
+    busiest_tools: activity.busiest_tools.map((row) => ({
       tool: String(row.tool),
       calls: count(row.calls),
       denied: count(row.denied),
     })),
     approvals,
-    spend: { cost_cents: count(first(thisWeek).cost_cents), ...caps },
-    shadow: shadowFigures(rows(shadow)),
-    top_denied_agents: rows(deniedAgents).map((row) => ({
+    spend: { cost_cents: count(activity.totals.cost_cents), ...caps },
+    shadow: shadowFigures(activity.shadow),
+    top_denied_agents: activity.denied_agents.map((row) => ({
       agent_id: String(row.agent_id),
       name: row.name === null || row.name === undefined ? String(row.agent_id) : String(row.name),
       denied: count(row.denied),
@@ -304,7 +256,7 @@ export async function digestFigures(
   };
 }
 
-function weekTotals(calls: Row, held: Row): WeekTotals {
+function weekTotals(calls: CallTotals, held: EscalationTotals): WeekTotals {
   return {
     calls: count(calls.calls),
     denied: count(calls.denied),
@@ -315,7 +267,7 @@ function weekTotals(calls: Row, held: Row): WeekTotals {
 }
 
 /** Counts by key, with every expected key present (0 when none) and any unexpected key kept. */
-function tally(expected: readonly string[], rows: Row[]): Record<string, number> {
+function tally(expected: readonly string[], rows: WeekActivity["by_decision"]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(expected.map((key) => [key, 0]));
   for (const row of rows) counts[String(row.key)] = count(row.n);
   return counts;
@@ -326,7 +278,7 @@ function medianOf(value: unknown): number | null {
   return Math.round(Number(value) * 10) / 10;
 }
 
-function shadowFigures(rows: Row[]): ShadowFigure[] {
+function shadowFigures(rows: WeekActivity["shadow"]): ShadowFigure[] {
   const byPolicy = new Map<string, ShadowFigure>();
   for (const row of rows) {
     const policy_id = String(row.policy_id ?? "unknown");

@@ -1,10 +1,14 @@
-import { narrateDigest } from "../claude/digest-narrative";
+import { digestWeekTries } from "../db/digests";
 import { getTenant } from "../db/tenancy";
 import type { Env } from "../env";
 import { digestFigures, type DigestFigures } from "./figures";
-import type { DigestNarrative } from "./template";
+import type { DigestPorts } from "./ports";
+import { templateNarrative, type DigestNarrative } from "./template";
 import { previousWeek, weekRange, weekStart, type WeekStart } from "./week";
 import { writeDigestPage, type DigestPageResult } from "./write-page";
+
+/** The Worker's bindings a digest reads: D1, the ledger and the budget book. */
+export type DigestEnv = Pick<Env, "DB" | "LEDGER" | "BUDGETS">;
 
 /** A cron pass leaves a week alone for this long after trying it, so a Notion outage costs one Claude call per 15 min. */
 const RETRY_AFTER_MS = 15 * 60_000;
@@ -19,19 +23,20 @@ export interface DigestReport {
 }
 
 /**
- * Computes a tenant's figures for a week, has Claude (or the template) write the narrative around them, and
- * writes the week's one page in the Digests database. Writing the same week again updates that page.
+ * Computes a tenant's figures for a week, has the narrator (Claude) or else the template write the narrative around
+ * them, and writes the week's one page in the Digests database. Writing the same week again updates that page.
  */
 export async function writeDigest(
-  env: Env,
+  env: DigestEnv,
+  ports: DigestPorts,
   tenant_id: string,
   week_start: WeekStart,
   options: { now?: () => Date } = {},
 ): Promise<DigestReport> {
   const now = options.now ?? (() => new Date());
   const figures = await digestFigures(env, tenant_id, week_start, { now });
-  const narrative = await narrateDigest(env, figures);
-  const page = await writeDigestPage(env, tenant_id, week_start, figures, narrative, { now });
+  const narrative = (await ports.narrate(figures)) ?? templateNarrative(figures);
+  const page = await writeDigestPage(env.DB, ports.pages, tenant_id, week_start, figures, narrative, { now });
   return { tenant_id, week_start, page, written_by: narrative.written_by, figures };
 }
 
@@ -53,7 +58,8 @@ export function digestDueAt(now: Date, schedule: { weekday: number; hour: number
  * is written already or was tried (a create sent, or Claude asked) in the last 15 minutes. Returns null when nothing was due.
  */
 export async function writeDueDigest(
-  env: Env,
+  env: DigestEnv,
+  ports: DigestPorts,
   tenant_id: string,
   options: { now?: () => Date } = {},
 ): Promise<DigestReport | null> {
@@ -61,15 +67,8 @@ export async function writeDueDigest(
   const tenant = await getTenant(env.DB, tenant_id);
   if (!tenant || now() < digestDueAt(now(), tenant.digest)) return null;
   const week = lastCompleteWeek(now());
-  const row = await env.DB.prepare(
-    `SELECT (SELECT written_at FROM digests WHERE tenant_id = ?1 AND week_start = ?2) AS written_at,
-            MAX(COALESCE((SELECT attempted_at FROM digests WHERE tenant_id = ?1 AND week_start = ?2), ''),
-                COALESCE((SELECT MAX(created_at) FROM claude_calls
-                           WHERE tenant_id = ?1 AND purpose = 'digest' AND subject = ?2), '')) AS tried_at`,
-  )
-    .bind(tenant_id, week)
-    .first<{ written_at: string | null; tried_at: string }>();
-  if (row?.written_at) return null;
-  if (row?.tried_at && now().getTime() - Date.parse(row.tried_at) < RETRY_AFTER_MS) return null;
-  return writeDigest(env, tenant_id, week, { now });
+  const tries = await digestWeekTries(env.DB, { tenant_id, week_start: week });
+  if (tries?.written_at) return null;
+  if (tries?.tried_at && now().getTime() - Date.parse(tries.tried_at) < RETRY_AFTER_MS) return null;
+  return writeDigest(env, ports, tenant_id, week, { now });
 }

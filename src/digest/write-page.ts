@@ -1,14 +1,17 @@
-import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
-import type { Env } from "../env";
-import { getConnection, notionClientFor } from "../notion/connection";
-import { digestBlocks, digestPage, digestProperties, digestTitle } from "./digest-page";
+import {
+  claimDigestWeek,
+  forgetDigestPage,
+  markDigestAttempted,
+  recordDigestWritten,
+  releaseDigestClaim,
+  setDigestPage,
+} from "../db/digests";
 import type { DigestFigures } from "./figures";
+import { DIGEST_CALL_DEADLINE_MS, type DigestPages } from "./ports";
 import type { DigestNarrative } from "./template";
 
-/** Each Notion call gives up after this long; the next write tries again. */
-const DEADLINE_MS = 20_000;
 /** How long a writer holds a (tenant, week): longer than a lookup, an update and an append at their deadlines. */
-const CLAIM_MS = 4 * DEADLINE_MS;
+const CLAIM_MS = 4 * DIGEST_CALL_DEADLINE_MS;
 
 /** What writing a week's digest page did. */
 export type DigestPageResult =
@@ -24,121 +27,64 @@ export type DigestPageResult =
  * page with the second figures. Notion has no idempotency keys: `attempted_at` is set before a create is sent, and
  * a create whose answer was lost is looked up by Week title and Tenant before another is sent. The (tenant, week)
  * row is claimed first, so two writers never write at once. Stores the page id, when, by whom and the figures.
- * Never throws for Notion's faults: they come back as `failed` and the next write tries again.
+ * Never throws for the database's faults: they come back as `failed` and the next write tries again.
  *
- * @example await writeDigestPage(env, "acme", "2026-11-16", figures, templateNarrative(figures))
+ * @example await writeDigestPage(env.DB, notionDigestPages(env), "acme", "2026-11-16", figures, templateNarrative(figures))
  */
 export async function writeDigestPage(
-  env: Env,
+  db: D1Database,
+  pages: DigestPages,
   tenant_id: string,
   week_start: string,
   figures: DigestFigures,
   narrative: DigestNarrative,
   options: { now?: () => Date } = {},
 ): Promise<DigestPageResult> {
-  const db = env.DB;
   const now = options.now ?? (() => new Date());
-  const connection = await getConnection(db, tenant_id);
-  if (!connection) return { status: "skipped", reason: "no_connection" };
+  const open = await pages(tenant_id);
+  if (!open) return { status: "skipped", reason: "no_connection" };
 
-  const claimed = await db
-    .prepare(
-      `INSERT INTO digests (tenant_id, week_start, claimed_until) VALUES (?1, ?2, ?3)
-       ON CONFLICT (tenant_id, week_start) DO UPDATE SET claimed_until = excluded.claimed_until
-         WHERE digests.claimed_until IS NULL OR digests.claimed_until <= ?4
-       RETURNING page_id, attempted_at`,
-    )
-    .bind(tenant_id, week_start, new Date(now().getTime() + CLAIM_MS).toISOString(), now().toISOString())
-    .first<{ page_id: string | null; attempted_at: string | null }>();
+  const week = { tenant_id, week_start };
+  const claimed = await claimDigestWeek(
+    db,
+    week,
+    new Date(now().getTime() + CLAIM_MS).toISOString(),
+    now().toISOString(),
+  );
   if (!claimed) return { status: "skipped", reason: "in_progress" };
 
-  const row = (sql: string, ...values: unknown[]) =>
-    db
-      .prepare(`UPDATE digests SET ${sql} WHERE tenant_id = ? AND week_start = ?`)
-      .bind(...values, tenant_id, week_start)
-      .run();
   try {
-    const client = await notionClientFor(env, connection, { deadline_ms: DEADLINE_MS });
+    const store = await open();
     let page_id = claimed.page_id;
     let status: "created" | "updated" | "found_and_updated" = "updated";
     if (!page_id && claimed.attempted_at) {
-      page_id = await findPage(client, connection.data_sources.digests, tenant_id, week_start);
+      page_id = await store.find(week_start);
       if (page_id) {
         status = "found_and_updated";
-        await row("page_id = ?", page_id);
+        await setDigestPage(db, week, page_id);
       }
     }
-    if (page_id && !(await rewritten(client, page_id, figures, narrative))) {
+    if (page_id && !(await store.rewrite(page_id, figures, narrative))) {
       // Someone deleted the page in Notion: the week gets a new one.
       page_id = null;
-      await row("page_id = NULL, attempted_at = NULL");
+      await forgetDigestPage(db, week);
     }
     if (!page_id) {
-      await row("attempted_at = ?", now().toISOString());
-      const created = await client.pages.create(digestPage(figures, narrative, connection.data_sources.digests));
-      page_id = created.id;
+      await markDigestAttempted(db, week, now().toISOString());
+      page_id = await store.create(figures, narrative);
       status = "created";
     }
-    await row(
-      "page_id = ?, written_at = ?, written_by = ?, figures = ?, claimed_until = NULL",
+    await recordDigestWritten(db, week, {
       page_id,
-      now().toISOString(),
-      narrative.written_by,
-      JSON.stringify(figures),
-    );
+      written_at: now().toISOString(),
+      written_by: narrative.written_by,
+      figures: JSON.stringify(figures),
+    });
     return { status, page_id };
   } catch (error) {
-    await row("claimed_until = NULL");
+    await releaseDigestClaim(db, week);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     console.error(`digest page for ${tenant_id}/${week_start} failed: ${message}`);
     return { status: "failed", error: message };
   }
-}
-
-/** The week's page that an earlier, unanswered create made, if it did. */
-async function findPage(
-  client: Client,
-  data_source_id: string,
-  tenant_id: string,
-  week_start: string,
-): Promise<string | null> {
-  const found = await client.dataSources.query({
-    data_source_id,
-    filter: {
-      and: [
-        { property: "Week", title: { equals: digestTitle(week_start) } },
-        { property: "Tenant", rich_text: { equals: tenant_id } },
-      ],
-    },
-    page_size: 1,
-  });
-  return found.results.find(isFullPage)?.id ?? null;
-}
-
-/**
- * Rewrites the week's page in two requests: its properties with its body erased (`erase_content`), then the new body
- * (at most 100 blocks: one append). False when the page is gone (deleted or in the trash).
- */
-async function rewritten(
-  client: Client,
-  page_id: string,
-  figures: DigestFigures,
-  narrative: DigestNarrative,
-): Promise<boolean> {
-  try {
-    await client.pages.update({
-      page_id,
-      properties: digestProperties(figures, narrative.written_by),
-      erase_content: true,
-    });
-  } catch (error) {
-    const gone =
-      isNotionClientError(error) &&
-      (error.code === APIErrorCode.ObjectNotFound ||
-        (error.code === APIErrorCode.ValidationError && /archived|trash/i.test(error.message)));
-    if (gone) return false;
-    throw error;
-  }
-  await client.blocks.children.append({ block_id: page_id, children: digestBlocks(figures, narrative) });
-  return true;
 }

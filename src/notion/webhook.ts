@@ -1,6 +1,10 @@
 import { z } from "zod";
+import { deleteWebhookEventsBefore } from "../db/notion-webhook-events";
 import { sha256Hex } from "../ledger/canonical";
 import { SYNCED_SOURCES, type NotionConnection, type SyncedSource } from "./connection";
+
+// Event ids are stored by src/db/notion-webhook-events.ts; the webhook route records them through here.
+export { recordWebhookEvent } from "../db/notion-webhook-events";
 
 /** How old an event may be: beyond Notion's retry window (about a day), and well inside the dedupe retention. */
 export const WEBHOOK_MAX_AGE_MS = 36 * 60 * 60 * 1000;
@@ -73,25 +77,9 @@ export function approvalsPageOf(event: WebhookEvent, data_sources: NotionConnect
   return id !== undefined && sameId(data_sources.approvals, id) ? event.entity.id : null;
 }
 
-/**
- * Records an event id for the tenant; false when it was already recorded (a replay). The primary key makes the
- * check and the insert one step, so two concurrent deliveries cannot both pass.
- */
-export async function recordWebhookEvent(db: D1Database, tenant_id: string, event_id: string, now: Date) {
-  const result = await db
-    .prepare(
-      "INSERT INTO notion_webhook_events (tenant_id, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant_id, event_id, now.toISOString())
-    .run();
-  return result.meta.changes > 0;
-}
-
 /** Forgets event ids older than WEBHOOK_RETENTION_MS (the cron calls it); returns how many were deleted. */
 export async function pruneWebhookEvents(db: D1Database, now: Date): Promise<number> {
-  const cutoff = new Date(now.getTime() - WEBHOOK_RETENTION_MS).toISOString();
-  const result = await db.prepare("DELETE FROM notion_webhook_events WHERE received_at < ?").bind(cutoff).run();
-  return result.meta.changes;
+  return deleteWebhookEventsBefore(db, new Date(now.getTime() - WEBHOOK_RETENTION_MS).toISOString());
 }
 
 /**

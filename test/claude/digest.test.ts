@@ -3,6 +3,7 @@ import { isFullBlock, isFullPage, type PageObjectResponse } from "@notionhq/clie
 import { describe, expect, it } from "vitest";
 import { digestFigures } from "../../src/digest/figures";
 import { digestDueAt, writeDueDigest } from "../../src/digest/weekly";
+import { digestPorts } from "../../src/wiring/digest";
 import { useEmulatorNetwork } from "../emulator/helpers";
 import { anthropicFake, useClaudeKey } from "../fakes/anthropic";
 import { agentRow, seedCalls, seedEscalations, type SeedCall } from "../digest/seed";
@@ -150,10 +151,14 @@ describe("the weekly digest", () => {
     await seededWeek(t.tenant);
     await admin("PATCH", `/tenants/${t.tenant}`, { digest_weekday: 1, digest_hour: 8 });
 
-    expect(await writeDueDigest(env, t.tenant, { now: () => new Date("2026-11-23T07:59:00.000Z") })).toBeNull();
-    const due = await writeDueDigest(env, t.tenant, { now: afterTheWeek });
+    expect(
+      await writeDueDigest(env, digestPorts(env), t.tenant, { now: () => new Date("2026-11-23T07:59:00.000Z") }),
+    ).toBeNull();
+    const due = await writeDueDigest(env, digestPorts(env), t.tenant, { now: afterTheWeek });
     expect(due).toMatchObject({ week_start: WEEK, page: { status: "created" } });
-    expect(await writeDueDigest(env, t.tenant, { now: () => new Date("2026-11-23T10:00:00.000Z") })).toBeNull();
+    expect(
+      await writeDueDigest(env, digestPorts(env), t.tenant, { now: () => new Date("2026-11-23T10:00:00.000Z") }),
+    ).toBeNull();
     expect(await digestPages(t)).toHaveLength(1);
   });
 

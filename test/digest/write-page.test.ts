@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { digestFigures } from "../../src/digest/figures";
 import { templateNarrative } from "../../src/digest/template";
 import { writeDigestPage } from "../../src/digest/write-page";
+import { notionDigestPages } from "../../src/notion/digest/digest-pages";
 import type { Env } from "../../src/env";
 import { useEmulatorNetwork } from "../emulator/helpers";
 import {
@@ -19,6 +20,7 @@ import { seedCalls, type SeedCall } from "./seed";
 useEmulatorNetwork();
 
 const workerEnv = env as unknown as Env;
+const pages = notionDigestPages(workerEnv);
 const WEEK = "2026-11-16";
 const NOW = new Date("2026-11-24T12:00:00.000Z");
 const now = () => NOW;
@@ -81,7 +83,9 @@ describe("writing a week's digest page", () => {
     const t = await connectedTenant();
     await seedCalls(t.tenant, calls(3));
     const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
-    const result = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const result = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     expect(result).toEqual({ status: "created", page_id: expect.any(String) });
 
     const rows = await digestRows(t);
@@ -125,14 +129,16 @@ describe("writing a week's digest page", () => {
     const t = await connectedTenant();
     await seedCalls(t.tenant, calls(3));
     const first = await digestFigures(workerEnv, t.tenant, WEEK, { now });
-    const created = await writeDigestPage(workerEnv, t.tenant, WEEK, first, templateNarrative(first), { now });
+    const created = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, first, templateNarrative(first), {
+      now,
+    });
     expect(created.status).toBe("created");
 
     await seedCalls(t.tenant, calls(4));
     const second = await digestFigures(workerEnv, t.tenant, WEEK, { now });
     const later = () => new Date(NOW.getTime() + 3600_000);
     const narrative = { paragraphs: ["Seven calls, all fine.", "Nothing was held."], written_by: "Claude" as const };
-    const updated = await writeDigestPage(workerEnv, t.tenant, WEEK, second, narrative, { now: later });
+    const updated = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, second, narrative, { now: later });
     expect(updated).toEqual({ status: "updated", page_id: (created as { page_id: string }).page_id });
 
     const rows = await digestRows(t);
@@ -152,10 +158,14 @@ describe("writing a week's digest page", () => {
     const t = await connectedTenant();
     await seedCalls(t.tenant, calls(2));
     const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
-    const created = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const created = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     await t.manager.pages.update({ page_id: (created as { page_id: string }).page_id, in_trash: true });
 
-    const again = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const again = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     expect(again).toMatchObject({ status: "created" });
     const rows = await digestRows(t);
     expect(rows.map((row) => row.id)).toEqual([(again as { page_id: string }).page_id]);
@@ -168,7 +178,9 @@ describe("writing a week's digest page", () => {
     const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
     const watch = failNextDigestCreate(t, "after_storing");
 
-    const lost = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const lost = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     expect(lost).toMatchObject({ status: "failed" });
     expect(await digestRow(t.tenant)).toMatchObject({
       page_id: null,
@@ -177,7 +189,9 @@ describe("writing a week's digest page", () => {
     });
     expect(await digestRows(t)).toHaveLength(1);
 
-    const again = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const again = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     const rows = await digestRows(t);
     expect(rows).toHaveLength(1);
     expect(again).toEqual({ status: "found_and_updated", page_id: rows[0]!.id });
@@ -192,12 +206,14 @@ describe("writing a week's digest page", () => {
     const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
     const watch = failNextDigestCreate(t, "before_storing");
     expect(
-      await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now }),
+      await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), { now }),
     ).toMatchObject({
       status: "failed",
     });
     expect(await digestRows(t)).toHaveLength(0);
-    const again = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const again = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     expect(again).toMatchObject({ status: "created" });
     expect(await digestRows(t)).toHaveLength(1);
     expect(watch.creates).toBe(2);
@@ -211,11 +227,11 @@ describe("writing a week's digest page", () => {
     disconnectAfterThisTest(other);
     const mine = await digestFigures(workerEnv, t.tenant, WEEK, { now });
     const theirs = await digestFigures(workerEnv, other, WEEK, { now });
-    const a = await writeDigestPage(workerEnv, t.tenant, WEEK, mine, templateNarrative(mine), { now });
+    const a = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, mine, templateNarrative(mine), { now });
     // The other tenant's create is lost: its lookup must not adopt the first tenant's page of the same title.
     failNextDigestCreate(t, "before_storing");
-    await writeDigestPage(workerEnv, other, WEEK, theirs, templateNarrative(theirs), { now });
-    const b = await writeDigestPage(workerEnv, other, WEEK, theirs, templateNarrative(theirs), { now });
+    await writeDigestPage(workerEnv.DB, pages, other, WEEK, theirs, templateNarrative(theirs), { now });
+    const b = await writeDigestPage(workerEnv.DB, pages, other, WEEK, theirs, templateNarrative(theirs), { now });
     expect(a.status).toBe("created");
     expect(b.status).toBe("created");
     const rows = await digestRows(t);
@@ -225,7 +241,9 @@ describe("writing a week's digest page", () => {
   it("skips a tenant without a Notion connection, and a week another writer holds", async () => {
     const { tenant } = await newTenant();
     const figures = await digestFigures(workerEnv, tenant, WEEK, { now });
-    expect(await writeDigestPage(workerEnv, tenant, WEEK, figures, templateNarrative(figures), { now })).toEqual({
+    expect(
+      await writeDigestPage(workerEnv.DB, pages, tenant, WEEK, figures, templateNarrative(figures), { now }),
+    ).toEqual({
       status: "skipped",
       reason: "no_connection",
     });
@@ -234,7 +252,9 @@ describe("writing a week's digest page", () => {
     await env.DB.prepare("INSERT INTO digests (tenant_id, week_start, claimed_until) VALUES (?, ?, ?)")
       .bind(t.tenant, WEEK, new Date(NOW.getTime() + 60_000).toISOString())
       .run();
-    expect(await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now })).toEqual({
+    expect(
+      await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), { now }),
+    ).toEqual({
       status: "skipped",
       reason: "in_progress",
     });
@@ -242,7 +262,7 @@ describe("writing a week's digest page", () => {
     // Once the claim has run out, the week is written.
     const later = () => new Date(NOW.getTime() + 120_000);
     expect(
-      await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now: later }),
+      await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), { now: later }),
     ).toMatchObject({
       status: "created",
     });
@@ -256,7 +276,9 @@ describe("writing a week's digest page", () => {
       requests_per_second: 50,
     });
     const figures = await digestFigures(workerEnv, t.tenant, WEEK, { now });
-    const result = await writeDigestPage(workerEnv, t.tenant, WEEK, figures, templateNarrative(figures), { now });
+    const result = await writeDigestPage(workerEnv.DB, pages, t.tenant, WEEK, figures, templateNarrative(figures), {
+      now,
+    });
     expect(result).toMatchObject({ status: "failed", error: expect.stringMatching(/unauthori|token|invalid/i) });
     expect(await digestRow(t.tenant)).toMatchObject({ page_id: null, claimed_until: null });
   });

@@ -1,3 +1,4 @@
+import { agentGovernanceStatement } from "../../db/notion-sync";
 import type { Agent } from "../../db/tenancy";
 import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf, type PersonValue, type RowValue } from "./row-values";
@@ -42,11 +43,13 @@ export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Ch
     const scopes = Array.isArray(row.values.Scopes) ? (row.values.Scopes as string[]) : [];
     const owner = ownerOf(row.values.Owner, agent.owner);
     statements.push(
-      db
-        .prepare(
-          "UPDATE agents SET name = ?, owner = ?, status = ?, scopes = ?, allowed_tools = ? WHERE tenant_id = ? AND id = ?",
-        )
-        .bind(name, owner, status, JSON.stringify(scopes), JSON.stringify(allowed.patterns), changes.tenant_id, id),
+      agentGovernanceStatement(db, changes.tenant_id, id, {
+        name,
+        owner,
+        status,
+        scopes,
+        allowed_tools: allowed.patterns,
+      }),
     );
     verdicts.set(row.page_id, {
       ok: true,

@@ -1,3 +1,4 @@
+import { snapshotStatements } from "../../db/policies";
 import type { Tenant } from "../../db/tenancy";
 import type { Ledger } from "../../ledger";
 import { compilePolicies, parsePolicyRow } from "../../policy";
@@ -64,14 +65,7 @@ export async function syncPolicies(
         },
       },
     ]);
-    statements.push(
-      db
-        .prepare(
-          "INSERT INTO policy_snapshots (tenant_id, hash, rows, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(tenant.id, snapshot.hash, JSON.stringify(values), changes.now),
-      db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(snapshot.hash, tenant.id),
-    );
+    statements.push(...snapshotStatements(db, tenant.id, snapshot.hash, values, changes.now));
   }
   return { ...appliedOf(changes, verdicts, statements), snapshot: { hash: snapshot.hash, changed } };
 }

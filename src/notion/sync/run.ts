@@ -1,4 +1,7 @@
 import { APIErrorCode, isFullPage, isNotionClientError, type Client, type PageObjectResponse } from "@notionhq/client";
+import { runBatches } from "../../db/batches";
+import { notionRowSource, notionRowStatements, notionRowsOf } from "../../db/notion-rows";
+import { loadSyncCursor, syncRunStatement } from "../../db/notion-sync-state";
 import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
 import type { Env } from "../../env";
@@ -17,7 +20,6 @@ import { syncPolicies } from "./policies";
 import { readFrom, readRows } from "./read-rows";
 import { contentHash, rowValues, SYNC_STATUS, textOf, type RowValues } from "./row-values";
 import { syncRunbooks } from "./runbooks";
-import { cursorStatement, loadCursor, loadRows, rowStatements, runBatches } from "./store";
 import { catalogWrites } from "./tools";
 import { syncToolSettings } from "./tools";
 import type { SourceReport, SyncReport, SyncRequest } from "./types";
@@ -77,8 +79,8 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       // What is in force first, then the bookkeeping, then the cursor: a failure part-way repeats work, never skips it.
       await runBatches(env.DB, [
         ...applied.statements,
-        ...rowStatements(env.DB, tenant_id, source, applied.rows, changes.removed, report.started_at),
-        cursorStatement(
+        ...notionRowStatements(env.DB, tenant_id, source, applied.rows, changes.removed, report.started_at),
+        syncRunStatement(
           env.DB,
           tenant_id,
           source,
@@ -89,7 +91,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       if (applied.snapshot?.changed) current = { ...current, snapshot_hash: applied.snapshot.hash };
     } catch (error) {
       result.error = describe(error);
-      await cursorStatement(
+      await syncRunStatement(
         env.DB,
         tenant_id,
         source,
@@ -131,7 +133,7 @@ async function readChanges(
   forceFull: boolean,
   count: () => void,
 ): Promise<ReadChanges> {
-  const cursor = await loadCursor(db, tenant_id, source);
+  const cursor = await loadSyncCursor(db, tenant_id, source);
   const full =
     forceFull || !cursor.cursor || !cursor.full_at || Date.now() - Date.parse(cursor.full_at) >= FULL_SYNC_EVERY_MS;
   const read = await readRows(client, connection.data_sources[source], full ? null : readFrom(cursor.cursor), count);
@@ -160,7 +162,7 @@ async function changesOf(
   everything: "all" | null,
   count: () => void,
 ): Promise<ReadChanges> {
-  const stored = await loadRows(db, tenant_id, source);
+  const stored = await notionRowsOf<RowValues>(db, tenant_id, source);
   const changed: ChangedRow[] = [];
   const removed: string[] = [];
   const seen = new Set<string>();
@@ -222,19 +224,15 @@ async function retrievePages(
     }
     let source: SyncedSource | undefined;
     if ("parent" in page && page.parent.type === "data_source_id") source = sourceOf.get(page.parent.data_source_id);
-    source ??= await storedSource(db, tenant_id, page_id);
+    source ??= storedSource(await notionRowSource(db, tenant_id, page_id));
     if (source) bySource.set(source, [...(bySource.get(source) ?? []), page]);
   }
   return bySource;
 }
 
-async function storedSource(db: D1Database, tenant_id: string, page_id: string): Promise<SyncedSource | undefined> {
-  const row = await db
-    .prepare("SELECT source FROM notion_rows WHERE tenant_id = ? AND page_id = ?")
-    .bind(tenant_id, page_id)
-    .first<{ source: SyncedSource }>();
-  return row?.source;
-}
+/** The synced database a stored row's `source` names (rows are stored only under synced sources). */
+const storedSource = (source: string | null): SyncedSource | undefined =>
+  SYNCED_SOURCES.find((synced) => synced === source);
 
 async function apply(
   env: Env,

@@ -1,3 +1,4 @@
+import { deleteRunbookStatement, runbookStatement } from "../../db/notion-sync";
 import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf } from "./row-values";
 import { toolPatterns } from "./tool-patterns";
@@ -7,13 +8,8 @@ const STATUSES = ["Draft", "Active", "Retired"];
 /** Applies changed Runbooks rows (approval pages link the Active ones); a deleted row's runbook goes. */
 export function syncRunbooks(db: D1Database, changes: Changes): Applied {
   const verdicts = new Map<string, Verdict>();
-  const upsert = db.prepare(
-    `INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, status) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (tenant_id, page_id) DO UPDATE SET name = excluded.name, tools = excluded.tools,
-       checks = excluded.checks, status = excluded.status`,
-  );
   const statements: D1PreparedStatement[] = changes.removed.map((page_id) =>
-    db.prepare("DELETE FROM runbooks WHERE tenant_id = ? AND page_id = ?").bind(changes.tenant_id, page_id),
+    deleteRunbookStatement(db, changes.tenant_id, page_id),
   );
   for (const row of changes.changed) {
     const name = textOf(row.values.Name).trim();
@@ -28,14 +24,13 @@ export function syncRunbooks(db: D1Database, changes: Changes): Applied {
       continue;
     }
     statements.push(
-      upsert.bind(
-        changes.tenant_id,
-        row.page_id,
+      runbookStatement(db, changes.tenant_id, {
+        page_id: row.page_id,
         name,
-        JSON.stringify(tools.patterns),
-        textOf(row.values.Checks),
+        tools: tools.patterns,
+        checks: textOf(row.values.Checks),
         status,
-      ),
+      }),
     );
     verdicts.set(row.page_id, {
       ok: true,

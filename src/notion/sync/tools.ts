@@ -1,4 +1,11 @@
 import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
+import {
+  catalogStates,
+  markCatalogCreate,
+  recordCatalogWrite,
+  toolSettingStatement,
+  unlinkToolPageStatement,
+} from "../../db/notion-sync";
 import type { Agent } from "../../db/tenancy";
 import type { ToolDescriptor } from "../../hosts/host";
 import { hashOf } from "../../ledger/canonical";
@@ -15,23 +22,11 @@ const RISKS = ["Low", "Medium", "High", "Critical"];
  */
 export function syncToolSettings(db: D1Database, changes: Changes): Applied {
   const verdicts = new Map<string, Verdict>();
-  const upsert = db.prepare(
-    `INSERT INTO tool_settings (tenant_id, tool, page_id, risk, cost_cents, runbook_page_id) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (tenant_id, tool) DO UPDATE SET page_id = excluded.page_id, risk = excluded.risk,
-       cost_cents = excluded.cost_cents, runbook_page_id = excluded.runbook_page_id`,
-  );
   const statements: D1PreparedStatement[] = [];
   for (const page_id of changes.removed) {
     const tool = textOf(changes.stored.get(page_id)?.value?.Name);
     // The Worker writes the row again from the catalog on its next pass.
-    if (tool)
-      statements.push(
-        db
-          .prepare(
-            "UPDATE tool_settings SET page_id = NULL, written_hash = NULL WHERE tenant_id = ? AND tool = ? AND page_id = ?",
-          )
-          .bind(changes.tenant_id, tool, page_id),
-      );
+    if (tool) statements.push(unlinkToolPageStatement(db, changes.tenant_id, tool, page_id));
   }
   const claimed = new Map<string, string>();
   for (const [page_id, row] of changes.stored)
@@ -54,14 +49,13 @@ export function syncToolSettings(db: D1Database, changes: Changes): Applied {
     claimed.set(tool, row.page_id);
     const runbook = Array.isArray(row.values.Runbook) ? (row.values.Runbook[0] as string | undefined) : undefined;
     statements.push(
-      upsert.bind(
-        changes.tenant_id,
+      toolSettingStatement(db, changes.tenant_id, {
         tool,
-        row.page_id,
-        risk || null,
-        typeof cost === "number" ? cost : null,
-        runbook ?? null,
-      ),
+        page_id: row.page_id,
+        risk: risk || null,
+        cost_cents: typeof cost === "number" ? cost : null,
+        runbook_page_id: runbook ?? null,
+      }),
     );
     verdicts.set(row.page_id, { ok: true, status: "ok" });
   }
@@ -101,11 +95,7 @@ export async function catalogWrites(
   snapshot: PolicySnapshot,
   agents: readonly Agent[],
 ): Promise<{ row: CatalogRow; hash: string; page_id: string | null; uncertain: boolean }[]> {
-  const { results } = await db
-    .prepare("SELECT tool, page_id, written_hash FROM tool_settings WHERE tenant_id = ?")
-    .bind(tenant_id)
-    .all<{ tool: string; page_id: string | null; written_hash: string | null }>();
-  const settings = new Map(results.map((row) => [row.tool, row]));
+  const settings = new Map((await catalogStates(db, tenant_id)).map((row) => [row.tool, row]));
   const writes = [];
   for (const tool of catalog) {
     const row: CatalogRow = {
@@ -165,13 +155,7 @@ export async function writeCatalogRow(
     }
   }
   if (!page_id) {
-    await db
-      .prepare(
-        `INSERT INTO tool_settings (tenant_id, tool, written_hash) VALUES (?, ?, ?)
-         ON CONFLICT (tenant_id, tool) DO UPDATE SET written_hash = excluded.written_hash`,
-      )
-      .bind(tenant_id, write.row.Name, CREATING)
-      .run();
+    await markCatalogCreate(db, tenant_id, write.row.Name, CREATING);
     count();
     const created = await client.pages.create({
       parent: { type: "data_source_id", data_source_id: tools_data_source },
@@ -179,8 +163,5 @@ export async function writeCatalogRow(
     });
     page_id = created.id;
   }
-  await db
-    .prepare("UPDATE tool_settings SET page_id = ?, written_hash = ? WHERE tenant_id = ? AND tool = ?")
-    .bind(page_id, write.hash, tenant_id, write.row.Name)
-    .run();
+  await recordCatalogWrite(db, tenant_id, write.row.Name, page_id, write.hash);
 }

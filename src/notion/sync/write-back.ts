@@ -1,4 +1,5 @@
 import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
+import { markStatusWritten, unwrittenStatuses, type UnwrittenStatus } from "../../db/notion-rows";
 import { richText } from "../page-properties";
 import { SYNC_STATUS } from "./row-values";
 import { writeCatalogRow, type catalogWrites } from "./tools";
@@ -33,14 +34,7 @@ export async function writeBack(
   count: () => void,
 ): Promise<WriteBackResult> {
   const result: WriteBackResult = { written: 0, skipped: 0, pending: 0 };
-  const { results: statuses } = await db
-    .prepare(
-      `SELECT page_id, sync_status FROM notion_rows
-       WHERE tenant_id = ? AND (written_status IS NULL OR written_status != sync_status)
-       ORDER BY (sync_status LIKE 'not applied%') DESC, updated_at DESC`,
-    )
-    .bind(tenant_id)
-    .all<{ page_id: string; sync_status: string }>();
+  const statuses = await unwrittenStatuses(db, tenant_id);
   const refusals = statuses.filter((row) => row.sync_status.startsWith("not applied"));
   const others = statuses.filter((row) => !row.sync_status.startsWith("not applied"));
   const work: Array<() => Promise<void>> = [
@@ -76,7 +70,7 @@ async function writeStatus(
   db: D1Database,
   client: Client,
   tenant_id: string,
-  row: { page_id: string; sync_status: string },
+  row: UnwrittenStatus,
   count: () => void,
 ): Promise<void> {
   try {
@@ -87,19 +81,12 @@ async function writeStatus(
     });
   } catch (error) {
     // A write that can never succeed is recorded as done, so it is not retried on every pass.
-    if (isHopeless(error)) await markWritten(db, tenant_id, row);
+    if (isHopeless(error)) await markStatusWritten(db, tenant_id, row);
     throw error;
   }
-  await markWritten(db, tenant_id, row);
+  await markStatusWritten(db, tenant_id, row);
 }
 
 function isHopeless(error: unknown): boolean {
   return isNotionClientError(error) && HOPELESS.includes(error.code);
-}
-
-async function markWritten(db: D1Database, tenant_id: string, row: { page_id: string; sync_status: string }) {
-  await db
-    .prepare("UPDATE notion_rows SET written_status = ? WHERE tenant_id = ? AND page_id = ? AND sync_status = ?")
-    .bind(row.sync_status, tenant_id, row.page_id, row.sync_status)
-    .run();
 }

@@ -1,9 +1,9 @@
 import type { BlockObjectRequest } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
-import { digestBlocks, digestPage, digestProperties, MAX_DIGEST_BLOCKS } from "../../src/digest/digest-page";
-import type { DigestFigures } from "../../src/digest/figures";
-import { templateNarrative, type DigestNarrative } from "../../src/digest/template";
-import { sampleFigures } from "./fixtures";
+import { digestBlocks, digestPage, digestProperties, MAX_DIGEST_BLOCKS } from "../../../src/notion/digest/digest-page";
+import type { DigestFigures } from "../../../src/digest/figures";
+import { templateNarrative, type DigestNarrative } from "../../../src/digest/template";
+import { sampleFigures } from "../../digest/fixtures";
 
 type Text = { type: "text"; text: { content: string }; annotations?: { bold?: boolean } };
 const ALLOWED = ["paragraph", "heading_2", "bulleted_list_item", "divider"];

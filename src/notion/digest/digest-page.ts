@@ -1,8 +1,8 @@
 import type { BlockObjectRequest, CreatePageParameters } from "@notionhq/client";
-import { budgetAmount } from "../budgets";
-import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../notion/page-properties";
-import type { DigestFigures } from "./figures";
-import type { DigestNarrative } from "./template";
+import { budgetAmount } from "../../budgets";
+import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
+import type { DigestFigures } from "../../digest/figures";
+import type { DigestNarrative } from "../../digest/template";
 
 /** Notion takes at most 100 children per request; a digest's body is written in one. */
 export const MAX_DIGEST_BLOCKS = 100;
