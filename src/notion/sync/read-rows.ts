@@ -30,7 +30,7 @@ export async function readRows(
       : undefined;
     const filter = edited && created ? { and: [edited, created] } : (edited ?? created);
     let cursor: string | undefined;
-    let incomplete = false;
+    let incomplete: boolean;
     let lastCreated: string | null = null;
     do {
       count();
