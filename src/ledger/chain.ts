@@ -1,5 +1,5 @@
 import { canonicalJson, sha256HexSync, type JsonValue } from "./canonical";
-import type { LedgerEntry, LedgerEntryInput, LedgerVerification } from "./types";
+import type { LedgerEntry, LooseLedgerEntryInput, LedgerVerification } from "./types";
 
 /** `prev_hash` of the first entry: 64 zeros. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -23,9 +23,10 @@ export function entryId(seq: number): string {
 
 /**
  * sha256 hex of the canonical JSON of the entry's fields other than `hash`.
- * Only the fields of {@link LedgerEntry} count, so an exported entry with extra members still verifies.
+ * Only the fields of {@link LedgerEntry} count, so an exported entry with extra members still verifies; any kind and
+ * body hash the same way, so an entry an auditor cannot read yet still verifies.
  */
-export function entryHash(entry: UnsealedEntry): string {
+export function entryHash(entry: Omit<UnsealedEntry, "kind" | "body"> & { kind: string; body: unknown }): string {
   const { id, seq, tenant_id, at, kind, invocation_id, body, prev_hash } = entry;
   return sha256HexSync(canonicalJson({ id, seq, tenant_id, at, kind, invocation_id, body, prev_hash }));
 }
@@ -38,7 +39,7 @@ export function chainEntries(
   after: ChainPosition,
   tenant_id: string,
   at: string,
-  inputs: readonly LedgerEntryInput[],
+  inputs: readonly LooseLedgerEntryInput[],
 ): LedgerEntry[] {
   let position = after;
   return inputs.map((input) => {

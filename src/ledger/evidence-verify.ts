@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { JsonValue } from "./canonical";
 import { entryHash, entryId } from "./chain";
+import { parseLedgerEntry } from "./entries";
 import { EVIDENCE_SUMMARY_KIND, type EvidenceSummary } from "./evidence";
-import type { LedgerEntry } from "./types";
 
 /** One thing wrong with an export: its line (1-based), the entry's seq when known, and what is wrong. */
 export interface EvidenceProblem {
@@ -25,7 +24,7 @@ const entryLineSchema = z.object({
   seq: z.number().int().positive(),
   tenant_id: z.string(),
   at: z.string(),
-  // Any kind: a newer ledger's kinds still hash the same way, and a tampered kind fails the hash.
+  // Any kind here: its hash is checked before its body is read, and parseLedgerEntry reports a kind it does not know.
   kind: z.string(),
   invocation_id: z.string().nullable(),
   body: z.record(z.string(), z.unknown()),
@@ -49,7 +48,8 @@ const summaryLineSchema = z.object({
  * Checks an evidence export line by line, holding only the previous entry, so a file of any size streams through:
  * each entry's hash recomputes and its id is `led_<seq>`; entries ascend in seq and belong to one tenant; where two
  * exported entries are consecutive in seq, the later one's `prev_hash` is the earlier one's hash; the last line is
- * the summary, its count matches and its head is not behind the entries. Pure: it needs no access to the ledger.
+ * the summary, its count matches and its head is not behind the entries; each body matches its kind's schema at
+ * its version (parseLedgerEntry). Pure: it needs no access to the ledger.
  *
  * @example const check = evidenceVerifier(); for (const line of lines) check.add(line); check.result().ok
  */
@@ -79,11 +79,12 @@ export function evidenceVerifier(): { add(line: string): void; result(): Evidenc
   const addEntry = (value: unknown) => {
     const parsed = entryLineSchema.safeParse(value);
     if (!parsed.success) return flag(null, "not a ledger entry");
-    // The schema checked every member entryHash reads; the kind is only hashed, never interpreted.
-    const entry = parsed.data as LedgerEntry & { body: { [key: string]: JsonValue } };
+    const entry = parsed.data;
     entries++;
     if (entry.id !== entryId(entry.seq)) flag(entry.seq, `id ${entry.id} is not ${entryId(entry.seq)}`);
     if (entry.hash !== entryHash(entry)) flag(entry.seq, "the hash does not recompute");
+    const body = parseLedgerEntry(entry);
+    if (!body.ok) flag(entry.seq, body.problem);
     if (previous !== null) {
       if (entry.tenant_id !== previous.tenant_id) flag(entry.seq, `an entry of tenant ${entry.tenant_id}`);
       if (entry.seq <= previous.seq) flag(entry.seq, `seq ${entry.seq} does not follow seq ${previous.seq}`);

@@ -1,5 +1,6 @@
 import { canonicalJson } from "./canonical";
 import type { ChainPosition } from "./chain";
+import { parseLedgerEntry } from "./entries";
 import type { Ledger, LedgerEntry } from "./types";
 
 /** What an evidence export selects: decisions carrying `tag`, taken in [from, to) (ISO-8601 instants, or open). */
@@ -38,7 +39,9 @@ export const EVIDENCE_PAGE = 500;
  * Decides, entry by entry in ascending seq, what belongs in an export: each `decision` entry whose tags include
  * the tag and whose time is in the window, then every later entry of the same invocation (its outcome, escalation
  * events) and every escalation event of an escalation such a decision opened (a decision taken in Notion carries
- * no invocation id). Remembers only the ids of selected invocations and escalations.
+ * no invocation id). Decision and escalation bodies are read through their schemas; one no schema accepts cannot be
+ * told apart, so it is exported, and the auditor's check reports it rather than the export hiding it. Remembers
+ * only the ids of selected invocations and escalations.
  */
 export function evidenceSelector(query: EvidenceQuery): (entry: LedgerEntry) => boolean {
   const from = query.from === null ? -Infinity : Date.parse(query.from);
@@ -46,17 +49,19 @@ export function evidenceSelector(query: EvidenceQuery): (entry: LedgerEntry) => 
   const invocations = new Set<string>();
   const escalations = new Set<string>();
   return function selects(entry) {
-    const escalation_id = typeof entry.body.escalation_id === "string" ? entry.body.escalation_id : null;
-    if (entry.kind === "decision") {
-      const tags = entry.body.tags;
-      const at = Date.parse(entry.at);
-      if (!Array.isArray(tags) || !tags.includes(query.tag) || !(at >= from && at < to)) return false;
-      if (entry.invocation_id !== null) invocations.add(entry.invocation_id);
-      if (escalation_id !== null) escalations.add(escalation_id);
+    // Only decision and escalation bodies decide what is selected; outcomes follow their invocation.
+    const parsed = entry.kind === "decision" || entry.kind === "escalation" ? parseLedgerEntry(entry) : null;
+    if (parsed && !parsed.ok) return true;
+    const read = parsed?.entry;
+    if (read?.kind === "decision") {
+      const at = Date.parse(read.at);
+      if (!read.body.tags.includes(query.tag) || !(at >= from && at < to)) return false;
+      if (read.invocation_id !== null) invocations.add(read.invocation_id);
+      if (read.body.escalation_id !== null) escalations.add(read.body.escalation_id);
       return true;
     }
     if (entry.invocation_id !== null && invocations.has(entry.invocation_id)) return true;
-    return entry.kind === "escalation" && escalation_id !== null && escalations.has(escalation_id);
+    return read?.kind === "escalation" && escalations.has(read.body.escalation_id);
   };
 }
 

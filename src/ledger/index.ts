@@ -15,6 +15,7 @@ export {
   type UnsealedEntry,
 } from "./chain";
 export { ledgerEntryInputSchema } from "./entry-input.schema";
+export * from "./entries";
 export { LedgerDO, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from "./ledger.do";
 export * from "./types";
 
@@ -24,7 +25,7 @@ export type LedgerStub = DurableObjectStub<LedgerDO>;
 /**
  * The ledger of `tenant_id` (one Durable Object per tenant, named by the tenant id).
  *
- * @example await ledgerFor(env, "acme").append("acme", [{ kind: "decision", invocation_id: "inv_1", body: {} }])
+ * @example await ledgerFor(env, "acme").append("acme", [decisionEntry("inv_1", body)])
  */
 export function ledgerFor(env: Pick<Env, "LEDGER">, tenant_id: string): Ledger {
   // The stub's generated RPC types recurse without end over JSON bodies (TS2589). LedgerDO implements Ledger and

@@ -1,4 +1,5 @@
 import type { JsonValue } from "./canonical";
+import type { TypedLedgerEntryInput } from "./entries";
 
 /** Every kind of ledger entry. Later issues add kinds (approval decisions, …). */
 export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation", "policy_sync"] as const;
@@ -6,8 +7,18 @@ export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation", "policy_
 /** Kinds of ledger entry. */
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 
-/** What a caller appends; the ledger assigns seq, time, prev_hash and hash. */
-export interface LedgerEntryInput {
+/**
+ * What a caller appends, built with decisionEntry, outcomeEntry, escalationEntry or policySyncEntry (./entries):
+ * one kind with its typed body. The ledger assigns seq, time, prev_hash and hash.
+ */
+// Transitional: LooseLedgerEntryInput leaves this union once every build site calls the typed constructors.
+export type LedgerEntryInput = TypedLedgerEntryInput | LooseLedgerEntryInput;
+
+/**
+ * An entry as `append` checks it (a known kind, an invocation id or null, a plain JSON object body) and as it is
+ * stored: its body's members are not checked on append; parseLedgerEntry reads them by kind and version.
+ */
+export interface LooseLedgerEntryInput {
   kind: LedgerEntryKind;
   invocation_id: string | null;
   body: { [key: string]: JsonValue };
@@ -17,7 +28,7 @@ export interface LedgerEntryInput {
  * One hash-chained entry. `hash` = sha256 hex of the canonical JSON of every other field;
  * `prev_hash` is the previous entry's hash (64 zeros for seq 1).
  */
-export interface LedgerEntry extends LedgerEntryInput {
+export interface LedgerEntry extends LooseLedgerEntryInput {
   /** `led_<seq>`: what outcomes list in `evidence_ids`. */
   id: string;
   seq: number;

@@ -1,9 +1,19 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { chainEntries, GENESIS, type Ledger, type LedgerEntry, type LedgerEntryInput } from "../../src/ledger";
+import {
+  chainEntries,
+  decisionEntry,
+  escalationEntry,
+  GENESIS,
+  outcomeEntry,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerEntryInput,
+} from "../../src/ledger";
 import { EVIDENCE_PAGE, evidenceLines } from "../../src/ledger/evidence";
 import { verifyEvidence } from "../../src/ledger/evidence-verify";
 import { bigRefund } from "../approvals/helpers";
+import { recorded } from "../ledger/recorded-bodies";
 import { standardRows } from "../fixtures/policies";
 import { ADMIN_TOKEN, BASE, admin, call, connect, newTenant } from "../support/worker";
 
@@ -215,12 +225,16 @@ describe("compliance evidence export", () => {
     const inputs: LedgerEntryInput[] = [];
     for (let i = 0; i < 1000; i++) {
       const sox = i % 4 === 0;
-      const body = { tags: sox ? ["SOX"] : ["PCI"], escalation_id: sox ? `esc_${i}` : null };
-      inputs.push({ kind: "decision", invocation_id: `inv_${i}`, body });
-      inputs.push({ kind: "outcome", invocation_id: `inv_${i}`, body: { outcome: "succeeded" } });
+      const body = {
+        ...recorded.decisionApproved,
+        tags: sox ? ["SOX"] : ["PCI"],
+        escalation_id: sox ? `esc_${i}` : null,
+      };
+      inputs.push(decisionEntry(`inv_${i}`, body));
+      inputs.push(outcomeEntry(`inv_${i}`, recorded.outcomeSucceeded));
     }
     for (let i = 0; i < 1000; i++)
-      inputs.push({ kind: "escalation", invocation_id: null, body: { escalation_id: `esc_${i}`, event: "decided" } });
+      inputs.push(escalationEntry(null, { ...recorded.escalationDecided, escalation_id: `esc_${i}` }));
     let stored = chainEntries(GENESIS, "acme", "2026-01-15T12:00:00.000Z", inputs);
     const asked: number[] = [];
     const ledger: Pick<Ledger, "head" | "list"> = {

@@ -1,6 +1,14 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../src/env";
-import { ledgerFor, type Ledger, type LedgerDO, type LedgerEntryInput, type LedgerStub } from "../../src/ledger";
+import {
+  decisionEntry,
+  ledgerFor,
+  type Ledger,
+  type LedgerDO,
+  type LedgerEntryInput,
+  type LedgerStub,
+} from "../../src/ledger";
+import { recorded } from "./recorded-bodies";
 
 /** The test Worker's ledger binding. */
 export const ledgerEnv = env as unknown as Pick<Env, "LEDGER">;
@@ -12,9 +20,9 @@ export function freshLedger(prefix = "tenant"): { tenant: string; ledger: Ledger
   return { tenant, ledger: ledgerFor(ledgerEnv, tenant), stub };
 }
 
-/** A decision entry numbered `n`. */
+/** A decision entry numbered `n` (its invocation id, and its arguments' hash, which makes each body different). */
 export function decision(n: number): LedgerEntryInput {
-  return { kind: "decision", invocation_id: `inv_${n}`, body: { n, tool: "notion.search", policy_ids: ["p1"] } };
+  return decisionEntry(`inv_${n}`, { ...recorded.decisionRedacted, args_hash: `sha256:${n}` });
 }
 
 /** Appends `count` single-entry decisions, one RPC each, in order. */

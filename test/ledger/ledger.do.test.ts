@@ -1,13 +1,22 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH, ledgerFor, verifyChain, type LedgerDO, type LedgerEntry } from "../../src/ledger";
+import {
+  GENESIS_HASH,
+  ledgerFor,
+  outcomeEntry,
+  policySyncEntry,
+  verifyChain,
+  type LedgerDO,
+  type LedgerEntry,
+} from "../../src/ledger";
 import { appendDecisions, decision, freshLedger, ledgerEnv, refusal } from "./helpers";
+import { recorded } from "./recorded-bodies";
 
 describe("LedgerDO", () => {
   it("appends entries that chain and verify", async () => {
     const { tenant, ledger } = freshLedger();
     const [first] = await ledger.append(tenant, [decision(1)]);
-    const [second] = await ledger.append(tenant, [{ kind: "outcome", invocation_id: "inv_1", body: { ok: true } }]);
+    const [second] = await ledger.append(tenant, [outcomeEntry("inv_1", recorded.outcomeSucceeded)]);
     expect(first).toMatchObject({ id: "led_1", seq: 1, tenant_id: tenant, prev_hash: GENESIS_HASH });
     expect(second).toMatchObject({ id: "led_2", seq: 2, kind: "outcome", prev_hash: first!.hash });
     expect(await ledger.verify()).toEqual({ ok: true, entries: 2, first_bad_seq: null });
@@ -81,8 +90,8 @@ describe("LedgerDO", () => {
 
   it("returns from list exactly the entries append returned and hashed", async () => {
     const { tenant, ledger } = freshLedger();
-    const body = { z: "last", a: { nested: [1, 2.5, "three", null, false] }, ünï: "çødé" };
-    const appended = await ledger.append(tenant, [{ kind: "escalation", invocation_id: null, body }]);
+    const body = { ...recorded.policySync, removed: ["çødé", "ünï"], previous: null, changed: [] };
+    const appended = await ledger.append(tenant, [policySyncEntry(body)]);
     const listed = await ledger.list({});
     expect(listed).toStrictEqual(appended);
     expect(await ledger.get(1)).toStrictEqual(appended[0]);

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { verifyChain, type Ledger, type LedgerEntry } from "../../src/ledger";
+import { outcomeEntry, verifyChain, type Ledger, type LedgerEntry } from "../../src/ledger";
 import { appendDecisions, freshLedger } from "./helpers";
+import { recorded } from "./recorded-bodies";
 
 /** A 1,200-entry ledger (more than one verification page) with `sql` run against its storage. */
 async function tampered(sql: string[]): Promise<Ledger> {
@@ -9,7 +10,7 @@ async function tampered(sql: string[]): Promise<Ledger> {
   await appendDecisions(ledger, tenant, 12);
   await ledger.append(
     tenant,
-    Array.from({ length: 1188 }, (_, i) => ({ kind: "outcome", invocation_id: `inv_${i}`, body: { i } }) as const),
+    Array.from({ length: 1188 }, (_, i) => outcomeEntry(`inv_${i}`, recorded.outcomeSucceeded)),
   );
   await runInDurableObject(stub, (_instance, state) => {
     for (const statement of sql) state.storage.sql.exec(statement);

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/** Every escalation event names its escalation and the held call's agent and tool. */
+const about = { escalation_id: z.string(), agent_id: z.string(), tool: z.string() };
+const decisionV1 = z.enum(["approved", "denied"]);
+
+/**
+ * An `escalation` entry's body, version 1: one event in an escalation's life, told apart by `event`.
+ * `opened` (a call was held), `decided` (an approver decided in Notion), `decision_unattributed` (the poll saw a
+ * decision nobody can be named for; it does not count), `expired` (nobody decided in time), `executed` (the
+ * approved call ran, once).
+ */
+export const escalationV1Schema = z.discriminatedUnion("event", [
+  z.strictObject({
+    ...about,
+    event: z.literal("opened"),
+    args_hash: z.string(),
+    reason_code: z.string(),
+    policy_ids: z.array(z.string()),
+    approvers: z.array(z.string()),
+    expires_at: z.string(),
+  }),
+  z.strictObject({
+    ...about,
+    event: z.literal("decided"),
+    decision: decisionV1,
+    decided_by: z.string(),
+    source: z.enum(["webhook", "poll"]),
+  }),
+  z.strictObject({
+    ...about,
+    event: z.literal("decision_unattributed"),
+    decision: decisionV1,
+    /** The Notion user who last edited the page (not necessarily who set the Decision). */
+    last_edited_by: z.string(),
+    source: z.literal("poll"),
+  }),
+  z.strictObject({ ...about, event: z.literal("expired"), expires_at: z.string() }),
+  z.strictObject({
+    ...about,
+    event: z.literal("executed"),
+    approved_by: z.string().nullable(),
+    executed_at: z.string().nullable(),
+  }),
+]);
+
+/** An `escalation` entry's body, version 1 (one variant per `event`). */
+export type EscalationBodyV1 = z.infer<typeof escalationV1Schema>;
