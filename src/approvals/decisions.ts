@@ -3,6 +3,7 @@ import { escalationRow } from "../db/escalations";
 import { recordPageReverted } from "../db/approval-pages";
 import type { Env } from "../env";
 import type { LedgerEntryInput } from "../ledger/types";
+import { escalationEntry, type EscalationBodyV1 } from "../ledger/entries";
 import { escalationObject } from "./escalation-object";
 import { DECISION_LABELS, showStatus } from "./follow-page";
 import { mayDecide, type DecisionSignal } from "./may-decide";
@@ -175,11 +176,17 @@ async function unattributed(
 /** An `escalation` ledger entry about a decision taken in Notion. */
 function decisionEvent(
   escalation: Escalation,
-  fields: { event: "decided" | "decision_unattributed"; decision: string; source: string } & Record<string, string>,
+  fields:
+    | Omit<Extract<EscalationBodyV1, { event: "decided" }>, keyof EscalationAbout>
+    | Omit<Extract<EscalationBodyV1, { event: "decision_unattributed" }>, keyof EscalationAbout>,
 ): LedgerEntryInput {
-  return {
-    kind: "escalation",
-    invocation_id: null,
-    body: { escalation_id: escalation.id, agent_id: escalation.agent_id, tool: escalation.tool, ...fields },
-  };
+  return escalationEntry(null, {
+    escalation_id: escalation.id,
+    agent_id: escalation.agent_id,
+    tool: escalation.tool,
+    ...fields,
+  });
 }
+
+/** The members every escalation entry carries. */
+type EscalationAbout = Pick<EscalationBodyV1, "escalation_id" | "agent_id" | "tool">;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
+import { escalationEntry } from "../ledger/entries";
 import {
   claimApprovedEscalation,
   escalationRow,
@@ -259,29 +260,27 @@ export function escalationEvent(
   event: "opened" | "expired" | "executed",
   invocation_id: string | null,
 ): LedgerEntryInput {
-  const base = { escalation_id: escalation.id, event, agent_id: escalation.agent_id, tool: escalation.tool };
+  const about = { escalation_id: escalation.id, agent_id: escalation.agent_id, tool: escalation.tool };
   switch (event) {
     case "opened":
-      return {
-        kind: "escalation",
-        invocation_id,
-        body: {
-          ...base,
-          args_hash: escalation.args_hash,
-          reason_code: escalation.reason_code,
-          policy_ids: escalation.policy_ids,
-          approvers: escalation.approvers,
-          expires_at: escalation.expires_at,
-        },
-      };
+      return escalationEntry(invocation_id, {
+        ...about,
+        event,
+        args_hash: escalation.args_hash,
+        reason_code: escalation.reason_code,
+        policy_ids: escalation.policy_ids,
+        approvers: escalation.approvers,
+        expires_at: escalation.expires_at,
+      });
     case "expired":
-      return { kind: "escalation", invocation_id, body: { ...base, expires_at: escalation.expires_at } };
+      return escalationEntry(invocation_id, { ...about, event, expires_at: escalation.expires_at });
     case "executed":
-      return {
-        kind: "escalation",
-        invocation_id,
-        body: { ...base, approved_by: escalation.decided_by, executed_at: escalation.executed_at },
-      };
+      return escalationEntry(invocation_id, {
+        ...about,
+        event,
+        approved_by: escalation.decided_by,
+        executed_at: escalation.executed_at,
+      });
   }
 }
 

@@ -1,6 +1,7 @@
 import { snapshotStatements } from "../../db/policies";
 import type { Tenant } from "../../db/tenancy";
 import type { Ledger } from "../../ledger";
+import { policySyncEntry } from "../../ledger/entries";
 import { compilePolicies, parsePolicyRow } from "../../policy";
 import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf, type RowValues } from "./row-values";
@@ -52,18 +53,14 @@ export async function syncPolicies(
   const statements: D1PreparedStatement[] = [];
   if (changed) {
     await ledger.append(tenant.id, [
-      {
-        kind: "policy_sync",
-        invocation_id: null,
-        body: {
-          snapshot: snapshot.hash,
-          previous: tenant.snapshot_hash,
-          policies: pageIds.map((page_id) => ({ page_id, policy_id: textOf(inForce.get(page_id)!["Policy ID"]) })),
-          changed: changes.changed.filter((row) => verdicts.get(row.page_id)!.ok).map((row) => row.page_id),
-          rejected: changes.changed.filter((row) => !verdicts.get(row.page_id)!.ok).map((row) => row.page_id),
-          removed: [...changes.removed],
-        },
-      },
+      policySyncEntry({
+        snapshot: snapshot.hash,
+        previous: tenant.snapshot_hash,
+        policies: pageIds.map((page_id) => ({ page_id, policy_id: textOf(inForce.get(page_id)!["Policy ID"]) })),
+        changed: changes.changed.filter((row) => verdicts.get(row.page_id)!.ok).map((row) => row.page_id),
+        rejected: changes.changed.filter((row) => !verdicts.get(row.page_id)!.ok).map((row) => row.page_id),
+        removed: [...changes.removed],
+      }),
     ]);
     statements.push(...snapshotStatements(db, tenant.id, snapshot.hash, values, changes.now));
   }
