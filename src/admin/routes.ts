@@ -15,7 +15,7 @@ import {
   tenantSettingsSchema,
   updateTenant,
 } from "../db/tenancy";
-import { isLocal, type Env } from "../env";
+import { isLocal, secretsOf, type Env } from "../env";
 import { createHostRegistry, enableDemoHosts } from "../hosts";
 import { ApiError } from "../http/errors";
 import { forgetPrincipals } from "../http/principal-cache";
@@ -31,7 +31,7 @@ import { seedDemo } from "./seed";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";
 
-const hostsOf = (env: Env) => createHostRegistry({ db: env.DB, secrets: env });
+const hostsOf = (env: Env) => createHostRegistry({ db: env.DB, secrets: secretsOf(env) });
 
 /** The admin API (JSON, `Authorization: Bearer <ADMIN_TOKEN>`). Every call names its tenant. */
 export function adminRoutes() {

@@ -1,7 +1,7 @@
 import { APIErrorCode, isFullPage, isNotionClientError, type Client, type PageObjectResponse } from "@notionhq/client";
 import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
-import type { Env } from "../../env";
+import { secretsOf, type Env } from "../../env";
 import { createHostRegistry } from "../../hosts";
 import { ledgerFor } from "../../ledger";
 import {
@@ -112,7 +112,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       const [snapshot, agents, catalog] = await Promise.all([
         snapshotFor(env.DB, latest),
         listAgents(env.DB, tenant_id),
-        createHostRegistry({ db: env.DB, secrets: env }).catalog(tenant_id),
+        createHostRegistry({ db: env.DB, secrets: secretsOf(env) }).catalog(tenant_id),
       ]);
       const writes = await catalogWrites(env.DB, tenant_id, catalog, snapshot, agents);
       return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count);
