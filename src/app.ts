@@ -7,7 +7,7 @@ import type { Principal } from "./db/tenancy";
 import type { Env } from "./env";
 import { pipelineDeps } from "./deps";
 import { agentAuth } from "./http/agent-auth";
-import { apiError, jsonRpcError } from "./http/errors";
+import { ApiError, apiError, jsonRpcError } from "./http/errors";
 import { originAllowed } from "./http/origin";
 import { serveMcp } from "./mcp/server";
 import { notionWebhookRoutes } from "./notion/webhook-routes";
@@ -88,7 +88,10 @@ export function createApp() {
   app.notFound((c) =>
     c.json(apiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
   );
+  // The one place errors become responses: an ApiError is a refusal the client is told about (headers set before
+  // it was thrown, such as WWW-Authenticate, are kept); anything else is a fault the client learns nothing of.
   app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.body, error.status);
     console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.name}: ${error.message}`);
     return c.json(
       apiError("internal_error", "Policy OS hit an internal error; the operator can find it in the Worker logs."),

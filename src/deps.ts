@@ -3,7 +3,7 @@ import { followPageNow, trackEscalation } from "./approvals/escalation.do";
 import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
-import type { Env } from "./env";
+import { secretsOf, type Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
@@ -15,7 +15,7 @@ export function pipelineDeps(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
 ): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
-  const hosts = createHostRegistry({ db: env.DB, secrets: env });
+  const hosts = createHostRegistry({ db: env.DB, secrets: secretsOf(env) });
   return {
     db: env.DB,
     ledger: (tenant_id) => ledgerFor(env, tenant_id),

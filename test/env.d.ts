@@ -1,10 +1,10 @@
 import type { D1Migration } from "@cloudflare/vitest-pool-workers";
-import type { Env as WorkerEnv } from "../src/env";
 
-// `env` from cloudflare:test carries the Worker's bindings plus the migrations vitest.config.ts provides.
+// `env` from cloudflare:test carries the Worker's bindings (src/worker-configuration.d.ts) plus the migrations
+// vitest.config.ts provides.
 declare global {
   namespace Cloudflare {
-    interface Env extends WorkerEnv {
+    interface Env {
       TEST_MIGRATIONS?: D1Migration[];
     }
   }

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../ledger/canonical";
 import { LOCAL_DEFAULTS, isLocal, type Env } from "../env";
-import { apiError } from "../http/errors";
+import { ApiError } from "../http/errors";
 
 /**
  * Admin API authentication: `Authorization: Bearer <ADMIN_TOKEN>`. Under local dev the documented default
@@ -11,12 +11,12 @@ export function adminAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async function adminAuth(c, next) {
     const configured = c.env.ADMIN_TOKEN || (isLocal(c.env) ? LOCAL_DEFAULTS.adminToken : undefined);
     if (!configured || (!isLocal(c.env) && configured === LOCAL_DEFAULTS.adminToken))
-      return c.json(apiError("admin_not_configured", "Set the ADMIN_TOKEN secret to use the admin API."), 503);
+      throw new ApiError(503, "admin_not_configured", "Set the ADMIN_TOKEN secret to use the admin API.");
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
     // Comparing digests keeps the comparison's timing independent of the token's characters.
     if (!presented || (await sha256Hex(presented)) !== (await sha256Hex(configured))) {
       c.header("WWW-Authenticate", 'Bearer realm="policy-os-admin"');
-      return c.json(apiError("unauthorized", "Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'."), 401);
+      throw new ApiError(401, "unauthorized", "Send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'.");
     }
     await next();
   };

@@ -3,9 +3,11 @@ import { z } from "zod";
 import { claudeSpend } from "../claude";
 import { lastCompleteWeek, writeDigest } from "../digest/weekly";
 import { weekStartSchema } from "../digest/week";
-import { apiError } from "../http/errors";
+import { ApiError } from "../http/errors";
 import { digestPorts } from "../wiring/digest";
-import { bodyOf, limitOf, tenantOf, type AdminEnv } from "./request";
+import { limitOf, type AdminEnv } from "./request";
+import { tenantScope } from "./tenant-scope";
+import { validate } from "./validate";
 
 const digestRequestSchema = z.strictObject({
   week: weekStartSchema.optional().describe("the Monday (YYYY-MM-DD, UTC) of the week; default the last complete week"),
@@ -18,32 +20,26 @@ const digestRequestSchema = z.strictObject({
 export function digestAdminRoutes() {
   const admin = new Hono<AdminEnv>();
 
-  admin.post("/digest", async (c) => {
-    const input = await bodyOf(c, digestRequestSchema, { optional: true });
-    if (input instanceof Response) return input;
-    const tenant = await tenantOf(c);
-    if (tenant instanceof Response) return tenant;
-    const week = input?.week ?? lastCompleteWeek(new Date());
+  admin.post("/digest", validate("json", digestRequestSchema, { optional: true }), tenantScope(), async (c) => {
+    const tenant = c.get("tenant");
+    const week = c.req.valid("json").week ?? lastCompleteWeek(new Date());
     const report = await writeDigest(c.env, digestPorts(c.env), tenant.id, week);
     const { page } = report;
     if (page.status === "skipped" && page.reason === "no_connection")
-      return c.json(
-        apiError(
-          "notion_not_connected",
-          `Tenant "${tenant.id}" has no Notion connection: connect it with PUT /admin/notion.`,
-        ),
+      throw new ApiError(
         409,
+        "notion_not_connected",
+        `Tenant "${tenant.id}" has no Notion connection: connect it with PUT /admin/notion.`,
       );
     if (page.status === "skipped")
-      return c.json(apiError("digest_in_progress", `The digest of ${week} is being written; try again shortly.`), 409);
+      throw new ApiError(409, "digest_in_progress", `The digest of ${week} is being written; try again shortly.`);
     if (page.status === "failed")
-      return c.json(apiError("notion_unavailable", `Notion did not take the digest of ${week}: ${page.error}`), 502);
+      throw new ApiError(502, "notion_unavailable", `Notion did not take the digest of ${week}: ${page.error}`);
     return c.json({ digest: report });
   });
 
-  admin.get("/claude", async (c) => {
-    const tenant = await tenantOf(c);
-    if (tenant instanceof Response) return tenant;
+  admin.get("/claude", tenantScope(), async (c) => {
+    const tenant = c.get("tenant");
     const spend = await claudeSpend(c.env.DB, tenant.id, new Date());
     const { results } = await c.env.DB.prepare(
       `SELECT purpose, subject, model, outcome, input_tokens, output_tokens, cost_microusd, latency_ms, error, created_at

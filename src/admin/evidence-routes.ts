@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ledgerFor } from "../ledger";
 import { evidenceLines } from "../ledger/evidence";
-import { queryOf, tenantOf, type AdminEnv } from "./request";
+import type { AdminEnv } from "./request";
+import { tenantScope } from "./tenant-scope";
+import { validate } from "./validate";
 
 const INSTANT_HINT = "must be an ISO-8601 date or time with a zone, such as 2026-01-31 or 2026-01-31T09:00:00Z";
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -37,11 +39,9 @@ export const evidenceQuerySchema = z
 export function evidenceAdminRoutes() {
   const admin = new Hono<AdminEnv>();
 
-  admin.get("/evidence", async (c) => {
-    const query = queryOf(c, evidenceQuerySchema);
-    if (query instanceof Response) return query;
-    const tenant = await tenantOf(c);
-    if (tenant instanceof Response) return tenant;
+  admin.get("/evidence", validate("query", evidenceQuerySchema), tenantScope(), async (c) => {
+    const query = c.req.valid("query");
+    const tenant = c.get("tenant");
     const lines = evidenceLines(ledgerFor(c.env, tenant.id), tenant.id, {
       tag: query.tag,
       from: query.from ?? null,

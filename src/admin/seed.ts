@@ -1,5 +1,6 @@
 import policies from "../../notion-templates/policies.json";
 import { replacePolicyRows } from "../db/policies";
+import { agentExists, keepOnlyKey } from "../db/seed";
 import { createAgent, createTenant, getTenant, hashApiKey, issueKey, type Tenant } from "../db/tenancy";
 import { LOCAL_DEFAULTS, type Env } from "../env";
 import { enableDemoHosts } from "../hosts";
@@ -21,27 +22,16 @@ export async function seedDemo(env: Env, now: string) {
   await enableDemoHosts(db, id);
 
   const key = env.DEMO_AGENT_KEY || LOCAL_DEFAULTS.demoAgentKey;
-  const agent = await db.prepare("SELECT id FROM agents WHERE id = ?").bind(DEMO_AGENT_ID).first();
-  if (!agent) {
+  // The demo agent answers to exactly the key this start was given: earlier demo keys stop working.
+  if (!(await agentExists(db, DEMO_AGENT_ID)))
     await createAgent(
       db,
       id,
       { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
       now,
     );
-  } else {
-    // The demo agent answers to exactly the key this start was given: earlier demo keys stop working.
-    const keyHash = await hashApiKey(key);
-    await db
-      .prepare("UPDATE api_keys SET revoked_at = ? WHERE agent_id = ? AND key_hash != ? AND revoked_at IS NULL")
-      .bind(now, DEMO_AGENT_ID, keyHash)
-      .run();
-    const reactivated = await db
-      .prepare("UPDATE api_keys SET revoked_at = NULL WHERE key_hash = ? AND agent_id = ?")
-      .bind(keyHash, DEMO_AGENT_ID)
-      .run();
-    if (reactivated.meta.changes === 0) await issueKey(db, id, DEMO_AGENT_ID, now, key);
-  }
+  else if (!(await keepOnlyKey(db, DEMO_AGENT_ID, await hashApiKey(key), now)))
+    await issueKey(db, id, DEMO_AGENT_ID, now, key);
 
   let seededPolicies = 0;
   if (!tenant.snapshot_hash) {

@@ -1,6 +1,6 @@
 import { Client } from "@notionhq/client";
 import { z } from "zod";
-import type { Env } from "../env";
+import { secretsOf, type Env } from "../env";
 import { sha256Hex } from "../ledger/canonical";
 import {
   getConnection,
@@ -89,7 +89,7 @@ export async function putConnection(
 /** A secret's value by name, when the Worker has it. */
 export function secretValue(env: Env, name: string | null): string | undefined {
   if (!name) return undefined;
-  const value = env[name];
+  const value = secretsOf(env)[name];
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
