@@ -4,6 +4,7 @@ import { claudeSpend } from "../claude";
 import { lastCompleteWeek, writeDigest } from "../digest/weekly";
 import { weekStartSchema } from "../digest/week";
 import { ApiError } from "../http/errors";
+import { latestClaudeCalls } from "../db/claude-calls";
 import { digestPorts } from "../wiring/digest";
 import { limitOf, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
@@ -41,12 +42,7 @@ export function digestAdminRoutes() {
   admin.get("/claude", tenantScope(), async (c) => {
     const tenant = c.get("tenant");
     const spend = await claudeSpend(c.env.DB, tenant.id, new Date());
-    const { results } = await c.env.DB.prepare(
-      `SELECT purpose, subject, model, outcome, input_tokens, output_tokens, cost_microusd, latency_ms, error, created_at
-         FROM claude_calls WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?`,
-    )
-      .bind(tenant.id, limitOf(c, 50, 500))
-      .all();
+    const results = await latestClaudeCalls(c.env.DB, tenant.id, limitOf(c, 50, 500));
     return c.json({
       month: { spent_usd: spend.spent_microusd / 1e6, cap_usd: spend.cap_microusd / 1e6 },
       calls: results,

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import type { BlankEnv } from "hono/types";
 import type { z } from "zod";
 import { ApiError } from "../http/errors";
 
@@ -20,14 +21,14 @@ export function validate<Target extends "json" | "query", Schema extends z.ZodTy
   target: Target,
   schema: Schema,
   options: ValidateOptions = {},
-): MiddlewareHandler<{}, string, { out: { [K in Target]: z.output<Schema> } }> {
+): MiddlewareHandler<BlankEnv, string, { out: { [K in Target]: z.output<Schema> } }> {
   return async function validate(c, next) {
     const parsed = schema.safeParse(target === "json" ? jsonBody(await c.req.text(), options) : c.req.query());
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
       throw new ApiError(400, "invalid_request", target === "json" ? BODY_MISFIT : queryMisfit(parsed.error), details);
     }
-    c.req.addValidatedData(target, parsed.data as {});
+    c.req.addValidatedData(target, parsed.data as object);
     await next();
   };
 }

@@ -60,3 +60,19 @@ export async function claudeSpendSince(
     .bind(tenant_id, since)
     .first<{ cap_cents: number; spent: number }>();
 }
+
+/** The tenant's latest Claude calls, newest first, as GET /admin/claude lists them. */
+export async function latestClaudeCalls(
+  db: D1Database,
+  tenant_id: string,
+  limit: number,
+): Promise<Omit<ClaudeCallRecord, "id" | "tenant_id">[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT purpose, subject, model, outcome, input_tokens, output_tokens, cost_microusd, latency_ms, error, created_at
+         FROM claude_calls WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?`,
+    )
+    .bind(tenant_id, limit)
+    .all<Omit<ClaudeCallRecord, "id" | "tenant_id">>();
+  return results;
+}
