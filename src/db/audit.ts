@@ -1,5 +1,6 @@
+/** The operational audit log in D1 (`audit_log`): one row per tools/call, written after the response. */
 import type { ShadowResult } from "../policy/types";
-import type { Outcome } from "./outcome";
+import type { Outcome } from "../pipeline/outcome";
 
 /** Milliseconds spent in each pipeline stage. */
 export interface StageLatency {
@@ -38,8 +39,8 @@ export interface AuditRow {
   created_at: string;
 }
 
-/** Writes one audit row. */
-export async function writeAuditRow(db: D1Database, row: AuditRow): Promise<void> {
+/** Inserts one audit row (its list and object fields as JSON text). */
+export async function insertAuditRow(db: D1Database, row: AuditRow): Promise<void> {
   await db
     .prepare(
       `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,
