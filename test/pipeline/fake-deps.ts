@@ -11,7 +11,7 @@ import type { Host, HostCallResult, ToolDescriptor } from "../../src/hosts/host"
 import type { LedgerEntryInput } from "../../src/ledger/types";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy";
 import { DEFAULT_POSTURE } from "../../src/policy/types";
-import { startCall, type CallState, type Screened, type ToolCall } from "../../src/pipeline/call-state";
+import { startCall, type Screened, type ToolCall } from "../../src/pipeline/call-state";
 import type { PipelineDeps } from "../../src/pipeline/ports";
 import { guards } from "../../src/pipeline/stages/guards";
 import { policy } from "../../src/pipeline/stages/policy";
@@ -202,11 +202,6 @@ export async function screenedState(deps: PipelineDeps, call: ToolCall): Promise
   const screened = await guards(deps, decided.state);
   if (screened.kind === "end") throw new Error(`guards ended the call: ${screened.result.denial?.code}`);
   return screened.state;
-}
-
-/** The state of a call nothing has looked at yet. */
-export function freshState(deps: PipelineDeps, call: ToolCall): CallState {
-  return startCall(deps, call);
 }
 
 /** An escalation on file for `state`'s exact call, in `status`. */

@@ -76,29 +76,14 @@ async function waitForApproval(
   held: Screened,
   onFile: Extract<ApprovalOnFile, { state: "none" | "pending" | "expired" }>,
 ): Promise<Ending> {
-  const { call, invocation_id, decision } = held;
-  const { tenant, agent } = call.principal;
-  let escalation: Escalation;
-  let created = false;
-  if (onFile.state === "pending") escalation = onFile.escalation;
-  else
-    try {
-      ({ escalation, created } = await deps.escalations.openEscalation(
-        {
-          tenant_id: tenant.id,
-          agent_id: agent.id,
-          tool: held.name,
-          args_hash: held.args_hash,
-          invocation_id,
-          decision,
-          approvers: decision.approvers.length > 0 ? decision.approvers : tenant.default_approvers,
-          requested_for: held.facts.context.user,
-        },
-        { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
-      ));
-    } catch (error) {
-      return unavailable(held, error);
-    }
+  const { invocation_id, decision } = held;
+  let opened: { escalation: Escalation; created: boolean };
+  try {
+    opened = onFile.state === "pending" ? { escalation: onFile.escalation, created: false } : await open(deps, held);
+  } catch (error) {
+    return unavailable(held, error);
+  }
+  const { escalation, created } = opened;
   const entries: LedgerEntryInput[] = [];
   if (onFile.state === "expired" && onFile.expired_now)
     entries.push(escalationEvent(onFile.escalation, "expired", null));
@@ -121,6 +106,25 @@ async function waitForApproval(
     escalation_id: escalation.id,
   } as const;
   return end(held, "escalated", result, { escalation, entries });
+}
+
+/** Opens an escalation for the held call, for its deciding policies' approvers or else the tenant's. */
+function open(deps: ApprovalDeps, held: Screened): ReturnType<ApprovalDeps["escalations"]["openEscalation"]> {
+  const { tenant, agent } = held.call.principal;
+  const { decision } = held;
+  return deps.escalations.openEscalation(
+    {
+      tenant_id: tenant.id,
+      agent_id: agent.id,
+      tool: held.name,
+      args_hash: held.args_hash,
+      invocation_id: held.invocation_id,
+      decision,
+      approvers: decision.approvers.length > 0 ? decision.approvers : tenant.default_approvers,
+      requested_for: held.facts.context.user,
+    },
+    { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
+  );
 }
 
 /** What the agent is told while its call waits: who may approve, until when, and how to retry. */

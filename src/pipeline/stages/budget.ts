@@ -1,9 +1,9 @@
 import { budgetDenialMessage, type BudgetDenial } from "../../budgets";
-import { costLines, needsToolCost, reserveCosts } from "../../guards/budget";
+import { costLines, needsToolCost, reserveCosts, type Reservation } from "../../guards/budget";
 import type { CompiledPolicy } from "../../policy";
 import type { Decision } from "../../policy/types";
 import type { Granted, Screened } from "../call-state";
-import { denied, failed, next, type Step } from "../ending";
+import { denied, failed, next, type Ending, type Step } from "../ending";
 import type { Denial } from "../outcome";
 import type { PipelineDeps } from "../ports";
 import { releaseClaim } from "./approval";
@@ -39,15 +39,8 @@ export async function budget(deps: BudgetDeps, state: Screened): Promise<Step<Sc
   });
   if (!costs.ok) {
     await releaseClaim(deps, state);
-    return denied(
-      { ...state, decision: decidedBy(decision, costs.policy, "denied") },
-      {
-        code: "cost_unknown",
-        message: `The cost of this call could not be computed for policy "${costs.policy.name}" (${costs.error}), so it did not run.`,
-        retryable: false,
-        details: { policy: costs.policy.policy_id, policy_name: costs.policy.name },
-      },
-    );
+    const decided = { ...state, decision: decidedBy(decision, costs.policy, "denied") };
+    return denied(decided, costUnknown(costs.policy, costs.error));
   }
   const counted = {
     ...state,
@@ -74,18 +67,25 @@ export async function budget(deps: BudgetDeps, state: Screened): Promise<Step<Sc
         message: "The budget could not be checked, so the call did not run. Try again shortly.",
         retryable: true,
       });
-    case "over_cap": {
-      const { line, denial } = reservation;
-      if (line?.policy.mode === "pause" && !state.approval)
-        return { kind: "hold", state: counted, held: budgetHold(counted.decision, line.policy, denial) };
-      await releaseClaim(deps, counted);
-      const refused = line ? decidedBy(counted.decision, line.policy, "denied") : counted.decision;
-      return denied(
-        { ...counted, decision: { ...refused, reason_code: "budget_exhausted" } },
-        budgetDenial(denial, line?.policy),
-      );
-    }
+    case "over_cap":
+      return overCap(deps, counted, reservation);
   }
+}
+
+/** Past a cap: held for a budget increase when the cap pauses and no approval lifts it yet, else denied. */
+async function overCap(
+  deps: BudgetDeps,
+  state: Screened,
+  { line, denial }: Extract<Reservation, { kind: "over_cap" }>,
+): Promise<Ending | BudgetHold> {
+  if (line?.policy.mode === "pause" && !state.approval)
+    return { kind: "hold", state, held: budgetHold(state.decision, line.policy, denial) };
+  await releaseClaim(deps, state);
+  const refused = line ? decidedBy(state.decision, line.policy, "denied") : state.decision;
+  return denied(
+    { ...state, decision: { ...refused, reason_code: "budget_exhausted" } },
+    budgetDenial(denial, line?.policy),
+  );
 }
 
 /** A cap past which a pause-mode cost policy holds the call: the approver allows the overrun or not. */
@@ -93,6 +93,16 @@ function budgetHold(decision: Decision, policy: CompiledPolicy, denial: BudgetDe
   const held = decidedBy(decision, policy, "escalated");
   const reason_code = policy.reason_code === "budget_exhausted" ? "budget_increase_required" : policy.reason_code;
   return { ...held, reason_code, message: `${budgetDenialMessage(denial)} ${policy.message}` };
+}
+
+/** What the agent is told when a cap's Cost expression fails: nothing ran, since the cap could not be checked. */
+function costUnknown(policy: CompiledPolicy, error: string): Denial {
+  return {
+    code: "cost_unknown",
+    message: `The cost of this call could not be computed for policy "${policy.name}" (${error}), so it did not run.`,
+    retryable: false,
+    details: { policy: policy.policy_id, policy_name: policy.name },
+  };
 }
 
 /** What the agent is told when a cap stops the call. */

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { policy } from "../../../src/pipeline/stages/policy";
+import { startCall } from "../../../src/pipeline/call-state";
 import { validate } from "../../../src/pipeline/stages/validate";
-import { fakeDeps, freshState, policyRow, snapshotOf, toolCall } from "../fake-deps";
+import { fakeDeps, policyRow, snapshotOf, toolCall } from "../fake-deps";
 
 async function validated(rows: unknown[], args: unknown, meta: Record<string, unknown> = {}) {
   const { deps } = fakeDeps();
   const step = await validate(
     deps,
-    freshState(deps, toolCall(await snapshotOf(rows), "payments.create_refund", args, meta)),
+    startCall(deps, toolCall(await snapshotOf(rows), "payments.create_refund", args, meta)),
   );
   if (step.kind !== "next") throw new Error("expected a valid call");
   return step.state;
