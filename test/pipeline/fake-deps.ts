@@ -2,8 +2,8 @@
  * Tiny in-memory ports for the pipeline's stage tests: a ledger, a budget book, escalations, an audit log, two
  * tools on one host, a fixed clock and counting ids. Nothing here needs workerd's bindings.
  */
-import type { ApprovalOnFile, Escalation, ExactCall } from "../../src/approvals/escalations";
-import type { BudgetDenial, BudgetLine, BudgetLineStatus, ReserveResult } from "../../src/budgets/types";
+import type { Escalation } from "../../src/approvals/escalations";
+import type { BudgetLine } from "../../src/budgets/types";
 import type { AuditRow } from "../../src/db/audit";
 import { DEFAULT_APPROVAL_TIMING, type Principal } from "../../src/db/tenancy";
 import type { ModerationAnswer } from "../../src/guards/moderation";
@@ -16,6 +16,8 @@ import type { PipelineDeps } from "../../src/pipeline/ports";
 import { guards } from "../../src/pipeline/stages/guards";
 import { policy } from "../../src/pipeline/stages/policy";
 import { validate } from "../../src/pipeline/stages/validate";
+import { fakeBudgetBook } from "./fake-budget-book";
+import { fakeEscalations } from "./fake-escalations";
 
 /** The fixed time every fake call happens at. */
 export const NOW = new Date("2026-12-06T12:00:00.000Z");
@@ -235,145 +237,4 @@ export function escalationOnFile(
   };
   world.escalations.push(escalation);
   return escalation;
-}
-
-function fakeEscalations(world: FakeWorld): PipelineDeps["escalations"] {
-  const up = () => {
-    if (world.escalationsDown) throw new Error("escalations unavailable");
-  };
-  const ofCall = (call: ExactCall) =>
-    world.escalations.filter(
-      (e) =>
-        e.tenant_id === call.tenant_id &&
-        e.agent_id === call.agent_id &&
-        e.tool === call.tool &&
-        e.args_hash === call.args_hash,
-    );
-  return {
-    async useApprovalOnFile(call, options): Promise<ApprovalOnFile> {
-      up();
-      const now = options.now.toISOString();
-      const found = options.escalation_id
-        ? world.escalations.find((e) => e.id === options.escalation_id && e.tenant_id === call.tenant_id)
-        : ofCall(call).at(-1);
-      if (!found)
-        return options.escalation_id
-          ? { state: "not_this_call", escalation_id: options.escalation_id }
-          : { state: "none" };
-      if (!ofCall(call).includes(found)) return { state: "not_this_call", escalation_id: found.id };
-      if (found.status === "pending" && found.expires_at <= now) {
-        found.status = "expired";
-        return { state: "expired", escalation: { ...found }, expired_now: true };
-      }
-      switch (found.status) {
-        case "approved":
-          Object.assign(found, { status: "executed", executed_at: now, executed_invocation_id: options.invocation_id });
-          return { state: "granted", escalation: { ...found } };
-        case "pending":
-        case "denied":
-          return { state: found.status, escalation: { ...found } };
-        case "expired":
-          return { state: "expired", escalation: { ...found }, expired_now: false };
-        case "executed":
-          return options.new_request ? { state: "none" } : { state: "executed", escalation: { ...found } };
-        default:
-          return { state: "none" };
-      }
-    },
-    async openEscalation(held, options) {
-      up();
-      const pending = ofCall(held).find((e) => e.status === "pending");
-      if (pending) return { escalation: { ...pending }, created: false };
-      const escalation: Escalation = {
-        id: options.id,
-        tenant_id: held.tenant_id,
-        agent_id: held.agent_id,
-        tool: held.tool,
-        args_hash: held.args_hash,
-        invocation_id: held.invocation_id,
-        status: "pending",
-        reason_code: held.decision.reason_code,
-        message: held.decision.message,
-        policy_ids: held.decision.policy_ids,
-        approvers: held.approvers,
-        requested_for: held.requested_for,
-        snapshot: held.decision.snapshot,
-        created_at: options.now.toISOString(),
-        expires_at: new Date(options.now.getTime() + options.timing.ttl_seconds * 1000).toISOString(),
-        decided_by: null,
-        decided_at: null,
-        executed_at: null,
-        executed_invocation_id: null,
-      };
-      world.escalations.push(escalation);
-      return { escalation: { ...escalation }, created: true };
-    },
-    async releaseApproval(escalation_id, invocation_id) {
-      up();
-      const claimed = world.escalations.find(
-        (e) => e.id === escalation_id && e.status === "executed" && e.executed_invocation_id === invocation_id,
-      );
-      if (!claimed) return;
-      Object.assign(claimed, { status: "approved", executed_at: null, executed_invocation_id: null });
-      world.released.push(`${escalation_id} by ${invocation_id}`);
-    },
-    async escalationOfAgent(caller, escalation_id) {
-      up();
-      const found = world.escalations.find(
-        (e) => e.id === escalation_id && e.tenant_id === caller.tenant_id && e.agent_id === caller.agent_id,
-      );
-      return found ? { ...found } : null;
-    },
-  };
-}
-
-/** A budget book that holds every line for a call or none, with no windows: counters never reset. */
-function fakeBudgetBook(world: FakeWorld): ReturnType<PipelineDeps["budgets"]> {
-  const counter = (key: string) => {
-    let found = world.counters.get(key);
-    if (!found) world.counters.set(key, (found = { spent: 0, reserved: 0 }));
-    return found;
-  };
-  const status = (lines: BudgetLine[]): BudgetLineStatus[] =>
-    lines.map((line) => ({ key: line.key, ...counter(line.key), limit: line.limit, resets_at: null }));
-  const finish = (reservation_id: string, to: "settled" | "released") => {
-    const reservation = world.reservations.get(reservation_id);
-    if (reservation?.state === "held") {
-      for (const line of reservation.lines) {
-        const c = counter(line.key);
-        c.reserved -= line.amount;
-        if (to === "settled") c.spent += line.amount;
-      }
-      reservation.state = to;
-    }
-    return { reservation_id, state: reservation?.state ?? "unknown", lines: status(reservation?.lines ?? []) } as const;
-  };
-  return {
-    async reserve(request): Promise<ReserveResult> {
-      if (world.budgetsDown) throw new Error("budget book unavailable");
-      for (const line of request.lines) {
-        const { spent, reserved } = counter(line.key);
-        if (line.enforce && spent + reserved + line.amount > line.limit) {
-          const denial: BudgetDenial = {
-            policy_id: line.policy_id,
-            scope: line.scope,
-            subject: line.subject,
-            window: line.window,
-            unit: line.unit,
-            limit: line.limit,
-            spent: spent + reserved,
-            requested: line.amount,
-            resets_at: line.window === "run" ? null : "2026-12-07T00:00:00.000Z",
-          };
-          return { ok: false, denial };
-        }
-      }
-      const lines = request.lines as BudgetLine[];
-      for (const line of lines) counter(line.key).reserved += line.amount;
-      world.reservations.set(request.reservation_id, { lines, state: "held" });
-      return { ok: true, reservation_id: request.reservation_id, lines: status(lines) };
-    },
-    settle: async (request) => finish(request.reservation_id, "settled"),
-    release: async (request) => finish(request.reservation_id, "released"),
-  };
 }
