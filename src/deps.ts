@@ -1,8 +1,11 @@
 import { ensureApprovalPage } from "./approvals/approval-pages";
 import { followPageNow, trackEscalation } from "./approvals/escalation.do";
+import { escalationOfAgent, openEscalation, releaseApproval, useApprovalOnFile } from "./approvals/escalations";
 import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
+import { insertAuditRow } from "./db/audit";
+import { toolCostCents } from "./db/tool-settings";
 import { secretsOf, type Env } from "./env";
 import { createHostRegistry, validateArguments } from "./hosts";
 import { newId } from "./ids";
@@ -17,15 +20,16 @@ export function pipelineDeps(
 ): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
   const hosts = createHostRegistry({ db: env.DB, secrets: secretsOf(env) });
   return {
-    db: env.DB,
     ledger: (tenant_id) => ledgerFor(env, tenant_id),
     budgets: (tenant_id) => budgetBook(env, tenant_id),
-    toolCost: async (tenant_id, tool) =>
-      (
-        await env.DB.prepare("SELECT cost_cents FROM tool_settings WHERE tenant_id = ? AND tool = ?")
-          .bind(tenant_id, tool)
-          .first<{ cost_cents: number | null }>()
-      )?.cost_cents ?? null,
+    toolCost: (tenant_id, tool) => toolCostCents(env.DB, tenant_id, tool),
+    escalations: {
+      useApprovalOnFile: (...args) => useApprovalOnFile(env.DB, ...args),
+      openEscalation: (...args) => openEscalation(env.DB, ...args),
+      releaseApproval: (...args) => releaseApproval(env.DB, ...args),
+      escalationOfAgent: (...args) => escalationOfAgent(env.DB, ...args),
+    },
+    audit: { writeAudit: (row) => insertAuditRow(env.DB, row) },
     tools: hosts,
     hosts,
     validateArguments,

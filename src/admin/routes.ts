@@ -21,7 +21,7 @@ import { ApiError } from "../http/errors";
 import { forgetPrincipals } from "../http/principal-cache";
 import { ledgerFor } from "../ledger";
 import { getConnection } from "../notion/connection";
-import { listAuditRows } from "../pipeline/audit";
+import { listAuditRows } from "../db/audit";
 import { adminAuth } from "./auth";
 import { digestAdminRoutes } from "./digest-routes";
 import { evidenceAdminRoutes } from "./evidence-routes";

@@ -81,6 +81,11 @@ export function costLines(guards: readonly CompiledPolicy[], facts: CostFacts): 
   return { ok: true, lines, errors };
 }
 
+/** Whether a cost policy among `guards` prices calls at the tool's Cost (it has no Cost expression of its own). */
+export function needsToolCost(guards: readonly CompiledPolicy[]): boolean {
+  return guards.some((policy) => policy.guard?.kind === "cost" && !policy.compiledCost);
+}
+
 /** The line of `lines` a denial names. */
 export function lineOf(lines: readonly CostLine[], denial: BudgetDenial): CostLine | undefined {
   return lines.find(

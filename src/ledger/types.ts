@@ -11,8 +11,7 @@ export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
  * What a caller appends, built with decisionEntry, outcomeEntry, escalationEntry or policySyncEntry (./entries):
  * one kind with its typed body. The ledger assigns seq, time, prev_hash and hash.
  */
-// Transitional: LooseLedgerEntryInput leaves this union once every build site calls the typed constructors.
-export type LedgerEntryInput = TypedLedgerEntryInput | LooseLedgerEntryInput;
+export type LedgerEntryInput = TypedLedgerEntryInput;
 
 /**
  * An entry as `append` checks it (a known kind, an invocation id or null, a plain JSON object body) and as it is

@@ -1,8 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { escalationOfAgent, nextStep, statusAt, type Escalation } from "../approvals/escalations";
+import { nextStep, statusAt, type Escalation } from "../approvals/escalations";
 import type { JsonValue } from "../ledger/canonical";
-import { writeAuditRow } from "../pipeline/audit";
 import type { Outcome } from "../pipeline/outcome";
 import type { PipelineDeps } from "../pipeline/ports";
 import { correlationOf, type ToolCall, type ToolCallResult } from "../pipeline/run";
@@ -74,30 +73,32 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
     };
     const total_ms = Math.round((deps.clock() - started) * 1000) / 1000;
     deps.defer(
-      writeAuditRow(deps.db, {
-        invocation_id,
-        tenant_id: tenant.id,
-        agent_id: agent.id,
-        tool: ESCALATION_STATUS_TOOL,
-        capability_version: VERSION,
-        client_id: call.client_id,
-        decision: verdict,
-        reason_code,
-        policy_ids: [],
-        snapshot: call.snapshot.hash,
-        outcome: outcome.outcome,
-        status: outcome.status,
-        escalation_id: outcome.escalation_id,
-        error_code: outcome.error?.code ?? null,
-        cost_cents: null,
-        host_ref: null,
-        latency_ms: { validate: 0, policy: 0, approval: total_ms, adapter: 0, audit: 0 },
-        total_ms,
-        correlation,
-        evidence_ids: [],
-        args_hash: null,
-        created_at: started_at,
-      }).catch((error) => console.error(`audit row failed for ${invocation_id}: ${String(error)}`)),
+      deps.audit
+        .writeAudit({
+          invocation_id,
+          tenant_id: tenant.id,
+          agent_id: agent.id,
+          tool: ESCALATION_STATUS_TOOL,
+          capability_version: VERSION,
+          client_id: call.client_id,
+          decision: verdict,
+          reason_code,
+          policy_ids: [],
+          snapshot: call.snapshot.hash,
+          outcome: outcome.outcome,
+          status: outcome.status,
+          escalation_id: outcome.escalation_id,
+          error_code: outcome.error?.code ?? null,
+          cost_cents: null,
+          host_ref: null,
+          latency_ms: { validate: 0, policy: 0, approval: total_ms, adapter: 0, audit: 0 },
+          total_ms,
+          correlation,
+          evidence_ids: [],
+          args_hash: null,
+          created_at: started_at,
+        })
+        .catch((error) => console.error(`audit row failed for ${invocation_id}: ${String(error)}`)),
     );
     return { outcome, sentence };
   };
@@ -123,7 +124,7 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
   const { escalation_id } = parsed.data;
   let escalation: Escalation | null;
   try {
-    escalation = await escalationOfAgent(deps.db, { tenant_id: tenant.id, agent_id: agent.id }, escalation_id);
+    escalation = await deps.escalations.escalationOfAgent({ tenant_id: tenant.id, agent_id: agent.id }, escalation_id);
   } catch (error) {
     console.error(`escalation status failed for ${invocation_id}: ${String(error)}`);
     const message = "The escalation could not be read right now; it is safe to ask again shortly.";

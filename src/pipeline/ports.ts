@@ -1,5 +1,12 @@
-import type { Escalation } from "../approvals/escalations";
+import type {
+  escalationOfAgent,
+  Escalation,
+  openEscalation,
+  releaseApproval,
+  useApprovalOnFile,
+} from "../approvals/escalations";
 import type { BudgetBook } from "../budgets";
+import type { AuditRow } from "../db/audit";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
@@ -20,14 +27,38 @@ export type ArgumentValidator = (
   args: Record<string, unknown>,
 ) => { ok: true } | { ok: false; errors: { path: string; message: string }[] };
 
+/** A query of src/approvals with its database already bound: `(db, ...rest)` becomes `(...rest)`. */
+type Bound<Query> = Query extends (db: D1Database, ...rest: infer Rest) => infer Result
+  ? (...rest: Rest) => Result
+  : never;
+
+/** The escalations a held call needs: the approval on file, a new escalation, an approval given back. */
+export interface EscalationPort {
+  /** Claims the approval on file for the exact call, or says why there is none to use. */
+  useApprovalOnFile: Bound<typeof useApprovalOnFile>;
+  /** Opens an escalation for a held call (or finds the pending one of the same exact call). */
+  openEscalation: Bound<typeof openEscalation>;
+  /** Gives back an approval this invocation claimed but did not use. */
+  releaseApproval: Bound<typeof releaseApproval>;
+  /** One of the calling agent's escalations (governance.escalation_status). */
+  escalationOfAgent: Bound<typeof escalationOfAgent>;
+}
+
+/** Where the operational audit log is written. */
+export interface AuditPort {
+  /** Writes one call's audit row. */
+  writeAudit(row: AuditRow): Promise<void>;
+}
+
 /** Everything the pipeline reaches outside itself; injected so tests can control time and ids. */
 export interface PipelineDeps {
-  db: D1Database;
   ledger: (tenant_id: string) => LedgerPort;
   /** The tenant's budget book (cost policies reserve in it before the host runs, and settle after). */
   budgets: (tenant_id: string) => Pick<BudgetBook, "reserve" | "settle" | "release">;
   /** The Cost a person set for the tool in the Tools database, in cents (null: none). */
   toolCost: (tenant_id: string, tool: string) => Promise<number | null>;
+  escalations: EscalationPort;
+  audit: AuditPort;
   tools: ToolResolver;
   validateArguments: ArgumentValidator;
   now: () => Date;

@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { ledgerFor, type LedgerDO } from "../../src/ledger";
+import { decisionEntry, ledgerFor, type LedgerDO } from "../../src/ledger";
+import { recorded } from "../ledger/recorded-bodies";
 
 /** A tenant row written straight to D1 (no agent, no ledger entry), with a fresh id. */
 export async function bareTenant(prefix = "digest"): Promise<string> {
@@ -106,7 +107,7 @@ export async function ledgerAt(tenant_id: string, instants: string[]) {
   for (const [i, at] of instants.entries())
     await runInDurableObject<LedgerDO, void>(stub, async (instance) => {
       instance.clock = () => new Date(at);
-      await instance.append(tenant_id, [{ kind: "decision", invocation_id: `inv_seed_${i}`, body: { i } }]);
+      await instance.append(tenant_id, [decisionEntry(`inv_seed_${i}`, recorded.decisionApproved)]);
     });
   return ledgerFor(env, tenant_id).list({ limit: 1000 });
 }

@@ -1,5 +1,5 @@
+/** The operational audit log in D1 (`audit_log`): one row per tools/call, written after the response. */
 import type { ShadowResult } from "../policy/types";
-import type { Outcome } from "./outcome";
 
 /** Milliseconds spent in each pipeline stage. */
 export interface StageLatency {
@@ -22,15 +22,16 @@ export interface AuditRow {
   reason_code: string;
   policy_ids: string[];
   snapshot: string | null;
-  outcome: Outcome["outcome"];
-  status: Outcome["status"];
+  /** The outcome contract's `outcome` and `status` (see src/pipeline/outcome.ts). */
+  outcome: string;
+  status: string;
   escalation_id: string | null;
   error_code: string | null;
   cost_cents: number | null;
   host_ref: string | null;
   latency_ms: StageLatency;
   total_ms: number;
-  correlation: Outcome["correlation"];
+  correlation: { correlation_id: string | null; session_id: string | null; run_id: string | null };
   evidence_ids: string[];
   args_hash: string | null;
   /** What Shadow policies would have done to the call (none when omitted). */
@@ -38,8 +39,8 @@ export interface AuditRow {
   created_at: string;
 }
 
-/** Writes one audit row. */
-export async function writeAuditRow(db: D1Database, row: AuditRow): Promise<void> {
+/** Inserts one audit row (its list and object fields as JSON text). */
+export async function insertAuditRow(db: D1Database, row: AuditRow): Promise<void> {
   await db
     .prepare(
       `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,

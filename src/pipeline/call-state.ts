@@ -1,0 +1,114 @@
+/**
+ * A call as it goes through the stages: what is known so far. Each stage hands on a copy that knows more, or ends
+ * the call; the record stage writes whatever was known when it ended.
+ */
+import type { Escalation } from "../approvals/escalations";
+import type { Principal } from "../db/tenancy";
+import type { CostLine } from "../guards/budget";
+import type { Screening } from "../guards/screen";
+import type { Host, ToolDescriptor } from "../hosts/host";
+import type { PolicySnapshot } from "../policy";
+import type { AgentFacts, CallContext, Decision, ToolFacts } from "../policy/types";
+import type { Outcome } from "./outcome";
+import type { PipelineDeps } from "./ports";
+
+/** One tools/call as the MCP layer hands it over. */
+export interface ToolCall {
+  principal: Principal;
+  snapshot: PolicySnapshot;
+  name: string;
+  args: unknown;
+  /** The request's `_meta` (correlation ids, the person acted for, the workspace, an escalation id). */
+  meta: Record<string, unknown>;
+  /** MCP clientInfo or the caller's user agent. */
+  client_id: string | null;
+}
+
+/** The pipeline's result: the outcome contract plus the one sentence that says it. */
+export interface ToolCallResult {
+  outcome: Outcome;
+  sentence: string;
+}
+
+/** What a call's records say was decided: decide()'s verdict, or `invalid` when no policy looked at it. */
+export type Verdict = Decision["decision"] | "invalid";
+
+/** What decide() was told about the call besides its arguments (cost expressions read them too). */
+export interface CallFacts {
+  tool: ToolFacts;
+  agent: AgentFacts;
+  context: CallContext;
+}
+
+/** What is known about a call at any stage; later stages fill in the nullable fields. */
+export interface CallState {
+  readonly call: ToolCall;
+  /** The requested tool name, bounded: it is echoed into the outcome, the ledger and the audit log. */
+  readonly name: string;
+  readonly invocation_id: string;
+  readonly started_at: string;
+  readonly correlation: Outcome["correlation"];
+  readonly descriptor: ToolDescriptor | null;
+  /** Hash of the canonical arguments, once they are valid. */
+  readonly args_hash: string | null;
+  /** The decision as it stands: decide()'s, then as guards, approval and budget change it. */
+  readonly decision: Decision | null;
+  /** The arguments as records show them and as the host receives them, once guarded. */
+  readonly screening: Screening | null;
+  /** The approval on file this invocation claimed (it runs once under it). */
+  readonly approval: Escalation | null;
+  /** The cost lines reserved in the budget book (settled or released after the host runs). */
+  readonly budget: CostLine[];
+}
+
+/** After validate: the tool is known and the arguments are a valid JSON object. */
+export type Validated = CallState & {
+  readonly descriptor: ToolDescriptor;
+  readonly host: Host;
+  readonly args: Record<string, unknown>;
+  readonly args_hash: string;
+};
+
+/** After policy: decide() has answered, and the call was not denied. */
+export type Decided = Validated & { readonly decision: Decision; readonly facts: CallFacts };
+
+/** After guards: the arguments are screened, and no guard stopped the call. */
+export type Screened = Decided & { readonly screening: Screening };
+
+/** A screened call running under the approval it claimed. */
+export type Granted = Screened & { readonly approval: Escalation };
+
+/** Longest tool name recorded as sent; longer ones are cut (no real tool name comes near it). */
+const MAX_TOOL_NAME = 200;
+
+/** The state of a call no stage has looked at yet. */
+export function startCall(deps: Pick<PipelineDeps, "newId" | "now">, call: ToolCall): CallState {
+  return {
+    call,
+    name: call.name.length <= MAX_TOOL_NAME ? call.name : `${call.name.slice(0, MAX_TOOL_NAME)}…`,
+    invocation_id: deps.newId("inv"),
+    started_at: deps.now().toISOString(),
+    correlation: correlationOf(call.meta),
+    descriptor: null,
+    args_hash: null,
+    decision: null,
+    screening: null,
+    approval: null,
+    budget: [],
+  };
+}
+
+/** A short string the caller set in `_meta` under `key`, else null. */
+export function metaString(meta: Record<string, unknown>, key: string): string | null {
+  const value = Object.hasOwn(meta, key) ? meta[key] : undefined;
+  return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
+}
+
+/** The correlation ids a caller put in `_meta`, as every outcome echoes them. */
+export function correlationOf(meta: Record<string, unknown>): Outcome["correlation"] {
+  return {
+    correlation_id: metaString(meta, "correlation_id"),
+    session_id: metaString(meta, "session_id"),
+    run_id: metaString(meta, "run_id"),
+  };
+}

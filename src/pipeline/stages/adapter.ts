@@ -1,0 +1,146 @@
+import { escalationEvent } from "../../approvals/escalations";
+import { screenResult } from "../../guards/screen";
+import type { Host, HostCallResult, ToolDescriptor } from "../../hosts/host";
+import type { JsonValue } from "../../ledger/canonical";
+import type { Screened } from "../call-state";
+import { end, failed, type Ending, type HostRun } from "../ending";
+import { describeFault } from "../fault";
+import type { PipelineDeps } from "../ports";
+import { releaseClaim } from "./approval";
+import { decisionEntry } from "./ledger-entries";
+
+type AdapterDeps = Pick<PipelineDeps, "ledger" | "budgets" | "escalations" | "defer">;
+
+/**
+ * Adapter, the only caller of a host: durable before run. The decision entry is appended to the ledger first, and
+ * only then does the host run. When the ledger refuses the entry nothing runs: the claimed approval and the reserved
+ * budget are given back and the call fails with `ledger_unavailable`. After the run the budget is settled (or
+ * released when the host failed) and result guards read what the host returned.
+ */
+export async function adapter(deps: AdapterDeps, state: Screened): Promise<Ending> {
+  const decision_entry_id = await appendDecisionBeforeRun(deps, state);
+  if (decision_entry_id === null) return notRecorded(deps, state);
+  const result = await callHost(state.host, state.descriptor, state.screening.forHost, {
+    tenant_id: state.call.principal.tenant.id,
+    invocation_id: state.invocation_id,
+  });
+  settleBudget(deps, state, result);
+  return hostEnding(state, result, decision_entry_id);
+}
+
+/** Appends the authorized decision entry; its id, or null when the ledger refused it (then the host must not run). */
+async function appendDecisionBeforeRun(deps: Pick<PipelineDeps, "ledger">, state: Screened): Promise<string | null> {
+  const tenant_id = state.call.principal.tenant.id;
+  try {
+    const [entry] = await deps
+      .ledger(tenant_id)
+      .append(tenant_id, [decisionEntry(state, "authorized", state.approval ?? undefined)]);
+    return entry!.id;
+  } catch (error) {
+    console.error(`ledger append failed before ${state.invocation_id} ran: ${describeFault(error)}`);
+    return null;
+  }
+}
+
+/** The decision could not be recorded, so nothing runs and nothing the call held stays held. */
+async function notRecorded(deps: AdapterDeps, state: Screened): Promise<Ending> {
+  await releaseClaim(deps, state);
+  if (state.budget.length > 0)
+    deps.defer(
+      deps
+        .budgets(state.call.principal.tenant.id)
+        .release({ reservation_id: state.invocation_id })
+        .catch((error) => console.error(`budget of ${state.invocation_id} not released: ${describeFault(error)}`)),
+    );
+  const error = {
+    code: "ledger_unavailable",
+    message: "The decision could not be recorded, so the call did not run. Try again shortly.",
+    retryable: true,
+  };
+  return failed(state, "authorized", error, state.approval?.id ?? null);
+}
+
+/** Turns the reservation into spend at the host's reported cost, or gives it back when the host failed (deferred). */
+function settleBudget(deps: AdapterDeps, state: Screened, result: HostCallResult): void {
+  if (state.budget.length === 0) return;
+  const book = deps.budgets(state.call.principal.tenant.id);
+  const reservation_id = state.invocation_id;
+  deps.defer(
+    (result.ok
+      ? book.settle({
+          reservation_id,
+          ...(result.cost_cents !== undefined ? { actual: { usd_cents: result.cost_cents } } : {}),
+        })
+      : book.release({ reservation_id })
+    ).catch((error) => console.error(`budget of ${reservation_id} not settled: ${describeFault(error)}`)),
+  );
+}
+
+/** How a call that ran ends: succeeded, failed at the host, or its result withheld by a content guard. */
+function hostEnding(state: Screened, result: HostCallResult, decision_entry_id: string): Ending {
+  const { approval, name, invocation_id } = state;
+  const escalation_id = approval?.id ?? null;
+  const screened = result.ok ? screenResult(state.decision.guards, result.data) : null;
+  const estimate = state.budget.find((line) => line.unit === "usd_cents")?.amount ?? null;
+  const ran: HostRun = {
+    decision_entry_id,
+    host_ref: result.host_ref,
+    cost_cents: result.ok ? (result.cost_cents ?? estimate) : null,
+    ...(screened && screened.hits.length > 0 ? { result_guards: screened.hits } : {}),
+  };
+  // The approval is used whatever the host answered: it may have acted before failing.
+  const entries = approval ? [escalationEvent(approval, "executed", invocation_id)] : [];
+  if (!result.ok) {
+    const { code, message, retryable } = result.error;
+    return failed(state, "authorized", { code, message, retryable }, escalation_id, { ran, entries });
+  }
+  const withheld = screened!.withheld;
+  if (withheld) {
+    const message = `${name} ran, but its result holds terms that policy "${withheld.policy.name}" blocks, so the result is withheld.`;
+    return failed(
+      state,
+      "authorized",
+      { code: withheld.policy.reason_code, message, retryable: false },
+      escalation_id,
+      {
+        ran,
+        entries,
+      },
+    );
+  }
+  const succeeded = {
+    outcome: "succeeded",
+    status: "authorized",
+    success: true,
+    data: screened!.data as JsonValue,
+    error: null,
+    denial: null,
+    escalation_id,
+  } as const;
+  const sentence = approval
+    ? `${name} ran once with the approval of ${approval.decided_by ?? "an approver"} (escalation ${approval.id}) and succeeded (invocation ${invocation_id}).`
+    : undefined;
+  return end(state, "authorized", succeeded, { ran, entries, ...(sentence ? { sentence } : {}) });
+}
+
+async function callHost(
+  host: Host,
+  descriptor: ToolDescriptor,
+  args: Record<string, unknown>,
+  ctx: { tenant_id: string; invocation_id: string },
+): Promise<HostCallResult> {
+  const controller = new AbortController();
+  try {
+    return await host.call(descriptor.tool, args, { ...ctx, signal: controller.signal });
+  } catch (error) {
+    // Adapters return faults as values; a throw is a bug or an infrastructure fault, reported without details.
+    console.error(`host ${host.id} threw on ${ctx.invocation_id}: ${describeFault(error)}`);
+    return {
+      ok: false,
+      error: { code: "host_unavailable", message: `The host ${host.label} failed unexpectedly.`, retryable: true },
+      host_ref: host.id,
+    };
+  } finally {
+    controller.abort();
+  }
+}

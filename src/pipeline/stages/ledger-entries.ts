@@ -1,0 +1,60 @@
+/** The two ledger entries every call leaves: what was decided, and how it came out. Each is built here only. */
+import type { Escalation } from "../../approvals/escalations";
+import { hashOf } from "../../ledger/canonical";
+import { decisionEntry as decisionEntryOf, outcomeEntry as outcomeEntryOf } from "../../ledger/entries";
+import type { LedgerEntryInput } from "../../ledger/types";
+import type { CallState, Verdict } from "../call-state";
+import type { Ending } from "../ending";
+
+/**
+ * The `decision` entry: the verdict, the policies and snapshot behind it, what the guards found and the budget
+ * reserved, and the escalation it names (an approval it ran under names its approver).
+ */
+export function decisionEntry(state: CallState, verdict: Verdict, escalation?: Escalation): LedgerEntryInput {
+  const { decision, call } = state;
+  return decisionEntryOf(state.invocation_id, {
+    agent_id: call.principal.agent.id,
+    tool: state.name,
+    capability_version: state.descriptor?.version ?? null,
+    args_hash: state.args_hash,
+    decision: verdict,
+    reason_code: decision?.reason_code ?? "invalid",
+    policy_ids: decision?.policy_ids ?? [],
+    snapshot: decision?.snapshot ?? call.snapshot.hash,
+    shadow: decision?.shadow ?? [],
+    alerts: decision?.alerts ?? [],
+    condition_errors: decision?.condition_errors ?? [],
+    tags: decision?.tags ?? [],
+    redactions: state.screening?.redactions ?? [],
+    guards: state.screening?.hits ?? [],
+    budget: state.budget.map(({ policy_id, scope, subject, window, unit, amount, limit }) => ({
+      policy_id,
+      scope,
+      subject,
+      window,
+      unit,
+      amount,
+      limit,
+    })),
+    escalation_id: escalation?.id ?? null,
+    ...(verdict === "authorized" && escalation ? { approved_by: escalation.decided_by } : {}),
+    client_id: call.client_id,
+    correlation: state.correlation,
+  });
+}
+
+/** The `outcome` entry: how the call ended; the host's data only as its hash. */
+export async function outcomeEntry(ending: Ending): Promise<LedgerEntryInput> {
+  const { result, ran } = ending;
+  return outcomeEntryOf(ending.state.invocation_id, {
+    outcome: result.outcome,
+    status: result.status,
+    error_code: result.error?.code ?? null,
+    denial_code: result.denial?.code ?? null,
+    escalation_id: result.escalation_id,
+    host_ref: ran?.host_ref ?? null,
+    // A host's result is untrusted: one too deep to hash is recorded as such, never lost with the entry.
+    data_hash: result.success ? await hashOf(result.data).catch(() => "unhashable") : null,
+    ...(ran?.result_guards ? { guards: ran.result_guards } : {}),
+  });
+}

@@ -1,0 +1,94 @@
+import type { AuditRow } from "../../db/audit";
+import type { ToolCallResult } from "../call-state";
+import type { Ending } from "../ending";
+import { describeFault } from "../fault";
+import type { Outcome } from "../outcome";
+import type { PipelineDeps } from "../ports";
+import { sentenceFor } from "../sentence";
+import type { Stopwatch } from "../stopwatch";
+import { decisionEntry, outcomeEntry } from "./ledger-entries";
+
+type RecordDeps = Pick<PipelineDeps, "ledger" | "audit" | "now" | "defer" | "approvalUsed">;
+
+/**
+ * Record, for every call however it ended: its decision entry (unless the adapter appended it before the host
+ * ran), escalation events and outcome entry on the ledger, awaited; then the audit row, after the response. A
+ * ledger that refuses the entries leaves the outcome without evidence ids, never without an answer.
+ */
+export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch): Promise<ToolCallResult> {
+  const { state, verdict, result, ran } = ending;
+  const { call, invocation_id, decision } = state;
+  const tenant_id = call.principal.tenant.id;
+  const entries = [
+    ...(ran ? [] : [decisionEntry(state, verdict, ending.escalation)]),
+    ...(ending.entries ?? []),
+    await outcomeEntry(ending),
+  ];
+  let evidence_ids = ran ? [ran.decision_entry_id] : [];
+  try {
+    const appended = await deps.ledger(tenant_id).append(tenant_id, entries);
+    evidence_ids = [...evidence_ids, ...appended.map((entry) => entry.id)];
+  } catch (error) {
+    console.error(`ledger append failed for ${invocation_id}: ${describeFault(error)}`);
+  }
+  const outcome: Outcome = {
+    invocation_id,
+    capability_id: state.name,
+    capability_version: state.descriptor?.version ?? null,
+    correlation: state.correlation,
+    ...result,
+    decision: {
+      decision: verdict,
+      reason_code: decision?.reason_code ?? result.error?.code ?? "invalid",
+      policy_ids: decision?.policy_ids ?? [],
+      snapshot: decision?.snapshot ?? call.snapshot.hash,
+    },
+    evidence_ids,
+    started_at: state.started_at,
+    completed_at: deps.now().toISOString(),
+  };
+  watch.lap("audit");
+  deps.defer(
+    deps.audit
+      .writeAudit(auditRow(ending, outcome, watch))
+      .catch((error) => console.error(`audit row failed for ${invocation_id}: ${describeFault(error)}`)),
+  );
+  const used = ran ? state.approval : null;
+  if (used)
+    deps.defer(
+      deps
+        .approvalUsed(used)
+        .catch((error) => console.error(`page of escalation ${used.id} still shows Approved: ${describeFault(error)}`)),
+    );
+  return { outcome, sentence: ending.sentence ?? sentenceFor(outcome, decision) };
+}
+
+/** The call's operational audit row. */
+function auditRow({ state, ran }: Ending, outcome: Outcome, watch: Stopwatch): AuditRow {
+  const { call } = state;
+  return {
+    invocation_id: outcome.invocation_id,
+    tenant_id: call.principal.tenant.id,
+    agent_id: call.principal.agent.id,
+    tool: state.name,
+    capability_version: outcome.capability_version,
+    client_id: call.client_id,
+    decision: outcome.decision.decision,
+    reason_code: outcome.decision.reason_code,
+    policy_ids: outcome.decision.policy_ids,
+    snapshot: outcome.decision.snapshot,
+    outcome: outcome.outcome,
+    status: outcome.status,
+    escalation_id: outcome.escalation_id,
+    error_code: outcome.error?.code ?? outcome.denial?.code ?? null,
+    cost_cents: ran?.cost_cents ?? null,
+    host_ref: ran?.host_ref ?? null,
+    latency_ms: watch.latency,
+    total_ms: watch.total(),
+    correlation: state.correlation,
+    evidence_ids: outcome.evidence_ids,
+    args_hash: state.args_hash,
+    shadow: state.decision?.shadow ?? [],
+    created_at: state.started_at,
+  };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { adapter } from "../../../src/pipeline/stages/adapter";
+import { budget } from "../../../src/pipeline/stages/budget";
+import { escalationOnFile, fakeDeps, policyRow, screenedState, snapshotOf, toolCall } from "../fake-deps";
+
+const cap = policyRow("refund_cap", {
+  Type: "cost",
+  Mode: "block",
+  Tools: "payments.create_refund",
+  Cap: 100_000,
+  Unit: "usd_cents",
+  Window: "day",
+  Per: "agent",
+  Cost: "args.amount_cents",
+});
+
+/** A refund the budget let through, with its cost reserved. */
+async function cleared(rows: unknown[] = [cap]) {
+  const { deps, world, settled } = fakeDeps();
+  const screened = await screenedState(
+    deps,
+    toolCall(await snapshotOf(rows), "payments.create_refund", { amount_cents: 700 }),
+  );
+  const step = await budget(deps, screened);
+  if (step.kind !== "next") throw new Error("expected the budget to let the call through");
+  return { deps, world, settled, state: step.state };
+}
+
+describe("the adapter stage", () => {
+  it("puts the decision on the ledger before the host runs, then settles the budget", async () => {
+    const { deps, world, settled, state } = await cleared();
+    const ending = await adapter(deps, state);
+    await settled();
+    expect(world.hostCalls).toEqual([{ tool: "create_refund", args: { amount_cents: 700 }, ledgerEntries: 1 }]);
+    expect(world.ledger[0]).toMatchObject({ kind: "decision", body: { decision: "authorized" } });
+    expect(ending.ran?.decision_entry_id).toBe(world.ledger[0]!.id);
+    expect(ending.result).toMatchObject({ outcome: "succeeded", success: true });
+    expect(world.reservations.get(state.invocation_id)?.state).toBe("settled");
+  });
+
+  it("when the ledger refuses the decision entry the host is never called, and the approval and budget are given back", async () => {
+    const { deps, world, settled, state } = await cleared();
+    const approved = escalationOnFile(world, state, "executed", { executed_invocation_id: state.invocation_id });
+    world.ledgerDown = true;
+    const ending = await adapter(deps, { ...state, approval: approved });
+    await settled();
+    expect(world.hostCalls).toEqual([]);
+    expect(ending.result.error).toMatchObject({ code: "ledger_unavailable", retryable: true });
+    expect(ending.result.escalation_id).toBe(approved.id);
+    expect(world.released).toEqual([`${approved.id} by ${state.invocation_id}`]);
+    expect(world.reservations.get(state.invocation_id)?.state).toBe("released");
+  });
+
+  it("fails with the host's error and gives the reserved budget back when the host fails", async () => {
+    const { deps, world, settled, state } = await cleared();
+    world.hostAnswer = () => ({
+      ok: false,
+      error: { code: "host_rejected", message: "No such order.", retryable: false },
+      host_ref: "payments",
+    });
+    const ending = await adapter(deps, state);
+    await settled();
+    expect(ending.result.error).toEqual({ code: "host_rejected", message: "No such order.", retryable: false });
+    expect(world.reservations.get(state.invocation_id)?.state).toBe("released");
+  });
+
+  it("answers host_unavailable, retryable, when a host throws", async () => {
+    const { deps, world, state } = await cleared();
+    world.hostAnswer = () => {
+      throw new Error("socket hang up");
+    };
+    const ending = await adapter(deps, state);
+    expect(ending.result.error).toMatchObject({ code: "host_unavailable", retryable: true });
+  });
+
+  it("withholds a result holding a term a result-checking content policy blocks", async () => {
+    const checkResults = policyRow("secret", {
+      Type: "content",
+      Mode: "block",
+      Tools: "payments.*",
+      "Deny terms": "re_secret",
+      "Check results": true,
+    });
+    const { deps, world, state } = await cleared([checkResults]);
+    world.hostAnswer = () => ({ ok: true, data: { refund_id: "re_secret" }, host_ref: "payments" });
+    const ending = await adapter(deps, state);
+    expect(ending.result).toMatchObject({ outcome: "failed", data: null, error: { code: "secret" } });
+    expect(ending.ran?.result_guards?.[0]).toMatchObject({ policy_id: "secret" });
+  });
+
+  it("names the approver in its sentence when the call ran under an approval", async () => {
+    const { deps, world, state } = await cleared();
+    const approved = escalationOnFile(world, state, "executed", { executed_invocation_id: state.invocation_id });
+    const ending = await adapter(deps, { ...state, approval: approved });
+    expect(ending.sentence).toBe(
+      `payments.create_refund ran once with the approval of manager@acme.test (escalation ${approved.id}) and succeeded (invocation ${state.invocation_id}).`,
+    );
+    expect(ending.entries?.map((entry) => (entry.kind === "escalation" ? entry.body.event : entry.kind))).toEqual([
+      "executed",
+    ]);
+  });
+});
