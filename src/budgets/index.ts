@@ -1,7 +1,8 @@
 import type { Env } from "../env";
-import type { BudgetBook, BudgetDenial, BudgetScope, BudgetUnit, BudgetWindow } from "./types";
+import type { BudgetBook } from "./types";
 
 export { BudgetDO, DEFAULT_HOLD_MS, FINISHED_RETAIN_MS } from "./budget.do";
+export { budgetAmount, budgetDenialMessage } from "./denial-message";
 export * from "./types";
 export { windowPeriod, type WindowPeriod } from "./windows";
 
@@ -13,40 +14,4 @@ export { windowPeriod, type WindowPeriod } from "./windows";
 export function budgetBook(env: Pick<Env, "BUDGETS">, tenant_id: string): BudgetBook {
   // BudgetDO implements BudgetBook and every value it takes and returns is plain data, which RPC copies unchanged.
   return env.BUDGETS.get(env.BUDGETS.idFromName(tenant_id)) as unknown as BudgetBook;
-}
-
-const WINDOW_WORDS: Record<BudgetWindow, string> = { run: "per-run", day: "daily", week: "weekly", month: "monthly" };
-const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
-
-/** An amount in words: usd_cents as dollars (`$480.00`), calls as `N calls`. */
-export function budgetAmount(amount: number, unit: BudgetUnit): string {
-  if (unit === "usd_cents") return dollars.format(amount / 100);
-  return `${amount.toLocaleString("en-US")} ${amount === 1 ? "call" : "calls"}`;
-}
-
-/**
- * One sentence that tells an agent or a person which cap stopped the call and when it frees up.
- *
- * @example budgetDenialMessage(denial) // "The demo-agent's daily cap of $500.00 (policy refund_cap) is spent ($480.00 used, $50.00 asked); it resets at 2026-12-02T00:00:00.000Z."
- */
-export function budgetDenialMessage(denial: BudgetDenial): string {
-  const amount = (n: number) => budgetAmount(n, denial.unit);
-  const reset = denial.resets_at === null ? "it does not reset" : `it resets at ${denial.resets_at}`;
-  return (
-    `${owner(denial.scope, denial.subject)} ${WINDOW_WORDS[denial.window]} cap of ${amount(denial.limit)} ` +
-    `(policy ${denial.policy_id}) is spent (${amount(denial.spent)} used, ${amount(denial.requested)} asked); ${reset}.`
-  );
-}
-
-function owner(scope: BudgetScope, subject: string): string {
-  switch (scope) {
-    case "agent":
-      return `The ${subject}'s`;
-    case "run":
-      return `The run ${subject}'s`;
-    case "scope":
-      return `The ${subject} scope's`;
-    case "workspace":
-      return "The workspace's";
-  }
 }

@@ -41,7 +41,7 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
       } else if (!outcome.matched) continue;
     }
     if (policy.guard) {
-      // A guard applies its mode only when hit (pipeline/guards.ts), Shadow rows included; tags apply as it runs.
+      // A guard applies its mode only when hit (src/pipeline/stages/guards.ts), Shadow rows included; tags apply as it runs.
       guards.push(policy);
       if (policy.status === "Active") for (const tag of policy.tags) if (!tags.includes(tag)) tags.push(tag);
       continue;

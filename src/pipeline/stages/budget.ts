@@ -1,4 +1,5 @@
-import { budgetDenialMessage, type BudgetDenial } from "../../budgets";
+import { budgetDenialMessage } from "../../budgets/denial-message";
+import type { BudgetDenial } from "../../budgets/types";
 import { costLines, needsToolCost, reserveCosts, type Reservation } from "../../guards/budget";
 import type { CompiledPolicy } from "../../policy";
 import type { Decision } from "../../policy/types";
