@@ -54,11 +54,25 @@ const adapterImports = [
   },
 ];
 
+/**
+ * A folder with an index.ts shows its surface there: values from another folder come through its index, which
+ * loads no Durable Object. Types may name the file that declares them; `hosts/host` is the hosts port and `*.do`
+ * modules are imported by the composition that binds them.
+ */
+const surfaceImports = {
+  regex: String.raw`^(\.\./)+(budgets|claude|hosts|ledger|policy|redaction)/(?!host$)(?!.*\.do$)`,
+  allowTypeImports: true,
+  message: 'Import values from the folder\'s index ("../ledger", not "../ledger/canonical"); export them there.',
+};
+
 /** Unused code is an error; a `_` prefix marks a name that is unused on purpose (a required parameter, a rest split). */
 const unusedVars = ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }];
 
 /** `no-restricted-imports` options for one layer; flat config replaces (not merges) a rule's options per file. */
-const restrict = (paths, patterns = []) => ["error", { paths: [workersEnv, ...paths], patterns }];
+const restrict = (paths, patterns = []) => [
+  "error",
+  { paths: [workersEnv, ...paths], patterns: [surfaceImports, ...patterns] },
+];
 
 export default defineConfig(
   globalIgnores(["node_modules/", ".wrangler/", ".notion-emulator/", "bench/.out/", ".ci/out/", "**/*.d.ts"]),
@@ -74,7 +88,10 @@ export default defineConfig(
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommended],
-    rules: { "@typescript-eslint/no-unused-vars": unusedVars },
+    rules: {
+      "@typescript-eslint/no-unused-vars": unusedVars,
+      "no-duplicate-imports": ["error", { allowSeparateTypeImports: true }],
+    },
   },
 
   // Tests and benchmarks read JSON answers loosely; `as any` there is not a type hole in the product.

@@ -3,8 +3,7 @@
  * directly to that server, both from this process on this machine. The Worker is the production bundle in workerd
  * (Miniflare, local D1 and Durable Objects); full runs also measure it under `wrangler dev`, as `npm start` serves it.
  */
-import { readFile } from "node:fs/promises";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // @ts-expect-error plain ESM helper shared with `npm start`

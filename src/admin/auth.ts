@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { sha256Hex } from "../ledger/canonical";
+import { sha256Hex } from "../ledger";
 import { LOCAL_DEFAULTS, isLocal, type Env } from "../env";
 import { ApiError } from "../http/errors";
 

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ledgerFor } from "../ledger";
-import { evidenceLines } from "../ledger/evidence";
+import { evidenceLines, ledgerFor } from "../ledger";
 import type { AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";

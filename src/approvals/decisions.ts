@@ -3,7 +3,7 @@ import { escalationRow } from "../db/escalations";
 import { recordPageReverted } from "../db/approval-pages";
 import type { Env } from "../env";
 import type { LedgerEntryInput } from "../ledger/types";
-import { escalationEntry, type EscalationBodyV1 } from "../ledger/entries";
+import { escalationEntry, type EscalationBodyV1 } from "../ledger";
 import { escalationObject } from "./escalation-object";
 import { DECISION_LABELS, showStatus } from "./follow-page";
 import { mayDecide, type DecisionSignal } from "./may-decide";

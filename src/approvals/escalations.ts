@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
-import { escalationEntry } from "../ledger/entries";
+import { escalationEntry } from "../ledger";
 import {
   claimApprovedEscalation,
   escalationRow,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { pageFactRows } from "../db/approval-pages";
 import type { JsonValue } from "../ledger/canonical";
-import { matchesGlob } from "../policy/glob";
+import { matchesGlob } from "../policy";
 import type { Escalation, EscalationWithPage } from "./escalations";
 
 /** How many recent decisions on the same tool a page lists. */

@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import type { BudgetBook } from "./types";
 
-export { BudgetDO, DEFAULT_HOLD_MS, FINISHED_RETAIN_MS } from "./budget.do";
+export type { BudgetDO } from "./budget.do";
 export { budgetAmount, budgetDenialMessage } from "./denial-message";
 export * from "./types";
 export { windowPeriod, type WindowPeriod } from "./windows";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { sha256Hex } from "../ledger/canonical";
-import { DEFAULT_POSTURE, type DefaultPosture } from "../policy/types";
+import { sha256Hex } from "../ledger";
+import { DEFAULT_POSTURE, type DefaultPosture } from "../policy";
 import { newApiKey, newId } from "../ids";
 
 /** A tenant as the request path needs it. */

@@ -3,7 +3,7 @@
  * any match that lies inside an allow term's match, and replaces them when the policy redacts. Plain terms match
  * case-insensitively; `/…/` terms are patterns, checked by compileCustomPattern so no text can make them slow.
  */
-import { patternOf, type ContentSettings } from "../policy/guard-settings";
+import { patternOf, type ContentSettings } from "../policy";
 import { compileCustomPattern } from "../redaction";
 
 /** What a redacted term becomes. */

@@ -16,7 +16,8 @@ export {
 } from "./chain";
 export { ledgerEntryInputSchema } from "./entry-input.schema";
 export * from "./entries";
-export { LedgerDO, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from "./ledger.do";
+export { evidenceLines } from "./evidence";
+export type { LedgerDO } from "./ledger.do";
 export * from "./types";
 
 /** The raw stub of one tenant's ledger Durable Object (for `runInDurableObject`); callers want {@link Ledger}. */

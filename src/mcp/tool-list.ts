@@ -2,8 +2,7 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../db/tenancy";
 import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
-import { matchesGlob } from "../policy/glob";
-import { toolPolicyState } from "../policy/tool-state";
+import { matchesGlob, toolPolicyState } from "../policy";
 import { GOVERNANCE_TOOLS } from "./governance-tools";
 
 /** `_meta` keys Policy OS puts on listed tools. */

@@ -1,7 +1,7 @@
 import { Client } from "@notionhq/client";
 import { z } from "zod";
 import { secretsOf, type Env } from "../env";
-import { sha256Hex } from "../ledger/canonical";
+import { sha256Hex } from "../ledger";
 import {
   getConnection,
   saveConnection,

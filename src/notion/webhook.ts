@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { deleteWebhookEventsBefore } from "../db/notion-webhook-events";
-import { sha256Hex } from "../ledger/canonical";
+import { sha256Hex } from "../ledger";
 import { SYNCED_SOURCES, type NotionConnection, type SyncedSource } from "./connection";
 
 // Event ids are stored by src/db/notion-webhook-events.ts; the webhook route records them through here.

@@ -1,4 +1,4 @@
-import { hashOf } from "../ledger/canonical";
+import { hashOf } from "../ledger";
 import { compileCondition, compileCost, type CompiledCondition, type CompiledCost } from "./cel";
 import { parsePolicyRow, type PolicyRow } from "./policy-row.schema";
 import { buildToolIndex } from "./tool-index";

@@ -10,7 +10,7 @@ import {
   type BudgetScope,
   type BudgetUnit,
   type BudgetWindow,
-} from "../budgets/types";
+} from "../budgets";
 import { compileCustomPattern, DETECTOR_NAMES, type DetectorName } from "../redaction";
 import { compileCost } from "./cel";
 import type { PolicyType } from "./types";

@@ -14,6 +14,9 @@ export {
 export type { PolicyRow, RowParse } from "./policy-row.schema";
 export { compileCondition } from "./cel";
 export type { CompiledCondition, ConditionOutcome, ConditionVars } from "./cel";
+export { isValidToolPattern, matchesGlob, splitToolPatterns } from "./glob";
+export { patternOf } from "./guard-settings";
+export type { ContentSettings } from "./guard-settings";
 export { toolClassOf } from "./posture";
 export type { ToolClass } from "./posture";
 export * from "./types";

@@ -1,4 +1,4 @@
-import { narrateDigest } from "../claude/digest-narrative";
+import { narrateDigest } from "../claude";
 import type { DigestPorts } from "../digest/ports";
 import type { Env } from "../env";
 import { notionDigestPages } from "../notion/digest/digest-pages";

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, auditRows, call, connect } from "../support/worker";
+import { admin, auditRows, call, connect, newTenant } from "../support/worker";
 import { standardRows } from "../fixtures/policies";
-import { newTenant } from "../support/worker";
 import { bigRefund, decide, refundDesk } from "./helpers";
 
 const STATUS = "governance.escalation_status";

@@ -2,7 +2,7 @@ import type { BlockObjectRequest, CreatePageParameters, PageObjectResponse } fro
 import type { Escalation } from "../../approvals/escalations";
 import { argumentsForPage } from "../../approvals/page-arguments";
 import { RECENT_DECISIONS, type PageFacts } from "../../approvals/page-facts";
-import { hashOf, type JsonValue } from "../../ledger/canonical";
+import { hashOf, type JsonValue } from "../../ledger";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
 import { flatten } from "../sync/row-values";
 

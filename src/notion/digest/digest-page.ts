@@ -1,5 +1,5 @@
 import type { BlockObjectRequest, CreatePageParameters } from "@notionhq/client";
-import { budgetAmount } from "../../budgets/denial-message";
+import { budgetAmount } from "../../budgets";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
 import type { DigestFigures } from "../../digest/figures";
 import type { DigestNarrative } from "../../digest/template";

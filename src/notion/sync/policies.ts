@@ -1,7 +1,7 @@
 import { snapshotStatements } from "../../db/policies";
 import type { Tenant } from "../../db/tenancy";
 import type { Ledger } from "../../ledger";
-import { policySyncEntry } from "../../ledger/entries";
+import { policySyncEntry } from "../../ledger";
 import { compilePolicies, parsePolicyRow } from "../../policy";
 import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";
 import { textOf, type RowValues } from "./row-values";

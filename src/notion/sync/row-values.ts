@@ -1,5 +1,5 @@
 import type { Client, PageObjectResponse } from "@notionhq/client";
-import { hashOf, type JsonValue } from "../../ledger/canonical";
+import { hashOf, type JsonValue } from "../../ledger";
 
 /** A person as a Notion people property names them. */
 export interface PersonValue {

@@ -20,8 +20,7 @@ import { syncPolicies } from "./policies";
 import { readFrom, readRows } from "./read-rows";
 import { contentHash, rowValues, SYNC_STATUS, textOf, type RowValues } from "./row-values";
 import { syncRunbooks } from "./runbooks";
-import { catalogWrites } from "./tools";
-import { syncToolSettings } from "./tools";
+import { catalogWrites, syncToolSettings } from "./tools";
 import type { SourceReport, SyncReport, SyncRequest } from "./types";
 import { writeBack, type WriteBackResult } from "./write-back";
 

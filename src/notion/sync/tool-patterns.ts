@@ -1,4 +1,4 @@
-import { isValidToolPattern, splitToolPatterns } from "../../policy/glob";
+import { isValidToolPattern, splitToolPatterns } from "../../policy";
 
 /** Tool patterns from a text cell: the list, or why it is not one. Blank gives `fallback` when there is one. */
 export function toolPatterns(

@@ -8,7 +8,7 @@ import {
 } from "../../db/notion-sync";
 import type { Agent } from "../../db/tenancy";
 import type { ToolDescriptor } from "../../hosts/host";
-import { hashOf } from "../../ledger/canonical";
+import { hashOf } from "../../ledger";
 import { toolPolicyState, type PolicySnapshot } from "../../policy";
 import { richText } from "../page-properties";
 import { appliedOf, type Applied, type Changes, type Verdict } from "./changes";

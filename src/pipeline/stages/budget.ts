@@ -1,4 +1,4 @@
-import { budgetDenialMessage } from "../../budgets/denial-message";
+import { budgetDenialMessage } from "../../budgets";
 import type { BudgetDenial } from "../../budgets/types";
 import { costLines, needsToolCost, reserveCosts, type Reservation } from "../../guards/budget";
 import type { CompiledPolicy } from "../../policy";

@@ -1,7 +1,6 @@
 /** The two ledger entries every call leaves: what was decided, and how it came out. Each is built here only. */
 import type { Escalation } from "../../approvals/escalations";
-import { hashOf } from "../../ledger/canonical";
-import { decisionEntry as decisionEntryOf, outcomeEntry as outcomeEntryOf } from "../../ledger/entries";
+import { decisionEntry as decisionEntryOf, hashOf, outcomeEntry as outcomeEntryOf } from "../../ledger";
 import type { LedgerEntryInput } from "../../ledger/types";
 import type { CallState, Verdict } from "../call-state";
 import type { Ending } from "../ending";

@@ -1,5 +1,5 @@
-import { hashOf, type JsonValue } from "../../ledger/canonical";
-import { matchesGlob } from "../../policy/glob";
+import { hashOf, type JsonValue } from "../../ledger";
+import { matchesGlob } from "../../policy";
 import { inspectArguments } from "../arguments";
 import type { CallState, Validated } from "../call-state";
 import { invalid, next, type Step } from "../ending";
