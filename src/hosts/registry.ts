@@ -1,17 +1,11 @@
+import { deleteHost, saveFetchErrorStatement, saveToolsStatement, upsertHostStatement } from "../db/hosts";
 import { cacheCatalog, cachedCatalog, dropCatalog, type CachedHost, type TenantCatalog } from "./catalog-cache";
 import { createDemoHost, demoDescriptors, demoHostRef } from "./demo/demo-host";
 import { demoHostDefinition } from "./demo/demo-hosts";
 import { isDemoHostId } from "./demo/demo-ids";
 import type { Host, ToolDescriptor } from "./host";
 import { DEFAULT_TIMEOUT_MS, UpstreamHostInputSchema, type HostConfig, type UpstreamHostInput } from "./host-config";
-import {
-  deleteHost,
-  listCatalogRows,
-  listHostConfigs,
-  saveFetchErrorStatement,
-  saveToolsStatement,
-  upsertHostStatement,
-} from "./host-store";
+import { listCatalogRows, listHostConfigs } from "./host-store";
 import { createUpstreamHost, listUpstreamToolsFor, upstreamHostRef } from "./upstream-mcp";
 import { forgetSession } from "./upstream/upstream-session";
 

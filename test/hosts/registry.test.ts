@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { upsertHostStatement } from "../../src/db/hosts";
 import { enableDemoHosts } from "../../src/hosts/demo/enable-demo-hosts";
-import { upsertHostStatement } from "../../src/hosts/host-store";
 import { createHostRegistry } from "../../src/hosts/registry";
 import { uniqueTenant } from "./helpers";
 import { useNetwork } from "./upstream";

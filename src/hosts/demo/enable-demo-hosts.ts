@@ -1,5 +1,10 @@
+import {
+  seedDemoContactStatement,
+  seedDemoCustomerStatement,
+  seedDemoTechnicianStatement,
+  upsertHostStatement,
+} from "../../db/hosts";
 import { DEFAULT_TIMEOUT_MS } from "../host-config";
-import { upsertHostStatement } from "../host-store";
 import { DEMO_HOSTS } from "./demo-hosts";
 import { SAMPLE_CONTACTS, SAMPLE_CUSTOMERS, SAMPLE_TECHNICIANS } from "./sample-data";
 
@@ -21,24 +26,8 @@ export async function enableDemoHosts(db: D1Database, tenant_id: string, at = ne
       created_at: at,
     }),
   );
-  const customers = SAMPLE_CUSTOMERS.map((c) =>
-    db
-      .prepare(
-        "INSERT OR IGNORE INTO demo_customers (tenant_id, id, name, email, refundable_cents) VALUES (?, ?, ?, ?, ?)",
-      )
-      .bind(tenant_id, c.id, c.name, c.email, c.refundable_cents),
-  );
-  const technicians = SAMPLE_TECHNICIANS.map((t) =>
-    db
-      .prepare("INSERT OR IGNORE INTO demo_technicians (tenant_id, id, name, region, skills) VALUES (?, ?, ?, ?, ?)")
-      .bind(tenant_id, t.id, t.name, t.region, JSON.stringify(t.skills)),
-  );
-  const contacts = SAMPLE_CONTACTS.map((c) =>
-    db
-      .prepare(
-        "INSERT OR IGNORE INTO demo_contacts (tenant_id, id, name, email, phone, notes) VALUES (?, ?, ?, ?, ?, ?)",
-      )
-      .bind(tenant_id, c.id, c.name, c.email, c.phone, c.notes),
-  );
+  const customers = SAMPLE_CUSTOMERS.map((customer) => seedDemoCustomerStatement(db, tenant_id, customer));
+  const technicians = SAMPLE_TECHNICIANS.map((technician) => seedDemoTechnicianStatement(db, tenant_id, technician));
+  const contacts = SAMPLE_CONTACTS.map((contact) => seedDemoContactStatement(db, tenant_id, contact));
   await db.batch([...hosts, ...customers, ...technicians, ...contacts]);
 }

@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { createAgent, listAgents, newAgentSchema, setAgentStatus } from "../db/tenancy";
+import { ApiError } from "../http/errors";
+import { now, withTenant, type AdminEnv } from "./request";
+import { tenantScope } from "./tenant-scope";
+import { validate } from "./validate";
+
+/** The admin API's agents: list a tenant's, create one with its first key, suspend or reactivate one. */
+export function agentAdminRoutes() {
+  const admin = new Hono<AdminEnv>();
+
+  admin.get("/agents", tenantScope(), async (c) => {
+    const tenant = c.get("tenant");
+    return c.json({ tenant: tenant.id, agents: await listAgents(c.env.DB, tenant.id) });
+  });
+  admin.post(
+    "/agents",
+    validate("json", newAgentSchema.extend(withTenant.shape)),
+    tenantScope({ fromBody: true }),
+    async (c) => {
+      const { tenant: _, ...agent } = c.req.valid("json");
+      const created = await createAgent(c.env.DB, c.get("tenant").id, agent, now());
+      return c.json({ ...created, note: "The API key is shown once; store it now." }, 201);
+    },
+  );
+  admin.patch(
+    "/agents/:id",
+    validate("json", withTenant.extend({ status: z.enum(["active", "suspended"]) })),
+    tenantScope({ fromBody: true }),
+    async (c) => {
+      const { status } = c.req.valid("json");
+      const tenant = c.get("tenant");
+      if (!(await setAgentStatus(c.env.DB, tenant.id, c.req.param("id"), status)))
+        throw new ApiError(404, "agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`);
+      return c.json({ agent_id: c.req.param("id"), status });
+    },
+  );
+
+  return admin;
+}

@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import { ledgerFor } from "../ledger";
+import { limitOf, type AdminEnv } from "./request";
+import { tenantScope } from "./tenant-scope";
+
+/** The admin API's ledger: the tenant's entries a page at a time with the head, and verifying the chain. */
+export function ledgerAdminRoutes() {
+  const admin = new Hono<AdminEnv>();
+
+  admin.get("/ledger", tenantScope(), async (c) => {
+    const tenant = c.get("tenant");
+    const ledger = ledgerFor(c.env, tenant.id);
+    const after_seq = Number(c.req.query("after_seq") ?? 0);
+    const [head, entries] = await Promise.all([
+      ledger.head(),
+      ledger.list({
+        after_seq: Number.isInteger(after_seq) && after_seq >= 0 ? after_seq : 0,
+        limit: limitOf(c, 100, 1000),
+      }),
+    ]);
+    // Entry bodies are arbitrary JSON: hono's response-type inference would recurse over them without end.
+    return c.json({ tenant: tenant.id, head, entries } as Record<string, unknown>);
+  });
+  admin.get("/ledger/verify", tenantScope(), async (c) => c.json(await ledgerFor(c.env, c.get("tenant").id).verify()));
+
+  return admin;
+}
