@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
@@ -8,13 +9,22 @@ import { defineConfig } from "vitest/config";
  */
 const nodeTests = [
   "test/emulator/*.test.ts",
+  "test/pipeline/stages/*.test.ts",
   "test/policy/*.test.ts",
   "test/redaction/*.test.ts",
+  "test/approvals/may-decide.test.ts",
+  "test/budgets/denial-message.test.ts",
   "test/budgets/windows.test.ts",
+  "test/digest/week.test.ts",
   "test/hosts/validate-arguments.test.ts",
   "test/http/origin.test.ts",
   "test/http/principal-cache.test.ts",
+  "test/ledger/canonical.test.ts",
+  "test/ledger/group-commit.test.ts",
+  "test/notion/digest/digest-page.test.ts",
   "test/notion/page-properties.test.ts",
+  "test/pipeline/arguments.test.ts",
+  "test/pipeline/run.test.ts",
 ];
 
 /**
@@ -24,20 +34,20 @@ const nodeTests = [
  */
 const sharedRuntimeTests = [
   "test/budgets/budget-book.test.ts",
-  "test/budgets/denial-message.test.ts",
   "test/budgets/overspend.test.ts",
-  "test/digest/digest-page.test.ts",
   "test/digest/figures.test.ts",
   "test/digest/ledger-checkpoint.test.ts",
-  "test/digest/week.test.ts",
+  "test/digest/weekly.test.ts",
   "test/hosts/demo-hosts.test.ts",
   "test/hosts/registry.test.ts",
   "test/hosts/upstream-mcp.test.ts",
-  "test/ledger/*.test.ts",
+  "test/ledger/chain.test.ts",
+  "test/ledger/entries.test.ts",
+  "test/ledger/ledger.do.test.ts",
+  "test/ledger/tamper.test.ts",
   "test/notion/gate.test.ts",
   "test/notion/setup.test.ts",
   "test/notion/templates.test.ts",
-  "test/pipeline/arguments.test.ts",
 ];
 
 /** The Worker under test inside workerd, with the bindings and secrets the tests use. */
@@ -65,6 +75,9 @@ export default defineConfig({
   test: {
     // A loaded 2-core CI machine can take several seconds for the 200-concurrent-call test; none should take 20.
     testTimeout: 20_000,
+    // A runtime test file waits much of its time (module loads, timers, the Notion gate): two at a time keep even a
+    // 2-core machine busy, where vitest's default (cores - 1) would run one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,
@@ -87,7 +100,7 @@ export default defineConfig({
           name: "workers-shared",
           include: sharedRuntimeTests,
           setupFiles: ["./test/setup.ts"],
-          // One runtime runs every file of this project, one after another.
+          // A runtime runs file after file of this project instead of starting afresh for each.
           isolate: false,
           sequence: { groupOrder: 1 },
         },
