@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
 /**
  * Test files that import nothing from `cloudflare:*` (directly or through a helper) and use no binding, no `SELF`,
  * no D1 and no Durable Object: they run in plain Node, in one process, without starting the Workers runtime.
- * A file listed here that reaches for the runtime fails at once ("Cannot find package 'cloudflare:test'").
+ * A file listed here that reaches for the runtime fails at once ("Cannot find package 'cloudflare:test'"). Add a new
+ * unit test here when it imports no runtime helper; every file not listed here runs inside workerd.
  */
 const nodeTests = [
   "test/emulator/*.test.ts",
@@ -30,7 +31,8 @@ const nodeTests = [
 /**
  * Runtime test files that never call the Worker through `SELF`: they share one runtime, its D1 and its Durable
  * Objects, so each must create its own tenants, books and ledgers. Files that call through `SELF` keep a runtime
- * each: one runtime serving every file's requests gets slower with each request it has served.
+ * each: one runtime serving every file's requests gets slower with each request it has served
+ * (https://github.com/cloudflare/workers-sdk/issues/15446).
  */
 const sharedRuntimeTests = [
   "test/budgets/budget-book.test.ts",
@@ -100,7 +102,8 @@ export default defineConfig({
           name: "workers-shared",
           include: sharedRuntimeTests,
           setupFiles: ["./test/setup.ts"],
-          // A runtime runs file after file of this project instead of starting afresh for each.
+          // A runtime runs file after file of this project instead of starting afresh for each; its own group keeps
+          // the files of other projects from interleaving with them, which would stop the runtime between files.
           isolate: false,
           sequence: { groupOrder: 1 },
         },
