@@ -1,31 +1,113 @@
+import { availableParallelism } from "node:os";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  plugins: [
-    cloudflareTest(async () => ({
-      main: "./src/index.ts",
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"),
-          ADMIN_TOKEN: "test-admin-token",
-          TICKETS_AUTH: "Bearer upstream-secret",
-          // The local emulator's integration token and webhook verification token.
-          NOTION_TOKEN: "secret_emulator",
-          NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
-          // A token the emulator refuses, to play a Notion that will not serve the sync.
-          WRONG_NOTION_TOKEN: "secret_revoked",
-          // A second integration, with its own gate, for a test that measures everything one gate sends.
-          STORM_NOTION_TOKEN: "secret_emulator_storm",
-        },
+/**
+ * Test files that import nothing from `cloudflare:*` (directly or through a helper) and use no binding, no `SELF`,
+ * no D1 and no Durable Object: they run in plain Node, in one process, without starting the Workers runtime.
+ * A file listed here that reaches for the runtime fails at once ("Cannot find package 'cloudflare:test'"). Add a new
+ * unit test here when it imports no runtime helper; every file not listed here runs inside workerd.
+ */
+const nodeTests = [
+  "test/emulator/*.test.ts",
+  "test/pipeline/stages/*.test.ts",
+  "test/policy/*.test.ts",
+  "test/redaction/*.test.ts",
+  "test/approvals/may-decide.test.ts",
+  "test/budgets/denial-message.test.ts",
+  "test/budgets/windows.test.ts",
+  "test/digest/week.test.ts",
+  "test/hosts/validate-arguments.test.ts",
+  "test/http/origin.test.ts",
+  "test/http/principal-cache.test.ts",
+  "test/ledger/canonical.test.ts",
+  "test/ledger/group-commit.test.ts",
+  "test/notion/digest/digest-page.test.ts",
+  "test/notion/page-properties.test.ts",
+  "test/pipeline/arguments.test.ts",
+  "test/pipeline/run.test.ts",
+];
+
+/**
+ * Runtime test files that never call the Worker through `SELF`: they share one runtime, its D1 and its Durable
+ * Objects, so each must create its own tenants, books and ledgers. Files that call through `SELF` keep a runtime
+ * each: one runtime serving every file's requests gets slower with each request it has served
+ * (https://github.com/cloudflare/workers-sdk/issues/15446).
+ */
+const sharedRuntimeTests = [
+  "test/budgets/budget-book.test.ts",
+  "test/budgets/overspend.test.ts",
+  "test/digest/figures.test.ts",
+  "test/digest/ledger-checkpoint.test.ts",
+  "test/digest/weekly.test.ts",
+  "test/hosts/demo-hosts.test.ts",
+  "test/hosts/registry.test.ts",
+  "test/hosts/upstream-mcp.test.ts",
+  "test/ledger/chain.test.ts",
+  "test/ledger/entries.test.ts",
+  "test/ledger/ledger.do.test.ts",
+  "test/ledger/tamper.test.ts",
+  "test/notion/gate.test.ts",
+  "test/notion/setup.test.ts",
+  "test/notion/templates.test.ts",
+];
+
+/** The Worker under test inside workerd, with the bindings and secrets the tests use. */
+const workersRuntime = () =>
+  cloudflareTest(async () => ({
+    main: "./src/index.ts",
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"),
+        ADMIN_TOKEN: "test-admin-token",
+        TICKETS_AUTH: "Bearer upstream-secret",
+        // The local emulator's integration token and webhook verification token.
+        NOTION_TOKEN: "secret_emulator",
+        NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
+        // A token the emulator refuses, to play a Notion that will not serve the sync.
+        WRONG_NOTION_TOKEN: "secret_revoked",
+        // A second integration, with its own gate, for a test that measures everything one gate sends.
+        STORM_NOTION_TOKEN: "secret_emulator_storm",
       },
-    })),
-  ],
+    },
+  }));
+
+export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["./test/setup.ts"],
     // A loaded 2-core CI machine can take several seconds for the 200-concurrent-call test; none should take 20.
     testTimeout: 20_000,
+    // A runtime test file waits much of its time (module loads, timers, the Notion gate): two at a time keep even a
+    // 2-core machine busy, where vitest's default (cores - 1) would run one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    projects: [
+      {
+        extends: true,
+        test: { name: "node", environment: "node", include: nodeTests },
+      },
+      {
+        extends: true,
+        plugins: [workersRuntime()],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: [...nodeTests, ...sharedRuntimeTests],
+          setupFiles: ["./test/setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        plugins: [workersRuntime()],
+        test: {
+          name: "workers-shared",
+          include: sharedRuntimeTests,
+          setupFiles: ["./test/setup.ts"],
+          // A runtime runs file after file of this project instead of starting afresh for each; its own group keeps
+          // the files of other projects from interleaving with them, which would stop the runtime between files.
+          isolate: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

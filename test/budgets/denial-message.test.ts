@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { budgetDenialMessage, type BudgetDenial } from "../../src/budgets";
+import { budgetDenialMessage } from "../../src/budgets/denial-message";
+import type { BudgetDenial } from "../../src/budgets/types";
 
 const daily: BudgetDenial = {
   policy_id: "refund_cap",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { windowPeriod } from "../../src/budgets";
+import { windowPeriod } from "../../src/budgets/windows";
 
 const at = (iso: string) => new Date(iso);
 

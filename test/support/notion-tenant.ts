@@ -53,7 +53,7 @@ export async function connectedTenant(
   const tenant = await newTenant({ settings: options.settings });
   const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
     data_sources: ids,
-    requests_per_second: 50,
+    requests_per_second: 100,
   });
   expect(connected.status).toBe(200);
   connectedTenants.push(tenant.tenant);
