@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decide, escalationRow, ledgerEntries, refundsMade } from "../approvals/helpers";
-import { standardRows } from "../fixtures/policies";
+import { dailyRefundCapColumns, standardRows } from "../fixtures/policies";
 import { auditRows, call, connect, newTenant } from "../support/worker";
 
 const policy = (id: string, fields: Record<string, unknown>) => ({
@@ -11,16 +11,7 @@ const policy = (id: string, fields: Record<string, unknown>) => ({
 });
 
 /** $1,000 of refunds per agent per day, counted by the refund's amount. */
-const dailyRefundCap = policy("daily_refund_cap", {
-  Type: "cost",
-  Mode: "block",
-  Tools: "payments.create_refund",
-  Cap: 100_000,
-  Unit: "usd_cents",
-  Window: "day",
-  Per: "agent",
-  Cost: "args.amount_cents",
-});
+const dailyRefundCap = policy("daily_refund_cap", dailyRefundCapColumns);
 
 const refund = (amount_cents: number, reason = "damaged") => ({ customer_id: "cus_002", amount_cents, reason });
 

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { adapter } from "../../../src/pipeline/stages/adapter";
 import { budget } from "../../../src/pipeline/stages/budget";
+import { dailyRefundCapColumns } from "../../fixtures/policies";
 import { escalationOnFile, fakeDeps, policyRow, screenedState, snapshotOf, toolCall } from "../fake-deps";
 
-const cap = policyRow("refund_cap", {
-  Type: "cost",
-  Mode: "block",
-  Tools: "payments.create_refund",
-  Cap: 100_000,
-  Unit: "usd_cents",
-  Window: "day",
-  Per: "agent",
-  Cost: "args.amount_cents",
-});
+const cap = policyRow("refund_cap", dailyRefundCapColumns);
 
 /** A refund the budget let through, with its cost reserved. */
 async function cleared(rows: unknown[] = [cap]) {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { budget } from "../../../src/pipeline/stages/budget";
+import { dailyRefundCapColumns } from "../../fixtures/policies";
 import { escalationOnFile, fakeDeps, policyRow, screenedState, snapshotOf, toolCall } from "../fake-deps";
 
 const dailyCap = (mode: string, fields: Record<string, unknown> = {}) =>
-  policyRow("refund_cap", {
-    Type: "cost",
-    Mode: mode,
-    Tools: "payments.create_refund",
-    Cap: 100_000,
-    Unit: "usd_cents",
-    Window: "day",
-    Per: "agent",
-    Cost: "args.amount_cents",
-    Approvers: ["finance@acme.test"],
-    ...fields,
-  });
+  policyRow("refund_cap", { ...dailyRefundCapColumns, Mode: mode, Approvers: ["finance@acme.test"], ...fields });
 
 async function refund(rows: unknown[], amount_cents: number) {
   const { deps, world } = fakeDeps();
