@@ -1,6 +1,6 @@
 import type { JsonValue } from "../ledger/canonical";
 
-/** What happened to a call, as the agent sees it (DESIGN.md, "The outcome contract"). */
+/** What happened to a call, as the agent sees it (docs/mcp.md, "tools/call and the outcome contract"). */
 export type OutcomeKind = "succeeded" | "denied" | "pending_approval" | "failed" | "invalid";
 /** The status paired with each outcome. */
 export type OutcomeStatus = "authorized" | "action_required" | "denied" | "failed" | "invalid";

@@ -10,7 +10,7 @@ import type { CompiledPolicy } from "./compile";
  * privacy and content rows.
  */
 export type PolicyMode = "block" | "pause" | "redact" | "alert" | "log";
-/** The row's category (DESIGN.md "Policies"). */
+/** The row's category (docs/policies.md, "A policy row"). */
 export type PolicyType = "allow" | "block" | "approval" | "cost" | "privacy" | "content" | "compliance";
 /** Draft and Retired rows are never compiled; Shadow rows are evaluated and recorded, never enforced. */
 export type PolicyStatus = "Draft" | "Shadow" | "Active" | "Retired";
