@@ -88,12 +88,16 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
       return refuse(c, "signature_missing", "Notion webhook deliveries must carry X-Notion-Signature.");
     // Once a secret is in force, an unsigned token could be anyone's: letting it replace what the operator reads
     // would let an attacker choose the next secret.
-    if (verificationToken)
+    if (verificationToken) {
+      console.warn(
+        `notion webhook: an unsigned verification token for tenant ${tenant} was refused, since its webhook secret ${connection.webhook_secret} is set; to verify a new subscription, remove that secret first (docs/notion.md#webhooks).`,
+      );
       return refuse(
         c,
         "signature_missing",
         `Tenant ${tenant} already has a webhook secret: a new verification token must be signed with it.`,
       );
+    }
     return acceptHandshake(c, connection, handshake.data.verification_token, at);
   }
 
