@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as NotionClient } from "@notionhq/client";
 import { startEmulatorProcess } from "../emulator/node/spawn.mjs";
-import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
+import { startLocalWorker } from "./local-worker.mjs";
 
 const WORKER_PORT = 18797;
 const EMULATOR_PORT = 18798;
@@ -41,8 +41,6 @@ async function until(read, done, ms = STEP_MS) {
   }
   return value;
 }
-const cli = async (...args) =>
-  (await promisify(execFile)(process.execPath, ["scripts/policy-os.mjs", ...args], { encoding: "utf8" })).stdout;
 
 const dir = await mkdtemp(join(tmpdir(), "policy-os-demo-"));
 console.log("Policy OS demo: starting the Notion emulator and the Worker (local D1 and Durable Objects)…");
@@ -65,10 +63,21 @@ const worker = await startLocalWorker({
   await emulator.stop();
   throw error;
 });
+/**
+ * Runs the CLI as this run's admin, against this run's emulator: the token the Worker was given (the shell's
+ * ADMIN_TOKEN or the local default) and the emulator's Notion token, whatever the shell says.
+ */
+const cli = async (...args) =>
+  (
+    await promisify(execFile)(process.execPath, ["scripts/policy-os.mjs", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, ADMIN_TOKEN: worker.adminToken, NOTION_TOKEN: "secret_emulator" },
+    })
+  ).stdout;
 const adminApi = async (method, path, body) => {
   const response = await fetch(`${worker.url}/admin${path}`, {
     method,
-    headers: { authorization: `Bearer ${LOCAL_DEFAULTS.adminToken}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -92,7 +101,7 @@ try {
   agent = new Client({ name: "policy-os-demo-agent", version: "1.0.0" });
   await agent.connect(
     new StreamableHTTPClientTransport(new URL(`${worker.url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${LOCAL_DEFAULTS.demoAgentKey}` } },
+      requestInit: { headers: { authorization: `Bearer ${worker.demoAgentKey}` } },
     }),
   );
   /** One tools/call: its outcome and the sentence the agent reads. */

@@ -10,7 +10,46 @@ const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js
 export const LOCAL_DEFAULTS = { adminToken: "local-admin-token", demoAgentKey: "pos_demo_local_agent_key" };
 
 /**
- * Applies migrations, starts `wrangler dev`, waits until it answers, and returns its URL and a stop function.
+ * The admin token and demo agent key a local Worker is given: the shell's ADMIN_TOKEN and DEMO_AGENT_KEY when set
+ * (an empty value counts as unset), else the documented defaults.
+ */
+export function localCredentials(env = process.env) {
+  return {
+    adminToken: env.ADMIN_TOKEN || LOCAL_DEFAULTS.adminToken,
+    demoAgentKey: env.DEMO_AGENT_KEY || LOCAL_DEFAULTS.demoAgentKey,
+  };
+}
+
+/** The port the environment variable `name` sets, or `fallback` when it is unset or empty; throws on any other value. */
+export function portFromEnv(name, fallback, env = process.env) {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
+    throw new Error(`${name} must be a port number from 1 to 65535, not "${raw.slice(0, 40)}"`);
+  return port;
+}
+
+/**
+ * Why a child process failed, in one message: what it was doing, how it ended (exit code, signal or spawn error)
+ * and the last lines of its stderr, so the reason is on screen even when its output was not shown as it ran.
+ * @param {string} what
+ * @param {{ code?: number | null, signal?: string | null, error?: Error, stderr?: string }} ending
+ */
+export function childFailure(what, { code, signal, error, stderr = "" }) {
+  const how = error
+    ? `could not run: ${error.message}`
+    : signal
+      ? `was stopped by ${signal}`
+      : `exited with code ${code ?? "unknown"}`;
+  const tail = stderr.trim().split("\n").slice(-20).join("\n");
+  return `${what} ${how}${tail ? `:\n${tail}` : " and wrote nothing to stderr"}`;
+}
+
+/**
+ * Applies migrations, starts `wrangler dev`, waits until it answers, and returns its URL, a stop function and the
+ * admin token and demo agent key it was given: `vars.ADMIN_TOKEN` and `vars.DEMO_AGENT_KEY`, else localCredentials().
+ * Both are always passed explicitly, so a `.dev.vars` file cannot give the Worker a token its callers do not know.
  * @param {{ port?: number, persistTo?: string, vars?: Record<string, string>, quiet?: boolean, onLog?: (line: string) => void }} options
  */
 export async function startLocalWorker(options = {}) {
@@ -35,7 +74,11 @@ export async function startLocalWorker(options = {}) {
   });
   if (migrate.status !== 0) throw new Error(`applying migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
-  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const defaults = localCredentials();
+  const adminToken = options.vars?.ADMIN_TOKEN || defaults.adminToken;
+  const demoAgentKey = options.vars?.DEMO_AGENT_KEY || defaults.demoAgentKey;
+  const given = { ...options.vars, ADMIN_TOKEN: adminToken, DEMO_AGENT_KEY: demoAgentKey };
+  const vars = Object.entries(given).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   log(`starting wrangler dev on port ${port}…`);
   const child = spawn(
     process.execPath,
@@ -76,6 +119,8 @@ export async function startLocalWorker(options = {}) {
   }
   return {
     url,
+    adminToken,
+    demoAgentKey,
     child,
     exited,
     stop: async () => {

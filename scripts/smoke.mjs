@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as NotionClient } from "@notionhq/client";
 import { startEmulatorProcess } from "../emulator/node/spawn.mjs";
-import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
+import { startLocalWorker } from "./local-worker.mjs";
 
 const WORKER_PORT = 18787;
 const EMULATOR_PORT = 18788;
@@ -30,9 +30,6 @@ const check = (ok, what) => {
   console.log(`  ${ok ? "✓" : "✗"} ${what}`);
   if (!ok) process.exitCode = 1;
 };
-// Asynchronous, so the MCP client's idle keep-alive connection is noticed closing while the CLI runs.
-const cli = async (...args) =>
-  (await promisify(execFile)(process.execPath, ["scripts/policy-os.mjs", ...args], { encoding: "utf8" })).stdout;
 
 let emulator = await startEmulator();
 const worker = await startLocalWorker({
@@ -49,18 +46,33 @@ const worker = await startLocalWorker({
   await emulator.stop();
   throw error;
 });
+/**
+ * Runs the CLI as this run's admin, against this run's emulator: the token the Worker was given (the shell's
+ * ADMIN_TOKEN or the local default) and the emulator's Notion token, whatever the shell says. Asynchronous, so the
+ * MCP client's idle keep-alive connection is noticed closing while the CLI runs.
+ */
+const cli = async (...args) =>
+  (
+    await promisify(execFile)(process.execPath, ["scripts/policy-os.mjs", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, ADMIN_TOKEN: worker.adminToken, NOTION_TOKEN: "secret_emulator" },
+    })
+  ).stdout;
 let client;
 try {
   const seed = await fetch(`${worker.url}/admin/seed`, {
     method: "POST",
-    headers: { authorization: `Bearer ${LOCAL_DEFAULTS.adminToken}` },
+    headers: { authorization: `Bearer ${worker.adminToken}` },
   });
-  check(seed.ok, "the demo tenant is seeded with the documented local admin token");
+  check(
+    seed.ok,
+    `the demo tenant is seeded with ${process.env.ADMIN_TOKEN ? "the shell's ADMIN_TOKEN" : "the documented local admin token"}`,
+  );
 
   client = new Client({ name: "policy-os-smoke", version: "1.0.0" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`${worker.url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${LOCAL_DEFAULTS.demoAgentKey}` } },
+      requestInit: { headers: { authorization: `Bearer ${worker.demoAgentKey}` } },
     }),
   );
   const { tools } = await client.listTools();
@@ -110,7 +122,7 @@ try {
 
   const lastRun = async () => {
     const response = await fetch(`${worker.url}/admin/notion?tenant=demo`, {
-      headers: { authorization: `Bearer ${LOCAL_DEFAULTS.adminToken}` },
+      headers: { authorization: `Bearer ${worker.adminToken}` },
     });
     return (await response.json()).sync?.sources?.map((source) => source.last_run_at).join() ?? "";
   };

@@ -7,15 +7,13 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Client } from "@notionhq/client";
 import { portIsFree, startEmulatorProcess } from "../emulator/node/spawn.mjs";
-import { LOCAL_DEFAULTS, startLocalWorker } from "./local-worker.mjs";
+import { childFailure, localCredentials, portFromEnv, startLocalWorker } from "./local-worker.mjs";
 
 const EMULATOR_FILE = ".notion-emulator/state.json";
 const TENANT = "demo";
 const TICK_MS = 10_000;
 
-const port = Number(process.env.PORT ?? 8787);
-const adminToken = process.env.ADMIN_TOKEN || LOCAL_DEFAULTS.adminToken;
-const demoKey = process.env.DEMO_AGENT_KEY || LOCAL_DEFAULTS.demoAgentKey;
+const { adminToken, demoAgentKey: demoKey } = localCredentials();
 const realNotion = Boolean(process.env.NOTION_TOKEN);
 const log = (line) => console.log(`[policy-os] ${line}`);
 /** The children started so far, stopped newest first on the way out. */
@@ -35,13 +33,14 @@ async function stop(code) {
 }
 
 async function main() {
+  const port = portFromEnv("PORT", 8787);
   if (realNotion && !process.env.NOTION_PARENT_PAGE_ID)
     throw new Error(
       "NOTION_TOKEN is set: also set NOTION_PARENT_PAGE_ID to the id of a Notion page shared with the integration (the databases go under it)",
     );
   if (!(await portIsFree(port))) throw new Error(`port ${port} is already in use; stop what runs there or set PORT`);
 
-  const notion = realNotion ? realNotionSettings() : await startEmulator();
+  const notion = realNotion ? realNotionSettings() : await startEmulator(port);
   const worker = await startLocalWorker({
     port,
     vars: { ADMIN_TOKEN: adminToken, DEMO_AGENT_KEY: demoKey, ...notion.vars, ...claudeVars() },
@@ -57,12 +56,15 @@ async function main() {
   const seed = await seeded.json();
 
   log(`setting up the Notion databases under page ${notion.parent} (${notion.url}) and connecting tenant ${TENANT}…`);
-  const ids = await notionSetup([
-    ...["--url", notion.url, "--parent", notion.parent],
-    ...(notion.samples ? ["--samples"] : []),
-    ...(notion.vars.NOTION_WEBHOOK_SECRET ? [] : ["--webhook-secret", "none"]),
-    ...["--connect", worker.url, "--tenant", TENANT, "--json"],
-  ]);
+  const ids = await notionSetup(
+    [
+      ...["--url", notion.url, "--parent", notion.parent],
+      ...(notion.samples ? ["--samples"] : []),
+      ...(notion.vars.NOTION_WEBHOOK_SECRET ? [] : ["--webhook-secret", "none"]),
+      ...["--connect", worker.url, "--tenant", TENANT, "--json"],
+    ],
+    notion.vars.NOTION_TOKEN,
+  );
   const tick = tickScheduled(worker.url);
 
   const cli = port === 8787 ? "npx policy-os" : `POLICY_OS_URL=${worker.url} npx policy-os`;
@@ -117,8 +119,9 @@ function realNotionSettings() {
   };
 }
 
-async function startEmulator() {
-  const emulatorPort = Number(process.env.NOTION_EMULATOR_PORT ?? 8788);
+/** Starts the Notion emulator, which sends its webhooks to the Worker on `workerPort`. */
+async function startEmulator(workerPort) {
+  const emulatorPort = portFromEnv("NOTION_EMULATOR_PORT", 8788);
   if (!(await portIsFree(emulatorPort)))
     throw new Error(
       `the Notion emulator's port ${emulatorPort} is already in use (another \`npm start\` or \`npm run notion-emulator\`?); stop it or set NOTION_EMULATOR_PORT`,
@@ -127,7 +130,7 @@ async function startEmulator() {
   const emulator = await startEmulatorProcess({
     port: emulatorPort,
     file: EMULATOR_FILE,
-    webhookUrl: `http://127.0.0.1:${port}/webhooks/notion/${TENANT}`,
+    webhookUrl: `http://127.0.0.1:${workerPort}/webhooks/notion/${TENANT}`,
     onLine: (line) => console.error(`[notion-emulator] ${line}`),
   });
   running.push({ name: "the Notion emulator", ...emulator });
@@ -143,19 +146,35 @@ async function startEmulator() {
   };
 }
 
-/** Runs `policy-os notion setup` (the CLI's own script) with `--json`: its progress is shown, its ids returned. */
-async function notionSetup(args) {
+/**
+ * Runs `policy-os notion setup` (the CLI's own script) with `--json`, as the Worker's admin and with the Notion token
+ * the Worker was given: its progress is shown, its ids returned. A failure names its reason and the setup's stderr.
+ */
+async function notionSetup(args, notionToken) {
   const script = fileURLToPath(new URL("./notion-setup.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    env: { ...process.env, ADMIN_TOKEN: adminToken },
+    env: { ...process.env, ADMIN_TOKEN: adminToken, NOTION_TOKEN: notionToken },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-8000)));
   createInterface({ input: child.stderr }).on("line", (line) => line.trim() && console.log(`[notion] ${line}`));
-  const code = await new Promise((resolve) => child.once("exit", (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new Error("the Notion setup failed (see above)");
-  return JSON.parse(stdout);
+  // "close", not "exit": only then has every line of stderr been read.
+  const ending = await new Promise((resolve) => {
+    child.once("error", (error) => resolve({ error }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  });
+  if (ending.error || ending.code !== 0) throw new Error(childFailure("the Notion setup", { ...ending, stderr }));
+  try {
+    return JSON.parse(stdout);
+  } catch (error) {
+    throw new Error(
+      `the Notion setup printed no ids (${error.message}): ${stdout.slice(0, 300) || "its stdout was empty"}`,
+      { cause: error },
+    );
+  }
 }
 
 /** The local stand-in for the cron trigger, which wrangler dev does not run by itself; quiet unless it fails. */

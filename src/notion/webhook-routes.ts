@@ -35,7 +35,8 @@ export interface NotionWebhookOptions {
  * `POST /notion/:tenant`, and `POST /notion` when exactly one tenant is connected to Notion.
  * A verified, fresh, first-seen event by a person in a synced database starts a sync of that database, and one
  * about a page in the Approvals database starts the decision intake; both are answered 202 at once. Handshakes
- * are recorded for the operator and never adopted as the signing secret.
+ * are recorded for the operator and never adopted as the signing secret; once the tenant's webhook secret resolves,
+ * a handshake must be signed with it to replace the recorded token.
  *
  * @example app.route("/webhooks", notionWebhookRoutes());
  */
@@ -79,16 +80,27 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
   const raw = await c.req.text();
   const signature = c.req.header("x-notion-signature");
 
+  const handshake = handshakeSchema.safeParse(parseJson(raw));
+  const verificationToken = secretValue(c.env, connection.webhook_secret);
+
   if (signature === undefined) {
-    const handshake = handshakeSchema.safeParse(parseJson(raw));
     if (!handshake.success)
       return refuse(c, "signature_missing", "Notion webhook deliveries must carry X-Notion-Signature.");
-    await recordHandshake(c.env.DB, tenant, handshake.data.verification_token, at.toISOString());
-    console.log(await handshakeNotice(tenant, handshake.data.verification_token, connection.webhook_secret));
-    return c.json({ ok: true, handshake: "recorded" }, 200);
+    // Once a secret is in force, an unsigned token could be anyone's: letting it replace what the operator reads
+    // would let an attacker choose the next secret.
+    if (verificationToken) {
+      console.warn(
+        `notion webhook: an unsigned verification token for tenant ${tenant} was refused, since its webhook secret ${connection.webhook_secret} is set; to verify a new subscription, remove that secret first (docs/notion.md#webhooks).`,
+      );
+      return refuse(
+        c,
+        "signature_missing",
+        `Tenant ${tenant} already has a webhook secret: a new verification token must be signed with it.`,
+      );
+    }
+    return acceptHandshake(c, connection, handshake.data.verification_token, at);
   }
 
-  const verificationToken = secretValue(c.env, connection.webhook_secret);
   if (!verificationToken)
     return refuse(
       c,
@@ -101,6 +113,7 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
     return refuse(c, "signature_invalid", "X-Notion-Signature does not match the body.");
 
   const event = webhookEventSchema.safeParse(parseJson(raw));
+  if (!event.success && handshake.success) return acceptHandshake(c, connection, handshake.data.verification_token, at);
   if (!event.success)
     return c.json(
       apiError(
@@ -150,6 +163,13 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
     ),
   );
   return c.json({ ok: true, sync: source }, 202);
+}
+
+/** Records a verification token for the operator to read (never adopts it) and logs where to find it. */
+async function acceptHandshake(c: WebhookContext, connection: NotionConnection, token: string, at: Date) {
+  await recordHandshake(c.env.DB, connection.tenant_id, token, at.toISOString());
+  console.log(await handshakeNotice(connection.tenant_id, token, connection.webhook_secret));
+  return c.json({ ok: true, handshake: "recorded" }, 200);
 }
 
 function parseJson(text: string): unknown {

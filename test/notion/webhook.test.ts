@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../emulator/notion/webhooks";
-import { handshakeToken, putConnection, SOURCES, type SourceName } from "../../src/notion/connection";
+import { getConnection, handshakeToken, putConnection, SOURCES, type SourceName } from "../../src/notion/connection";
 import { handshakeNotice, pruneWebhookEvents, recordWebhookEvent } from "../../src/notion/webhook";
 import { BASE, newTenant } from "../support/worker";
 
@@ -58,6 +58,22 @@ async function deliver(tenant: string, event: object, options: { token?: string;
   const signature = options.signature ?? (await signWebhook(body, options.token ?? WEBHOOK_TOKEN));
   const res = await post(`/webhooks/notion/${tenant}`, body, { "x-notion-signature": signature });
   return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Posts Notion's unsigned verification request carrying `token`. */
+function handshake(tenant: string, token: string) {
+  return post(`/webhooks/notion/${tenant}`, JSON.stringify({ verification_token: token }));
+}
+
+/** Points a tenant's connection at another webhook secret, as an operator does once the token is stored. */
+async function nameWebhookSecret(tenant: string, webhook_secret: string) {
+  const { data_sources } = (await getConnection(env.DB, tenant))!;
+  await putConnection(
+    env.DB,
+    tenant,
+    { token_secret: "NOTION_TOKEN", webhook_secret, data_sources },
+    new Date().toISOString(),
+  );
 }
 
 async function recorded(tenant: string, event_id: string) {
@@ -242,7 +258,7 @@ describe("the Notion webhook", () => {
 
   describe("the verification handshake", () => {
     it("records the token for the operator and answers 200", async () => {
-      const { tenant } = await connectedTenant();
+      const { tenant } = await connectedTenant(null);
       const res = await post(
         `/webhooks/notion/${tenant}`,
         JSON.stringify({ verification_token: "secret_handshake_1" }),
@@ -253,8 +269,9 @@ describe("the Notion webhook", () => {
     });
 
     it("does not adopt the token: a delivery signed with it is still refused while the configured token differs", async () => {
-      const { tenant, data_sources } = await connectedTenant();
-      await post(`/webhooks/notion/${tenant}`, JSON.stringify({ verification_token: "secret_attacker" }));
+      const { tenant, data_sources } = await connectedTenant("NO_SUCH_SECRET");
+      await handshake(tenant, "secret_attacker");
+      await nameWebhookSecret(tenant, "NOTION_WEBHOOK_SECRET");
 
       const event = rowEdited(data_sources.policies);
       const res = await deliver(tenant, event, { token: "secret_attacker" });
@@ -264,14 +281,45 @@ describe("the Notion webhook", () => {
       expect((await deliver(tenant, event)).status).toBe(202);
     });
 
-    it("treats a handshake body carrying a signature as an event to verify", async () => {
+    it("refuses a handshake signed with anything but the current secret, and records nothing", async () => {
       const { tenant } = await connectedTenant();
       const body = JSON.stringify({ verification_token: "secret_signed" });
       const res = await post(`/webhooks/notion/${tenant}`, body, {
         "x-notion-signature": await signWebhook(body, "secret_signed"),
       });
       expect(res.status).toBe(401);
+      expect(((await res.json()) as any).error.code).toBe("signature_invalid");
       expect(await handshakeToken(env.DB, tenant)).toBeNull();
+    });
+
+    it("before the tenant has a webhook secret, records an unsigned token as Notion sends it", async () => {
+      const { tenant } = await connectedTenant("NO_SUCH_SECRET");
+      const res = await handshake(tenant, "secret_first");
+      expect(res.status).toBe(200);
+      expect(await handshakeToken(env.DB, tenant)).toBe("secret_first");
+    });
+
+    it("once the tenant has a webhook secret, refuses an unsigned token with 401 and the handshake still shows the old one", async () => {
+      const { tenant } = await connectedTenant("NO_SUCH_SECRET");
+      await handshake(tenant, "secret_first");
+      await nameWebhookSecret(tenant, "NOTION_WEBHOOK_SECRET");
+
+      const res = await handshake(tenant, "secret_attacker_chosen");
+
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as any).error.code).toBe("signature_missing");
+      expect(await handshakeToken(env.DB, tenant)).toBe("secret_first");
+    });
+
+    it("once the tenant has a webhook secret, accepts a token signed with it and shows the new token", async () => {
+      const { tenant } = await connectedTenant();
+      await handshake(tenant, "secret_first");
+      expect(await handshakeToken(env.DB, tenant)).toBeNull();
+
+      const res = await deliver(tenant, { verification_token: "secret_rotated" });
+
+      expect(res).toEqual({ status: 200, body: { ok: true, handshake: "recorded" } });
+      expect(await handshakeToken(env.DB, tenant)).toBe("secret_rotated");
     });
 
     it("tells the operator where to read the token and where to store it, without the token itself", async () => {
