@@ -1,0 +1,93 @@
+import { jsonRpcError } from "../http/errors";
+
+/** The first MCP revision without JSON-RPC batching: a client that declares it (or later) may not send one. */
+export const FIRST_VERSION_WITHOUT_BATCHES = "2025-06-18";
+
+/** A JSON-RPC error the endpoint answers itself, before the MCP server sees the body, and its HTTP status. */
+export interface ShapeRefusal {
+  status: 200 | 400;
+  body: ReturnType<typeof jsonRpcError>;
+}
+
+type RequestId = string | number;
+
+/**
+ * Refuses what the MCP SDK would mishandle, before any call runs: a batch from a client that declared MCP
+ * 2025-06-18 or later (which removed batching), a batch whose requests share an id (the SDK matches answers by id,
+ * so one call would get another's arguments and answer), and a `tools/call` whose `params`, `name`, `arguments` or
+ * `_meta` is not the right kind of value (-32602 rather than the SDK's -32603 with a schema dump). A refused batch
+ * runs nothing. Returns null when the body may go on to the server.
+ *
+ * @example requestShapeRefusal({ jsonrpc: "2.0", id: 1, method: "tools/call" }, null) // -32602, id 1
+ */
+export function requestShapeRefusal(body: unknown, protocolVersion: string | null): ShapeRefusal | null {
+  if (!Array.isArray(body)) {
+    const problem = callParamsProblem(body);
+    return problem === null ? null : { status: 200, body: invalidParams(problem, idOf(body)) };
+  }
+  if (protocolVersion !== null && protocolVersion >= FIRST_VERSION_WITHOUT_BATCHES)
+    return invalidBatch(`Invalid Request: MCP ${protocolVersion} has no JSON-RPC batching; send one request per POST.`);
+  const seen = new Set<RequestId>();
+  for (const message of body) {
+    const id = requestIdOf(message);
+    if (id === undefined) continue;
+    if (seen.has(id))
+      return invalidBatch(
+        `Invalid Request: the batch has more than one request with id ${JSON.stringify(id)}; nothing in it ran.`,
+      );
+    seen.add(id);
+  }
+  for (const message of body) {
+    const problem = callParamsProblem(message);
+    if (problem !== null)
+      return {
+        status: 400,
+        body: jsonRpcError(
+          -32602,
+          `Invalid params in the batch's request ${JSON.stringify(idOf(message))}: ${problem}; nothing in it ran.`,
+        ),
+      };
+  }
+  return null;
+}
+
+/** Why a `tools/call` request's params cannot name a call, or null when they can (or it is not a tools/call). */
+function callParamsProblem(message: unknown): string | null {
+  if (!isObject(message) || message.method !== "tools/call" || requestIdOf(message) === undefined) return null;
+  const { params } = message;
+  if (!isObject(params)) return "tools/call needs params, an object with the tool's name";
+  if (typeof params.name !== "string") return "tools/call params.name must be a string naming the tool";
+  if (params.arguments !== undefined && !isObject(params.arguments))
+    return `tools/call params.arguments must be an object, not ${kindOf(params.arguments)}`;
+  if (params._meta !== undefined && !isObject(params._meta))
+    return `tools/call params._meta must be an object, not ${kindOf(params._meta)}`;
+  return null;
+}
+
+function invalidParams(problem: string, id: RequestId | null) {
+  return jsonRpcError(-32602, `Invalid params: ${problem}.`, undefined, id);
+}
+
+function invalidBatch(message: string): ShapeRefusal {
+  return { status: 400, body: jsonRpcError(-32600, message) };
+}
+
+/** A request's id (requests have a method and an id; notifications and responses have not both). */
+function requestIdOf(message: unknown): RequestId | undefined {
+  if (!isObject(message) || typeof message.method !== "string") return undefined;
+  const id = idOf(message);
+  return id === null ? undefined : id;
+}
+
+function idOf(message: unknown): RequestId | null {
+  if (!isObject(message)) return null;
+  return typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+}
