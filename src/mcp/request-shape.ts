@@ -26,16 +26,20 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
     return problem === null ? null : { status: 200, body: invalidParams(problem, idOf(body)) };
   }
   if (protocolVersion !== null && protocolVersion >= FIRST_VERSION_WITHOUT_BATCHES)
-    return invalidBatch(`Invalid Request: MCP ${protocolVersion} has no JSON-RPC batching; send one request per POST.`);
-  const seen = new Set<RequestId>();
+    return invalidBatch(
+      `Invalid Request: MCP ${FIRST_VERSION_WITHOUT_BATCHES} and later have no JSON-RPC batching; send one request per POST.`,
+    );
+  if (body.length === 0) return invalidBatch("Invalid Request: the batch is empty.");
+  // 1 and "1" are different JSON-RPC ids, but no honest client sends both in one batch: refusing them costs nothing.
+  const seen = new Set<string>();
   for (const message of body) {
     const id = requestIdOf(message);
     if (id === undefined) continue;
-    if (seen.has(id))
+    if (seen.has(String(id)))
       return invalidBatch(
-        `Invalid Request: the batch has more than one request with id ${JSON.stringify(id)}; nothing in it ran.`,
+        `Invalid Request: the batch has more than one request with id ${shown(id)}; nothing in it ran.`,
       );
-    seen.add(id);
+    seen.add(String(id));
   }
   for (const message of body) {
     const problem = callParamsProblem(message);
@@ -44,7 +48,7 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
         status: 400,
         body: jsonRpcError(
           -32602,
-          `Invalid params in the batch's request ${JSON.stringify(idOf(message))}: ${problem}; nothing in it ran.`,
+          `Invalid params in the batch's request ${shown(idOf(message))}: ${problem}; nothing in it ran.`,
         ),
       };
   }
@@ -82,6 +86,12 @@ function requestIdOf(message: unknown): RequestId | undefined {
 function idOf(message: unknown): RequestId | null {
   if (!isObject(message)) return null;
   return typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+}
+
+/** An id as the client wrote it, cut short: ids are the client's text and land in our messages. */
+function shown(id: RequestId | null): string {
+  const text = JSON.stringify(id);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

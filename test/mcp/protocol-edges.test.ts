@@ -40,6 +40,17 @@ describe("JSON-RPC batches", () => {
     expect(await ledger(tenant)).toEqual([]);
   });
 
+  it('counts ids 1 and "1" as shared, and refuses an empty batch', async () => {
+    const { key, tenant } = await newTenant();
+    const shared = await post(key, [lookup(1, "cus_001"), lookup("1", "cus_002")]);
+    expect(shared.status).toBe(400);
+    expect(shared.body.error.code).toBe(-32600);
+    const empty = await post(key, []);
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatchObject({ code: -32600, message: expect.stringMatching(/empty/) });
+    expect(await ledger(tenant)).toEqual([]);
+  });
+
   it("refuses any batch from a client speaking MCP 2025-06-18 or later, which removed batching", async () => {
     const { key, tenant } = await newTenant();
     for (const version of ["2025-06-18", "2025-11-25"]) {
