@@ -14,9 +14,9 @@ type RequestId = string | number;
 /**
  * Refuses what the MCP SDK would mishandle, before any call runs: a batch from a client that declared MCP
  * 2025-06-18 or later (which removed batching), a batch whose requests share an id (the SDK matches answers by id,
- * so one call would get another's arguments and answer), and a `tools/call` whose `params`, `name`, `arguments` or
- * `_meta` is not the right kind of value (-32602 rather than the SDK's -32603 with a schema dump). A refused batch
- * runs nothing. Returns null when the body may go on to the server.
+ * so one call would get another's arguments and answer), a batch that cancels its own requests (never answered),
+ * and a `tools/call` whose `params`, `name`, `arguments` or `_meta` is not the right kind of value (-32602 rather
+ * than the SDK's -32603 with a schema dump). A refused batch runs nothing. Returns null when the body may go on.
  *
  * @example requestShapeRefusal({ jsonrpc: "2.0", id: 1, method: "tools/call" }, null) // -32602, id 1
  */
@@ -30,6 +30,10 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
       `Invalid Request: MCP ${FIRST_VERSION_WITHOUT_BATCHES} and later have no JSON-RPC batching; send one request per POST.`,
     );
   if (body.length === 0) return invalidBatch("Invalid Request: the batch is empty.");
+  // A stateless server holds no request but the batch's own, and the SDK never answers a cancelled one: the response
+  // would wait for that answer forever.
+  if (body.some((message) => isObject(message) && message.method === "notifications/cancelled"))
+    return invalidBatch("Invalid Request: a batch may not cancel requests; nothing in it ran.");
   // 1 and "1" are different JSON-RPC ids, but no honest client sends both in one batch: refusing them costs nothing.
   const seen = new Set<string>();
   for (const message of body) {

@@ -51,6 +51,16 @@ describe("JSON-RPC batches", () => {
     expect(await ledger(tenant)).toEqual([]);
   });
 
+  it("refuses a batch that cancels one of its own requests (the SDK would never answer it)", async () => {
+    const { key, tenant } = await newTenant();
+    const cancel = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } };
+    const answer = post(key, [lookup(1, "cus_001"), cancel]);
+    const res = await Promise.race([answer, new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000))]);
+    expect(res?.status).toBe(400);
+    expect(res?.body.error).toMatchObject({ code: -32600, message: expect.stringMatching(/cancel/) });
+    expect(await ledger(tenant)).toEqual([]);
+  });
+
   it("refuses any batch from a client speaking MCP 2025-06-18 or later, which removed batching", async () => {
     const { key, tenant } = await newTenant();
     for (const version of ["2025-06-18", "2025-11-25"]) {
