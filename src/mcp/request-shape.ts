@@ -1,3 +1,9 @@
+import {
+  CallToolRequestSchema,
+  InitializeRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { jsonRpcError } from "../http/errors";
 
 /** The first MCP revision without JSON-RPC batching: a client that declares it (or later) may not send one. */
@@ -59,10 +65,37 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
   return null;
 }
 
-/** Why a `tools/call` request's params cannot name a call, or null when they can (or it is not a tools/call). */
+/**
+ * The SDK's schema for each method the server answers: a request it fails becomes the SDK's -32603 with the whole
+ * zod error as its message, so it is answered here as -32602 instead.
+ */
+const REQUEST_SCHEMAS: Record<string, { safeParse(value: unknown): { success: boolean; error?: SchemaError } }> = {
+  "tools/call": CallToolRequestSchema,
+  "tools/list": ListToolsRequestSchema,
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+};
+
+interface SchemaError {
+  issues: { path: PropertyKey[]; message: string }[];
+}
+
+/** Why a request's params do not fit its method, in one line, or null when they do (or it is not a request). */
 function callParamsProblem(message: unknown): string | null {
-  if (!isObject(message) || message.method !== "tools/call" || requestIdOf(message) === undefined) return null;
-  const { params } = message;
+  if (!isObject(message) || requestIdOf(message) === undefined) return null;
+  const schema = REQUEST_SCHEMAS[message.method as string];
+  if (schema === undefined) return null;
+  const problem = message.method === "tools/call" ? toolCallProblem(message.params) : null;
+  if (problem !== null) return problem;
+  const parsed = schema.safeParse(message);
+  if (parsed.success) return null;
+  const issue = parsed.error?.issues[0];
+  const where = issue?.path.map(String).join(".") || "params";
+  return `${String(message.method)} ${where}: ${(issue?.message ?? "does not fit").split("\n")[0]!.slice(0, 120)}`;
+}
+
+/** The common ways a `tools/call` goes wrong, said plainly. */
+function toolCallProblem(params: unknown): string | null {
   if (!isObject(params)) return "tools/call needs params, an object with the tool's name";
   if (typeof params.name !== "string") return "tools/call params.name must be a string naming the tool";
   if (params.arguments !== undefined && !isObject(params.arguments))

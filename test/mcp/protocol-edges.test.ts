@@ -114,6 +114,17 @@ describe("tools/call with malformed params", () => {
     expect(await ledger(tenant)).toEqual([]);
   });
 
+  it.each([
+    ["tools/list", { cursor: 5 }, /^Invalid params: tools\/list params\.cursor: /],
+    ["initialize", undefined, /^Invalid params: initialize params: /],
+    ["tools/call", { name: "payments.lookup_customer", task: "now" }, /^Invalid params: tools\/call params\.task: /],
+  ])("answers %s with params its schema refuses with -32602 naming the field", async (method, params, message) => {
+    const { key } = await newTenant();
+    const res = await post(key, { jsonrpc: "2.0", id: "x", method, params });
+    expect(res.body).toMatchObject({ id: "x", error: { code: -32602, message: expect.stringMatching(message) } });
+    expect(res.body.error.message).not.toContain("\n");
+  });
+
   it("gives the SDK client an McpError with code -32602 for arguments that are not an object", async () => {
     const { key } = await newTenant();
     const client = await connect(key);
