@@ -69,12 +69,12 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
  * The SDK's schema for each method the server answers: a request it fails becomes the SDK's -32603 with the whole
  * zod error as its message, so it is answered here as -32602 instead.
  */
-const REQUEST_SCHEMAS: Record<string, { safeParse(value: unknown): { success: boolean; error?: SchemaError } }> = {
-  "tools/call": CallToolRequestSchema,
-  "tools/list": ListToolsRequestSchema,
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-};
+const REQUEST_SCHEMAS = new Map<unknown, { safeParse(value: unknown): { success: boolean; error?: SchemaError } }>([
+  ["tools/call", CallToolRequestSchema],
+  ["tools/list", ListToolsRequestSchema],
+  ["initialize", InitializeRequestSchema],
+  ["ping", PingRequestSchema],
+]);
 
 interface SchemaError {
   issues: { path: PropertyKey[]; message: string }[];
@@ -83,7 +83,7 @@ interface SchemaError {
 /** Why a request's params do not fit its method, in one line, or null when they do (or it is not a request). */
 function callParamsProblem(message: unknown): string | null {
   if (!isObject(message) || requestIdOf(message) === undefined) return null;
-  const schema = REQUEST_SCHEMAS[message.method as string];
+  const schema = REQUEST_SCHEMAS.get(message.method);
   if (schema === undefined) return null;
   const problem = message.method === "tools/call" ? toolCallProblem(message.params) : null;
   if (problem !== null) return problem;

@@ -125,6 +125,12 @@ describe("tools/call with malformed params", () => {
     expect(res.body.error.message).not.toContain("\n");
   });
 
+  it.each(["constructor", "__proto__", "toString"])("answers an unknown method named %s as unknown", async (method) => {
+    const { key } = await newTenant();
+    const res = await post(key, { jsonrpc: "2.0", id: 1, method, params: {} });
+    expect(res.body.error.code).toBe(-32601);
+  });
+
   it("gives the SDK client an McpError with code -32602 for arguments that are not an object", async () => {
     const { key } = await newTenant();
     const client = await connect(key);
