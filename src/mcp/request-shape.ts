@@ -21,14 +21,15 @@ type RequestId = string | number;
  * Refuses what the MCP SDK would mishandle, before any call runs: a batch from a client that declared MCP
  * 2025-06-18 or later (which removed batching), a batch whose requests share an id (the SDK matches answers by id,
  * so one call would get another's arguments and answer), a batch that cancels its own requests (never answered),
- * and a `tools/call` whose `params`, `name`, `arguments` or `_meta` is not the right kind of value (-32602 rather
- * than the SDK's -32603 with a schema dump). A refused batch runs nothing. Returns null when the body may go on.
+ * and a request whose params fail the SDK's schema for its method, such as a `tools/call` whose `params`, `name`,
+ * `arguments` or `_meta` is not the right kind of value (-32602 rather than the SDK's -32603 with a schema dump).
+ * A refused batch runs nothing. Returns null when the body may go on.
  *
  * @example requestShapeRefusal({ jsonrpc: "2.0", id: 1, method: "tools/call" }, null) // -32602, id 1
  */
 export function requestShapeRefusal(body: unknown, protocolVersion: string | null): ShapeRefusal | null {
   if (!Array.isArray(body)) {
-    const problem = callParamsProblem(body);
+    const problem = paramsProblem(body);
     return problem === null ? null : { status: 200, body: invalidParams(problem, idOf(body)) };
   }
   if (protocolVersion !== null && protocolVersion >= FIRST_VERSION_WITHOUT_BATCHES)
@@ -52,7 +53,7 @@ export function requestShapeRefusal(body: unknown, protocolVersion: string | nul
     seen.add(String(id));
   }
   for (const message of body) {
-    const problem = callParamsProblem(message);
+    const problem = paramsProblem(message);
     if (problem !== null)
       return {
         status: 400,
@@ -81,7 +82,7 @@ interface SchemaError {
 }
 
 /** Why a request's params do not fit its method, in one line, or null when they do (or it is not a request). */
-function callParamsProblem(message: unknown): string | null {
+function paramsProblem(message: unknown): string | null {
   if (!isObject(message) || requestIdOf(message) === undefined) return null;
   const schema = REQUEST_SCHEMAS.get(message.method);
   if (schema === undefined) return null;
