@@ -8,6 +8,7 @@ import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
+import { requestShapeRefusal } from "./request-shape";
 import { toolsFor } from "./tool-list";
 
 const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description ends with its policy state for you
@@ -59,6 +60,8 @@ function argumentsAsSent(body: unknown): Map<string | number, unknown> {
  * (a shared one breaks under concurrent requests in workerd).
  */
 export async function serveMcp(request: Request, body: unknown, mcp: McpRequest): Promise<Response> {
+  const refusal = requestShapeRefusal(body, request.headers.get("mcp-protocol-version"));
+  if (refusal) return Response.json(refusal.body, { status: refusal.status });
   const server = new Server(
     { name: "policy-os", title: "Policy OS", version: "0.1.0" },
     { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator },
