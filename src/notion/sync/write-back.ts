@@ -1,6 +1,7 @@
 import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
 import { markStatusWritten, unwrittenStatuses, type UnwrittenStatus } from "../../db/notion-rows";
 import { richText } from "../page-properties";
+import { givenIdOf, POLICY_ID } from "./policy-id";
 import { SYNC_STATUS } from "./row-values";
 import { writeCatalogRow, type catalogWrites } from "./tools";
 
@@ -22,7 +23,7 @@ const HOPELESS: readonly string[] = [
 
 /**
  * Writes to Notion what the sync decided: refusals first (people need to see why a row is not in force), then
- * the Tools catalog, then the other Sync status values. Paced by the gate at Notion's rate; it stops early when
+ * the Tools catalog, then the other Sync status values (with the Policy IDs the sync gave rows from their Name). Paced by the gate at Notion's rate; it stops early when
  * `stop()` says a new sync is waiting, and what is left is written by the next pass.
  */
 export async function writeBack(
@@ -73,11 +74,16 @@ async function writeStatus(
   row: UnwrittenStatus,
   count: () => void,
 ): Promise<void> {
+  // A Policy ID the sync gave from the row's Name goes into the row with the status that announces it.
+  const given = givenIdOf(row.sync_status);
   try {
     count();
     await client.pages.update({
       page_id: row.page_id,
-      properties: { [SYNC_STATUS]: { rich_text: richText(row.sync_status) } },
+      properties: {
+        [SYNC_STATUS]: { rich_text: richText(row.sync_status) },
+        ...(given ? { [POLICY_ID]: { rich_text: richText(given) } } : {}),
+      },
     });
   } catch (error) {
     // A write that can never succeed is recorded as done, so it is not retried on every pass.
