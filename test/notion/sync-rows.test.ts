@@ -147,6 +147,36 @@ describe("Policies rows a manager switches off or leaves without an id", () => {
     );
   });
 
+  it("never overwrites a Policy ID the manager typed after the sync read the row", async () => {
+    const t = await connectedTenant();
+    const row = await addPolicy(t, { Name: { title: text("Pause exports") } });
+    // The manager types an id just before the write-back reaches the row.
+    const handle = t.emulator.handle.bind(t.emulator);
+    let typed = false;
+    t.emulator.handle = async (request: Request) => {
+      if (!typed && request.method === "GET" && request.url.endsWith(`/v1/pages/${row.id}`)) {
+        typed = true;
+        await handle(
+          new Request(`https://api.notion.com/v1/pages/${row.id}`, {
+            method: "PATCH",
+            headers: request.headers,
+            body: JSON.stringify({ properties: { "Policy ID": { rich_text: text("exports-paused") } } }),
+          }),
+        );
+      }
+      return handle(request);
+    };
+
+    await sync(t.tenant);
+    expect(typed).toBe(true);
+    expect(propertyOf(await page(t.manager, row.id), "Policy ID")).toBe("exports-paused");
+    // The next sync reads the manager's id and applies it.
+    await sync(t.tenant);
+    const snapshot = (await admin("GET", `/policies?tenant=${t.tenant}`)).body;
+    expect(JSON.stringify(snapshot.rows)).toContain("exports-paused");
+    expect(JSON.stringify(snapshot.rows)).not.toContain("pause_exports");
+  });
+
   it("two rows named alike get distinct ids, and neither takes the id another row holds", async () => {
     const t = await connectedTenant();
     const first = await addPolicy(t, { Name: { title: text("Pause exports") } });

@@ -1,8 +1,8 @@
-import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
+import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
 import { markStatusWritten, unwrittenStatuses, type UnwrittenStatus } from "../../db/notion-rows";
 import { richText } from "../page-properties";
 import { givenIdOf, POLICY_ID } from "./policy-id";
-import { SYNC_STATUS } from "./row-values";
+import { flatten, SYNC_STATUS, textOf } from "./row-values";
 import { writeCatalogRow, type catalogWrites } from "./tools";
 
 /** What a write-back pass did. */
@@ -74,15 +74,17 @@ async function writeStatus(
   row: UnwrittenStatus,
   count: () => void,
 ): Promise<void> {
-  // A Policy ID the sync gave from the row's Name goes into the row with the status that announces it.
   const given = givenIdOf(row.sync_status);
   try {
+    // A Policy ID the sync gave from the row's Name goes into the row with the status that announces it, unless
+    // the manager typed one since the sync read the row: a person's id is never overwritten.
+    const fill = given !== null && (await policyIdIsBlank(client, row.page_id, count));
     count();
     await client.pages.update({
       page_id: row.page_id,
       properties: {
         [SYNC_STATUS]: { rich_text: richText(row.sync_status) },
-        ...(given ? { [POLICY_ID]: { rich_text: richText(given) } } : {}),
+        ...(fill ? { [POLICY_ID]: { rich_text: richText(given) } } : {}),
       },
     });
   } catch (error) {
@@ -91,6 +93,14 @@ async function writeStatus(
     throw error;
   }
   await markStatusWritten(db, tenant_id, row);
+}
+
+async function policyIdIsBlank(client: Client, page_id: string, count: () => void): Promise<boolean> {
+  count();
+  const page = await client.pages.retrieve({ page_id });
+  const value = isFullPage(page) ? page.properties[POLICY_ID] : undefined;
+  // A database without the column cannot take the id: the status alone is written.
+  return value !== undefined && textOf(flatten(value)).trim() === "";
 }
 
 function isHopeless(error: unknown): boolean {
