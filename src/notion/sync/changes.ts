@@ -22,19 +22,26 @@ export interface Changes {
   now: string;
 }
 
-/** Whether a changed row was taken, or why not. */
-export type Verdict = { ok: true; status: string } | { ok: false; reason: string };
+/**
+ * Whether a changed row was taken, or why not. A taken row is stored as read unless `value` says otherwise: the
+ * row with what the sync filled in (a Policy ID given from its Name), or null for a row taken out of force.
+ */
+export type Verdict = { ok: true; status: string; value?: RowValues | null } | { ok: false; reason: string };
 
 /** Sync status text is one rich-text value; it is kept well inside Notion's 2,000 characters per text object. */
 const MAX_STATUS = 1_900;
 
-/** The Sync status of a row that was not applied. */
-export function rejectedStatus(reason: string, hadGoodVersion: boolean): string {
-  const tail = hadGoodVersion ? " The previous version stays in force." : " This row is not in force.";
-  const head = `not applied: ${reason}`;
+/** Keeps a Sync status inside one rich-text value, cutting the middle of `head` and keeping `tail` whole. */
+export function fitStatus(head: string, tail: string): string {
   return head.length + tail.length > MAX_STATUS
     ? `${head.slice(0, MAX_STATUS - tail.length - 1)}…${tail}`
     : head + tail;
+}
+
+/** The Sync status of a row that was not applied. */
+export function rejectedStatus(reason: string, hadGoodVersion: boolean): string {
+  const tail = hadGoodVersion ? " The previous version stays in force." : " This row is not in force.";
+  return fitStatus(`not applied: ${reason}`, tail);
 }
 
 /** The rows to store after judging every changed row: a good row's new version, else its old one. */
@@ -46,7 +53,7 @@ export function judged(changes: Changes, verdicts: ReadonlyMap<string, Verdict>)
       page_id: row.page_id,
       content_hash: row.content_hash,
       last_edited_time: row.last_edited_time,
-      value: verdict.ok ? row.values : (before?.value ?? null),
+      value: verdict.ok ? (verdict.value === undefined ? row.values : verdict.value) : (before?.value ?? null),
       sync_status: verdict.ok ? verdict.status : rejectedStatus(verdict.reason, Boolean(before?.value)),
       written_status: row.shown_status,
     };

@@ -1,7 +1,8 @@
-import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
+import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
 import { markStatusWritten, unwrittenStatuses, type UnwrittenStatus } from "../../db/notion-rows";
 import { richText } from "../page-properties";
-import { SYNC_STATUS } from "./row-values";
+import { givenIdOf, POLICY_ID } from "./policy-id";
+import { flatten, SYNC_STATUS, textOf } from "./row-values";
 import { writeCatalogRow, type catalogWrites } from "./tools";
 
 /** What a write-back pass did. */
@@ -22,7 +23,7 @@ const HOPELESS: readonly string[] = [
 
 /**
  * Writes to Notion what the sync decided: refusals first (people need to see why a row is not in force), then
- * the Tools catalog, then the other Sync status values. Paced by the gate at Notion's rate; it stops early when
+ * the Tools catalog, then the other Sync status values (with the Policy IDs the sync gave rows from their Name). Paced by the gate at Notion's rate; it stops early when
  * `stop()` says a new sync is waiting, and what is left is written by the next pass.
  */
 export async function writeBack(
@@ -73,11 +74,18 @@ async function writeStatus(
   row: UnwrittenStatus,
   count: () => void,
 ): Promise<void> {
+  const given = givenIdOf(row.sync_status);
   try {
+    // A Policy ID the sync gave from the row's Name goes into the row with the status that announces it, unless
+    // the manager typed one since the sync read the row: a person's id is never overwritten.
+    const fill = given !== null && (await policyIdIsBlank(client, row.page_id, count));
     count();
     await client.pages.update({
       page_id: row.page_id,
-      properties: { [SYNC_STATUS]: { rich_text: richText(row.sync_status) } },
+      properties: {
+        [SYNC_STATUS]: { rich_text: richText(row.sync_status) },
+        ...(fill ? { [POLICY_ID]: { rich_text: richText(given) } } : {}),
+      },
     });
   } catch (error) {
     // A write that can never succeed is recorded as done, so it is not retried on every pass.
@@ -85,6 +93,14 @@ async function writeStatus(
     throw error;
   }
   await markStatusWritten(db, tenant_id, row);
+}
+
+async function policyIdIsBlank(client: Client, page_id: string, count: () => void): Promise<boolean> {
+  count();
+  const page = await client.pages.retrieve({ page_id });
+  const value = isFullPage(page) ? page.properties[POLICY_ID] : undefined;
+  // A database without the column cannot take the id: the status alone is written.
+  return value !== undefined && textOf(flatten(value)).trim() === "";
 }
 
 function isHopeless(error: unknown): boolean {
