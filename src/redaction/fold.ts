@@ -6,10 +6,14 @@
  * characters, invisible ones included.
  */
 
-/** FOLD[code]: KEEP, DROP, ASTRAL (a high surrogate that may start an astral digit) or the ASCII code to write. */
+/**
+ * FOLD[code]: KEEP, DROP, ASTRAL (a high surrogate that may start an astral digit), MARK (dropped after a digit, kept
+ * elsewhere) or the ASCII code to write.
+ */
 const KEEP = 0;
 const DROP = 1;
 const ASTRAL = 2;
+const MARK = 3;
 
 /** Code points of the digit zero of each run of Unicode decimal digits (general category Nd, Unicode 17) past ASCII. */
 const DIGIT_ZEROS = [
@@ -28,6 +32,11 @@ const SPACES = [0xa0, 0x1680, ...range(0x2000, 0x200a), 0x202f, 0x205f, 0x3000];
  * non-joiner and joiner, word joiner, invisible operators, byte order mark.
  */
 const INVISIBLE = [0xad, 0x180e, 0x200b, 0x200c, 0x200d, ...range(0x2060, 0x2064), 0xfeff];
+/**
+ * Marks drawn on the character before: combining diacritics, combining marks for symbols (the keycap `4️⃣`) and
+ * variation selectors. After a digit they hide nothing from a reader; after a letter they are part of it (NFD `é`).
+ */
+const MARKS = [...range(0x300, 0x36f), ...range(0x20d0, 0x20ff), ...range(0xfe00, 0xfe0f)];
 /** Hyphens and minus signs that read as `-`: hyphen, non-breaking hyphen, figure dash, en dash, minus, small and fullwidth hyphen-minus. */
 const DASHES = [0x2010, 0x2011, 0x2012, 0x2013, 0x2212, 0xfe63, 0xff0d];
 /** Dots that read as `.`: one dot leader, small and fullwidth full stop. */
@@ -44,6 +53,7 @@ const FOLD = /* @__PURE__ */ (() => {
   const table = new Uint8Array(0x10000);
   for (const code of SPACES) table[code] = 32;
   for (const code of INVISIBLE) table[code] = DROP;
+  for (const code of MARKS) table[code] = MARK;
   for (const code of DASHES) table[code] = 45;
   for (const code of DOTS) table[code] = 46;
   for (const zero of DIGIT_ZEROS) {
@@ -89,6 +99,10 @@ export function foldText(text: string): Folded | undefined {
       const point = text.codePointAt(i)!;
       fold = point > 0xffff ? astralDigit(point) : KEEP;
       if (fold !== KEEP) width = 2;
+    } else if (fold === MARK) {
+      const before = out ? out[out.length - 1]! : text[i - 1];
+      const last = before ? before.charCodeAt(before.length - 1) : 0;
+      fold = last >= 48 && last <= 57 ? DROP : KEEP;
     }
     if (fold === KEEP) {
       if (out) {

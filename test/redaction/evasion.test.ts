@@ -70,6 +70,12 @@ describe("PII written with look-alike characters", () => {
       expect(redactText(`ssn ${digitsFrom(zero, "123-45-6789")} ok`).text).toBe("ssn [REDACTED:us_ssn] ok");
   });
 
+  it("finds an SSN written in keycap digits and a card number with combining marks on its digits", () => {
+    expect(redactText(`ssn ${"123-45-6789".replace(/\d/g, "$&\ufe0f\u20e3")}`).text).toBe("ssn [REDACTED:us_ssn]");
+    const marked = fours(CARD, " ").replace(/\d/g, "$&\u0332");
+    expect(redactText(`card ${marked} ok`).text).toBe("card [REDACTED:payment_card] ok");
+  });
+
   it("finds an email with a zero-width space in it", () => {
     expect(redactText("mail pat\u200b@example.com").text).toBe("mail [REDACTED:email]");
   });
@@ -116,6 +122,7 @@ describe("ordinary text with the same characters", () => {
       "order \uff14\uff11\uff15\uff15\uff15\uff15\uff12\uff16\uff17\uff11",
     ],
     ["leaves emoji and accented letters alone", "\ud83d\ude00 caf\u00e9 \ud835\udc00 123"],
+    ["leaves decomposed accents and keycap emoji alone", "cafe\u0301 n\u0303 1\ufe0f\u20e3 #\ufe0f\u20e3"],
     ["leaves a card with a wrong check digit alone, however it is spaced", "4111\u00a01111\u00a01111\u30001112"],
   ];
   for (const [name, text] of untouched)
@@ -134,5 +141,6 @@ describe("folding", () => {
   it("changes nothing in ASCII text or text without look-alikes", () => {
     expect(foldText("plain ASCII 4111 1111")).toBeUndefined();
     expect(foldText("caf\u00e9 \ud83d\ude00")).toBeUndefined();
+    expect(foldText("cafe\u0301 \u00a9\ufe0f")).toBeUndefined();
   });
 });
