@@ -79,18 +79,30 @@ function astralDigit(codePoint: number): number {
 export interface Folded {
   text: string;
   /** offsets[i]: where folded character i starts in the original; offsets[text.length] is the original's length. */
-  offsets: number[];
+  offsets: Uint32Array;
+}
+
+/** Decodes UTF-16 code units in chunks: one call per chunk stays under the engine's argument limit. */
+function decode(codes: Uint16Array): string {
+  let out = "";
+  for (let k = 0; k < codes.length; k += 8192)
+    out += String.fromCharCode.apply(null, codes.subarray(k, k + 8192) as unknown as number[]);
+  return out;
 }
 
 /**
  * Folds `text` as described above; undefined when nothing changes (then the original is scanned as it is). A span
  * `[s, e)` of the folded text covers `[offsets[s], offsets[e])` of the original, which takes in the invisible
- * characters inside the match and right after it.
+ * characters inside the match and right after it. One pass, two typed arrays the size of the text, no per-character
+ * strings: a megabyte of no-break spaces folds in milliseconds.
  * @example foldText("4111\u00a01111\u200b1111")?.text // "4111 11111111"
  */
 export function foldText(text: string): Folded | undefined {
-  let out: string[] | undefined;
-  let offsets: number[] | undefined;
+  let codes: Uint16Array | undefined;
+  let offsets: Uint32Array | undefined;
+  let length = 0;
+  // The last character the folded text got, so a mark after a digit is dropped.
+  let last = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     let fold = code > 127 ? FOLD[code]! : KEEP;
@@ -99,29 +111,31 @@ export function foldText(text: string): Folded | undefined {
       const point = text.codePointAt(i)!;
       fold = point > 0xffff ? astralDigit(point) : KEEP;
       if (fold !== KEEP) width = 2;
-    } else if (fold === MARK) {
-      const before = out ? out[out.length - 1]! : text[i - 1];
-      const last = before ? before.charCodeAt(before.length - 1) : 0;
-      fold = last >= 48 && last <= 57 ? DROP : KEEP;
-    }
+    } else if (fold === MARK) fold = last >= 48 && last <= 57 ? DROP : KEEP;
     if (fold === KEEP) {
-      if (out) {
-        out.push(text[i]!);
-        offsets!.push(i);
+      last = code;
+      if (codes) {
+        codes[length] = code;
+        offsets![length++] = i;
       }
       continue;
     }
-    if (!out) {
-      out = [text.slice(0, i)];
-      offsets = range(0, i - 1);
+    if (!codes) {
+      codes = new Uint16Array(text.length);
+      offsets = new Uint32Array(text.length + 1);
+      for (; length < i; length++) {
+        codes[length] = text.charCodeAt(length);
+        offsets[length] = length;
+      }
     }
     if (fold !== DROP) {
-      out.push(String.fromCharCode(fold));
-      offsets!.push(i);
+      codes[length] = fold;
+      offsets![length++] = i;
+      last = fold;
     }
     i += width - 1;
   }
-  if (!out) return undefined;
-  offsets!.push(text.length);
-  return { text: out.join(""), offsets: offsets! };
+  if (!codes) return undefined;
+  offsets![length] = text.length;
+  return { text: decode(codes.subarray(0, length)), offsets: offsets!.subarray(0, length + 1) };
 }

@@ -61,7 +61,7 @@ export interface Scanned {
  */
 export function scanText(original: string, detectors: readonly Detector[]): Scanned | undefined {
   let text = original;
-  let offsets: number[] | undefined;
+  let offsets: Uint32Array | undefined;
   let facts: TextFacts | undefined;
   let hits: Hit[] | undefined;
   let rejected: Span[] | undefined;
