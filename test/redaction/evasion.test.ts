@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { redact, redactText } from "../../src/redaction";
 import { foldText } from "../../src/redaction/fold";
+import { textFacts } from "../../src/redaction/text";
 
 const CARD = "4111111111111111";
 const fours = (digits: string, sep: string) => digits.match(/.{1,4}/g)!.join(sep);
@@ -51,7 +52,7 @@ describe("PII written with look-alike characters", () => {
     expect(redactText("ssn 123.45.6789.").text).toBe("ssn [REDACTED:us_ssn].");
   });
 
-  it("finds a card number grouped by dots after a decimal", () => {
+  it("finds a card number right after a decimal", () => {
     expect(redactText(`paid 12.5 ${fours(CARD, " ")}`).text).toBe("paid 12.5 [REDACTED:payment_card]");
   });
 
@@ -74,6 +75,10 @@ describe("PII written with look-alike characters", () => {
     expect(redactText(`ssn ${"123-45-6789".replace(/\d/g, "$&\ufe0f\u20e3")}`).text).toBe("ssn [REDACTED:us_ssn]");
     const marked = fours(CARD, " ").replace(/\d/g, "$&\u0332");
     expect(redactText(`card ${marked} ok`).text).toBe("card [REDACTED:payment_card] ok");
+  });
+
+  it("finds an IBAN grouped by no-break spaces", () => {
+    expect(redactText("iban DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000").text).toBe("iban [REDACTED:iban]");
   });
 
   it("finds an email with a zero-width space in it", () => {
@@ -136,6 +141,13 @@ describe("folding", () => {
     const folded = foldText("a\u200b\uff11\u00a0\ud835\udfcf!")!;
     expect(folded.text).toBe("a1 1!");
     expect([...folded.offsets]).toEqual([0, 2, 3, 4, 6, 7]);
+  });
+
+  it("is skipped for ASCII text and text with only other Unicode characters", () => {
+    expect(textFacts("plain ASCII 4111 1111").fold).toBe(false);
+    expect(textFacts("caf\u00e9 \u00a9 \u4e2d\u6587").fold).toBe(false);
+    expect(textFacts("4111\u00a01111").fold).toBe(true);
+    expect(textFacts("\uff14").fold).toBe(true);
   });
 
   it("changes nothing in ASCII text or text without look-alikes", () => {
