@@ -124,7 +124,9 @@ national phones, SSNs with dashes or spaces, AWS/GitHub/Slack/Stripe/OpenAI/Anth
 and card numbers as JSON numbers), a quarter near misses (wrong Luhn or mod-97 check digit, SSN areas 000/666/9xx,
 group 00 or serial 0000, IBANs one character long or short, keys too short, JWTs without \`alg\`, hosts without a
 dotted domain) and a quarter benign look-alikes (order ids, dates, versions, IP addresses, zip+4 codes, UUIDs, digests),
-half as whole string leaves and half inside a sentence.
+half as whole string leaves and half inside a sentence. A quarter of the cards, SSNs and phones (valid or near misses)
+are disguised by Unicode spaces, zero-width characters between digits or fullwidth digits, and some look-alikes carry
+the same characters (no-break spaces in dates and amounts, fullwidth order ids, a non-breaking hyphen in a zip+4).
 
 A valid value counts as found when its text is gone from the redacted JSON; a near miss or look-alike counts as a
 false positive when its text is changed. Time is the median over ${smoke ? 5 : 200} passes over the corpus of the

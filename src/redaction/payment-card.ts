@@ -1,10 +1,11 @@
 /**
- * The `payment_card` detector: 13 to 19 digits, bare or grouped by single spaces or dashes (4-4-4-4…, Amex 4-6-5,
- * Diners 4-6-4), that pass Luhn and start with a known brand prefix at that brand's length.
+ * The `payment_card` detector: 13 to 19 digits, bare or grouped by single spaces, dashes or dots (4-4-4-4…, Amex
+ * 4-6-5, Diners 4-6-4), that pass Luhn and start with a known brand prefix at that brand's length. Unicode spaces,
+ * digits and invisible characters are folded before (see fold.ts).
  */
 import type { Detector, Span } from "./types";
 
-const CANDIDATE = /(?<![\w.-])\d[\d -]{11,24}\d/g;
+const CANDIDATE = /(?<![\w.-])\d[\d .-]{11,24}\d/g;
 
 /** Luhn (mod 10) over a string of digits. */
 export function luhn(digits: string): boolean {
@@ -64,7 +65,7 @@ export const cardDetector: Detector = {
       const candidate = match[0];
       const after = match.index + candidate.length;
       const runsOn = /\w/.test(text[after] ?? "") || /^[-.]\d/.test(text.slice(after, after + 2));
-      const parts = candidate.split(/([ -])/);
+      const parts = candidate.split(/([ .-])/);
       // parts: digits, sep, digits, sep, …; a card uses one kind of separator, once between groups.
       let resumeAt = after;
       for (let last = parts.length - 1; last >= 0; last -= 2) {
@@ -85,6 +86,9 @@ export const cardDetector: Detector = {
         resumeAt = end;
         break;
       }
+      // A decimal or version before a space (`12.5 4111 1111 1111 1111`) is not part of the card that follows.
+      const space = candidate.indexOf(" ");
+      if (resumeAt === after && space > 0 && candidate.lastIndexOf(".", space) > 0) resumeAt = match.index + space + 1;
       CANDIDATE.lastIndex = resumeAt;
     }
     return spans;

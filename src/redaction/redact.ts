@@ -7,6 +7,7 @@
  * SSN; a redacted number becomes a string. Phones, emails, IBANs and secrets cannot be JSON numbers.
  */
 import { detectorsFor } from "./detectors";
+import { foldText } from "./fold";
 import { isCardNumber } from "./payment-card";
 import { DEFAULT_MAX_CHARS, replacement, scanText, type Scanned } from "./text";
 import type { Detector, Redaction, RedactOptions, RedactResult } from "./types";
@@ -87,7 +88,8 @@ function redactDigits(walk: Walk, digits: string, ssnKey: boolean): string | und
 function redactString(walk: Walk, text: string, ssnKey: boolean): string {
   spend(walk, text.length);
   if (ssnKey) {
-    const bare = text.trim();
+    // Short values only: folding (zero-width characters, fullwidth digits) costs a pass a long text does not need.
+    const bare = (text.length <= 64 ? (foldText(text)?.text ?? text) : text).trim();
     if (bare.length === 9 && isBareSsn(bare)) {
       walk.redactions.push({ path: pathOf(walk), detector: "us_ssn", count: 1 });
       return replacement("us_ssn");

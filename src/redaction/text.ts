@@ -1,5 +1,6 @@
 /** Redaction of one string: run the detectors, merge overlapping matches, replace each by `[REDACTED:<detector>]`. */
 import { detectorsFor } from "./detectors";
+import { foldText, mayFold } from "./fold";
 import type { Detector, RedactOptions, RedactTextResult, Span, TextFacts } from "./types";
 
 /** The text that replaces a match or a value. */
@@ -21,18 +22,21 @@ const isDigitGrouping = (code: number) =>
 
 /**
  * One pass over `text` for the facts every built-in prefilter reads, so a detector that cannot match costs no scan.
- * @example textFacts("call 415-555-2671 or a@b.io") // { digits: 10, groupedDigits: 10, at: true }
+ * @example textFacts("call 415-555-2671 or a@b.io") // { digits: 10, groupedDigits: 10, at: true, fold: false }
  */
 export function textFacts(text: string): TextFacts {
   let digits = 0;
   let groupedDigits = 0;
   let run = 0;
   let at = false;
+  let fold = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    // Letters first: they are most of any text.
-    if (code > 64) run = 0;
-    else if (code >= 48 && code <= 57) {
+    // Letters first: they are most of any text. ASCII letters pay one comparison for the Unicode check.
+    if (code > 64) {
+      run = 0;
+      if (code > 127 && !fold) fold = mayFold(code);
+    } else if (code >= 48 && code <= 57) {
       digits++;
       if (++run > groupedDigits) groupedDigits = run;
     } else if (code === 64) {
@@ -40,7 +44,7 @@ export function textFacts(text: string): TextFacts {
       run = 0;
     } else if (!isDigitGrouping(code)) run = 0;
   }
-  return { digits, groupedDigits, at };
+  return { digits, groupedDigits, at, fold };
 }
 
 /** A scanned text with its matches replaced, and how many matches each detector replaced. */
@@ -52,14 +56,29 @@ export interface Scanned {
 /**
  * Scans `text` with `detectors`; undefined when nothing matched (the common case, so no copy is made). Matches that
  * overlap become one replacement named after the highest-priority detector among them, so no part of either leaks.
+ * A text with Unicode spaces, digits, dashes, dots or invisible characters is scanned folded (see foldText), and each
+ * match replaces the original characters it came from.
  */
-export function scanText(text: string, detectors: readonly Detector[]): Scanned | undefined {
+export function scanText(original: string, detectors: readonly Detector[]): Scanned | undefined {
+  let text = original;
+  let offsets: Uint32Array | undefined;
   let facts: TextFacts | undefined;
   let hits: Hit[] | undefined;
   let rejected: Span[] | undefined;
   for (let rank = 0; rank < detectors.length; rank++) {
     const detector = detectors[rank]!;
-    if (text.length < detector.minLength || !detector.mayMatch(text, (facts ??= textFacts(text)))) continue;
+    if (text.length < detector.minLength) continue;
+    if (!facts) {
+      facts = textFacts(text);
+      const folded = facts.fold ? foldText(text) : undefined;
+      if (folded) {
+        ({ text, offsets } = folded);
+        facts = textFacts(text);
+        // Folding only shortens: detectors skipped so far stay skipped.
+        if (text.length < detector.minLength) continue;
+      }
+    }
+    if (!detector.mayMatch(text, facts)) continue;
     for (const span of detector.find(text)) {
       if (rejected?.some((r) => span.start < r.end && r.start < span.end)) continue;
       if (span.rejected) (rejected ??= []).push(span);
@@ -79,10 +98,14 @@ export function scanText(text: string, detectors: readonly Detector[]): Scanned 
     }
     const name = detectors[rank]!.name;
     counts.set(name, (counts.get(name) ?? 0) + 1);
-    out += text.slice(cursor, start) + replacement(name);
+    if (offsets) {
+      start = offsets[start]!;
+      end = offsets[end]!;
+    }
+    out += original.slice(cursor, start) + replacement(name);
     cursor = end;
   }
-  return { text: out + text.slice(cursor), counts };
+  return { text: out + original.slice(cursor), counts };
 }
 
 /**

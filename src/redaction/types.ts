@@ -25,6 +25,8 @@ export interface TextFacts {
   groupedDigits: number;
   /** Whether the text contains `@`. */
   at: boolean;
+  /** Whether the text may hold a character foldText changes (Unicode space, digit, dash or dot, invisible character). */
+  fold: boolean;
 }
 
 /** A detector: a cheap prefilter that may say "cannot match", and a scan that returns validated spans. */

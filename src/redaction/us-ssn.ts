@@ -1,11 +1,12 @@
 /**
- * The `us_ssn` detector: `123-45-6789` or `123 45 6789` (one separator, used twice) whose parts the SSA could issue.
+ * The `us_ssn` detector: `123-45-6789`, `123 45 6789` or `123.45.6789` (one separator, used twice) whose parts the
+ * SSA could issue. Unicode spaces, digits and invisible characters are folded before (see fold.ts).
  * Nine bare digits are not searched in text (zip+4 codes and ids look the same); redact() checks them only in a
  * value whose key names an SSN (see SSN_KEY).
  */
 import type { Detector, Span } from "./types";
 
-const CANDIDATE = /(?<![\w.-])(\d{3})([- ])(\d{2})([- ])(\d{4})(?![\w])/g;
+const CANDIDATE = /(?<![\w.-])(\d{3})([-. ])(\d{2})([-. ])(\d{4})(?![\w])/g;
 
 /** Keys under which nine bare digits are read as an SSN: `ssn`, `customer_ssn`, `socialSecurityNumber`, … */
 export const SSN_KEY = /(?:^|[^a-z])ssn|ssn(?:$|[^a-z])|social.?security/i;

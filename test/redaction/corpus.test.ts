@@ -17,6 +17,15 @@ describe("the generated PII corpus", () => {
     }
   });
 
+  it("plants cards, SSNs and phones disguised by Unicode spaces, invisible characters and fullwidth digits", () => {
+    const planted = corpus.flatMap((item) => item.planted);
+    for (const how of [/, U\+\w+ spaces$/, /, U\+\w+ between digits$/, /, fullwidth digits$/]) {
+      const disguised = planted.filter((p) => how.test(p.variant));
+      expect(disguised.filter((p) => p.shouldFind).length).toBeGreaterThan(20);
+      expect(disguised.filter((p) => !p.shouldFind).length).toBeGreaterThan(10);
+    }
+  });
+
   for (const detector of CORPUS_DETECTORS) {
     it(`finds every valid ${detector} (recall 1.0)`, () => {
       expect(scores[detector].missed).toEqual([]);

@@ -4,9 +4,14 @@ import { textFacts } from "../../src/redaction/text";
 
 describe("the one-pass prefilter", () => {
   it("counts digits, the longest run of grouped digits and whether there is an @", () => {
-    expect(textFacts("call +1 (415) 555-2671, ref 12")).toEqual({ digits: 13, groupedDigits: 11, at: false });
-    expect(textFacts("pat@example.com")).toEqual({ digits: 0, groupedDigits: 0, at: true });
-    expect(textFacts("4111a1111@1111")).toEqual({ digits: 12, groupedDigits: 4, at: true });
+    expect(textFacts("call +1 (415) 555-2671, ref 12")).toEqual({
+      digits: 13,
+      groupedDigits: 11,
+      at: false,
+      fold: false,
+    });
+    expect(textFacts("pat@example.com")).toEqual({ digits: 0, groupedDigits: 0, at: true, fold: false });
+    expect(textFacts("4111a1111@1111")).toEqual({ digits: 12, groupedDigits: 4, at: true, fold: false });
   });
 
   it("finds no email in a text without @, and still finds one in a text with it", () => {
