@@ -25,6 +25,7 @@ const nodeTests = [
   "test/ledger/group-commit.test.ts",
   "test/notion/digest/digest-page.test.ts",
   "test/notion/page-properties.test.ts",
+  "test/notion/rate-schedule.test.ts",
   "test/notion/policy-id.test.ts",
   "test/pipeline/arguments.test.ts",
   "test/pipeline/run.test.ts",

@@ -66,6 +66,11 @@ export class NotionGateDO extends DurableObject<Env> {
       const wait = this.#schedule.reserve(Date.now(), perSecondOf(request));
       if (Date.now() + wait >= deadline) return this.#deadline(request);
       if (wait > 0) await sleep(wait);
+      for (let hold = this.#schedule.claim(Date.now(), perSecondOf(request)); hold > 0;) {
+        if (Date.now() + hold >= deadline) return this.#deadline(request);
+        await sleep(hold);
+        hold = this.#schedule.claim(Date.now(), perSecondOf(request));
+      }
 
       this.#counters.sent++;
       let response: Response;

@@ -4,10 +4,15 @@
  *
  * @example const s = new RateSchedule(3); s.reserve(now) // 0, then 340, then 680 (ms to wait)
  */
+/** The window the limit counts in, with the same hair of margin as the slots. */
+const WINDOW_MS = 1000 + 7;
+
 export class RateSchedule {
   readonly #perSecond: number;
   #nextFree = 0;
   #pausedUntil = 0;
+  /** When the latest requests were actually sent, oldest first (at most one second's worth). */
+  readonly #sent: number[] = [];
 
   constructor(perSecond: number) {
     this.#perSecond = perSecond;
@@ -22,6 +27,19 @@ export class RateSchedule {
     // A hair over 1000 / perSecond, so that even sends landing on both edges of a window stay within the limit.
     this.#nextFree = slot + Math.ceil(1000 / perSecond) + 7;
     return slot - now;
+  }
+
+  /**
+   * Claims the right to send now, counting the requests actually sent: a reserved slot's timer can fire late on a
+   * loaded machine while a later one fires on time, so the slots alone do not keep a window under the limit. Returns
+   * 0 and records the send, or how many ms to wait before claiming again. Synchronous: no interleaving.
+   */
+  claim(now: number, perSecond = this.#perSecond): number {
+    while (this.#sent.length > 0 && now - this.#sent[0]! >= WINDOW_MS) this.#sent.shift();
+    const oldestInWindow = this.#sent.length >= perSecond ? this.#sent[this.#sent.length - perSecond]! : null;
+    if (oldestInWindow !== null) return oldestInWindow + WINDOW_MS - now;
+    this.#sent.push(now);
+    return 0;
   }
 
   /** Holds every later reservation back until `until` (ms since the epoch). */
