@@ -1,11 +1,15 @@
-/** Tool patterns: globs over `host.tool` names where `*` matches any run of characters and `?` one character. */
+/**
+ * Tool patterns: globs over `host.tool` names where `*` matches any run of characters (dots included, possibly none)
+ * and `?` exactly one; everything else matches itself, case-sensitively. Matching uses no regex: a greedy walk that
+ * backs up only to the last `*` takes at most pattern × name steps, so no pattern can stall a call.
+ */
 
 const PATTERN_CHARS = /^[A-Za-z0-9_.*?-]+$/;
 const HOST_WILDCARD = /^([A-Za-z0-9_-]+)\.\*$/;
 
 /** How a pattern is indexed: an exact name, every tool of one host, or a general glob. */
 export type ToolPattern =
-  { kind: "exact"; name: string } | { kind: "host"; host: string } | { kind: "glob"; source: string; regex: RegExp };
+  { kind: "exact"; name: string } | { kind: "host"; host: string } | { kind: "glob"; source: string };
 
 /** Splits a Tools cell on commas and newlines, trimming blanks. */
 export function splitToolPatterns(text: string): string[] {
@@ -25,19 +29,34 @@ export function toToolPattern(pattern: string): ToolPattern {
   if (!pattern.includes("*") && !pattern.includes("?")) return { kind: "exact", name: pattern };
   const host = HOST_WILDCARD.exec(pattern)?.[1];
   if (host !== undefined) return { kind: "host", host };
-  return { kind: "glob", source: pattern, regex: globToRegExp(pattern) };
+  return { kind: "glob", source: pattern };
 }
 
-/** An anchored RegExp equivalent to a valid pattern. */
-export function globToRegExp(pattern: string): RegExp {
-  let body = "";
-  for (const char of pattern) {
-    if (char === "*") body += ".*";
-    else if (char === "?") body += ".";
-    else if (char === "." || char === "-") body += `\\${char}`;
-    else body += char;
+/**
+ * Whether the whole of `name` matches the glob `pattern`, in O(pattern × name) steps at worst. On a mismatch after a
+ * `*`, that star takes one more character and the walk resumes just past it; earlier stars never need revisiting,
+ * because the later star can absorb whatever they would have. Characters are compared as UTF-16 code units.
+ */
+export function wildcardMatch(pattern: string, name: string): boolean {
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let starName = 0;
+  while (n < name.length) {
+    const c = pattern[p];
+    if (c === "*") {
+      star = p++;
+      starName = n;
+    } else if (c !== undefined && (c === "?" || c === name[n])) {
+      p++;
+      n++;
+    } else if (star >= 0) {
+      p = star + 1;
+      n = ++starName;
+    } else return false;
   }
-  return new RegExp(`^${body}$`, "s");
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** Whether a tool name matches a pattern. */
@@ -48,7 +67,7 @@ export function matchesToolPattern(pattern: ToolPattern, toolName: string): bool
     case "host":
       return toolName.startsWith(`${pattern.host}.`);
     case "glob":
-      return pattern.regex.test(toolName);
+      return wildcardMatch(pattern.source, toolName);
   }
 }
 
