@@ -8,6 +8,7 @@ import type { CostLine } from "../guards/budget";
 import type { Screening } from "../guards/screen";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
+import { redactText } from "../redaction";
 import type { AgentFacts, CallContext, Decision, ToolFacts } from "../policy/types";
 import type { Outcome } from "./outcome";
 import type { PipelineDeps } from "./ports";
@@ -43,10 +44,13 @@ export interface CallFacts {
 /** What is known about a call at any stage; later stages fill in the nullable fields. */
 export interface CallState {
   readonly call: ToolCall;
-  /** The requested tool name, bounded: it is echoed into the outcome, the ledger and the audit log. */
+  /** The requested tool name, redacted and bounded: it is echoed into the outcome, the ledger and the audit log. */
   readonly name: string;
+  /** The caller's client id, redacted and bounded, as the ledger and the audit log record it. */
+  readonly client_id: string | null;
   readonly invocation_id: string;
   readonly started_at: string;
+  /** The `_meta` correlation ids, redacted: echoed into the outcome, the ledger and the audit log. */
   readonly correlation: Outcome["correlation"];
   readonly descriptor: ToolDescriptor | null;
   /** Hash of the canonical arguments, once they are valid. */
@@ -78,14 +82,32 @@ export type Screened = Decided & { readonly screening: Screening };
 /** A screened call running under the approval it claimed. */
 export type Granted = Screened & { readonly approval: Escalation };
 
-/** Longest tool name recorded as sent; longer ones are cut (no real tool name comes near it). */
-const MAX_TOOL_NAME = 200;
+/** Longest tool name or client id recorded as sent; longer ones are cut (no real tool name comes near it). */
+const MAX_RECORDED = 200;
 
-/** The state of a call no stage has looked at yet. */
+/**
+ * Longest text scanned for PII before it is cut: a longer one is recorded as `[REDACTED:size_limit]`, so a cut
+ * never halves an email or a card number into a fragment no detector recognises.
+ */
+const MAX_SCANNED = 65_536;
+
+/**
+ * A caller-chosen string as records may hold it: PII replaced by the built-in detectors' markers, then bounded.
+ * Records are append-only, so this runs before any is written. Ordinary ids pass redactText's prefilter untouched.
+ * @example recordable("ops pat@example.com") // "ops [REDACTED:email]"
+ */
+export function recordable(text: string): string {
+  const { text: redacted } = redactText(text, { maxChars: MAX_SCANNED });
+  return redacted.length <= MAX_RECORDED ? redacted : `${redacted.slice(0, MAX_RECORDED)}…`;
+}
+
+/** The state of a call no stage has looked at yet: what the caller sent that records echo is redacted here, once. */
 export function startCall(deps: Pick<PipelineDeps, "newId" | "now">, call: ToolCall): CallState {
   return {
     call,
-    name: call.name.length <= MAX_TOOL_NAME ? call.name : `${call.name.slice(0, MAX_TOOL_NAME)}…`,
+    // A name with PII in it names no tool, so validate still answers unknown_tool, now without the PII.
+    name: recordable(call.name),
+    client_id: call.client_id === null ? null : recordable(call.client_id),
     invocation_id: deps.newId("inv"),
     started_at: deps.now().toISOString(),
     correlation: correlationOf(call.meta),
@@ -104,11 +126,11 @@ export function metaString(meta: Record<string, unknown>, key: string): string |
   return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
 }
 
-/** The correlation ids a caller put in `_meta`, as every outcome echoes them. */
+/** The correlation ids a caller put in `_meta`, redacted, as every outcome and record echoes them. */
 export function correlationOf(meta: Record<string, unknown>): Outcome["correlation"] {
-  return {
-    correlation_id: metaString(meta, "correlation_id"),
-    session_id: metaString(meta, "session_id"),
-    run_id: metaString(meta, "run_id"),
+  const id = (key: string) => {
+    const value = metaString(meta, key);
+    return value === null ? null : recordable(value);
   };
+  return { correlation_id: id("correlation_id"), session_id: id("session_id"), run_id: id("run_id") };
 }

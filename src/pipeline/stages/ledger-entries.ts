@@ -37,7 +37,7 @@ export function decisionEntry(state: CallState, verdict: Verdict, escalation?: E
     })),
     escalation_id: escalation?.id ?? null,
     ...(verdict === "authorized" && escalation ? { approved_by: escalation.decided_by } : {}),
-    client_id: call.client_id,
+    client_id: state.client_id,
     correlation: state.correlation,
   });
 }

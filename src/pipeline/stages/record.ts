@@ -72,7 +72,7 @@ function auditRow({ state, ran }: Ending, outcome: Outcome, watch: Stopwatch): A
     agent_id: call.principal.agent.id,
     tool: state.name,
     capability_version: outcome.capability_version,
-    client_id: call.client_id,
+    client_id: state.client_id,
     decision: outcome.decision.decision,
     reason_code: outcome.decision.reason_code,
     policy_ids: outcome.decision.policy_ids,
