@@ -77,7 +77,8 @@ export function createApp() {
         snapshot,
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
         pipeline,
-        user_agent: c.req.header("user-agent")?.slice(0, 200) ?? null,
+        // Bounded and redacted as a whole by the pipeline before any record: a cut here could halve an email.
+        user_agent: c.req.header("user-agent") ?? null,
       });
     },
   );

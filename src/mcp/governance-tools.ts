@@ -4,7 +4,7 @@ import { nextStep, statusAt, type Escalation } from "../approvals/escalations";
 import type { JsonValue } from "../ledger/canonical";
 import type { Outcome } from "../pipeline/outcome";
 import type { PipelineDeps } from "../pipeline/ports";
-import { correlationOf, type ToolCall, type ToolCallResult } from "../pipeline/run";
+import { correlationOf, recordable, type ToolCall, type ToolCallResult } from "../pipeline/run";
 
 /** The tool an agent asks about its own escalations with, instead of re-sending a held call. */
 export const ESCALATION_STATUS_TOOL = "governance.escalation_status";
@@ -80,7 +80,7 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
           agent_id: agent.id,
           tool: ESCALATION_STATUS_TOOL,
           capability_version: VERSION,
-          client_id: call.client_id,
+          client_id: call.client_id === null ? null : recordable(call.client_id),
           decision: verdict,
           reason_code,
           policy_ids: [],

@@ -10,7 +10,7 @@ import { record } from "./stages/record";
 import { validate } from "./stages/validate";
 import { stopwatch, type Stopwatch } from "./stopwatch";
 
-export { correlationOf, type ToolCall, type ToolCallResult } from "./call-state";
+export { correlationOf, recordable, type ToolCall, type ToolCallResult } from "./call-state";
 export { ESCALATION_META_KEY, NEW_APPROVAL_META_KEY } from "./stages/approval";
 
 /**
