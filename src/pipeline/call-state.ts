@@ -105,7 +105,6 @@ export function recordable(text: string): string {
 export function startCall(deps: Pick<PipelineDeps, "newId" | "now">, call: ToolCall): CallState {
   return {
     call,
-    // A name with PII in it names no tool, so validate still answers unknown_tool, now without the PII.
     name: recordable(call.name),
     client_id: call.client_id === null ? null : recordable(call.client_id),
     invocation_id: deps.newId("inv"),

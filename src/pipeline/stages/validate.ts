@@ -15,8 +15,9 @@ export async function validate(
 ): Promise<Step<Validated>> {
   const { name, call } = state;
   const { tenant, agent } = call.principal;
-  const visible = agent.allowed_tools.some((pattern) => matchesGlob(pattern, name));
-  const resolved = visible ? await deps.tools.resolve(tenant.id, name).catch(() => null) : null;
+  // Tools are found by the name as sent; `name`, redacted and bounded, is only what answers and records show.
+  const visible = agent.allowed_tools.some((pattern) => matchesGlob(pattern, call.name));
+  const resolved = visible ? await deps.tools.resolve(tenant.id, call.name).catch(() => null) : null;
   if (!resolved) return invalid(state, "unknown_tool", `No tool named "${name}" is available to this agent.`);
   const known = { ...state, descriptor: resolved.descriptor };
   const args = call.args ?? {};

@@ -42,6 +42,17 @@ describe("PII a caller sends outside the arguments", () => {
     expect(everything(t)).not.toMatch(/4111/);
   });
 
+  it("a tool whose name a detector flags is still found by the name as sent, and recorded redacted", async () => {
+    const odd = "payments.lookup 415 555 2671";
+    const { deps, world, settled } = fakeDeps();
+    const resolve = deps.tools.resolve;
+    deps.tools = { resolve: (tenant_id, name) => resolve(tenant_id, name === odd ? LOOKUP : `unknown:${name}`) };
+    const { outcome } = await runToolCall(deps, toolCall(await snapshotOf([]), odd, {}));
+    await settled();
+    expect(outcome).toMatchObject({ outcome: "succeeded", capability_id: "payments.lookup [REDACTED:phone]" });
+    expect(JSON.stringify([outcome, world.ledger, world.audit])).not.toContain("2671");
+  });
+
   it("a User-Agent with a phone number is recorded redacted", async () => {
     const call = { ...toolCall(await snapshotOf([]), LOOKUP, {}), client_id: "claude-desktop/1.2 (call +14155552671)" };
     const t = await traces(call);
