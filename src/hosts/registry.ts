@@ -1,4 +1,10 @@
-import { deleteHost, saveFetchErrorStatement, saveToolsStatement, upsertHostStatement } from "../db/hosts";
+import {
+  deleteHost,
+  saveFetchErrorStatement,
+  saveToolsStatement,
+  upsertHostStatement,
+  type HostRow,
+} from "../db/hosts";
 import { cacheCatalog, cachedCatalog, dropCatalog, type CachedHost, type TenantCatalog } from "./catalog-cache";
 import { createDemoHost, demoDescriptors, demoHostRef } from "./demo/demo-host";
 import { demoHostDefinition } from "./demo/demo-hosts";
@@ -21,15 +27,8 @@ export interface HostRegistryDeps {
 }
 
 /** A host and the state of its tool list, as the admin API shows it (never a secret's value). */
-export interface HostStatus {
-  id: string;
+export interface HostStatus extends Omit<HostRow, "tenant_id" | "kind"> {
   kind: "demo" | "mcp";
-  label: string;
-  url: string | null;
-  auth_secret: string | null;
-  auth_header: string;
-  timeout_ms: number;
-  created_at: string;
   host_ref: string;
   tool_count: number;
   fetched_at: string | null;

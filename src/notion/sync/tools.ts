@@ -5,7 +5,7 @@ import {
   recordCatalogWrite,
   toolSettingStatement,
   unlinkToolPageStatement,
-} from "../../db/notion-sync";
+} from "../../db/tool-settings";
 import type { Agent } from "../../db/tenancy";
 import type { ToolDescriptor } from "../../hosts/host";
 import { hashOf } from "../../ledger";
