@@ -1,6 +1,12 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { isFullBlock } from "@notionhq/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useEmulatorNetwork } from "../emulator/helpers";
 import { standardRows } from "../fixtures/policies";
-import { admin, newTenant, rawMcp } from "../support/worker";
+import { blockTextOf, connectedTenant } from "../support/notion-tenant";
+import { admin, call, connect, newTenant, rawMcp } from "../support/worker";
+
+useEmulatorNetwork();
 
 /**
  * PII written to dodge the detectors, wherever a caller can put it: in an argument of a held call (stored for the
@@ -202,6 +208,24 @@ const cases: Row[] = [
     place: "user-agent",
   },
   {
+    name: "a card number with no-break spaces in the User-Agent",
+    pii: `agent/1.0 card 4111${NBSP}1111${NBSP}1111${NBSP}1111`,
+    detector: "payment_card",
+    place: "user-agent",
+  },
+  {
+    name: "an SSN in fullwidth digits in the User-Agent",
+    pii: `agent/1.0 (ssn ${digitsFrom(FULLWIDTH, "123-45-6789")})`,
+    detector: "us_ssn",
+    place: "user-agent",
+  },
+  {
+    name: "an email with a zero-width space in the User-Agent",
+    pii: `agent/1.0 pat${ZWSP}@example.com`,
+    detector: "email",
+    place: "user-agent",
+  },
+  {
     name: "a card number with mixed separators in the User-Agent",
     pii: "agent/1.0 4111-1111 1111.1111",
     detector: "payment_card",
@@ -296,5 +320,57 @@ describe("PII that dodges the eye, in every place a caller controls", () => {
     expect(records.audit).toHaveLength(1);
     expect(withoutIdsAndHashes(JSON.stringify(records))).not.toContain("123456789");
     expect(JSON.stringify(records)).not.toContain("123-45-6789");
+  });
+});
+
+describe("PII on the Approvals page an approver reads", () => {
+  let t: Awaited<ReturnType<typeof connectedTenant>>;
+  beforeAll(async () => {
+    t = await connectedTenant();
+  }, 40_000);
+  afterAll(async () => {
+    await admin("DELETE", `/notion?tenant=${t.tenant}`);
+  }, 40_000);
+
+  /** The text of an escalation's Approvals page (its properties and blocks), once the page is written. */
+  async function pageText(escalation_id: string): Promise<string> {
+    let page_id: string | null = null;
+    for (let attempt = 0; !page_id && attempt < 200; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      const row = await env.DB.prepare("SELECT notion_page_id FROM escalations WHERE id = ?")
+        .bind(escalation_id)
+        .first<{ notion_page_id: string | null }>();
+      page_id = row?.notion_page_id ?? null;
+    }
+    expect(page_id).not.toBeNull();
+    const page = await t.manager.pages.retrieve({ page_id: page_id! });
+    const blocks = (await t.manager.blocks.children.list({ block_id: page_id!, page_size: 100 })).results;
+    return JSON.stringify([page, blocks.filter(isFullBlock).map(blockTextOf), blocks]);
+  }
+
+  it.for([
+    {
+      name: "a card number grouped by no-break spaces",
+      pii: `4111${NBSP}1111${NBSP}1111${NBSP}1111`,
+      detector: "payment_card",
+    },
+    { name: "an SSN in Arabic-Indic digits", pii: digitsFrom(ARABIC_INDIC, "123-45-6789"), detector: "us_ssn" },
+    { name: "an email with a zero-width space", pii: `pat${ZWSP}.doe@example.com`, detector: "email" },
+  ])("$name in a held call's argument is redacted on its page", async ({ pii, detector }) => {
+    const held = await call(
+      await connect(t.key),
+      "payments.create_refund",
+      {
+        customer_id: "cus_001",
+        amount_cents: 60_000 + pii.length,
+        reason: `note ${pii}`,
+      },
+      { correlation_id: `cid ${pii}` },
+    );
+    expect(held.outcome).toMatchObject({ outcome: "pending_approval", escalation_id: expect.any(String) });
+    const text = await pageText(held.outcome.escalation_id!);
+    expect(text).toContain(`[REDACTED:${detector}]`);
+    expect(text).not.toContain(pii);
+    expect(text).not.toContain(digitRun(pii) ?? pii);
   });
 });
