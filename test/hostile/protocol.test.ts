@@ -186,6 +186,22 @@ const refusedAtTheDoor: Refused[] = [
     message: /Unsupported protocol version/,
   },
   {
+    name: "a protocol-version header of 5,000 characters",
+    body: toolCall(lookup),
+    headers: { "mcp-protocol-version": "2025-06-18".repeat(500) },
+    status: 400,
+    code: -32000,
+    message: /Unsupported protocol version: (2025-06-18){4}… \(supported/,
+  },
+  {
+    name: "a batch under a protocol-version header of garbage",
+    body: [toolCall(lookup, 1), toolCall(lookup, 2)],
+    headers: { "mcp-protocol-version": "zzz" },
+    status: 400,
+    code: -32000,
+    message: /Unsupported protocol version: zzz/,
+  },
+  {
     name: "a browser Origin that is not allowed",
     body: toolCall(lookup),
     headers: { origin: "https://evil.example" },
@@ -296,6 +312,17 @@ describe("requests that are not what they look like", () => {
     expect(answer.status).toBe(202);
     expect(answer.text).toBe("");
     expect(added).toEqual([]);
+  });
+
+  it("an initialize under a protocol-version header of garbage negotiates a version instead of failing", async () => {
+    const init = request(1, "initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "x", version: "1" },
+    });
+    const answer = await post(init, { "mcp-protocol-version": "garbage" });
+    expect(answer.status).toBe(200);
+    expect(answer.json.result.protocolVersion).toBe("2025-06-18");
   });
 
   it("a batch of notifications only is answered 202 and runs nothing", async () => {
