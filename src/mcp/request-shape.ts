@@ -3,6 +3,7 @@ import {
   InitializeRequestSchema,
   ListToolsRequestSchema,
   PingRequestSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import { jsonRpcError } from "../http/errors";
 
@@ -23,11 +24,21 @@ type RequestId = string | number;
  * so one call would get another's arguments and answer), a batch that cancels its own requests (never answered),
  * and a request whose params fail the SDK's schema for its method, such as a `tools/call` whose `params`, `name`,
  * `arguments` or `_meta` is not the right kind of value (-32602 rather than the SDK's -32603 with a schema dump).
+ * An MCP-Protocol-Version header naming no supported version is refused here too (the SDK would echo all of it).
  * A refused batch runs nothing. Returns null when the body may go on.
  *
  * @example requestShapeRefusal({ jsonrpc: "2.0", id: 1, method: "tools/call" }, null) // -32602, id 1
  */
 export function requestShapeRefusal(body: unknown, protocolVersion: string | null): ShapeRefusal | null {
+  // As the SDK does, the header is checked on every request but initialize, which negotiates the version instead.
+  if (protocolVersion !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion) && !initializes(body))
+    return {
+      status: 400,
+      body: jsonRpcError(
+        -32000,
+        `Bad Request: Unsupported protocol version: ${cut(protocolVersion)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+      ),
+    };
   if (!Array.isArray(body)) {
     const problem = paramsProblem(body);
     return problem === null ? null : { status: 200, body: invalidParams(problem, idOf(body)) };
@@ -128,8 +139,17 @@ function idOf(message: unknown): RequestId | null {
 
 /** An id as the client wrote it, cut short: ids are the client's text and land in our messages. */
 function shown(id: RequestId | null): string {
-  const text = JSON.stringify(id);
+  return cut(JSON.stringify(id));
+}
+
+/** A client's text cut to 40 characters for a message. */
+function cut(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Whether the body is, or its batch holds, an initialize request. */
+function initializes(body: unknown): boolean {
+  return (Array.isArray(body) ? body : [body]).some((message) => isObject(message) && message.method === "initialize");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,8 @@
 /**
  * The `payment_card` detector: 13 to 19 digits, bare or grouped by single spaces, dashes or dots (4-4-4-4…, Amex
- * 4-6-5, Diners 4-6-4), that pass Luhn and start with a known brand prefix at that brand's length. Unicode spaces,
- * digits and invisible characters are folded before (see fold.ts).
+ * 4-6-5, Diners 4-6-4; the separators may be mixed, as in `4111-1111 1111.1111`), that pass Luhn and start with a
+ * known brand prefix at that brand's length. Unicode spaces, digits and invisible characters are folded before (see
+ * fold.ts).
  */
 import type { Detector, Span } from "./types";
 
@@ -66,13 +67,13 @@ export const cardDetector: Detector = {
       const after = match.index + candidate.length;
       const runsOn = /\w/.test(text[after] ?? "") || /^[-.]\d/.test(text.slice(after, after + 2));
       const parts = candidate.split(/([ .-])/);
-      // parts: digits, sep, digits, sep, …; a card uses one kind of separator, once between groups.
+      // parts: digits, sep, digits, sep, …; one separator between groups. Mixing kinds of separator does not hide a
+      // card from a reader, so it does not hide it here: the layout, brand and Luhn checks still hold it to a card.
       let resumeAt = after;
       for (let last = parts.length - 1; last >= 0; last -= 2) {
         if (last === parts.length - 1 ? runsOn : parts[last + 1] !== " ") continue;
         const groups = parts.slice(0, last + 1).filter((_, i) => i % 2 === 0);
-        const seps = new Set(parts.slice(0, last + 1).filter((_, i) => i % 2 === 1));
-        if (groups.some((g) => g === "") || seps.size > 1) continue;
+        if (groups.some((g) => g === "")) continue;
         const digits = groups.join("");
         if (!isCardLayout(groups.map((g) => g.length))) continue;
         if (!isCardNumber(digits)) {
