@@ -40,9 +40,10 @@ export const ssnDetector: Detector = {
       ];
       if (sep !== sep2 || !isIssuableSsn(area, group, serial)) continue;
       const end = match.index + whole.length;
-      // `123 45 6789 0` or `12 123-45-6789` belong to a longer number.
-      if (/^[- .]\d/.test(text.slice(end, end + 2))) continue;
-      if (match.index >= 2 && /\d[ ]$/.test(text.slice(match.index - 2, match.index))) continue;
+      // `123 45 6789 0`, `12 123 45 6789` or `123-45-6789-0` continue a longer number grouped the same way; a number
+      // beside a dashed SSN (`agent/1.0 123-45-6789`) does not make it part of one.
+      if (text[end] === sep && /\d/.test(text[end + 1] ?? "")) continue;
+      if (sep === " " && match.index >= 2 && /\d $/.test(text.slice(match.index - 2, match.index))) continue;
       spans.push({ start: match.index, end });
     }
     return spans;

@@ -68,8 +68,14 @@ describe("us_ssn", () => {
       expect(all(text)).toBe(text);
   });
 
-  it("leaves mixed separators and SSN-shaped parts of longer numbers", () => {
-    for (const text of ["123-45 6789", "12 123-45-6789", "123-45-6789-0"]) expect(only("us_ssn", text)).toBe(text);
+  it("leaves mixed separators and SSN-shaped parts of longer numbers grouped the same way", () => {
+    for (const text of ["123-45 6789", "12 123 45 6789", "123 45 6789 0", "123-45-6789-0"])
+      expect(only("us_ssn", text)).toBe(text);
+  });
+
+  it("finds a dashed SSN right after another number, which a prefix cannot hide it behind", () => {
+    for (const text of ["0 123-45-6789", "agent/1.0 123-45-6789", "10 123.45.6789"])
+      expect(only("us_ssn", text)).not.toContain("123");
   });
 
   it("leaves nine bare digits in text, since zip+4 codes and ids look the same", () => {
