@@ -5,13 +5,7 @@
 
 /** Why a value is refused. */
 export type JsonProblemReason =
-  | "too_deep"
-  | "too_large"
-  | "not_finite"
-  | "inexact_integer"
-  | "lone_surrogate"
-  | "forbidden_key"
-  | "not_json";
+  "too_deep" | "too_large" | "not_finite" | "inexact_integer" | "lone_surrogate" | "forbidden_key" | "not_json";
 
 /** The first problem found in a value: where (a JSON Pointer, cut to 200 characters), why, and a clause saying it. */
 export interface JsonProblem {
@@ -63,7 +57,8 @@ export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | n
           return problem(path, "lone_surrogate", "a string is not well-formed Unicode (it holds a lone surrogate)");
         continue;
       case "number":
-        if (!Number.isFinite(node)) return problem(path, "not_finite", "a number is too large for JSON (1e309 and beyond parse as Infinity)");
+        if (!Number.isFinite(node))
+          return problem(path, "not_finite", "a number is too large for JSON (1e309 and beyond parse as Infinity)");
         if (limits.strict && Number.isInteger(node) && !Number.isSafeInteger(node))
           return problem(
             path,
@@ -80,7 +75,8 @@ export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | n
         return problem(path, "not_json", `a ${typeof node} has no JSON form`);
     }
     if (node === null) continue;
-    if (depth + 1 > limits.maxDepth) return problem(path, "too_deep", `nesting goes deeper than ${limits.maxDepth} levels`);
+    if (depth + 1 > limits.maxDepth)
+      return problem(path, "too_deep", `nesting goes deeper than ${limits.maxDepth} levels`);
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) stack.push({ value: node[i], path: `${path}/${i}`, depth: depth + 1 });
       continue;
@@ -89,7 +85,8 @@ export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | n
     for (const key of Object.keys(object)) {
       const at = `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       chars += key.length;
-      if (limits.strict && FORBIDDEN_KEYS.has(key)) return problem(at, "forbidden_key", `the key "${key}" is not allowed`);
+      if (limits.strict && FORBIDDEN_KEYS.has(key))
+        return problem(at, "forbidden_key", `the key "${key}" is not allowed`);
       if (limits.strict && LONE_SURROGATE.test(key))
         return problem(at, "lone_surrogate", "a key is not well-formed Unicode (it holds a lone surrogate)");
       stack.push({ value: object[key], path: at, depth: depth + 1 });

@@ -31,12 +31,7 @@ export function faultedBeforeRun(deps: FaultDeps, state: CallState, error: unkno
  * Something threw after the decision entry was appended: the host may have acted, so the call is never retried
  * for the agent (`retryable: false`) and its outcome entry names the decision entry already on the ledger.
  */
-export function faultedAfterRun(
-  state: Screened,
-  decision_entry_id: string,
-  host_ref: string,
-  error: unknown,
-): Ending {
+export function faultedAfterRun(state: Screened, decision_entry_id: string, host_ref: string, error: unknown): Ending {
   console.error(`call ${state.invocation_id} faulted after its decision was recorded: ${describeFault(error)}`);
   const { approval, name, invocation_id } = state;
   const message = `${name} may have run, but Policy OS failed while finishing the call, so its result is lost. Check the host before calling again.`;

@@ -48,7 +48,9 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
     completed_at: deps.now().toISOString(),
   };
   watch.lap("audit");
-  deferSafely(deps, `audit row failed for ${invocation_id}`, () => deps.audit.writeAudit(auditRow(ending, outcome, watch)));
+  deferSafely(deps, `audit row failed for ${invocation_id}`, () =>
+    deps.audit.writeAudit(auditRow(ending, outcome, watch)),
+  );
   const used = ran ? state.approval : null;
   if (used) deferSafely(deps, `page of escalation ${used.id} still shows Approved`, () => deps.approvalUsed(used));
   return { outcome, sentence: ending.sentence ?? sentenceFor(outcome, decision) };
