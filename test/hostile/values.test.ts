@@ -213,8 +213,12 @@ interface ResultCase {
   name: string;
   result: string;
   /** The problem reason in `error.details`, or null when the result must come back. */
+  /** Why the result is unusable (`error.details.reason` when the pipeline found it), or null when it comes back. */
   unusable: string | null;
 }
+
+/** What the agent is told when the host's answer is too large to be read at all. */
+const UNREAD = "unread";
 
 const resultCases: ResultCase[] = [
   {
@@ -249,6 +253,11 @@ const resultCases: ResultCase[] = [
     unusable: "too_large",
   },
   {
+    name: "an answer of 20 MB is not read past 4 MB and ends failed result_unusable",
+    result: structured(`{"blob":"${"a".repeat(20_000_000)}"}`),
+    unusable: UNREAD,
+  },
+  {
     name: "a result of 200,000 small members ends failed result_unusable",
     result: structured(`{"rows":[${Array.from({ length: 200_000 }, () => '"abcdef"').join(",")}]}`),
     unusable: "too_large",
@@ -281,10 +290,14 @@ describe("hostile upstream results end failed result_unusable with both ledger e
         outcome: "failed",
         status: "failed",
         data: null,
-        error: { code: "result_unusable", retryable: false, details: { reason: unusable } },
+        error: { code: "result_unusable", retryable: false },
         decision: { decision: "authorized" },
       });
-      expect(outcome.error!.message).toMatch(/^values\.answer ran, but its result cannot be returned: /);
+      if (unusable === UNREAD) expect(outcome.error!.message).toMatch(/larger than 4000000 bytes, so it was not read/);
+      else {
+        expect(outcome.error!.details).toMatchObject({ reason: unusable });
+        expect(outcome.error!.message).toMatch(/^values\.answer ran, but its result cannot be returned: /);
+      }
     } else {
       expect(outcome.outcome).toBe("succeeded");
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
