@@ -188,6 +188,12 @@ const argumentCases: ArgumentCase[] = [
     refused: { message: /key is not well-formed Unicode/, path: "/\udc00" },
   },
   { name: "a well-formed surrogate pair runs", args: '{"note":"\\ud83d\\ude00 fine"}', refused: null },
+  {
+    name: "an object of 20,000 keys runs, checked without recursion",
+    args: `{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":${i}`).join(",")}}`,
+    refused: null,
+  },
+  { name: "a string of 900,000 characters runs", args: `{"text":"${"x".repeat(900_000)}"}`, refused: null },
 ];
 
 describe("hostile arguments end invalid with both ledger entries, or run exactly as sent", () => {
