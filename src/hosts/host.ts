@@ -32,12 +32,19 @@ export interface HostCallContext {
   signal: AbortSignal;
 }
 
-/** A host's answer. A host that is down or too slow gives `host_unavailable` (retryable), never a denial. */
+/**
+ * A host's answer. A host that is down or too slow gives `host_unavailable` (retryable), never a denial; one whose
+ * answer is too large to read gives `result_unusable`.
+ */
 export type HostCallResult =
   | { ok: true; data: JsonValue; host_ref: string; cost_cents?: number }
   | {
       ok: false;
-      error: { code: "host_unavailable" | "host_error" | "host_rejected"; message: string; retryable: boolean };
+      error: {
+        code: "host_unavailable" | "host_error" | "host_rejected" | "result_unusable";
+        message: string;
+        retryable: boolean;
+      };
       host_ref: string;
     };
 

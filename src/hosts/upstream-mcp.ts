@@ -15,7 +15,7 @@ import {
 import { initializeSession } from "./upstream/initialize-session";
 import { listUpstreamTools } from "./upstream/list-upstream-tools";
 import { postRpc } from "./upstream/post-rpc";
-import { readRpcResponse } from "./upstream/read-rpc-response";
+import { boundedText, MAX_ANSWER_BYTES, readRpcResponse, TOO_LARGE } from "./upstream/read-rpc-response";
 import { cachedSession, forgetSession, rememberSession } from "./upstream/upstream-session";
 
 /** The `_meta` key that carries the invocation id to upstream servers. */
@@ -133,6 +133,7 @@ async function readCallAnswer(
     return { error: detail && !failure.retryable ? { ...failure, message: `${failure.message}: ${detail}` } : failure };
   }
   const answer = await readRpcResponse(response, invocation_id);
+  if (answer === TOO_LARGE) return { error: tooLarge(config.id) };
   if (!answer) return { error: unavailable(`host ${config.id} ended its answer without a result`) };
   if (answer.error) {
     const code = typeof answer.error.code === "number" ? ` (JSON-RPC ${answer.error.code})` : "";
@@ -149,6 +150,18 @@ async function readCallAnswer(
 }
 
 async function rpcErrorMessage(response: Response): Promise<string | null> {
-  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
+  const text = await boundedText(response).catch(() => TOO_LARGE);
+  let body: { error?: { message?: unknown } } | null = null;
+  try {
+    body = text === TOO_LARGE ? null : JSON.parse(text);
+  } catch {
+    // not JSON: the status alone says what happened
+  }
   return typeof body?.error?.message === "string" ? excerpt(body.error.message, 200) : null;
+}
+
+/** The host ran the call but answered more than can be read: the same code as a result too large to return. */
+function tooLarge(host_id: string): HostFailure {
+  const message = `host ${host_id} ran the call, but its answer is larger than ${MAX_ANSWER_BYTES} bytes, so it was not read`;
+  return { code: "result_unusable", message, retryable: false };
 }

@@ -4,25 +4,37 @@ import { createHash } from "node:crypto";
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
+ * How deep a value canonicalJson accepts may nest. Far above anything hashed (arguments stop at 32 levels, results
+ * at 64): it turns a value no check bounded into a TypeError instead of a stack overflow.
+ */
+export const MAX_CANONICAL_DEPTH = 256;
+
+/**
  * Canonical JSON: object keys sorted by code unit, no whitespace, `undefined` members dropped.
- * The same value always yields the same string, so hashes of it are stable.
+ * The same value always yields the same string, so hashes of it are stable. Throws a TypeError for a value with no
+ * JSON form (a non-finite number, a bigint) or nested deeper than {@link MAX_CANONICAL_DEPTH}.
  *
  * @example canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
+  return canonical(value, 0);
+}
+
+function canonical(value: unknown, depth: number): string {
   if (value === null || typeof value !== "object") {
     if (typeof value === "number" && !Number.isFinite(value)) throw new TypeError("non-finite number has no JSON form");
     if (typeof value === "bigint" || typeof value === "function" || typeof value === "symbol")
       throw new TypeError(`${typeof value} has no JSON form`);
     return JSON.stringify(value ?? null);
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
+  if (depth >= MAX_CANONICAL_DEPTH) throw new TypeError(`value nests deeper than ${MAX_CANONICAL_DEPTH} levels`);
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item ?? null, depth + 1)).join(",")}]`;
   const keys = Object.keys(value).sort();
   const members: string[] = [];
   for (const key of keys) {
     const member = (value as Record<string, unknown>)[key];
     if (member === undefined) continue;
-    members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+    members.push(`${JSON.stringify(key)}:${canonical(member, depth + 1)}`);
   }
   return `{${members.join(",")}}`;
 }

@@ -1,9 +1,10 @@
 import { startCall, type CallState, type ToolCall, type ToolCallResult } from "./call-state";
-import type { Ending } from "./ending";
+import type { Ending, Step } from "./ending";
 import type { PipelineDeps } from "./ports";
 import { adapter } from "./stages/adapter";
 import { approval, seekApproval } from "./stages/approval";
 import { budget } from "./stages/budget";
+import { faultedBeforeRun } from "./stages/faulted";
 import { guards } from "./stages/guards";
 import { policy } from "./stages/policy";
 import { record } from "./stages/record";
@@ -15,31 +16,41 @@ export { ESCALATION_META_KEY, NEW_APPROVAL_META_KEY } from "./stages/approval";
 
 /**
  * Runs one tool call through validate → policy → guards → approval → budget → adapter → record and returns the
- * outcome. The only way to a host. Never throws for expected outcomes; infrastructure faults before the adapter runs
- * end as `failed` without running it.
+ * outcome. The only way to a host. Never throws: a stage that throws unexpectedly ends the call `failed` /
+ * `internal_error`, and the record stage still writes its decision and outcome entries.
  */
 export async function runToolCall(deps: PipelineDeps, call: ToolCall): Promise<ToolCallResult> {
   const watch = stopwatch(deps.clock);
-  const ending = await stages(deps, startCall(deps, call), watch);
+  const reached: Reached = { state: startCall(deps, call) };
+  const ending = await stages(deps, reached, watch).catch((error) => faultedBeforeRun(deps, reached.state, error));
   return record(deps, ending, watch);
 }
 
+/** The last state a stage handed on: what a fault's records say was known (the adapter handles its own faults). */
+interface Reached {
+  state: CallState;
+}
+
 /** Each stage hands the call on or ends it; a pause-mode cap sends it through approval and budget once more. */
-async function stages(deps: PipelineDeps, start: CallState, { time }: Stopwatch): Promise<Ending> {
-  const validated = await time("validate", validate(deps, start));
+async function stages(deps: PipelineDeps, reached: Reached, { time }: Stopwatch): Promise<Ending> {
+  const at = <S extends CallState, T extends Step<S> | { kind: "hold"; state: S }>(step: T): T => {
+    if (step.kind !== "end") reached.state = step.state;
+    return step;
+  };
+  const validated = at(await time("validate", validate(deps, reached.state)));
   if (validated.kind === "end") return validated;
-  const decided = await time("policy", policy(validated.state));
+  const decided = at(await time("policy", policy(validated.state)));
   if (decided.kind === "end") return decided;
-  const screened = await time("policy", guards(deps, decided.state));
+  const screened = at(await time("policy", guards(deps, decided.state)));
   if (screened.kind === "end") return screened;
-  const approved = await time("approval", approval(deps, screened.state));
+  const approved = at(await time("approval", approval(deps, screened.state)));
   if (approved.kind === "end") return approved;
-  let budgeted = await time("approval", budget(deps, approved.state));
+  let budgeted = at(await time("approval", budget(deps, approved.state)));
   if (budgeted.kind === "hold") {
     // The cap holds the call for a budget increase: once a person allows the overrun, the approval lifts the cap.
-    const increase = await time("approval", seekApproval(deps, budgeted.state, budgeted.held));
+    const increase = at(await time("approval", seekApproval(deps, budgeted.state, budgeted.held)));
     if (increase.kind === "end") return increase;
-    budgeted = await time("approval", budget(deps, increase.state));
+    budgeted = at(await time("approval", budget(deps, increase.state)));
   }
   if (budgeted.kind === "end") return budgeted;
   return time("adapter", adapter(deps, budgeted.state));

@@ -22,6 +22,19 @@ describe("canonicalJson", () => {
   it("refuses values with no JSON form", () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+    expect(() => canonicalJson({ n: Number.POSITIVE_INFINITY })).toThrow(TypeError);
+  });
+
+  it("refuses a value nested 100,000 levels deep with a TypeError, not a stack overflow", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => canonicalJson(deep)).toThrow(/deeper than 256/);
+  });
+
+  it("writes -0 as 0 and a lone surrogate as its escape, so both survive a round trip", () => {
+    const value = { zero: -0, lone: "a\ud800b" };
+    expect(canonicalJson(value)).toBe('{"lone":"a\\ud800b","zero":0}');
+    expect(canonicalJson(JSON.parse(canonicalJson(value)))).toBe(canonicalJson(value));
   });
 });
 

@@ -6,7 +6,7 @@ import {
 import type { HostConfig } from "../host-config";
 import { excerpt, failureForStatus, rejected, unavailable, type HostFailure } from "./host-failure";
 import { postRpc } from "./post-rpc";
-import { readRpcResponse } from "./read-rpc-response";
+import { readRpcResponse, TOO_LARGE } from "./read-rpc-response";
 import type { UpstreamSession } from "./upstream-session";
 
 /** Who Policy OS says it is to upstream servers. */
@@ -38,7 +38,8 @@ export async function initializeSession(
     await response.body?.cancel();
     return { ok: false, error: failureForStatus(response.status, config.id) };
   }
-  const answer = await readRpcResponse(response, INITIALIZE_ID);
+  const read = await readRpcResponse(response, INITIALIZE_ID);
+  const answer = read === TOO_LARGE ? null : read;
   if (!answer) return { ok: false, error: unavailable(`host ${config.id} did not answer initialize`) };
   if (answer.error) {
     return {

@@ -6,14 +6,55 @@ export interface RpcResponse {
 }
 
 /**
- * The JSON-RPC response with `id` from a Streamable HTTP answer: a JSON body (one message or a batch) or an SSE
- * stream, read only until that response arrives. Null when the answer holds no such response.
+ * The most bytes of an upstream answer read before it is refused: four times a result's bound
+ * (MAX_RESULT_CHARS in src/pipeline/result-limits.ts), since an answer carries its result as text and as
+ * structuredContent, escaped. A larger answer is never buffered whole.
  */
-export async function readRpcResponse(response: Response, id: string | number): Promise<RpcResponse | null> {
+export const MAX_ANSWER_BYTES = 4_000_000;
+
+/** What {@link readRpcResponse} says of an answer larger than {@link MAX_ANSWER_BYTES}. */
+export const TOO_LARGE = "too_large";
+
+/**
+ * The JSON-RPC response with `id` from a Streamable HTTP answer: a JSON body (one message or a batch) or an SSE
+ * stream, read only until that response arrives. Null when the answer holds no such response, {@link TOO_LARGE}
+ * when it passes {@link MAX_ANSWER_BYTES} first.
+ */
+export async function readRpcResponse(
+  response: Response,
+  id: string | number,
+): Promise<RpcResponse | null | typeof TOO_LARGE> {
   const type = response.headers.get("content-type") ?? "";
   if (type.includes("text/event-stream")) return readSse(response, id);
-  const body: unknown = await response.json().catch(() => null);
-  return matching(body, id);
+  const text = await boundedText(response).catch(() => null);
+  if (text === TOO_LARGE || text === null) return text;
+  try {
+    return matching(JSON.parse(text), id);
+  } catch {
+    return null;
+  }
+}
+
+/** The body as text, or {@link TOO_LARGE} as soon as it passes {@link MAX_ANSWER_BYTES} (the rest is not read). */
+export async function boundedText(response: Response): Promise<string | typeof TOO_LARGE> {
+  if (!response.body) return "";
+  if (Number(response.headers.get("content-length") ?? 0) > MAX_ANSWER_BYTES) {
+    await response.body.cancel();
+    return TOO_LARGE;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text;
+      text += value;
+      // UTF-16 units, not bytes: a bound in the same order, checked without encoding anything again.
+      if (text.length > MAX_ANSWER_BYTES) return TOO_LARGE;
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
 }
 
 function matching(body: unknown, id: string | number): RpcResponse | null {
@@ -26,7 +67,7 @@ function matching(body: unknown, id: string | number): RpcResponse | null {
   return null;
 }
 
-async function readSse(response: Response, id: string | number): Promise<RpcResponse | null> {
+async function readSse(response: Response, id: string | number): Promise<RpcResponse | null | typeof TOO_LARGE> {
   if (!response.body) return null;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
@@ -34,6 +75,7 @@ async function readSse(response: Response, id: string | number): Promise<RpcResp
     for (;;) {
       const { value, done } = await reader.read();
       if (value) buffer += value.replace(/\r\n?/g, "\n");
+      if (buffer.length > MAX_ANSWER_BYTES) return TOO_LARGE;
       let end = buffer.indexOf("\n\n");
       while (end !== -1) {
         const found = eventMessage(buffer.slice(0, end), id);

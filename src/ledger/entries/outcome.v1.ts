@@ -12,7 +12,7 @@ export const outcomeV1Schema = z.strictObject({
   denial_code: z.string().nullable(),
   escalation_id: z.string().nullable(),
   host_ref: z.string().nullable(),
-  /** `sha256:` of the result's canonical JSON, `unhashable` for one too deep to hash, null when nothing succeeded. */
+  /** `sha256:` of the result's canonical JSON, `unhashable` if hashing failed (results are bounded before, so it should not), null when nothing succeeded. */
   data_hash: z.string().nullable(),
   /** Present when content guards checked the host's result and were hit. */
   guards: z.array(guardHitV1).optional(),

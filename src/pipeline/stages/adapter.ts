@@ -4,28 +4,41 @@ import type { Host, HostCallResult, ToolDescriptor } from "../../hosts/host";
 import type { JsonValue } from "../../ledger/canonical";
 import type { Screened } from "../call-state";
 import { end, failed, type Ending, type HostRun } from "../ending";
-import { describeFault } from "../fault";
+import { deferSafely, describeFault } from "../fault";
 import type { PipelineDeps } from "../ports";
+import { resultProblem } from "../result-limits";
 import { releaseClaim } from "./approval";
+import { faultedAfterRun } from "./faulted";
 import { decisionEntry } from "./ledger-entries";
 
 type AdapterDeps = Pick<PipelineDeps, "ledger" | "budgets" | "escalations" | "defer">;
+
+/** The code of a call whose host ran but whose result is too deep, too large or not JSON (docs/mcp.md). */
+export const RESULT_UNUSABLE = "result_unusable";
 
 /**
  * Adapter, the only caller of a host: durable before run. The decision entry is appended to the ledger first, and
  * only then does the host run. When the ledger refuses the entry nothing runs: the claimed approval and the reserved
  * budget are given back and the call fails with `ledger_unavailable`. After the run the budget is settled (or
- * released when the host failed) and result guards read what the host returned.
+ * released when the host failed) and result guards read what the host returned, once it is known to be bounded JSON
+ * (else `result_unusable`). Once the decision entry is appended, nothing throws: a fault ends `internal_error`.
  */
 export async function adapter(deps: AdapterDeps, state: Screened): Promise<Ending> {
   const decision_entry_id = await appendDecisionBeforeRun(deps, state);
   if (decision_entry_id === null) return notRecorded(deps, state);
-  const result = await callHost(state.host, state.descriptor, state.screening.forHost, {
-    tenant_id: state.call.principal.tenant.id,
-    invocation_id: state.invocation_id,
-  });
-  settleBudget(deps, state, result);
-  return hostEnding(state, result, decision_entry_id);
+  let host_ref = state.host.id;
+  try {
+    const result = await callHost(state.host, state.descriptor, state.screening.forHost, {
+      tenant_id: state.call.principal.tenant.id,
+      invocation_id: state.invocation_id,
+    });
+    host_ref = result.host_ref;
+    settleBudget(deps, state, result);
+    return hostEnding(state, result, decision_entry_id);
+  } catch (error) {
+    // The decision is on the ledger: whatever threw, the call ends as a value that gets its outcome entry.
+    return faultedAfterRun(state, decision_entry_id, host_ref, error);
+  }
 }
 
 /** Appends the authorized decision entry; its id, or null when the ledger refused it (then the host must not run). */
@@ -63,24 +76,22 @@ async function notRecorded(deps: AdapterDeps, state: Screened): Promise<Ending> 
 /** Turns the reservation into spend at the host's reported cost, or gives it back when the host failed (deferred). */
 function settleBudget(deps: AdapterDeps, state: Screened, result: HostCallResult): void {
   if (state.budget.length === 0) return;
-  const book = deps.budgets(state.call.principal.tenant.id);
   const reservation_id = state.invocation_id;
-  deps.defer(
-    (result.ok
-      ? book.settle({
-          reservation_id,
-          ...(result.cost_cents !== undefined ? { actual: { usd_cents: result.cost_cents } } : {}),
-        })
-      : book.release({ reservation_id })
-    ).catch((error) => console.error(`budget of ${reservation_id} not settled: ${describeFault(error)}`)),
-  );
+  deferSafely(deps, `budget of ${reservation_id} not settled`, () => {
+    const book = deps.budgets(state.call.principal.tenant.id);
+    if (!result.ok) return book.release({ reservation_id });
+    const actual = result.cost_cents !== undefined ? { actual: { usd_cents: result.cost_cents } } : {};
+    return book.settle({ reservation_id, ...actual });
+  });
 }
 
 /** How a call that ran ends: succeeded, failed at the host, or its result withheld by a content guard. */
 function hostEnding(state: Screened, result: HostCallResult, decision_entry_id: string): Ending {
   const { approval, name, invocation_id } = state;
   const escalation_id = approval?.id ?? null;
-  const screened = result.ok ? screenResult(state.decision.guards, result.data) : null;
+  // A result that cannot be hashed, screened or answered is never handed on: the host ran, the agent gets why.
+  const unusable = result.ok ? resultProblem(result.data) : null;
+  const screened = result.ok && !unusable ? screenResult(state.decision.guards, result.data) : null;
   const estimate = state.budget.find((line) => line.unit === "usd_cents")?.amount ?? null;
   const ran: HostRun = {
     decision_entry_id,
@@ -93,6 +104,14 @@ function hostEnding(state: Screened, result: HostCallResult, decision_entry_id: 
   if (!result.ok) {
     const { code, message, retryable } = result.error;
     return failed(state, "authorized", { code, message, retryable }, escalation_id, { ran, entries });
+  }
+  if (unusable) {
+    const message = `${name} ran, but its result cannot be returned: ${unusable.message}.`;
+    const details = { reason: unusable.reason, path: unusable.path };
+    return failed(state, "authorized", { code: RESULT_UNUSABLE, message, retryable: false, details }, escalation_id, {
+      ran,
+      entries,
+    });
   }
   const withheld = screened!.withheld;
   if (withheld) {

@@ -52,7 +52,8 @@ export async function outcomeEntry(ending: Ending): Promise<LedgerEntryInput> {
     denial_code: result.denial?.code ?? null,
     escalation_id: result.escalation_id,
     host_ref: ran?.host_ref ?? null,
-    // A host's result is untrusted: one too deep to hash is recorded as such, never lost with the entry.
+    // The adapter only lets through results within MAX_RESULT_DEPTH and without non-finite numbers, so hashing
+    // succeeds; the fallback keeps the outcome entry should that ever break.
     data_hash: result.success ? await hashOf(result.data).catch(() => "unhashable") : null,
     ...(ran?.result_guards ? { guards: ran.result_guards } : {}),
   });

@@ -1,7 +1,7 @@
 import type { AuditRow } from "../../db/audit";
 import type { ToolCallResult } from "../call-state";
 import type { Ending } from "../ending";
-import { describeFault } from "../fault";
+import { deferSafely, describeFault } from "../fault";
 import type { Outcome } from "../outcome";
 import type { PipelineDeps } from "../ports";
 import { sentenceFor } from "../sentence";
@@ -48,18 +48,11 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
     completed_at: deps.now().toISOString(),
   };
   watch.lap("audit");
-  deps.defer(
-    deps.audit
-      .writeAudit(auditRow(ending, outcome, watch))
-      .catch((error) => console.error(`audit row failed for ${invocation_id}: ${describeFault(error)}`)),
+  deferSafely(deps, `audit row failed for ${invocation_id}`, () =>
+    deps.audit.writeAudit(auditRow(ending, outcome, watch)),
   );
   const used = ran ? state.approval : null;
-  if (used)
-    deps.defer(
-      deps
-        .approvalUsed(used)
-        .catch((error) => console.error(`page of escalation ${used.id} still shows Approved: ${describeFault(error)}`)),
-    );
+  if (used) deferSafely(deps, `page of escalation ${used.id} still shows Approved`, () => deps.approvalUsed(used));
   return { outcome, sentence: ending.sentence ?? sentenceFor(outcome, decision) };
 }
 

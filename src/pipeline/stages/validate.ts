@@ -22,7 +22,10 @@ export async function validate(
   const known = { ...state, descriptor: resolved.descriptor };
   const args = call.args ?? {};
   const problem = inspectArguments(args);
-  if (problem) return invalid(known, "invalid_arguments", problem.message, { errors: [{ ...problem }] });
+  if (problem)
+    return invalid(known, "invalid_arguments", problem.message, {
+      errors: [{ path: problem.path, message: problem.message }],
+    });
   const checked = deps.validateArguments(resolved.descriptor, args as Record<string, unknown>);
   if (!checked.ok)
     return invalid(
