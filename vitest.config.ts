@@ -18,6 +18,7 @@ const nodeTests = [
   "test/budgets/denial-message.test.ts",
   "test/budgets/windows.test.ts",
   "test/digest/week.test.ts",
+  "test/hosts/read-rpc-response.test.ts",
   "test/hosts/validate-arguments.test.ts",
   "test/http/origin.test.ts",
   "test/http/principal-cache.test.ts",
@@ -28,6 +29,8 @@ const nodeTests = [
   "test/notion/rate-schedule.test.ts",
   "test/notion/policy-id.test.ts",
   "test/pipeline/arguments.test.ts",
+  "test/pipeline/faults.test.ts",
+  "test/pipeline/result-limits.test.ts",
   "test/pipeline/run.test.ts",
 ];
 
