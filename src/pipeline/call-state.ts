@@ -92,13 +92,22 @@ const MAX_RECORDED = 200;
 const MAX_SCANNED = 65_536;
 
 /**
- * A caller-chosen string as records may hold it: PII replaced by the built-in detectors' markers, then bounded.
- * Records are append-only, so this runs before any is written. Ordinary ids pass redactText's prefilter untouched.
+ * Control characters (C0, DEL, C1) and bidirectional overrides: a terminal, log viewer or page showing a record would
+ * act on them (an ANSI colour, text that reads backwards), so records hold them as visible `\uXXXX` escapes.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A caller-chosen string as records may hold it: PII replaced by the built-in detectors' markers, unprintable
+ * characters escaped, then bounded. Records are append-only, so this runs before any is written. Ordinary ids pass
+ * untouched.
  * @example recordable("ops pat@example.com") // "ops [REDACTED:email]"
+ * @example recordable("crm.search\u001b[31m") // "crm.search\\u001b[31m"
  */
 export function recordable(text: string): string {
   const { text: redacted } = redactText(text, { maxChars: MAX_SCANNED });
-  return redacted.length <= MAX_RECORDED ? redacted : `${redacted.slice(0, MAX_RECORDED)}…`;
+  const printable = redacted.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return printable.length <= MAX_RECORDED ? printable : `${printable.slice(0, MAX_RECORDED)}…`;
 }
 
 /** The state of a call no stage has looked at yet: what the caller sent that records echo is redacted here, once. */

@@ -293,13 +293,16 @@ describe("tool names no tool has", () => {
     { name: "a tool name with a trailing space", tool: "payments.lookup_customer " },
     { name: "a tool name in fullwidth letters", tool: "ｐａｙｍｅｎｔｓ.lookup_customer" },
   ])(
-    "$name ends invalid (unknown_tool) with both ledger entries and a name cut to 200 characters",
+    "$name ends invalid (unknown_tool) with both ledger entries and a printable name cut to 200 characters",
     async ({ tool }) => {
       const { answer, added } = await observed(() => post(toolCall({ name: tool, arguments: {} })));
       expect(answer.status).toBe(200);
       const outcome = outcomeOf(answer);
       expect(outcome).toMatchObject({ outcome: "invalid", success: false, error: { code: "unknown_tool" } });
       expect(outcome.capability_id.length).toBeLessThanOrEqual(201);
+      expect(outcome.capability_id).not.toMatch(/[\u0000-\u001f]/);
+      // JSON writes a raw control character as \u00XX, and one the records escaped as \\u00XX.
+      expect(JSON.stringify(added)).not.toMatch(/(?<!\\)\\u00[01]/);
       expect(added.map((e) => e.kind)).toEqual(["decision", "outcome"]);
       expect(added.every((e) => e.invocation_id === outcome.invocation_id)).toBe(true);
     },
