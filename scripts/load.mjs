@@ -232,9 +232,11 @@ async function setUpTenant({ id, admin, manager, worker, emulator }) {
     ["--url", emulator.url, "--parent", page.id, "--connect", worker.url, "--tenant", id, "--json"],
     worker.adminToken,
   );
+  log(`${id}: Notion databases connected; the manager writes the policy rows…`);
   // The policy rows are written by the manager (people are not rate limited, the integration is): they reach the
   // Worker through the webhook and the sync, and the run starts once all are in force.
-  for (const row of [...policies.rows, TRAINEE_ROW])
+  const rows = [...policies.rows, TRAINEE_ROW];
+  for (const row of rows)
     await manager.pages.create({
       parent: { data_source_id: ids.policies },
       properties: notionProperties(policies.properties, row),
@@ -242,12 +244,13 @@ async function setUpTenant({ id, admin, manager, worker, emulator }) {
   await admin.ok("POST", `/sync?tenant=${id}`, {});
   const inForce = await until(
     async () => (await admin.ok("GET", `/policies?tenant=${id}`)).rows.map((row) => row["Policy ID"]),
-    (ids) => [...policies.rows, TRAINEE_ROW].every((row) => ids.includes(row["Policy ID"])),
+    (names) => rows.every((row) => names.includes(row["Policy ID"])),
   );
-  if (![...policies.rows, TRAINEE_ROW].every((row) => inForce.includes(row["Policy ID"])))
+  if (!rows.every((row) => inForce.includes(row["Policy ID"])))
     throw new Error(
       `${id}: the policy rows written in Notion were not in force after 30 s (in force: ${inForce.join(", ")})`,
     );
+  log(`${id}: ${inForce.length} policy rows in force`);
   for (const [role, agent] of Object.entries(agents)) {
     agent.client = new Client({ name: `policy-os-load-${id}-${role}`, version: "1.0.0" });
     await agent.client.connect(
