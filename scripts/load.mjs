@@ -272,7 +272,7 @@ async function setUpTenant({ id, admin, manager, worker, emulator }) {
     held: 0,
     decided: 0,
     edits: 0,
-    syncs: { ok: 0, failed: 0 },
+    syncs: { ok: 0, failed: {} },
     retryOutcomes: {},
     followUps: { repeatMismatch: 0, undecided: 0, approved: 0, denied: 0, expired: 0, retries: 0 },
     stopping: false,
@@ -391,7 +391,8 @@ async function editPolicies(tenant, manager, admin) {
     );
     if (edit % 2 === 0) continue;
     const synced = await admin.call("POST", `/sync?tenant=${tenant.id}`, { full: edit % 6 === 1 });
-    tenant.syncs[synced.status < 300 ? "ok" : "failed"]++;
+    if (synced.status < 300) tenant.syncs.ok++;
+    else tenant.syncs.failed[synced.status] = (tenant.syncs.failed[synced.status] ?? 0) + 1;
   }
 }
 
