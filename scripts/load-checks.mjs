@@ -44,7 +44,7 @@ export function ledgerPairing({ entries, tenant, calls, otherInvocations }) {
  * for one invocation or for one logical call (each planned call has its own `reason`, which its retries repeat);
  * `unrecorded`: refunds whose invocation the ledger does not show as succeeded; `unexecuted`: succeeded invocations
  * the host has no refund for.
- * @param {{ refunds: Array<{ invocation_id: string, reason: string, amount_cents: number }>, entries: Array<{ kind: string, invocation_id: string | null, body: Record<string, unknown> }>, succeededRefunds: Set<string> }} input
+ * @param {{ refunds: Array<{ invocation_id: string, reason: string, amount_cents: number }>, succeededRefunds: Set<string> }} input
  */
 export function hostExecutions({ refunds, succeededRefunds }) {
   const perInvocation = countBy(refunds, (refund) => refund.invocation_id);

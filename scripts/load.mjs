@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run load`: a bounded, local load test. The Worker runs as `npm start` runs it (wrangler dev, local D1 and
-// Durable Objects) against the Notion emulator; two tenants, each with its own agent key and Notion databases, take
+// Durable Objects) against the Notion emulator; two tenants, each with its own agents, keys and Notion databases, take
 // N tool calls through the real MCP SDK client with bounded concurrency, while managers edit policy rows in Notion
 // (and syncs run) and approvers approve or deny held calls in Notion, whose agents then retry them. Afterwards it
 // checks what must hold (no cross-tenant read, every call's two ledger entries, no double execution at the host, no
