@@ -4,9 +4,11 @@ import { delay, HttpResponse } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
 import { ensureApprovalPages } from "../../src/approvals/approval-pages";
+import { pollDecisions } from "../../src/approvals/decision-poll";
+import { followPages } from "../../src/approvals/follow-page";
 import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import type { SyncReport } from "../../src/notion/sync/types";
-import { useEmulatorNetwork } from "../emulator/helpers";
+import { notion, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
 import { admin, call, connect } from "../support/worker";
 
@@ -307,5 +309,111 @@ describe("an Approvals page write while Notion fails", () => {
     expect(await ensureApprovalPages(env.DB, pages, t.tenant)).toMatchObject({ created: 2, failed: 0 });
     expect(await approvalPagesOf(t, first)).toHaveLength(1);
     expect(await approvalPagesOf(t, second)).toHaveLength(1);
+  });
+});
+
+/** A person sets the page's Decision in Notion (as the emulator's manager, an allowed approver). */
+async function approveInNotion(t: Tenant, page_id: string) {
+  await notion("person:manager").pages.update({ page_id, properties: { Decision: { select: { name: "Approved" } } } });
+  await t.emulator.webhooksSettled();
+}
+
+/** The tenant's `escalation` ledger entries saying a decision was taken. */
+async function decidedEntries(tenant: string, escalation_id: string) {
+  const entries = (await admin("GET", `/ledger?tenant=${tenant}`)).body.entries as {
+    kind: string;
+    body: { escalation_id?: string; event?: string };
+  }[];
+  return entries.filter(
+    (e) => e.kind === "escalation" && e.body.escalation_id === escalation_id && e.body.event === "decided",
+  );
+}
+
+/** A held call with its page, approved by the manager in Notion; the poll has not seen it yet. */
+async function approvedInNotion() {
+  const t = await connectedTenant();
+  const agent = await connect(t.key);
+  const id = await heldCall(agent);
+  const page_id = (await pageSettled(id)).notion_page_id!;
+  expect(page_id).toEqual(expect.any(String));
+  await approveInNotion(t, page_id);
+  return { t, agent, id, page_id, faults: notionFaults(t.emulator) };
+}
+
+/** After recovery: the poll takes the approval, the retry runs once, and a further retry is refused. */
+async function runsOnceAfterRecovery(held: Awaited<ReturnType<typeof approvedInNotion>>) {
+  const { t, agent, id } = held;
+  held.faults.rule = null;
+  await Promise.allSettled(held.faults.late);
+  delete worker.NOTION_DEADLINE_MS;
+  expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 1, taken: 1 });
+  expect(await decidedEntries(t.tenant, id)).toHaveLength(1);
+  expect((await call(agent, "payments.create_refund", refund(75_000))).outcome).toMatchObject({
+    outcome: "succeeded",
+    escalation_id: id,
+  });
+  expect((await call(agent, "payments.create_refund", refund(75_000))).outcome.denial?.code).toBe(
+    "approval_already_used",
+  );
+  expect(await refundsMade(agent)).toHaveLength(1);
+}
+
+/** Nothing was decided: the escalation is pending, the retry is still held, nothing ran and the ledger says nothing. */
+async function nothingDecided(held: Awaited<ReturnType<typeof approvedInNotion>>) {
+  const { t, agent, id } = held;
+  expect(await escalationRow(id)).toMatchObject({ status: "pending", decided_by: null });
+  expect(await decidedEntries(t.tenant, id)).toEqual([]);
+  expect((await call(agent, "payments.create_refund", refund(75_000))).outcome).toMatchObject({
+    outcome: "pending_approval",
+    escalation_id: id,
+  });
+  expect(await refundsMade(agent)).toHaveLength(0);
+}
+
+describe("the approval poll while Notion fails", () => {
+  it.for<[string, Fault]>([
+    ["answers 503", { status: 503 }],
+    ["drops the connection", { drop: true }],
+    ["does not answer in time", { hang_ms: 800 }],
+  ])(
+    "invents no decision when the Approvals query %s, and an approval seen after recovery runs the call exactly once",
+    async ([, fault]) => {
+      const held = await approvedInNotion();
+      notionDeadline(400);
+      held.faults.rule = ({ path }) => (path.endsWith("/query") ? fault : null);
+      await expect(pollDecisions(env, pages, held.t.tenant)).rejects.toThrow();
+      await nothingDecided(held);
+      await runsOnceAfterRecovery(held);
+    },
+  );
+
+  it("invents no decision when the page read behind a decision fails, and takes it once Notion answers", async () => {
+    const held = await approvedInNotion();
+    notionDeadline(400);
+    held.faults.rule = ({ method, path }) =>
+      method === "GET" && path.startsWith("/v1/pages/") ? { status: 503 } : null;
+    await expect(pollDecisions(env, pages, held.t.tenant)).rejects.toThrow();
+    await nothingDecided(held);
+    await runsOnceAfterRecovery(held);
+  });
+
+  it("records a decision once when writing it back to the page fails, and the page catches up on a later pass", async () => {
+    const held = await approvedInNotion();
+    const { t, agent, id, page_id } = held;
+    held.faults.rule = ({ method }) => (method === "PATCH" ? { status: 503 } : null);
+    await expect(pollDecisions(env, pages, t.tenant)).rejects.toThrow();
+    expect(await escalationRow(id)).toMatchObject({ status: "approved", decided_by: "manager@example.com" });
+    expect(await decidedEntries(t.tenant, id)).toHaveLength(1);
+
+    held.faults.rule = null;
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ taken: 0 });
+    expect(await decidedEntries(t.tenant, id)).toHaveLength(1);
+    expect((await call(agent, "payments.create_refund", refund(75_000))).outcome.outcome).toBe("succeeded");
+    expect(await refundsMade(agent)).toHaveLength(1);
+    await followPages(env, t.tenant);
+    const page = await t.manager.pages.retrieve({ page_id });
+    expect(
+      isFullPage(page) && page.properties.Decision?.type === "select" ? page.properties.Decision.select?.name : null,
+    ).toBe("Executed");
   });
 });
