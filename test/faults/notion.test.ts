@@ -286,7 +286,7 @@ describe("an Approvals page write while Notion fails", () => {
       return { status: 429, retry_after: "0.4" };
     };
     const id = await heldCall(await connect(t.key));
-    expect((await pageSettled(id)).notion_page_id).toEqual(expect.any(String));
+    expect((await pageSettled(id))?.notion_page_id).toEqual(expect.any(String));
     const creates = faults.arrivals.filter(isPageCreate);
     expect(creates.map((c) => c.faulted)).toEqual([true, false]);
     expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(400);
@@ -334,7 +334,7 @@ async function approvedInNotion() {
   const t = await connectedTenant();
   const agent = await connect(t.key);
   const id = await heldCall(agent);
-  const page_id = (await pageSettled(id)).notion_page_id!;
+  const page_id = (await pageSettled(id))!.notion_page_id!;
   expect(page_id).toEqual(expect.any(String));
   await approveInNotion(t, page_id);
   return { t, agent, id, page_id, faults: notionFaults(t.emulator) };
