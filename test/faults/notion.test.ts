@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { isFullPage, type Client } from "@notionhq/client";
+import { APIResponseError, Client, isFullPage } from "@notionhq/client";
 import { delay, HttpResponse } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
@@ -7,8 +7,10 @@ import { ensureApprovalPages } from "../../src/approvals/approval-pages";
 import { pollDecisions } from "../../src/approvals/decision-poll";
 import { followPages } from "../../src/approvals/follow-page";
 import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
+import { MAX_RETRIES } from "../../src/notion/gate.do";
+import { gatedFetch } from "../../src/notion/gated-fetch";
 import type { SyncReport } from "../../src/notion/sync/types";
-import { notion, useEmulatorNetwork } from "../emulator/helpers";
+import { notion, startEmulator, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
 import { admin, call, connect } from "../support/worker";
 
@@ -415,5 +417,59 @@ describe("the approval poll while Notion fails", () => {
     expect(
       isFullPage(page) && page.properties.Decision?.type === "select" ? page.properties.Decision.select?.name : null,
     ).toBe("Executed");
+  });
+});
+
+let gates = 0;
+/** A Notion client whose every request passes through a fresh gate, as the Worker's clients do. */
+function gatedClient() {
+  const gate = env.NOTION_GATE.get(env.NOTION_GATE.idFromName(`faults-gate-${Date.now()}-${gates++}`));
+  return new Client({
+    auth: "secret_emulator",
+    fetch: gatedFetch(gate, { per_second: 100 }),
+    retry: false,
+    logger: () => undefined,
+  });
+}
+
+describe("the Notion gate under 429s", () => {
+  it("holds back every request of the integration for a 429's Retry-After, not only the refused one, and answers each", async () => {
+    const emulator = startEmulator();
+    const faults = notionFaults(emulator);
+    let refused = false;
+    faults.rule = () => (refused ? null : ((refused = true), { status: 429, retry_after: "0.5" }));
+    const client = gatedClient();
+
+    const first = client.pages.retrieve({ page_id: emulator.rootPageId });
+    await until(
+      async () => faults.arrivals.length,
+      (n) => n === 1,
+      "the refused request",
+    );
+    const second = client.pages.retrieve({ page_id: emulator.rootPageId });
+    expect((await Promise.all([first, second])).map((page) => page.id)).toEqual([
+      emulator.rootPageId,
+      emulator.rootPageId,
+    ]);
+    const [refusal, ...later] = faults.arrivals;
+    expect(refusal!.faulted).toBe(true);
+    expect(later).toHaveLength(2);
+    for (const sent of later) expect(sent.at - refusal!.at).toBeGreaterThanOrEqual(500);
+  });
+
+  it("gives a write refused more often than it retries back to the caller as rate_limited, sent only while Notion refused it", async () => {
+    const emulator = startEmulator();
+    const faults = notionFaults(emulator);
+    faults.rule = (request) => (isPageCreate(request) ? { status: 429, retry_after: "0.05" } : null);
+    const error = await gatedClient()
+      .pages.create({
+        parent: { page_id: emulator.rootPageId },
+        properties: { title: { title: [{ text: { content: "Refused" } }] } },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIResponseError);
+    expect((error as APIResponseError).code).toBe("rate_limited");
+    expect(faults.arrivals.filter(isPageCreate)).toHaveLength(MAX_RETRIES + 1);
+    expect(faults.arrivals.every((a) => a.faulted)).toBe(true);
   });
 });
