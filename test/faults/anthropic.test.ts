@@ -36,11 +36,14 @@ const FAILURES: [string, Failure, string][] = [
   ["a 429", { status: 429 }, "rate_limited"],
   ["a 500", { status: 500 }, "error"],
   ["a 529 (overloaded)", { status: 529 }, "error"],
-  ["a timeout", { hang_ms: 1_500 }, "timeout"],
+  ["a timeout", { hang_ms: 800 }, "timeout"],
   ["a body that is not JSON", { broken: '{"id": "msg_1", "content": [' }, "error"],
   ["JSON that is not a message", { broken: '{"hello": "world"}' }, "invalid_output"],
   ["prose instead of the tool call", { text: "Sure! Approve it." }, "invalid_output"],
 ];
+
+/** The failures other test files already prove for a purpose (test/claude, test/guards/moderation.test.ts). */
+const provenElsewhere = (names: string[]) => FAILURES.filter(([name]) => !names.includes(name));
 
 const claudeCalls = (tenant: string, purpose: string) =>
   env.DB.prepare("SELECT outcome FROM claude_calls WHERE tenant_id = ? AND purpose = ? ORDER BY created_at")
@@ -89,7 +92,7 @@ async function entriesOf(tenant: string, invocation_id: string) {
 }
 
 describe("an escalation summary while Anthropic fails", () => {
-  it.for(FAILURES)(
+  it.for(provenElsewhere(["a 429", "a 500", "a timeout"]))(
     "after %s, the page still appears with the template summary, labelled, and the call stays held",
     async ([, failure, outcome]) => {
       anthropicFails(failure);
@@ -161,15 +164,24 @@ async function desk(rows: unknown[]) {
   return { ...tenant, client, edit, notes };
 }
 
-const MODERATION_FAILURES: [string, Failure][] = [
-  ...FAILURES.map(([name, failure]) => [name, failure] as [string, Failure]),
+const withoutOutcome = (failures: typeof FAILURES) =>
+  failures.map(([name, failure]): [string, Failure] => [name, failure]);
+
+const MALFORMED_FINDINGS: [string, Failure][] = [
   ["findings that do not fit the schema", { answer: { findings: "none" } }],
   ["findings without paths", { answer: { findings: [{ category: "threat" }] } }],
 ];
 
+/** Every failure, for the modes whose failures no other file proves; `block` is proven for 429, 500 and timeouts. */
+const MODERATION_FAILURES: Record<string, [string, Failure][]> = {
+  block: [...withoutOutcome(provenElsewhere(["a 429", "a 500", "a timeout"])), ...MALFORMED_FINDINGS],
+  redact: [...withoutOutcome(FAILURES), ...MALFORMED_FINDINGS],
+  pause: [...withoutOutcome(FAILURES), ...MALFORMED_FINDINGS],
+};
+
 describe("a moderation pass while Anthropic fails", () => {
   for (const mode of ["block", "redact"])
-    it.for(MODERATION_FAILURES)(
+    it.for(MODERATION_FAILURES[mode]!)(
       `under a ${mode} policy, after %s, denies with moderation_unavailable (retryable), runs nothing and records both ledger entries`,
       async ([, failure]) => {
         anthropicFails(failure);
@@ -186,7 +198,7 @@ describe("a moderation pass while Anthropic fails", () => {
       },
     );
 
-  it.for(MODERATION_FAILURES)(
+  it.for(MODERATION_FAILURES.pause!)(
     "under a pause policy, after %s, holds the call for a person and runs nothing",
     async ([, failure]) => {
       anthropicFails(failure);
@@ -217,7 +229,7 @@ async function seededWeek(tenant: string) {
 
 describe("the digest narrative while Anthropic fails", () => {
   it.for([
-    ...FAILURES,
+    ...provenElsewhere(["a 529 (overloaded)"]),
     ["paragraphs that are not a list", { answer: { paragraphs: "A quiet week." } }, "invalid_output"],
   ] as [string, Failure, string][])(
     "after %s, the page still has every figure, with the template's narrative labelled as such",
