@@ -177,6 +177,29 @@ describe("a policy sync while Notion fails", () => {
       "succeeded",
     );
   });
+
+  it("puts a retired row out of force though Notion refuses its Sync status write, and writes the status later", async () => {
+    const t = await connectedTenant();
+    const faults = notionFaults(t.emulator);
+    await retireRefundLimit(t);
+    faults.rule = ({ method }) => (method === "PATCH" ? { status: 503 } : null);
+
+    const report = await sync(t.tenant);
+    expect(report.sources.find((s) => s.source === "policies")).toMatchObject({ applied: 1 });
+    expect(report.snapshot.changed).toBe(true);
+    expect(report.statuses.written).toBe(0);
+    expect((await call(await connect(t.key), "payments.create_refund", refund(75_000))).outcome.outcome).toBe(
+      "succeeded",
+    );
+
+    faults.rule = null;
+    expect((await sync(t.tenant)).statuses.written).toBeGreaterThanOrEqual(1);
+    const row = await policyRow(t.manager, t.ids.policies!, "refund-over-limit");
+    const status = row.properties["Sync status"];
+    expect(status?.type === "rich_text" ? status.rich_text.map((part) => part.plain_text).join("") : "").toBe(
+      "ok · Retired: not enforced",
+    );
+  });
 });
 
 /** The Worker's Approvals pages in Notion, as the cron reaches them. */
