@@ -1,10 +1,12 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { APIResponseError, Client, isFullPage } from "@notionhq/client";
 import { delay, HttpResponse } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NotionEmulator } from "../../emulator/notion";
+import { signedDelivery } from "../../emulator/notion/webhooks";
 import { ensureApprovalPages } from "../../src/approvals/approval-pages";
 import { pollDecisions } from "../../src/approvals/decision-poll";
+import { escalationObject } from "../../src/approvals/escalation-object";
 import { followPages } from "../../src/approvals/follow-page";
 import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { MAX_RETRIES } from "../../src/notion/gate.do";
@@ -12,7 +14,7 @@ import { gatedFetch } from "../../src/notion/gated-fetch";
 import type { SyncReport } from "../../src/notion/sync/types";
 import { notion, startEmulator, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
-import { admin, call, connect } from "../support/worker";
+import { admin, BASE, call, connect } from "../support/worker";
 
 useEmulatorNetwork();
 disconnectAfterEach();
@@ -366,12 +368,15 @@ async function approvedInNotion() {
 }
 
 /** After recovery: the poll takes the approval, the retry runs once, and a further retry is refused. */
-async function runsOnceAfterRecovery(held: Awaited<ReturnType<typeof approvedInNotion>>) {
+async function runsOnceAfterRecovery(
+  held: Awaited<ReturnType<typeof approvedInNotion>>,
+  poll: Parameters<typeof pollDecisions>[3] = {},
+) {
   const { t, agent, id } = held;
   held.faults.rule = null;
   await Promise.allSettled(held.faults.late);
   delete worker.NOTION_DEADLINE_MS;
-  expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 1, taken: 1 });
+  expect(await pollDecisions(env, pages, t.tenant, poll)).toMatchObject({ seen: 1, taken: 1 });
   expect(await decidedEntries(t.tenant, id)).toHaveLength(1);
   expect((await call(agent, "payments.create_refund", refund(75_000))).outcome).toMatchObject({
     outcome: "succeeded",
@@ -420,6 +425,42 @@ describe("the approval poll while Notion fails", () => {
     await expect(pollDecisions(env, pages, held.t.tenant)).rejects.toThrow();
     await nothingDecided(held);
     await runsOnceAfterRecovery(held);
+  });
+
+  it("decides nothing from a webhook delivered while Notion fails, though the webhook is answered 202", async () => {
+    const held = await approvedInNotion();
+    const { t, id } = held;
+    const events = t.emulator.webhookEvents.filter(
+      (event) =>
+        event.type === "page.properties_updated" &&
+        event.entity.id === held.page_id &&
+        event.authors.some((author) => author.type === "person"),
+    );
+    expect(events.length).toBeGreaterThan(0);
+    notionDeadline(400);
+    held.faults.rule = () => ({ status: 503 });
+    for (const event of events) {
+      const delivery = await signedDelivery(event, "secret_emulator_webhook");
+      const response = await SELF.fetch(`${BASE}/webhooks/notion/${t.tenant}`, {
+        method: "POST",
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      expect(response.status).toBe(202);
+    }
+    // The intake runs after the 202, in the escalation's object: once it has asked Notion for the page, a call
+    // queued behind it on the same object returns only when the intake is over.
+    await until(
+      async () => held.faults.arrivals.filter((a) => a.method === "GET" && a.path.startsWith("/v1/pages/")),
+      (reads) => reads.length >= 1,
+      "the intake's page read",
+    );
+    await escalationObject(env, id)
+      .followPage({ tenant_id: t.tenant, escalation_id: id })
+      .catch(() => undefined);
+    await nothingDecided(held);
+    // A webhook reached the tenant, so the poll leaves the decision to webhooks for two minutes, then takes it.
+    await runsOnceAfterRecovery(held, { now: () => new Date(Date.now() + 3 * 60_000) });
   });
 
   it("records a decision once when writing it back to the page fails, and the page catches up on a later pass", async () => {
