@@ -46,7 +46,11 @@ export function pipelineDeps(
         if (written.status === "created" || written.status === "found")
           await summarizeEscalation(env, pages, escalation.id);
       };
-      await Promise.all([trackEscalation(env, escalation), page()]);
+      // Both run to their end: with Promise.all, a rejected one would end the deferred work while the other still
+      // writes, and the runtime would cut that write off mid-claim.
+      const followed = await Promise.allSettled([trackEscalation(env, escalation), page()]);
+      const failed = followed.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
     },
     approvalUsed: async (escalation) => {
       await followPageNow(env, escalation);

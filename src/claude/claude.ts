@@ -92,6 +92,12 @@ export async function askClaude<T>(env: Env, request: ClaudeRequest<T>): Promise
     await record(failure, undefined, describe(error));
     return { ok: false, failure };
   }
+  // The SDK types the body but does not check it: a 200 that is not a message must not throw past this point.
+  const shaped = messageShape.safeParse(message);
+  if (!shaped.success) {
+    await record("invalid_output", undefined, "the answer was not a Messages API message");
+    return { ok: false, failure: "invalid_output" };
+  }
   const usage = { input_tokens: message.usage.input_tokens, output_tokens: message.usage.output_tokens };
   const call = message.content.find((block) => block.type === "tool_use" && block.name === request.tool.name);
   const parsed = call?.type === "tool_use" ? request.tool.schema.safeParse(call.input) : undefined;
@@ -104,6 +110,12 @@ export async function askClaude<T>(env: Env, request: ClaudeRequest<T>): Promise
   await record("ok", usage);
   return { ok: true, value: parsed.data, model };
 }
+
+/** The parts of a Messages API answer read here, checked before they are read. */
+const messageShape = z.object({
+  content: z.array(z.object({ type: z.string() })),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+});
 
 /** A tenant's Claude spend this calendar month (UTC) and its cap, in millionths of a dollar. */
 export async function claudeSpend(db: D1Database, tenant_id: string, now: Date) {

@@ -103,7 +103,8 @@ export class MissingSecretError extends Error {
 
 /**
  * A @notionhq/client Client for a tenant's integration whose every request goes through the integration's gate
- * (one gate per token, so tenants sharing nothing never share a rate limit).
+ * (one gate per token, so tenants sharing nothing never share a rate limit). `NOTION_DEADLINE_MS`, when set, caps
+ * every call's deadline (the gate's default is 30 s).
  */
 export async function notionClientFor(
   env: Env,
@@ -116,10 +117,20 @@ export async function notionClientFor(
   return new Client({
     auth,
     baseUrl: (typeof env.NOTION_API_URL === "string" && env.NOTION_API_URL) || NOTION_API_URL,
-    fetch: gatedFetch(gate, { ...options, per_second: connection.requests_per_second }),
+    fetch: gatedFetch(gate, {
+      deadline_ms: deadlineMs(env, options.deadline_ms),
+      per_second: connection.requests_per_second,
+    }),
     // The gate paces, honours Retry-After and retries within bounds; the client must not retry on top of it.
     retry: false,
     timeoutMs: 60_000,
     logger: () => undefined,
   });
+}
+
+/** The shorter of a call's own deadline and `NOTION_DEADLINE_MS` (ignored unless a positive number). */
+function deadlineMs(env: Env, own: number | undefined): number | undefined {
+  const cap = Number(env.NOTION_DEADLINE_MS);
+  if (!Number.isFinite(cap) || cap <= 0) return own;
+  return own === undefined ? cap : Math.min(own, cap);
 }
