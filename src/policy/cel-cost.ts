@@ -39,7 +39,7 @@ export const SIZE_CHARS_PER_STEP = 2;
 export const MATCHES_STEPS_PER_SPAN_CHAR = 0.25;
 
 /** The most tree nodes the estimate itself visits (each comprehension costs its body twice): past it, refused. */
-export const MAX_ESTIMATE_VISITS = 100_000;
+export const MAX_ESTIMATE_VISITS = 20_000;
 
 /** What a value can hold: its values (itself included) and its characters. */
 interface Bound {
