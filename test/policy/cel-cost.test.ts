@@ -116,7 +116,7 @@ describe("the run-time budget", () => {
   });
 
   it("reports a cost expression stopped at its budget with the reason code", () => {
-    const compiled = compileCost("double(args.items.filter(x, x > 0).size())");
+    const compiled = compileCost("args.items.exists(x, x > 100) ? 100.0 : 1.0");
     if (!compiled.ok) throw new Error(compiled.error);
     const { agent, tool, context } = request();
     const outcome = compiled.cost.evaluate({ args: { items: tooMany }, agent, tool, context });

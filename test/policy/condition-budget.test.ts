@@ -4,7 +4,7 @@ import { decide } from "../../src/policy/decide";
 import { request, row, snapshotOf } from "./helpers";
 
 /** An accepted condition whose work grows with the list it iterates, nested over each element's own list. */
-const NESTED = "args.orders.exists(o, o.lines.exists(l, l.sku == args.sku && l.qty > 100))";
+const NESTED = 'args.orders.exists(o, o.lines.exists(l, l.sku == "x" && l.qty > 100))';
 
 const hostile = {
   sku: "x",
