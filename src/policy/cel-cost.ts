@@ -132,8 +132,8 @@ class Refusal extends Error {}
 
 class Estimator {
   visits = 0;
-  /** The first node (innermost) found to exceed the budget, named for the refusal. */
-  culprit: string | undefined;
+  /** The first node (innermost) found to exceed the budget, for the refusal to name. */
+  culprit: Node | undefined;
 
   cost(node: Node, scope: ReadonlyMap<string, Bound>): Cost {
     if (++this.visits > MAX_ESTIMATE_VISITS)
@@ -141,7 +141,7 @@ class Estimator {
         "nests too many comprehensions to estimate its cost; nest at most a few `all`, `exists`, `map` or `filter`",
       );
     const result = this.costOf(node, scope);
-    if (result.steps > CONDITION_COST_BUDGET && this.culprit === undefined) this.culprit = describeNode(node);
+    if (result.steps > CONDITION_COST_BUDGET && this.culprit === undefined) this.culprit = node;
     return result;
   }
 
@@ -329,11 +329,21 @@ function resultBound(name: string, on: Bound | undefined, given: Cost[], inputs:
   return { values: inputs.values + 1, chars: 3 * inputs.chars + 64 };
 }
 
-function describeNode(node: Node): string {
-  const at = typeof node.start === "number" ? ` at ${node.start + 1}` : "";
-  if ((node.op === "rcall" || node.op === "call") && Array.isArray(node.args) && typeof node.args[0] === "string")
-    return `\`${node.args[0]}()\`${at}`;
-  return `\`${node.op}\`${at}`;
+const functionName = (node: Node) =>
+  (node.op === "rcall" || node.op === "call") && Array.isArray(node.args) && typeof node.args[0] === "string"
+    ? node.args[0]
+    : undefined;
+
+/** Where the cost comes from and what to do about it, for the refusal. */
+function explain(culprit: Node | undefined): string {
+  if (!culprit) return "; read fewer or shorter values";
+  const name = functionName(culprit);
+  const at = `${name === undefined ? `\`${culprit.op}\`` : `\`${name}()\``}${typeof culprit.start === "number" ? ` at ${culprit.start + 1}` : ""}`;
+  if (name === "matches")
+    return ` (from ${at}); start the pattern with ^ so it is tried once, not at every position of the text`;
+  if (name !== undefined && COMPREHENSIONS.has(name))
+    return ` (from ${at}); do not nest comprehensions over argument lists: iterate over one list, or a short literal one`;
+  return ` (from ${at}); read fewer or shorter values, and do not build long strings or lists to read again`;
 }
 
 /** A variable a condition reads, and which of its sizes its work depends on (checked before each evaluation). */
@@ -343,7 +353,7 @@ export interface InputLimit {
   chars: boolean;
 }
 
-function estimateWith(root: Node, bounds: ReadonlyMap<string, Bound>): { steps: number; culprit?: string } {
+function estimateWith(root: Node, bounds: ReadonlyMap<string, Bound>): { steps: number; culprit?: Node } {
   const estimator = new Estimator();
   const { steps } = estimator.cost(root, bounds);
   return { steps, culprit: estimator.culprit };
@@ -379,9 +389,7 @@ export function estimateCost(root: unknown): CostEstimate {
         ok: false,
         error:
           `is too costly: on arguments of up to ${fmt(CONDITION_MAX_INPUT_VALUES)} values it can take about ` +
-          `${fmt(worst.steps)} steps, over the budget of ${fmt(CONDITION_COST_BUDGET)}` +
-          `${worst.culprit ? ` (from ${worst.culprit})` : ""}; do not nest comprehensions over argument lists ` +
-          "(iterate over one list, or a short literal one), and start `matches` patterns with ^",
+          `${fmt(worst.steps)} steps, over the budget of ${fmt(CONDITION_COST_BUDGET)}${explain(worst.culprit)}`,
       };
     return { ok: true, steps: worst.steps, limits: inputLimits(root, worst.steps) };
   } catch (error) {
@@ -407,7 +415,10 @@ export function measureInput(root: unknown): InputSize {
     if (size.values > CONDITION_MAX_INPUT_VALUES || size.chars > CONDITION_MAX_INPUT_CHARS) break;
     const value = stack.pop();
     size.values++;
+    // Each member will count at least one value: a collection with more than are left is over without a look.
+    const room = CONDITION_MAX_INPUT_VALUES - size.values - stack.length;
     if (typeof value === "string") size.chars += value.length;
+    else if (Array.isArray(value) && value.length > room) size.values += value.length;
     else if (Array.isArray(value)) for (const item of value) stack.push(item);
     else if (value instanceof Map)
       for (const [key, item] of value) {

@@ -55,8 +55,13 @@ describe("the cost estimate of a condition", () => {
     expect(reason).toContain(`over the budget of ${CONDITION_COST_BUDGET.toLocaleString("en-US")}`);
   });
 
-  it("names where the cost comes from", () => {
-    expect(refusal("args.a.size() > 0 && args.b.all(x, args.c.exists(y, x == y))")).toContain("(from `all()` at 22)");
+  it("names where the cost comes from and what to do about it", () => {
+    expect(refusal("args.a.size() > 0 && args.b.all(x, args.c.exists(y, x == y))")).toContain(
+      "(from `all()` at 22); do not nest comprehensions over argument lists",
+    );
+    expect(refusal('args.s.matches("[a-z]{1,20}b")')).toContain(
+      "(from `matches()` at 1); start the pattern with ^ so it is tried once",
+    );
   });
 
   it.each([
@@ -132,8 +137,12 @@ describe("measuring a variable", () => {
     expect(measureInput({ ab: ["xyz", 1, { c: null }] })).toEqual({ values: 6, chars: 6 });
   });
 
-  it("stops just past the limit whatever the size of the input", () => {
-    const size = measureInput(Array.from({ length: 100_000 }, () => 0));
+  it("judges a list longer than the limit without walking it", () => {
+    expect(measureInput({ items: Array.from({ length: 100_000 }, () => 0) }).values).toBe(100_002);
+  });
+
+  it("stops just past the limit when many small lists add up", () => {
+    const size = measureInput(Array.from({ length: 5_000 }, () => [1, 2, 3]));
     expect(size.values).toBe(CONDITION_MAX_INPUT_VALUES + 1);
   });
 
