@@ -3,6 +3,8 @@
  * per call.
  * Library: @marcbachmann/cel-js (a tree-walking interpreter: no eval, runs in workerd); see bench/cel.bench.ts.
  * JSON numbers stay CEL doubles (the CEL JSON mapping); comparisons with int literals are exact.
+ * Every expression runs within a cost budget (src/policy/cel-cost.ts): refused when compiled if its worst case
+ * could pass it, stopped before it runs when a call's variables are larger than that worst case assumed.
  */
 import { Environment } from "@marcbachmann/cel-js";
 import { estimateCost, inputOverLimit, measureInput, type InputLimit, type InputSize } from "./cel-cost";
@@ -179,7 +181,8 @@ export function compileCost(source: string): { ok: true; cost: CompiledCost } | 
       source,
       evaluate(vars) {
         const { value, error, code } = evaluated(parsed, vars);
-        if (error !== undefined) return { ok: false, error: code === undefined ? error : `${code}: ${error}` };
+        if (error !== undefined)
+          return { ok: false, error: code === CONDITION_BUDGET_EXCEEDED ? `${code}: ${error}` : error };
         const cost = typeof value === "bigint" ? Number(value) : value;
         if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0)
           return {
