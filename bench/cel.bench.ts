@@ -4,6 +4,8 @@
  */
 import { celEnv, isCelError, parse as bufParse, plan as bufPlan } from "@bufbuild/cel";
 import { Environment } from "@marcbachmann/cel-js";
+import { compileCondition } from "../src/policy/cel";
+import { CONDITION_COST_BUDGET, CONDITION_MAX_INPUT_VALUES } from "../src/policy/cel-cost";
 import { percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
 type Evaluator = (vars: Record<string, unknown>) => unknown;
@@ -65,6 +67,51 @@ const EDGE_CASES: [string, Record<string, unknown>, boolean][] = [
   ["args.o.a == 1", { o: Object.assign(Object.create(null), { a: 1 }) }, true],
 ];
 
+const terms = (count: number, term: (i: number) => string, join: string) =>
+  Array.from({ length: count }, (_, i) => term(i)).join(join);
+const ONE_MIB = "a".repeat(1024 * 1024 - 100);
+
+/**
+ * Conditions the cost estimate accepts close to the budget, each with the argument that makes it work hardest
+ * (a list of as many values as the run-time check lets through, or a string as long as a request can carry).
+ */
+const WORST_ACCEPTED: Record<string, { source: string; args: () => Record<string, unknown> }> = {
+  int_loop: {
+    source: `args.items.all(x, ${terms(4, (i) => `x != ${-i - 1}`, " && ")})`,
+    args: () => ({ items: Array.from({ length: CONDITION_MAX_INPUT_VALUES - 10 }, (_, i) => i + 1) }),
+  },
+  string_loop: {
+    source: `args.items.all(x, ${terms(2, (i) => `!x.contains("q${i}")`, " && ")} && x.lowerAscii() != "q")`,
+    args: () => ({ items: Array.from({ length: CONDITION_MAX_INPUT_VALUES - 10 }, (_, i) => `x${i}`) }),
+  },
+  field_loop: {
+    source: `args.items.exists(x, ${terms(3, () => "x.sku == args.sku", " || ")})`,
+    args: () => ({ sku: "zz", items: Array.from({ length: 4_990 }, (_, i) => ({ sku: `s${i}` })) }),
+  },
+  size_1mib: { source: "args.memo.size() > 0", args: () => ({ memo: ONE_MIB }) },
+};
+
+/** Milliseconds each worst accepted condition takes on its worst argument (median of `runs`). */
+function worstAccepted(runs: number, log: (line: string) => void): BenchResult[] {
+  const vars = { agent: VARS.agent, tool: VARS.tool, context: VARS.context };
+  return Object.entries(WORST_ACCEPTED).map(([label, { source, args }]) => {
+    const compiled = compileCondition(source);
+    if (!compiled.ok) throw new Error(`the budget refuses ${label}: ${compiled.error}`);
+    const samples: number[] = [];
+    for (let run = 0; run <= runs; run++) {
+      // A fresh argument each run, as each call brings its own: the size check is not cached across calls.
+      const fresh = { ...vars, args: args() } as never;
+      const start = performance.now();
+      const outcome = compiled.condition.evaluate(fresh);
+      if (run > 0) samples.push(performance.now() - start);
+      if (!outcome.ok) throw new Error(`${label} failed: ${outcome.error}`);
+    }
+    const ms = percentile(samples, 50);
+    log(`budget ${label}: ${ms.toFixed(1)} ms`);
+    return { name: `cel.budget.worst_ms.${label}`, unit: "ms", value: round(ms) };
+  });
+}
+
 function edgeFailures(library: Library): string[] {
   const failures: string[] = [];
   for (const [source, args, expected] of EDGE_CASES) {
@@ -121,6 +168,7 @@ export default async function celBench({ smoke, log }: BenchOptions): Promise<Be
     (label) =>
       (medians.get(`bufbuild.${label}.compile`) ?? NaN) / (medians.get(`marcbachmann.${label}.compile`) ?? NaN),
   );
+  results.push(...worstAccepted(smoke ? 3 : 15, log));
   const span = (values: number[]) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}×`;
   const failures = LIBRARIES.map((library) => ({ name: library.name, failures: edgeFailures(library) }));
   const failureText = failures
@@ -153,6 +201,14 @@ inside workerd (test/policy/cel-libraries.test.ts). The engine uses **@marcbachm
       marcFaster ? "it evaluated faster on every case in this run" : "its speed was not uniformly better in this run"
     }, it compiled ${span(compileRatios)} faster, type-checks at compile time (unknown variables and non-boolean conditions are
 refused before a row is accepted), reports error positions, and gets the edge cases above right.
+
+\`cel.budget.worst_ms.*\`: conditions the cost estimate accepts close to its budget of ${CONDITION_COST_BUDGET.toLocaleString("en-US")}
+steps (src/policy/cel-cost.ts), each evaluated on its worst argument (${CONDITION_MAX_INPUT_VALUES.toLocaleString("en-US")} values less a few, or a 1 MiB
+string), median of the runs: the longest one row's condition can take on one call. Cases: ${Object.entries(
+      WORST_ACCEPTED,
+    )
+      .map(([label, { source }]) => `\`${label}\` = \`${source.length > 80 ? `${source.slice(0, 77)}…` : source}\``)
+      .join(", ")}.
 `,
   };
 }

@@ -3,8 +3,11 @@
  * per call.
  * Library: @marcbachmann/cel-js (a tree-walking interpreter: no eval, runs in workerd); see bench/cel.bench.ts.
  * JSON numbers stay CEL doubles (the CEL JSON mapping); comparisons with int literals are exact.
+ * Every expression runs within a cost budget (src/policy/cel-cost.ts): refused when compiled if its worst case
+ * could pass it, stopped before it runs when a call's variables are larger than that worst case assumed.
  */
 import { Environment } from "@marcbachmann/cel-js";
+import { estimateCost, inputOverLimit, measureInput, type InputLimit, type InputSize } from "./cel-cost";
 import { toCelValue } from "./cel-value";
 import type { AgentFacts, CallContext, ToolFacts } from "./types";
 
@@ -16,8 +19,15 @@ export interface ConditionVars {
   context: CallContext;
 }
 
-/** The value of one evaluation: whether the condition holds, or the error it raised. */
-export type ConditionOutcome = { ok: true; matched: boolean } | { ok: false; error: string };
+/** The reason code of an evaluation stopped because it would pass its cost budget (src/policy/cel-cost.ts). */
+export const CONDITION_BUDGET_EXCEEDED = "condition_budget_exceeded";
+
+/**
+ * The value of one evaluation: whether the condition holds, or the error it raised; `code` is set when the
+ * evaluation was stopped for exceeding its budget (fail closed, like any error).
+ */
+export type ConditionOutcome =
+  { ok: true; matched: boolean } | { ok: false; error: string; code?: typeof CONDITION_BUDGET_EXCEEDED };
 
 /** A condition ready to evaluate; evaluate() never throws. */
 export interface CompiledCondition {
@@ -57,12 +67,22 @@ function describe(error: unknown): { kind: string; text: string } {
   return { kind: `${kind}${at}`, text: text.split("\n")[0] ?? text };
 }
 
-/** Parses and type-checks an expression whose type must be one of `types` (or dyn, checked when it runs). */
+/** A parsed, checked expression and the variables whose size bounds its work (measured before each run). */
+interface Checked {
+  ok: true;
+  program: ReturnType<Environment["parse"]>;
+  limits: readonly InputLimit[];
+}
+
+/**
+ * Parses and type-checks an expression whose type must be one of `types` (or dyn, checked when it runs), and
+ * refuses one whose worst case passes the cost budget.
+ */
 function parseChecked(
   source: string,
   types: readonly string[],
   expected: string,
-): { ok: true; program: ReturnType<Environment["parse"]> } | { ok: false; error: string } {
+): Checked | { ok: false; error: string } {
   if (source.length > MAX_CONDITION_LENGTH)
     return { ok: false, error: `is longer than ${MAX_CONDITION_LENGTH} characters` };
   let program: ReturnType<Environment["parse"]>;
@@ -80,11 +100,40 @@ function parseChecked(
   const type = checked.type ?? "dyn";
   if (type !== "dyn" && !types.includes(type))
     return { ok: false, error: `gives a value of type ${type}, not ${expected}` };
-  return { ok: true, program };
+  const cost = estimateCost(program.ast);
+  if (!cost.ok) return cost;
+  return { ok: true, program, limits: cost.limits };
 }
 
-/** Evaluates a program, retrying once with Map-built arguments when the interpreter cannot read them as given. */
-function evaluated(program: (vars: ConditionVars) => unknown, vars: ConditionVars): Run {
+/** Sizes already measured, per variable's value: decide() passes the same objects to every row of a call. */
+const measured = new WeakMap<object, InputSize>();
+
+function sizeOf(value: unknown): InputSize {
+  if (typeof value !== "object" || value === null) return measureInput(value);
+  let size = measured.get(value);
+  if (!size) {
+    size = measureInput(value);
+    measured.set(value, size);
+  }
+  return size;
+}
+
+/** Why these variables are larger than the program's estimate assumed, or undefined. */
+function overBudget(limits: readonly InputLimit[], vars: ConditionVars): string | undefined {
+  for (const limit of limits) {
+    const over = inputOverLimit(limit, sizeOf(vars[limit.variable as keyof ConditionVars]));
+    if (over !== undefined) return over;
+  }
+  return undefined;
+}
+
+/**
+ * Evaluates a program within its budget: inputs larger than its estimate assumed stop it before it starts; it
+ * retries once with Map-built arguments when the interpreter cannot read them as given.
+ */
+function evaluated({ program, limits }: Checked, vars: ConditionVars): Run {
+  const over = overBudget(limits, vars);
+  if (over !== undefined) return { error: over, code: CONDITION_BUDGET_EXCEEDED };
   const first = run(program, vars);
   // Arguments with keys such as `constructor` defeat the interpreter's type detection; a copy made of Maps does not.
   if (first.code !== "unsupported_type") return first;
@@ -95,14 +144,14 @@ function evaluated(program: (vars: ConditionVars) => unknown, vars: ConditionVar
 export function compileCondition(source: string): ConditionCompilation {
   const parsed = parseChecked(source, ["bool"], "true or false");
   if (!parsed.ok) return parsed;
-  const { program } = parsed;
   return {
     ok: true,
     condition: {
       source,
       evaluate(vars) {
-        const { value, error } = evaluated(program, vars);
-        if (error !== undefined) return { ok: false, error };
+        const { value, error, code } = evaluated(parsed, vars);
+        if (error !== undefined)
+          return code === CONDITION_BUDGET_EXCEEDED ? { ok: false, error, code } : { ok: false, error };
         if (typeof value === "boolean") return { ok: true, matched: value };
         return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
       },
@@ -126,14 +175,14 @@ export interface CompiledCost {
 export function compileCost(source: string): { ok: true; cost: CompiledCost } | { ok: false; error: string } {
   const parsed = parseChecked(source, ["int", "uint", "double"], "a number");
   if (!parsed.ok) return parsed;
-  const { program } = parsed;
   return {
     ok: true,
     cost: {
       source,
       evaluate(vars) {
-        const { value, error } = evaluated(program, vars);
-        if (error !== undefined) return { ok: false, error };
+        const { value, error, code } = evaluated(parsed, vars);
+        if (error !== undefined)
+          return { ok: false, error: code === CONDITION_BUDGET_EXCEEDED ? `${code}: ${error}` : error };
         const cost = typeof value === "bigint" ? Number(value) : value;
         if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0)
           return {
@@ -153,6 +202,8 @@ function run(program: (vars: ConditionVars) => unknown, vars: ConditionVars): Ru
   try {
     return { value: program(vars) };
   } catch (error) {
+    // The engine ran out of stack or string length: the work passed what any budget allows.
+    if (error instanceof RangeError) return { error: `stopped: ${error.message}`, code: CONDITION_BUDGET_EXCEEDED };
     const code = typeof error === "object" && error !== null ? (error as CelErrorShape).code : undefined;
     return { error: describe(error).text, code };
   }

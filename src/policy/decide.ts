@@ -1,5 +1,5 @@
 import { admitsAgent, admitsUser } from "./applies-to";
-import type { ConditionVars } from "./cel";
+import { CONDITION_BUDGET_EXCEEDED, type ConditionVars } from "./cel";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
 import { POSTURE_REASON, postureClause, toolClassOf } from "./posture";
 import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./types";
@@ -29,6 +29,8 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
   const pauses: CompiledPolicy[] = [];
   const allows: CompiledPolicy[] = [];
   const guards: CompiledPolicy[] = [];
+  /** Rows that apply only because their condition was stopped at its budget: they decide with its reason code. */
+  const overBudget = new Set<CompiledPolicy>();
 
   for (const policy of candidates) {
     if (!admitsAgent(policy, agent, workspace) || !admitsUser(policy, agent, context)) continue;
@@ -36,8 +38,10 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
       vars ??= { args: request.args, agent, tool, context };
       const outcome = policy.compiledCondition.evaluate(vars);
       if (!outcome.ok) {
-        conditionErrors.push({ policy_id: policy.policy_id, error: outcome.error });
+        const error = outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error;
+        conditionErrors.push({ policy_id: policy.policy_id, error });
         if (!policy.failsClosed) continue;
+        if (outcome.code === CONDITION_BUDGET_EXCEEDED) overBudget.add(policy);
       } else if (!outcome.matched) continue;
     }
     if (policy.guard) {
@@ -63,6 +67,7 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
   }
 
   const base = { alerts, shadow, condition_errors: conditionErrors, tags, snapshot: snapshot.hash, guards };
+  const byPolicies = (deciding: readonly CompiledPolicy[]) => decidingPolicies(deciding, overBudget);
   if (blocks.length > 0) return { decision: "denied", ...byPolicies(blocks), approvers: [], ...base };
   if (pauses.length > 0) {
     const approvers: string[] = [];
@@ -84,11 +89,14 @@ function decideOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Deci
   };
 }
 
-function byPolicies(deciding: readonly CompiledPolicy[]) {
+function decidingPolicies(deciding: readonly CompiledPolicy[], overBudget: ReadonlySet<CompiledPolicy>) {
   const first = deciding[0]!;
+  const stopped = overBudget.has(first);
   return {
-    reason_code: first.reason_code,
-    message: first.message,
+    reason_code: stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code,
+    message: stopped
+      ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
+      : first.message,
     policy_ids: deciding.map((policy) => policy.policy_id),
     policy_names: deciding.map((policy) => policy.name),
   };

@@ -36,7 +36,22 @@ const DEFAULT_REASON: Record<PolicyType, string> = {
   content: "content_flagged",
 };
 
+/** Longest Name, in characters: it shows in tools/list summaries, approval pages and the audit log. */
+export const MAX_NAME_LENGTH = 200;
+/** Longest Message, in characters (Notion's limit for one rich-text run). */
+export const MAX_MESSAGE_LENGTH = 2000;
+/** Most tool patterns in one Tools cell: each call's candidate lookup reads them all. */
+export const MAX_TOOL_PATTERNS = 100;
+/** Longest tool pattern, in characters (tool names are cut at 200 where they are recorded). */
+export const MAX_TOOL_PATTERN_LENGTH = 200;
+/** Most names in one Agents, Scopes, Users, Approvers, Tags or Detectors cell. */
+export const MAX_NAMES = 100;
+/** Longest name in those cells, in characters (Notion's limit for a select option). */
+export const MAX_NAME_ENTRY_LENGTH = 100;
+
 const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Control and format characters (zero-width, bidirectional overrides) but line breaks and tabs: they hide or reorder what a reader sees. */
+const INVISIBLE = /(?![\n\t])[\p{Cc}\p{Cf}]/u;
 const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 function blankToUndefined(value: unknown): unknown {
@@ -61,6 +76,21 @@ function requiredText(hint: string) {
       })
       .trim(),
   );
+}
+
+/** Text shown to people: bounded, and free of characters that would hide or reorder what they read. */
+function shownText<T extends z.ZodType<string | undefined>>(text: T, max: number): T {
+  return text.superRefine((value: string | undefined, ctx) => {
+    if (value === undefined) return;
+    if (value.length > max)
+      ctx.addIssue({ code: "custom", message: `is ${value.length} characters long; keep it to ${max}` });
+    const hidden = INVISIBLE.exec(value)?.[0];
+    if (hidden !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: `holds an invisible or control character (U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}); remove it`,
+      });
+  });
 }
 
 function optionalText() {
@@ -94,13 +124,35 @@ const multiSelect = z.preprocess(
     .array(z.string({ error: (issue) => `${shown(issue.input)} is not a name` }), {
       error: (issue) => `${shown(issue.input)} is not a list of names`,
     })
-    .transform((names) => [...new Set(names.map((name) => name.trim()).filter((name) => name.length > 0))]),
+    .transform((names) => [...new Set(names.map((name) => name.trim()).filter((name) => name.length > 0))])
+    .superRefine((names, ctx) => {
+      if (names.length > MAX_NAMES)
+        ctx.addIssue({ code: "custom", message: `lists ${names.length} names; keep it to ${MAX_NAMES}` });
+      const long = names.find((name) => name.length > MAX_NAME_ENTRY_LENGTH);
+      if (long !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `"${long.slice(0, 40)}…" is ${long.length} characters long; keep each name to ${MAX_NAME_ENTRY_LENGTH}`,
+        });
+    }),
 );
 
 const tools = requiredText("list tool patterns such as payments.* or crm.update_contact").transform((text, ctx) => {
   const patterns = splitToolPatterns(text);
+  if (patterns.length > MAX_TOOL_PATTERNS) {
+    ctx.addIssue({
+      code: "custom",
+      message: `lists ${patterns.length} tool patterns; keep it to ${MAX_TOOL_PATTERNS} (a wildcard such as payments.* covers a host)`,
+    });
+    return [];
+  }
   for (const pattern of patterns) {
-    if (!isValidToolPattern(pattern))
+    if (pattern.length > MAX_TOOL_PATTERN_LENGTH)
+      ctx.addIssue({
+        code: "custom",
+        message: `a pattern of ${pattern.length} characters is longer than ${MAX_TOOL_PATTERN_LENGTH}`,
+      });
+    else if (!isValidToolPattern(pattern))
       ctx.addIssue({
         code: "custom",
         message: `${shown(pattern)} is not a valid tool pattern; use letters, digits, _ - . and the wildcards * and ?`,
@@ -142,7 +194,7 @@ const priority = z.preprocess(
 /** A Policies row as Notion properties → the normalised row the compiler uses. Unknown properties are ignored. */
 export const policyRowSchema = z
   .object({
-    Name: requiredText("give the policy a name agents and approvers will see"),
+    Name: shownText(requiredText("give the policy a name agents and approvers will see"), MAX_NAME_LENGTH),
     "Policy ID": requiredText("give the policy a stable id such as refund_limit").refine((id) => POLICY_ID.test(id), {
       error: (issue) =>
         `${shown(issue.input)} must be 1 to 64 lower-case letters, digits, _ or -, starting with a letter or digit`,
@@ -162,7 +214,7 @@ export const policyRowSchema = z
       error: (issue) =>
         `${shown(issue.input)} must be snake_case: lower-case letters, digits and _, starting with a letter, up to 64`,
     }),
-    Message: optionalText(),
+    Message: shownText(optionalText(), MAX_MESSAGE_LENGTH),
     // Cost, privacy and content rows (guard-settings.ts reads them; other Types ignore them).
     Cap: optionalNumber,
     Unit: optionalText(),

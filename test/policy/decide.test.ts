@@ -203,8 +203,8 @@ describe("decide() on hostile input", () => {
 
   const conditions = [
     "args.amount_cents > 50000",
-    "args.next.next.next.leaf == 1 || string(args).size() > 0",
-    'args.memo.contains("x") && args.memo.matches("^a+$")',
+    "args.next.next.next.leaf == 1 || size(args) > 0",
+    'args.memo.contains("x") && args.memo.matches("^a{1,50}$")',
     'args.constructor.name == "x"',
   ];
   const rows = conditions.map((Condition, i) => pause({ "Policy ID": `c${i}`, Condition }));

@@ -93,6 +93,37 @@ describe("a policy row", () => {
       { "Reason code": "Too-Big" },
       'Reason code: "Too-Big" must be snake_case: lower-case letters, digits and _, starting with a letter, up to 64',
     ],
+    ["a Name of 201 characters", { Name: "n".repeat(201) }, "Name: is 201 characters long; keep it to 200"],
+    [
+      "a Name with a bidirectional override",
+      { Name: "Refunds\u202e" },
+      "Name: holds an invisible or control character (U+202E); remove it",
+    ],
+    [
+      "a Message with a zero-width space",
+      { Message: "Blocked\u200b." },
+      "Message: holds an invisible or control character (U+200B); remove it",
+    ],
+    [
+      "a Tools cell of 101 patterns",
+      { Tools: Array.from({ length: 101 }, (_, i) => `h${i}.*`).join(",") },
+      "Tools: lists 101 tool patterns; keep it to 100 (a wildcard such as payments.* covers a host)",
+    ],
+    [
+      "a tool pattern of 201 characters",
+      { Tools: "a".repeat(201) },
+      "Tools: a pattern of 201 characters is longer than 200",
+    ],
+    [
+      "a Scopes cell of 101 names",
+      { Scopes: Array.from({ length: 101 }, (_, i) => `s${i}`) },
+      "Scopes: lists 101 names; keep it to 100",
+    ],
+    [
+      "a nested comprehension over two argument lists",
+      { Condition: "args.a.all(x, args.b.exists(y, x == y))" },
+      "Condition: is too costly: on arguments of up to 10,000 values it can take about 5.0e8 steps, over the budget of 300,000 (from `all()` at 1); do not nest comprehensions over argument lists: iterate over one list, or a short literal one",
+    ],
   ])("is refused for %s", async (_, overrides, reason) => {
     expect(await reasonFor(overrides)).toBe(reason);
   });
@@ -196,6 +227,10 @@ describe("a policy row", () => {
   ])("defaults the reason code of a %s row", (Type, Mode, code) => {
     const parsed = parsePolicyRow(row({ Type, Mode }));
     expect(parsed.ok && parsed.row.reason_code).toBe(code);
+  });
+
+  it("keeps line breaks in a Message, and a Name of exactly 200 characters", async () => {
+    expect(await reasonFor({ Name: "n".repeat(200), Message: "Blocked.\nAsk finance." })).toBe("accepted");
   });
 
   it("accepts multi-selects as lists or comma-separated text, and numbers as text", () => {
