@@ -18,7 +18,8 @@ export async function listUpstreamTools(
 ): Promise<{ ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null } | { ok: false; message: string }> {
   const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const transport = new StreamableHTTPClientTransport(new URL(config.url ?? ""), {
-    fetch: (url, init) => globalThis.fetch(url, init),
+    // A redirect is a failure, never followed: it could point at an address the URL check would refuse.
+    fetch: (url, init) => globalThis.fetch(url, { ...init, redirect: "manual" }),
     requestInit: { headers: auth },
   });
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
