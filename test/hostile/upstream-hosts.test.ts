@@ -152,6 +152,7 @@ const unreachable: [label: string, answer: () => Response | Promise<Response>][]
     "answers initialize with a JSON-RPC error",
     () => HttpResponse.json({ jsonrpc: "2.0", id: 0, error: { code: -32600, message: "redis: WRONGTYPE" } }),
   ],
+  ["answers with a body larger than 4 MB", () => HttpResponse.text("x".repeat(5 << 20))],
   [
     "redirects to the metadata service",
     () => new HttpResponse(null, { status: 302, headers: { location: "https://169.254.169.254/latest/meta-data/" } }),
