@@ -207,6 +207,29 @@ describe("an upstream host that is too slow", () => {
   });
 });
 
+describe("an upstream host that starts an answer and never finishes it", () => {
+  it("fails the call at its timeout, sent once, with both ledger entries", async () => {
+    const { client, tenant } = await desk({ timeout_ms: 300 });
+    const received = faultOnCalls(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start: (controller) => controller.enqueue(new TextEncoder().encode(": still thinking\n\n")),
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ),
+    );
+    const { outcome } = await call(client, "tickets.create_ticket", ticket);
+    expect(outcome).toMatchObject({
+      outcome: "failed",
+      error: { code: "host_unavailable", retryable: false, message: expect.stringMatching(MAY_HAVE_RUN) },
+    });
+    expect(outcome.error!.message).toContain("did not answer within 300 ms");
+    await expectRecorded(tenant, outcome, "host_unavailable");
+    expect(received).toEqual([outcome.invocation_id]);
+  });
+});
+
 describe("an approved call whose upstream outcome is unknown", () => {
   it("uses its approval, so repeating the call does not run it a second time", async () => {
     const approval = {

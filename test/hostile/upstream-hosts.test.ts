@@ -154,6 +154,16 @@ const unreachable: [label: string, answer: () => Response | Promise<Response>][]
   ],
   ["answers with a body larger than 4 MB", () => HttpResponse.text("x".repeat(5 << 20))],
   [
+    "starts an answer and never finishes it",
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start: (controller) => controller.enqueue(new TextEncoder().encode(": hold on\n\n")),
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      ),
+  ],
+  [
     "redirects to the metadata service",
     () => new HttpResponse(null, { status: 302, headers: { location: "https://169.254.169.254/latest/meta-data/" } }),
   ],
@@ -170,7 +180,11 @@ describe("registration cannot tell an open port from a closed one", () => {
       const host = `probe-${crypto.randomUUID().slice(0, 8)}.upstream.example`;
       network.use(http.all(`https://${host}/*`, () => answer()));
       const followed = serve("https://mcp.upstream.example/mcp");
-      const { result, stored, contacted } = await register("deployed", { id: "tickets", url: `https://${host}/mcp` });
+      const { result, stored, contacted } = await register("deployed", {
+        id: "tickets",
+        url: `https://${host}/mcp`,
+        timeout_ms: 500,
+      });
       expect(result).toEqual({ ok: false, error: { code: "host_unreachable", message: UNREACHABLE(host) } });
       expect(stored).toEqual([]);
       expect(contacted).toEqual([]);

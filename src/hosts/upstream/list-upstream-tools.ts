@@ -20,7 +20,8 @@ export async function listUpstreamTools(
   const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const transport = new StreamableHTTPClientTransport(new URL(config.url ?? ""), {
     // A redirect is a failure, never followed: it could point at an address the URL check would refuse.
-    fetch: async (url, init) => boundedResponse(await globalThis.fetch(url, { ...init, redirect: "manual" })),
+    fetch: async (url, init) =>
+      boundedResponse(await globalThis.fetch(url, { ...init, redirect: "manual" }), init?.signal ?? undefined),
     requestInit: { headers: auth },
   });
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };

@@ -33,5 +33,5 @@ export async function postRpc(
     signal,
     redirect: "manual",
   });
-  return boundedResponse(response);
+  return boundedResponse(response, signal);
 }
