@@ -135,17 +135,6 @@ const faults: [label: string, answer: (id: string) => Response | Promise<Respons
     { code: "host_unavailable", retryable: false, message: MAY_HAVE_RUN },
   ],
   [
-    "answers with a JSON body larger than 4 MB",
-    (id) =>
-      new HttpResponse(
-        `{"jsonrpc":"2.0","id":"${id}","result":{"content":[{"type":"text","text":"${"A".repeat(5 << 20)}"}]}}`,
-        {
-          headers: { "content-type": "application/json" },
-        },
-      ),
-    { code: "host_unavailable", retryable: false, message: /ended its answer without a result.*may have run/ },
-  ],
-  [
     "streams keep-alive comments past 4 MB without ever answering",
     () =>
       sse(
