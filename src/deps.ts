@@ -6,8 +6,8 @@ import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
 import { toolCostCents } from "./db/tool-settings";
-import { secretsOf, type Env } from "./env";
-import { createHostRegistry, validateArguments } from "./hosts";
+import type { Env } from "./env";
+import { hostRegistryFor, validateArguments, type HostRegistry } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
@@ -17,8 +17,8 @@ import type { PipelineDeps } from "./pipeline/ports";
 export function pipelineDeps(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
-): PipelineDeps & { hosts: ReturnType<typeof createHostRegistry> } {
-  const hosts = createHostRegistry({ db: env.DB, secrets: secretsOf(env) });
+): PipelineDeps & { hosts: HostRegistry } {
+  const hosts = hostRegistryFor(env);
   return {
     ledger: (tenant_id) => ledgerFor(env, tenant_id),
     budgets: (tenant_id) => budgetBook(env, tenant_id),

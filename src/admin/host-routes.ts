@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { secretsOf, type Env } from "../env";
-import { createHostRegistry } from "../hosts";
+import type { Env } from "../env";
+import { hostRegistryFor } from "../hosts";
 import { ApiError } from "../http/errors";
 import { withTenant, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
@@ -9,14 +9,14 @@ import { validate } from "./validate";
 
 const upstreamHostRequestSchema = withTenant.extend({
   id: z.string(),
-  url: z.url(),
+  url: z.string(),
   auth_secret: z.string().optional(),
   auth_header: z.string().optional(),
   timeout_ms: z.number().int().min(100).max(60_000).optional(),
   label: z.string().max(200).optional(),
 });
 
-const hostsOf = (env: Env) => createHostRegistry({ db: env.DB, secrets: secretsOf(env) });
+const hostsOf = (env: Env) => hostRegistryFor(env);
 
 /** The admin API's hosts: the tenant's tool catalog, registering an upstream MCP host, removing a host. */
 export function hostAdminRoutes() {

@@ -11,6 +11,7 @@ export {
   type RegisterHostResult,
   type ResolvedTool,
 } from "./registry";
+export { hostRegistryFor } from "./registry-for-env";
 export { validateArguments, type ArgumentError, type ArgumentValidation } from "./validate-arguments";
 export { enableDemoHosts } from "./demo/enable-demo-hosts";
 export { DEMO_HOST_IDS, isDemoHostId } from "./demo/demo-ids";

@@ -12,16 +12,21 @@ import { isDemoHostId } from "./demo/demo-ids";
 import type { Host, ToolDescriptor } from "./host";
 import { DEFAULT_TIMEOUT_MS, UpstreamHostInputSchema, type HostConfig, type UpstreamHostInput } from "./host-config";
 import { listCatalogRows, listHostConfigs } from "./host-store";
+import { checkUpstreamUrl, type UpstreamAddressPolicy } from "./upstream-address";
 import { createUpstreamHost, listUpstreamToolsFor, upstreamHostRef } from "./upstream-mcp";
 import { forgetSession } from "./upstream/upstream-session";
 
 /** How long a tool list is trusted before it is fetched again, by default. */
 export const DEFAULT_CATALOG_TTL_MS = 5 * 60_000;
 
-/** What the registry needs: the tenant data store, the Worker's secrets (by name), and an injectable clock. */
+/**
+ * What the registry needs: the tenant data store, the Worker's secrets (by name), whether upstreams on private
+ * addresses or plain http may be contacted (local dev only; false when absent), and an injectable clock.
+ */
 export interface HostRegistryDeps {
   db: D1Database;
   secrets: Record<string, unknown>;
+  allowPrivateUpstreams?: boolean;
   now?: () => number;
   catalogTtlMs?: number;
 }
@@ -58,8 +63,9 @@ export interface HostRegistry {
   /** The tenant's hosts with the state of their tool lists. */
   listHosts(tenant_id: string): Promise<HostStatus[]>;
   /**
-   * Add (or reconfigure) an upstream MCP host. Its tool list is fetched first; an unreachable host or a missing
-   * secret is an error and nothing is stored, so a registered host always starts with a known tool list.
+   * Add (or reconfigure) an upstream MCP host. Its URL must pass the address policy and its tool list is fetched
+   * first; a refused URL, a missing secret or an unreachable host is an error and nothing is stored, so a registered
+   * host always starts with a known tool list. Every way of not reaching a host gives one and the same message.
    */
   registerUpstreamHost(tenant_id: string, input: UpstreamHostInput): Promise<RegisterHostResult>;
   /** Remove a host and its cached tools; resolves to whether it existed. */
@@ -75,6 +81,7 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
   const now = deps.now ?? Date.now;
   const ttl = deps.catalogTtlMs ?? DEFAULT_CATALOG_TTL_MS;
   const iso = () => new Date(now()).toISOString();
+  const policy: UpstreamAddressPolicy = { allowPrivate: deps.allowPrivateUpstreams === true };
 
   async function load(tenant_id: string): Promise<TenantCatalog> {
     const [configs, rows] = await Promise.all([
@@ -112,7 +119,7 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
     const at = iso();
     const refreshed = await Promise.all(
       stale.map(async (entry): Promise<CachedHost> => {
-        const listed = await listUpstreamToolsFor(entry.config, deps.secrets);
+        const listed = await listUpstreamToolsFor(entry.config, deps.secrets, policy);
         return listed.ok
           ? { ...entry, tools: listed.tools, checked_at: now(), fetched_at: at, error: null }
           : { ...entry, checked_at: now(), error: listed.message };
@@ -135,7 +142,7 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
   function hostFor(tenant_id: string, config: HostConfig): Host {
     return config.kind === "demo" && isDemoHostId(config.id)
       ? createDemoHost(demoHostDefinition(config.id), deps.db, tenant_id)
-      : createUpstreamHost(config, deps.secrets);
+      : createUpstreamHost(config, deps.secrets, policy);
   }
 
   function statusOf(entry: CachedHost): HostStatus {
@@ -179,12 +186,14 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
         return { ok: false, error: { code: "invalid_host", message: `${field} ${issue?.message ?? "is invalid"}` } };
       }
       const host = parsed.data;
+      const address = checkUpstreamUrl(host.url, policy);
+      if (!address.ok) return { ok: false, error: { code: "invalid_host", message: `url ${address.reason}` } };
       const config: HostConfig = {
         tenant_id,
         id: host.id,
         kind: "mcp",
         label: host.label ?? host.id,
-        url: host.url,
+        url: address.url,
         auth_secret: host.auth_secret ?? null,
         auth_header: host.auth_header ?? "Authorization",
         timeout_ms: host.timeout_ms ?? DEFAULT_TIMEOUT_MS,
@@ -197,8 +206,8 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
         };
       }
       forgetSession(config);
-      const listed = await listUpstreamToolsFor(config, deps.secrets);
-      if (!listed.ok) return { ok: false, error: { code: "host_unreachable", message: listed.message } };
+      const listed = await listUpstreamToolsFor(config, deps.secrets, policy);
+      if (!listed.ok) return { ok: false, error: { code: "host_unreachable", message: unreachable(config) } };
       const at = iso();
       await deps.db.batch([
         upsertHostStatement(deps.db, config),
@@ -228,4 +237,10 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
       dropCatalog(tenant_id);
     },
   };
+}
+
+// One message for a refused connection, a timeout, a TLS failure, an HTTP error, garbage or a refusal of the
+// credentials: what went wrong is not told, so registering cannot probe which ports of a host are open.
+function unreachable(config: HostConfig): string {
+  return `host ${config.id} could not be reached as an MCP server at ${new URL(config.url ?? "").host}: check the URL, that it serves MCP over Streamable HTTP, and its credentials`;
 }

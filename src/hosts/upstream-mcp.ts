@@ -2,14 +2,15 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonValue } from "../ledger/canonical";
 import type { Host, HostCallContext, HostCallResult, ToolDescriptor } from "./host";
 import type { HostConfig } from "./host-config";
+import { checkUpstreamUrl, type UpstreamAddressPolicy } from "./upstream-address";
 import { authHeaders, withoutSecrets } from "./upstream/auth-headers";
 import {
   excerpt,
   failureForStatus,
   failureForThrow,
+  outcomeUnknown,
   rejected,
   toolFailed,
-  unavailable,
   type HostFailure,
 } from "./upstream/host-failure";
 import { initializeSession } from "./upstream/initialize-session";
@@ -35,8 +36,13 @@ export function upstreamHostRef(config: HostConfig): string {
 /**
  * A `Host` for an upstream MCP server over Streamable HTTP, its tools federated as `<ns>.<tool>`.
  * Tool lists go through the SDK client; a call is one POST on the session this isolate negotiated once.
+ * A stored URL the address policy refuses is never contacted (it may predate the policy or come from elsewhere).
  */
-export function createUpstreamHost(config: HostConfig, secrets: Record<string, unknown>): Host {
+export function createUpstreamHost(
+  config: HostConfig,
+  secrets: Record<string, unknown>,
+  policy: UpstreamAddressPolicy,
+): Host {
   const host_ref = upstreamHostRef(config);
   return {
     id: config.id,
@@ -44,11 +50,14 @@ export function createUpstreamHost(config: HostConfig, secrets: Record<string, u
     label: config.label,
     /** Rejects when the upstream cannot list its tools (the registry uses `listUpstreamToolsFor`, a value). */
     async listTools(): Promise<ToolDescriptor[]> {
-      const listed = await listUpstreamToolsFor(config, secrets);
+      const listed = await listUpstreamToolsFor(config, secrets, policy);
       if (!listed.ok) throw new Error(listed.message);
       return listed.tools;
     },
     async call(tool, args, ctx): Promise<HostCallResult> {
+      const address = checkUpstreamUrl(config.url ?? "", policy);
+      if (!address.ok)
+        return { ok: false, error: rejected(`the URL of host ${config.id} ${address.reason}`), host_ref };
       const result = await callUpstreamTool(config, secrets, tool, args, ctx);
       return "error" in result ? { ok: false, error: result.error, host_ref } : { ...result, host_ref };
     },
@@ -59,7 +68,10 @@ export function createUpstreamHost(config: HostConfig, secrets: Record<string, u
 export async function listUpstreamToolsFor(
   config: HostConfig,
   secrets: Record<string, unknown>,
+  policy: UpstreamAddressPolicy,
 ): Promise<{ ok: true; tools: ToolDescriptor[] } | { ok: false; message: string }> {
+  const address = checkUpstreamUrl(config.url ?? "", policy);
+  if (!address.ok) return { ok: false, message: `the URL of host ${config.id} ${address.reason}` };
   const auth = authHeaders(config, secrets);
   if (!auth.ok) return { ok: false, message: auth.message };
   const listed = await listUpstreamTools(config, auth.headers);
@@ -96,8 +108,11 @@ async function sendCall(
   ctx: HostCallContext,
 ): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
+  // Whether the call itself may have reached the host: from then on a missing answer leaves its outcome unknown.
+  const progress = { sent: false };
   try {
     for (let attempt = 0; ; attempt++) {
+      progress.sent = false;
       let session = cachedSession(config);
       const reused = session !== undefined;
       if (!session) {
@@ -107,6 +122,7 @@ async function sendCall(
         rememberSession(config, session);
       }
       const headers = { auth, session, invocation_id: ctx.invocation_id };
+      progress.sent = true;
       const response = await postRpc(config, message, headers, deadline);
       // 404 on a session means the server forgot it before running anything: open a new one and send once more.
       if (response.status === 404 && session.session_id !== null) {
@@ -118,7 +134,7 @@ async function sendCall(
       return await readCallAnswer(config, response, ctx.invocation_id);
     }
   } catch {
-    return { error: failureForThrow(config.id, config.timeout_ms, ctx.signal, deadline) };
+    return { error: failureForThrow(config.id, config.timeout_ms, ctx.signal, deadline, progress.sent) };
   }
 }
 
@@ -129,12 +145,15 @@ async function readCallAnswer(
 ): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
   if (!response.ok) {
     const detail = await rpcErrorMessage(response);
-    const failure = failureForStatus(response.status, config.id);
-    return { error: detail && !failure.retryable ? { ...failure, message: `${failure.message}: ${detail}` } : failure };
+    const failure = failureForStatus(response.status, config.id, true);
+    return {
+      error:
+        detail && failure.code === "host_rejected" ? { ...failure, message: `${failure.message}: ${detail}` } : failure,
+    };
   }
   const answer = await readRpcResponse(response, invocation_id);
   if (answer === TOO_LARGE) return { error: tooLarge(config.id) };
-  if (!answer) return { error: unavailable(`host ${config.id} ended its answer without a result`) };
+  if (!answer) return { error: outcomeUnknown(`host ${config.id} ended its answer without a result`, config.id) };
   if (answer.error) {
     const code = typeof answer.error.code === "number" ? ` (JSON-RPC ${answer.error.code})` : "";
     return { error: rejected(`host ${config.id} rejected the call: ${excerpt(String(answer.error.message))}${code}`) };

@@ -10,6 +10,7 @@ const db = (env as unknown as { DB: D1Database }).DB;
 const net = useNetwork();
 const SECRET = "s3cr3t-upstream-token";
 const AGENT_KEY = "pos_agent_key_that_must_stay_home";
+const PUBLIC_ONLY = { allowPrivate: false };
 
 function hostConfig(tenant_id: string, url: string, extra: Partial<HostConfig> = {}): HostConfig {
   return {
@@ -80,7 +81,7 @@ describe("upstream MCP host: calls", () => {
   it("opens a session once per isolate, then sends each call as a single POST", async () => {
     const tenant = uniqueTenant("cold");
     const { url, fake } = net.upstream();
-    const host = createUpstreamHost(hostConfig(tenant, url), {});
+    const host = createUpstreamHost(hostConfig(tenant, url), {}, PUBLIC_ONLY);
     await host.call("create_ticket", { title: "a", priority: "low" }, callContext(tenant, "inv_1"));
     await host.call("create_ticket", { title: "b", priority: "low" }, callContext(tenant, "inv_2"));
     expect(fake.requests.map((r) => r.rpc_method)).toEqual([
@@ -138,8 +139,19 @@ describe("upstream MCP host: calls", () => {
     expect(JSON.stringify(result)).not.toContain(SECRET);
   });
 
+  it("maps an upstream that drops the connection under a sent call to host_unavailable, not retryable: it may have run", async () => {
+    const { fake, call } = await registered();
+    fake.setMode("down");
+    const before = fake.requests.length;
+    const result = await call("create_ticket", { title: "x", priority: "low" });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: "host_unavailable", retryable: false, message: expect.stringContaining("may have run") },
+    });
+    expect(fake.requests.slice(before).map((r) => r.rpc_method)).toEqual(["tools/call"]);
+  });
+
   it.each([
-    ["down (network error)", "down"],
     ["answering 503", "error5xx"],
     ["answering 429", "rate_limited"],
   ] as const)(
@@ -154,12 +166,12 @@ describe("upstream MCP host: calls", () => {
     },
   );
 
-  it("gives up at the host's timeout with host_unavailable, retryable", async () => {
+  it("gives up at the host's timeout with host_unavailable, not retryable since the call may have run", async () => {
     const { fake, call } = await registered({ slowMs: 3_000 }, 150);
     fake.setMode("slow");
     const started = Date.now();
     const result = await call("create_ticket", { title: "x", priority: "low" });
-    expect(result).toMatchObject({ ok: false, error: { code: "host_unavailable", retryable: true } });
+    expect(result).toMatchObject({ ok: false, error: { code: "host_unavailable", retryable: false } });
     if (!result.ok) expect(result.error.message).toContain("150 ms");
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -204,7 +216,11 @@ describe("upstream MCP host: calls", () => {
   it("refuses to call a host whose auth secret is missing, naming the secret but never a value", async () => {
     const tenant = uniqueTenant("nosecret");
     const { url, fake } = net.upstream();
-    const host = createUpstreamHost(hostConfig(tenant, url, { auth_secret: "MISSING_TOKEN" }), { OTHER: SECRET });
+    const host = createUpstreamHost(
+      hostConfig(tenant, url, { auth_secret: "MISSING_TOKEN" }),
+      { OTHER: SECRET },
+      PUBLIC_ONLY,
+    );
     const result = await host.call("create_ticket", { title: "x", priority: "low" }, callContext(tenant, "inv_1"));
     expect(result).toMatchObject({
       ok: false,
@@ -216,7 +232,11 @@ describe("upstream MCP host: calls", () => {
   it("maps 401 from an upstream to host_rejected without echoing the credentials", async () => {
     const tenant = uniqueTenant("unauth");
     const { url } = net.upstream({ auth: { header: "Authorization", value: "Bearer right" } });
-    const host = createUpstreamHost(hostConfig(tenant, url, { auth_secret: "TOKEN" }), { TOKEN: `Bearer ${SECRET}` });
+    const host = createUpstreamHost(
+      hostConfig(tenant, url, { auth_secret: "TOKEN" }),
+      { TOKEN: `Bearer ${SECRET}` },
+      PUBLIC_ONLY,
+    );
     const result = await host.call("create_ticket", { title: "x", priority: "low" }, callContext(tenant, "inv_1"));
     expect(result).toMatchObject({ ok: false, error: { code: "host_rejected", retryable: false } });
     expect(JSON.stringify(result)).not.toContain(SECRET);

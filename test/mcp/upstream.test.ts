@@ -60,7 +60,7 @@ describe("an upstream MCP host through the Worker", () => {
     expect(upstream.calls("tools/list").length).toBe(lists);
   });
 
-  it("reports a host that is down as failed with host_unavailable, retryable, never as a denial", async () => {
+  it("reports a host that drops the call as failed with host_unavailable, not retryable (it may have run), never as a denial", async () => {
     const { key, tenant } = await tenantWithTickets();
     const client = await connect(key);
     upstream.setMode("down");
@@ -70,7 +70,7 @@ describe("an upstream MCP host through the Worker", () => {
       outcome: "failed",
       status: "failed",
       denial: null,
-      error: { code: "host_unavailable", retryable: true },
+      error: { code: "host_unavailable", retryable: false },
       decision: { decision: "authorized" },
     });
     const rows = await auditRows(tenant, 1, "&outcome=failed");

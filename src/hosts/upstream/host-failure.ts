@@ -8,6 +8,18 @@ export function unavailable(message: string): HostFailure {
   return { code: "host_unavailable", message, retryable: true };
 }
 
+/**
+ * The call was sent and no usable answer came back: the host may have run it. Not retryable, so no agent sends it
+ * again on its own; the message says to check on the host first.
+ */
+export function outcomeUnknown(what: string, host_id: string): HostFailure {
+  return {
+    code: "host_unavailable",
+    message: `${what}; the call may have run there, so check on host ${host_id} before calling again`,
+    retryable: false,
+  };
+}
+
 /** The host refused the request itself (protocol error, credentials, bad request): retrying the same call will not help. */
 export function rejected(message: string): HostFailure {
   return { code: "host_rejected", message, retryable: false };
@@ -18,24 +30,38 @@ export function toolFailed(message: string): HostFailure {
   return { code: "host_error", message, retryable: false };
 }
 
-/** The failure an HTTP status stands for (429 and 5xx are the host being unavailable). */
-export function failureForStatus(status: number, host_id: string): HostFailure {
-  if (status === 429 || status >= 500) return unavailable(`host ${host_id} answered HTTP ${status}`);
+/**
+ * The failure an HTTP status stands for. 429 and 503 say the request was not taken, so a retry is safe; other 5xx
+ * answers to a sent call leave its outcome unknown (`sent`); 4xx is a refusal.
+ */
+export function failureForStatus(status: number, host_id: string, sent = false): HostFailure {
+  if (status === 429 || status === 503) return unavailable(`host ${host_id} answered HTTP ${status}`);
+  if (status >= 500)
+    return sent
+      ? outcomeUnknown(`host ${host_id} answered HTTP ${status}`, host_id)
+      : unavailable(`host ${host_id} answered HTTP ${status}`);
   if (status === 401 || status === 403)
     return rejected(`host ${host_id} refused the configured credentials (HTTP ${status})`);
   return rejected(`host ${host_id} refused the request (HTTP ${status})`);
 }
 
-/** The failure a thrown fetch stands for: a passed deadline or a network error. */
+/**
+ * The failure a thrown fetch stands for: a passed deadline or a network error. Once the call itself was handed to
+ * fetch (`sent`), neither proves the host did not run it, so its outcome is unknown.
+ */
 export function failureForThrow(
   host_id: string,
   timeout_ms: number,
   callSignal: AbortSignal,
   deadline: AbortSignal,
+  sent = false,
 ): HostFailure {
-  if (callSignal.aborted) return unavailable(`the call's deadline passed before host ${host_id} answered`);
-  if (deadline.aborted) return unavailable(`host ${host_id} did not answer within ${timeout_ms} ms`);
-  return unavailable(`host ${host_id} could not be reached`);
+  const what = callSignal.aborted
+    ? `the call's deadline passed before host ${host_id} answered`
+    : deadline.aborted
+      ? `host ${host_id} did not answer within ${timeout_ms} ms`
+      : `host ${host_id} could not be reached`;
+  return sent ? outcomeUnknown(what, host_id) : unavailable(what);
 }
 
 /** A short, single-line excerpt of upstream text for an error message. */

@@ -4,6 +4,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { ToolDescriptor } from "../host";
 import type { HostConfig } from "../host-config";
+import { boundedResponse } from "./bounded-response";
 import { excerpt } from "./host-failure";
 import { CLIENT_INFO } from "./initialize-session";
 import { toDescriptor } from "./to-descriptor";
@@ -18,7 +19,9 @@ export async function listUpstreamTools(
 ): Promise<{ ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null } | { ok: false; message: string }> {
   const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const transport = new StreamableHTTPClientTransport(new URL(config.url ?? ""), {
-    fetch: (url, init) => globalThis.fetch(url, init),
+    // A redirect is a failure, never followed: it could point at an address the URL check would refuse.
+    fetch: async (url, init) =>
+      boundedResponse(await globalThis.fetch(url, { ...init, redirect: "manual" }), init?.signal ?? undefined),
     requestInit: { headers: auth },
   });
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };

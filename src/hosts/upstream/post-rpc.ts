@@ -1,3 +1,4 @@
+import { boundedResponse } from "./bounded-response";
 import type { HostConfig } from "../host-config";
 import type { UpstreamSession } from "./upstream-session";
 
@@ -8,8 +9,8 @@ export interface RpcHeaders {
   invocation_id?: string;
 }
 
-/** POST one JSON-RPC message to the host's endpoint; throws only what fetch throws. */
-export function postRpc(
+/** POST one JSON-RPC message to the host's endpoint, its answer's body bounded; throws only what fetch throws. */
+export async function postRpc(
   config: HostConfig,
   message: unknown,
   headers: RpcHeaders,
@@ -25,11 +26,12 @@ export function postRpc(
     if (headers.session.session_id) sent["Mcp-Session-Id"] = headers.session.session_id;
   }
   if (headers.invocation_id) sent["X-Policy-OS-Invocation-Id"] = headers.invocation_id;
-  return globalThis.fetch(config.url ?? "", {
+  const response = await globalThis.fetch(config.url ?? "", {
     method: "POST",
     headers: sent,
     body: JSON.stringify(message),
     signal,
     redirect: "manual",
   });
+  return boundedResponse(response, signal);
 }

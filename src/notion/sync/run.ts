@@ -4,8 +4,8 @@ import { notionRowSource, notionRowStatements, notionRowsOf } from "../../db/not
 import { loadSyncCursor, syncRunStatement } from "../../db/notion-sync-state";
 import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
-import { secretsOf, type Env } from "../../env";
-import { createHostRegistry } from "../../hosts";
+import type { Env } from "../../env";
+import { hostRegistryFor } from "../../hosts";
 import { ledgerFor } from "../../ledger";
 import {
   SYNCED_SOURCES,
@@ -113,7 +113,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       const [snapshot, agents, catalog] = await Promise.all([
         snapshotFor(env.DB, latest),
         listAgents(env.DB, tenant_id),
-        createHostRegistry({ db: env.DB, secrets: secretsOf(env) }).catalog(tenant_id),
+        hostRegistryFor(env).catalog(tenant_id),
       ]);
       const writes = await catalogWrites(env.DB, tenant_id, catalog, snapshot, agents);
       return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count);
