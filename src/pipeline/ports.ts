@@ -25,7 +25,7 @@ export interface ToolResolver {
 export type ArgumentValidator = (
   descriptor: ToolDescriptor,
   args: Record<string, unknown>,
-) => { ok: true } | { ok: false; errors: { path: string; message: string }[] };
+) => { ok: true } | { ok: false; errors: { path: string; message: string }[]; code?: string };
 
 /** A query of src/approvals with its database already bound: `(db, ...rest)` becomes `(...rest)`. */
 type Bound<Query> = Query extends (db: D1Database, ...rest: infer Rest) => infer Result

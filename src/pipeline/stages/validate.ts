@@ -24,6 +24,8 @@ export async function validate(
   const problem = inspectArguments(args);
   if (problem) return invalid(known, "invalid_arguments", problem.message, { errors: [{ ...problem }] });
   const checked = deps.validateArguments(resolved.descriptor, args as Record<string, unknown>);
+  // The tool's own schema is at fault (a regex RE2 cannot run, a $ref loop): say so, not "bad arguments".
+  if (!checked.ok && checked.code) return invalid(known, checked.code, checked.errors[0]?.message ?? checked.code);
   if (!checked.ok)
     return invalid(
       known,
