@@ -21,7 +21,7 @@ export interface ToolResolver {
   resolve(tenant_id: string, name: string): Promise<{ host: Host; descriptor: ToolDescriptor } | null>;
 }
 
-/** Checks arguments against a tool's input schema. */
+/** Checks arguments against a tool's input schema; `code` is set when the schema itself is refused (the call ends with it). */
 export type ArgumentValidator = (
   descriptor: ToolDescriptor,
   args: Record<string, unknown>,
