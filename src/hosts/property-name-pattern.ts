@@ -4,7 +4,7 @@
  * names but not values), and @cfworker/json-schema runs those keys with JavaScript's backtracking `RegExp`. So a key
  * is accepted only when its shape bounds the backtracking, and refused otherwise: the name it runs on is the agent's.
  */
-import { compileSchemaRegex } from "./schema-regex";
+import { classEnd, compileSchemaRegex } from "./schema-regex";
 
 /** The most ways a short repeat or a choice may multiply the attempts at one place. */
 const MAX_SMALL_CHOICES = 64;
@@ -44,6 +44,8 @@ export function propertyNamePatternProblem(source: string): string | undefined {
     if (c === "\\") i += source[i + 1] === "p" || source[i + 1] === "P" ? source.indexOf("}", i) + 1 - i : 2;
     else if (c === "[") i = classEnd(source, i);
     else {
+      // compileSchemaRegex splits off leading lookaheads for RE2; here the key runs whole on the backtracking engine.
+      if (c === "(" && /^\?(=|!|<=|<!)/.test(source.slice(i + 1, i + 4))) return "looks ahead or behind";
       if (c === "(") depth++;
       if (c === ")") depth--;
       if (c === "|") ways *= 2;
@@ -75,12 +77,4 @@ function repeatAt(source: string, i: number): { min: number; max: number; end: n
   }
   if (found && source[found.end] === "?") found.end++;
   return found;
-}
-
-/** The index just past the class starting at `i` (the source is valid, so it closes). */
-function classEnd(source: string, i: number): number {
-  let j = i + 1;
-  if (source[j] === "^") j++;
-  while (source[j] !== "]") j += source[j] === "\\" ? 2 : 1;
-  return j + 1;
 }

@@ -30,14 +30,79 @@ export function compileSchemaRegex(source: unknown): SchemaRegex {
   } catch {
     return { ok: false, reason: "is not a valid regular expression" };
   }
-  const translated = toRe2(source);
-  if (!translated.ok) return translated;
-  try {
-    const re2 = RE2JS.compile(translated.source);
-    return { ok: true, test: (text) => re2.test(text) };
-  } catch {
-    return { ok: false, reason: "uses syntax the linear-time engine cannot run" };
+  // `^(?!\.)(?!.*\.\.)rest` (zod's email pattern): lookaheads at the start hold or fail at position 0 only, so each is
+  // one more RE2 test of its own. Anywhere else a lookaround is refused.
+  const split = leadingLookaheads(source);
+  const parts: { source: string; expect: boolean }[] = split
+    ? [
+        ...split.lookaheads.map((ahead) => ({ source: `^(?:${ahead.body})`, expect: !ahead.negated })),
+        { source: `^${split.rest}`, expect: true },
+      ]
+    : [{ source, expect: true }];
+  const checks: { re2: RE2JS; expect: boolean }[] = [];
+  for (const part of parts) {
+    const translated = toRe2(part.source);
+    if (!translated.ok) return translated;
+    try {
+      checks.push({ re2: RE2JS.compile(translated.source), expect: part.expect });
+    } catch {
+      return { ok: false, reason: "uses syntax the linear-time engine cannot run" };
+    }
   }
+  return { ok: true, test: (text) => checks.every((check) => check.re2.test(text) === check.expect) };
+}
+
+/**
+ * `^(?=A)(?!B)rest` as its lookaheads and rest, when the lookaheads follow `^` directly and `rest` has no top-level
+ * `|` (which would leave them applying to one branch only); otherwise undefined.
+ */
+function leadingLookaheads(
+  source: string,
+): { lookaheads: { negated: boolean; body: string }[]; rest: string } | undefined {
+  if (!source.startsWith("^(?=") && !source.startsWith("^(?!")) return undefined;
+  const lookaheads: { negated: boolean; body: string }[] = [];
+  let i = 1;
+  while (source.startsWith("(?=", i) || source.startsWith("(?!", i)) {
+    const close = groupEnd(source, i);
+    lookaheads.push({ negated: source[i + 2] === "!", body: source.slice(i + 3, close) });
+    i = close + 1;
+  }
+  const rest = source.slice(i);
+  return hasTopLevelChoice(rest) ? undefined : { lookaheads, rest };
+}
+
+/** The index of the `)` closing the group opened at `open` (the source is valid, so it closes). */
+function groupEnd(source: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") i++;
+    else if (c === "[") i = classEnd(source, i) - 1;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i;
+  }
+  return source.length;
+}
+
+function hasTopLevelChoice(source: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") i++;
+    else if (c === "[") i = classEnd(source, i) - 1;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+/** The index just past the class opening at `i`; in JavaScript the first unescaped `]` closes it, even in `[]`. */
+export function classEnd(source: string, i: number): number {
+  let j = i + 1;
+  if (source[j] === "^") j++;
+  while (j < source.length && source[j] !== "]") j += source[j] === "\\" ? 2 : 1;
+  return j + 1;
 }
 
 type Translation = { ok: true; source: string } | { ok: false; reason: string };

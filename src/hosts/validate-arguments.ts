@@ -16,7 +16,7 @@ export type ArgumentValidation = { ok: true } | { ok: false; errors: ArgumentErr
 const validators = new WeakMap<object, Validator | SchemaProblem>();
 
 /**
- * Check `args` against the tool's JSON Schema (no eval: safe in Workers). An upstream schema is made safe once, when
+ * Check `args` against the tool's JSON Schema (no eval: safe in Workers). Each schema is made safe once, when
  * first used (safe-schema.ts: its regexes run on RE2, in linear time), then compiled once and reused; a schema that
  * cannot be made safe or compiled, or that loops while checking, ends every call with its problem's code.
  */
@@ -42,15 +42,12 @@ export function validateArguments(descriptor: ToolDescriptor, args: unknown): Ar
 }
 
 function compiled(descriptor: ToolDescriptor): Validator | SchemaProblem {
-  // Demo schemas are this project's code (zod's email regex looks ahead, which RE2 cannot); upstream ones are input.
-  const safe = descriptor.demo
-    ? { ok: true as const, schema: descriptor.input_schema }
-    : safeSchema(descriptor.input_schema);
+  const safe = safeSchema(descriptor.input_schema);
   if (!safe.ok) return safe.problem;
   try {
     return new Validator(safe.schema as Schema, draftOf(safe.schema.$schema), false);
   } catch {
-    return { code: "unusable_schema", message: "cannot be compiled (a duplicate $id?)" };
+    return { code: "unusable_schema", message: "cannot be compiled (two subschemas with one $id?)" };
   }
 }
 

@@ -35,6 +35,10 @@ function nested(levels: number, keyword: "allOf" | "properties"): Json {
   return schema;
 }
 
+// What zod's z.email() puts in a JSON Schema, as TypeScript MCP servers publish it.
+const ZOD_EMAIL =
+  "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$";
+
 const hugeEnum = Array.from({ length: 20_000 }, (_, i) => `value-${i}`);
 
 const ROWS: Row[] = [
@@ -88,8 +92,8 @@ const ROWS: Row[] = [
     code: "invalid_arguments",
   },
   {
-    name: "a lookahead pattern ends unsafe_schema_pattern naming its schema path, and nothing runs",
-    schema: str("^(?=.*\\d)[a-z\\d]+$"),
+    name: "a lookahead after the start ends unsafe_schema_pattern naming its schema path, and nothing runs",
+    schema: str("^[a-z]+(?=\\d)\\d$"),
     args: { s: "abc1" },
     outcome: "invalid",
     code: "unsafe_schema_pattern",
@@ -161,6 +165,19 @@ const ROWS: Row[] = [
     args: { s: "ABC" },
     outcome: "invalid",
     code: "unsafe_schema_pattern",
+  },
+  {
+    name: "zod's email pattern (leading lookaheads) refuses two dots in a row with invalid_arguments",
+    schema: str(ZOD_EMAIL, { format: "email" }),
+    args: { s: "ada..lovelace@example.com" },
+    outcome: "invalid",
+    code: "invalid_arguments",
+  },
+  {
+    name: "zod's email pattern (leading lookaheads) runs the tool for a plain address",
+    schema: str(ZOD_EMAIL, { format: "email" }),
+    args: { s: "ada.lovelace@example.com" },
+    outcome: "succeeded",
   },
   {
     name: "a catastrophic patternProperties key ends unsafe_schema_pattern naming the key",
@@ -375,8 +392,9 @@ describe("hostile tool schemas from an upstream host", () => {
   });
 
   it("lists a tool whose schema is refused as the host describes it, so the agent learns why only by calling", async () => {
-    const listed = (await client.listTools()).tools.find((tool) => tool.name === `schemas.${toolName(7)}`);
-    expect(listed?.inputSchema).toMatchObject({ properties: { s: { pattern: "^(?=.*\\d)[a-z\\d]+$" } } });
+    const index = ROWS.findIndex((row) => row.name.startsWith("a lookahead after the start"));
+    const listed = (await client.listTools()).tools.find((tool) => tool.name === `schemas.${toolName(index)}`);
+    expect(listed?.inputSchema).toMatchObject({ properties: { s: { pattern: "^[a-z]+(?=\\d)\\d$" } } });
   });
 
   it("keeps the tenant's ledger verifiable after every hostile call", async () => {

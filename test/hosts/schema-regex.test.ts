@@ -45,6 +45,13 @@ const SAME_ANSWERS: [string, string[]][] = [
   ["^(?:ab|cd){2}$", ["abcd", "abab", "abc"]],
   ["a$", ["a", "a\n"]],
   ["^[\\w.+-]+@[\\w-]+\\.[\\w.]+$", ["someone@example.com", "someone@", "a b@c.d"]],
+  [
+    "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$",
+    ["a@b.co", ".a@b.co", "a..b@c.co", "a.b@c.co", "a@b"],
+  ],
+  ["^(?=.*\\d)(?=.*[a-z])[a-z\\d]{8,}$", ["abcdefg1", "abcdefgh", "12345678", "abc1"]],
+  ["^(?!foo)\\w+$", ["foobar", "barfoo"]],
+  ["^(?=[^)]*\\))\\(?[a-z)]+$", ["(ab)", "ab", "a)"]],
   // Texts short enough for the backtracking engine this compares against.
   ["^(a+)+$", ["aaaa", "aaa!"]],
   ["(x+x+)+y", ["xxxx", "xxy"]],
@@ -67,8 +74,9 @@ describe("compileSchemaRegex", () => {
   it.for([
     ["a backreference", "^(a)\\1$", "refers back"],
     ["a named backreference", "^(?<x>a)\\k<x>$", "refers back"],
-    ["a lookahead", "^(?=a)a$", "looks ahead or behind"],
-    ["a negative lookahead", "^(?!a)b$", "looks ahead or behind"],
+    ["a lookahead after the start", "a(?=b)", "looks ahead or behind"],
+    ["a negative lookahead after the start", "^a(?!b)", "looks ahead or behind"],
+    ["a leading lookahead before a top-level choice", "^(?!a)b|c", "looks ahead or behind"],
     ["a lookbehind", "(?<=a)b", "looks ahead or behind"],
     ["a negative lookbehind", "(?<!a)b", "looks ahead or behind"],
     ["an inline modifier", "(?i:abc)", "inline modifier"],
@@ -101,6 +109,7 @@ describe("propertyNamePatternProblem", () => {
     ["^a+b+$", "more than one long repeat"],
     ["^[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?$", "more than 64 ways"],
     ["(?=a)", "looks ahead"],
+    ["^(?!x)[a-z]{1,3}$", "looks ahead"],
   ] as const)("refuses %s", ([source, reason]) => {
     expect(propertyNamePatternProblem(source)).toContain(reason);
   });
