@@ -46,6 +46,12 @@ export function propertyNamePatternProblem(source: string): string | undefined {
     else {
       // compileSchemaRegex splits off leading lookaheads for RE2; here the key runs whole on the backtracking engine.
       if (c === "(" && /^\?(=|!|<=|<!)/.test(source.slice(i + 1, i + 4))) return "looks ahead or behind";
+      if (c === "(" && source[i + 1] === "?") {
+        // `(?:` and `(?<name>` open a group; their `?` repeats nothing.
+        depth++;
+        i = source[i + 2] === ":" ? i + 3 : source.indexOf(">", i) + 1;
+        continue;
+      }
       if (c === "(") depth++;
       if (c === ")") depth--;
       if (c === "|") ways *= 2;
