@@ -21,11 +21,11 @@ export interface ToolResolver {
   resolve(tenant_id: string, name: string): Promise<{ host: Host; descriptor: ToolDescriptor } | null>;
 }
 
-/** Checks arguments against a tool's input schema. */
+/** Checks arguments against a tool's input schema; `code` is set when the schema itself is refused (the call ends with it). */
 export type ArgumentValidator = (
   descriptor: ToolDescriptor,
   args: Record<string, unknown>,
-) => { ok: true } | { ok: false; errors: { path: string; message: string }[] };
+) => { ok: true } | { ok: false; errors: { path: string; message: string }[]; code?: string };
 
 /** A query of src/approvals with its database already bound: `(db, ...rest)` becomes `(...rest)`. */
 type Bound<Query> = Query extends (db: D1Database, ...rest: infer Rest) => infer Result

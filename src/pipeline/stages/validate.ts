@@ -27,6 +27,8 @@ export async function validate(
       errors: [{ path: problem.path, message: problem.message }],
     });
   const checked = deps.validateArguments(resolved.descriptor, args as Record<string, unknown>);
+  // The tool's own schema is at fault (a regex RE2 cannot run, a $ref loop): say so, not "bad arguments".
+  if (!checked.ok && checked.code) return invalid(known, checked.code, checked.errors[0]?.message ?? checked.code);
   if (!checked.ok)
     return invalid(
       known,
