@@ -1,5 +1,6 @@
 /** The policy engine's public API: compile Notion rows into a snapshot, decide calls, describe tools. */
 export { compilePolicies } from "./compile";
+export { compileStoredPolicies, POLICY_ROW_UNUSABLE } from "./stored";
 export type { CompiledPolicy, CompileOptions, CompileResult, PolicySnapshot } from "./compile";
 export { decide } from "./decide";
 export { toolPolicyState } from "./tool-state";

@@ -49,7 +49,8 @@ export const MAX_NAMES = 100;
 /** Longest name in those cells, in characters (Notion's limit for a select option). */
 export const MAX_NAME_ENTRY_LENGTH = 100;
 
-const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** What a Policy ID may be: 1 to 64 lower-case letters, digits, `_` or `-`, starting with a letter or digit. */
+export const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Control and format characters (zero-width, bidirectional overrides) but line breaks and tabs: they hide or reorder what a reader sees. */
 const INVISIBLE = /(?![\n\t])[\p{Cc}\p{Cf}]/u;
 const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
