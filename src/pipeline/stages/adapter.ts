@@ -73,16 +73,26 @@ async function notRecorded(deps: AdapterDeps, state: Screened): Promise<Ending> 
   return failed(state, "authorized", error, state.approval?.id ?? null);
 }
 
-/** Turns the reservation into spend at the host's reported cost, or gives it back when the host failed (deferred). */
+/**
+ * Turns the reservation into spend at the host's reported cost (deferred). It is given back only when the host cannot
+ * have acted: it refused the call, its tool reported failure, or it was unreachable before the call was sent. A call
+ * that may have run (its answer lost, or its result unusable) keeps its reserved cost, so a cap is never passed.
+ */
 function settleBudget(deps: AdapterDeps, state: Screened, result: HostCallResult): void {
   if (state.budget.length === 0) return;
   const reservation_id = state.invocation_id;
   deferSafely(deps, `budget of ${reservation_id} not settled`, () => {
     const book = deps.budgets(state.call.principal.tenant.id);
-    if (!result.ok) return book.release({ reservation_id });
+    if (!result.ok)
+      return mayHaveActed(result.error) ? book.settle({ reservation_id }) : book.release({ reservation_id });
     const actual = result.cost_cents !== undefined ? { actual: { usd_cents: result.cost_cents } } : {};
     return book.settle({ reservation_id, ...actual });
   });
+}
+
+/** Whether a failed call may still have acted at the host: its outcome is unknown, or it ran and only its result failed. */
+function mayHaveActed(error: Extract<HostCallResult, { ok: false }>["error"]): boolean {
+  return error.code === "result_unusable" || (error.code === "host_unavailable" && !error.retryable);
 }
 
 /** How a call that ran ends: succeeded, failed at the host, or its result withheld by a content guard. */
@@ -152,13 +162,11 @@ async function callHost(
   try {
     return await host.call(descriptor.tool, args, { ...ctx, signal: controller.signal });
   } catch (error) {
-    // Adapters return faults as values; a throw is a bug or an infrastructure fault, reported without details.
+    // Adapters return faults as values; a throw is a bug or an infrastructure fault, reported without details. It
+    // may have come after the host acted, so the call is not retried as if it had not run.
     console.error(`host ${host.id} threw on ${ctx.invocation_id}: ${describeFault(error)}`);
-    return {
-      ok: false,
-      error: { code: "host_unavailable", message: `The host ${host.label} failed unexpectedly.`, retryable: true },
-      host_ref: host.id,
-    };
+    const message = `The host ${host.label} failed unexpectedly; the call may have run there, so check before calling again.`;
+    return { ok: false, error: { code: "host_unavailable", message, retryable: false }, host_ref: host.id };
   } finally {
     controller.abort();
   }

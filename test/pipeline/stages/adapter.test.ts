@@ -56,14 +56,32 @@ describe("the adapter stage", () => {
     expect(world.reservations.get(state.invocation_id)?.state).toBe("released");
   });
 
-  it("answers host_unavailable, retryable, when a host throws", async () => {
-    const { deps, world, state } = await cleared();
+  it("answers host_unavailable, not retryable, and keeps the reserved cost when a host throws: it may have acted", async () => {
+    const { deps, world, settled, state } = await cleared();
     world.hostAnswer = () => {
       throw new Error("socket hang up");
     };
     const ending = await adapter(deps, state);
-    expect(ending.result.error).toMatchObject({ code: "host_unavailable", retryable: true });
+    await settled();
+    expect(ending.result.error).toMatchObject({ code: "host_unavailable", retryable: false });
+    expect(world.reservations.get(state.invocation_id)?.state).toBe("settled");
   });
+
+  it.for([
+    { failure: "a host unreachable before the call was sent", code: "host_unavailable", retryable: true, kept: false },
+    { failure: "a tool that reported an error", code: "host_error", retryable: false, kept: false },
+    { failure: "an answer lost after the call was sent", code: "host_unavailable", retryable: false, kept: true },
+    { failure: "a result that cannot be returned", code: "result_unusable", retryable: false, kept: true },
+  ] as const)(
+    "after $failure the reserved cost is kept only if the host may have acted ($kept)",
+    async ({ code, retryable, kept }) => {
+      const { deps, world, settled, state } = await cleared();
+      world.hostAnswer = () => ({ ok: false, error: { code, message: "…", retryable }, host_ref: "payments" });
+      await adapter(deps, state);
+      await settled();
+      expect(world.reservations.get(state.invocation_id)?.state).toBe(kept ? "settled" : "released");
+    },
+  );
 
   it("withholds a result holding a term a result-checking content policy blocks", async () => {
     const checkResults = policyRow("secret", {
