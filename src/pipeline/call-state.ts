@@ -95,6 +95,7 @@ const MAX_SCANNED = 65_536;
  * Control characters (C0, DEL, C1) and bidirectional overrides: a terminal, log viewer or page showing a record would
  * act on them (an ANSI colour, text that reads backwards), so records hold them as visible `\uXXXX` escapes.
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

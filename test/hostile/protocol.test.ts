@@ -300,6 +300,7 @@ describe("tool names no tool has", () => {
       const outcome = outcomeOf(answer);
       expect(outcome).toMatchObject({ outcome: "invalid", success: false, error: { code: "unknown_tool" } });
       expect(outcome.capability_id.length).toBeLessThanOrEqual(201);
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
       expect(outcome.capability_id).not.toMatch(/[\u0000-\u001f]/);
       // JSON writes a raw control character as \u00XX, and one the records escaped as \\u00XX.
       expect(JSON.stringify(added)).not.toMatch(/(?<!\\)\\u00[01]/);
