@@ -5,6 +5,7 @@ import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
+import { keepPendingOutcome } from "./db/ledger-outbox";
 import { toolCostCents } from "./db/tool-settings";
 import type { Env } from "./env";
 import { hostRegistryFor, validateArguments, type HostRegistry } from "./hosts";
@@ -30,6 +31,8 @@ export function pipelineDeps(
       escalationOfAgent: (...args) => escalationOfAgent(env.DB, ...args),
     },
     audit: { writeAudit: (row) => insertAuditRow(env.DB, row) },
+    outbox: { keep: (pending) => keepPendingOutcome(env.DB, pending) },
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tools: hosts,
     hosts,
     validateArguments,

@@ -6,7 +6,9 @@ import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
 import type { Env } from "./env";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
+import { ledgerFor } from "./ledger";
 import { listConnections } from "./notion/connection";
+import { drainOutcomeOutbox } from "./pipeline/outcome-later";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 import { digestPorts } from "./wiring/digest";
@@ -24,10 +26,19 @@ export default {
   /**
    * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
-   * date with their escalations, write each tenant's weekly digest when due, and forget webhook event ids past replay.
+   * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay, and
+   * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not).
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
+    ctx.waitUntil(
+      drainOutcomeOutbox(env.DB, (tenant_id) => ledgerFor(env, tenant_id)).then(
+        (drain) => {
+          if (drain.failed > 0) console.error(`${drain.failed} outcomes still wait for the ledger in the outbox`);
+        },
+        (error: unknown) => console.error(`ledger outbox pass failed: ${String(error)}`),
+      ),
+    );
     const pages = notionApprovalPages(env);
     for (const connection of await listConnections(env.DB)) {
       ctx.waitUntil(

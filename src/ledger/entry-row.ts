@@ -14,6 +14,14 @@ export const ENTRY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ledger_entries (
   hash TEXT NOT NULL
 )`;
 
+/**
+ * Finds an invocation's `outcome` entry in one index probe, so an append can tell it is a retry (idempotent outcome
+ * appends). Partial: only outcome entries are indexed, so other appends pay nothing for it. IF NOT EXISTS builds it in
+ * objects created before it existed.
+ */
+export const OUTCOME_INDEX_SQL = `CREATE INDEX IF NOT EXISTS ledger_entries_outcome
+  ON ledger_entries (invocation_id) WHERE kind = 'outcome'`;
+
 /** Columns in the order {@link insertEntry} binds them. */
 export const ENTRY_COLUMNS = "seq, id, tenant_id, at, kind, invocation_id, body, prev_hash, hash";
 
@@ -60,4 +68,23 @@ export function rowToEntry(row: EntryRow): LedgerEntry {
     prev_hash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/**
+ * The stored rows near `invocation_id`'s outcome entry that could share its append: the invocation's rows within
+ * `reach` seqs either side of it (one append's entries are consecutive). Empty when the invocation has no outcome.
+ */
+export function rowsAroundOutcome(sql: SqlStorage, invocation_id: string, reach: number): EntryRow[] {
+  const outcome = sql
+    .exec<{ seq: number }>("SELECT seq FROM ledger_entries WHERE invocation_id = ? AND kind = 'outcome'", invocation_id)
+    .toArray()[0];
+  if (!outcome) return [];
+  return sql
+    .exec<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq BETWEEN ? AND ? AND invocation_id = ? ORDER BY seq`,
+      outcome.seq - reach,
+      outcome.seq + reach,
+      invocation_id,
+    )
+    .toArray();
 }

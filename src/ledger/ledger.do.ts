@@ -3,7 +3,16 @@ import type { Env } from "../env";
 import { chainEntries, GENESIS, GENESIS_HASH, verifyChain, type ChainPosition } from "./chain";
 import { parseAppendArgs } from "./entry-input.schema";
 import { GroupCommit } from "./group-commit";
-import { ENTRY_COLUMNS, ENTRY_TABLE_SQL, insertEntry, rowToEntry, type EntryRow } from "./entry-row";
+import {
+  ENTRY_COLUMNS,
+  ENTRY_TABLE_SQL,
+  insertEntry,
+  OUTCOME_INDEX_SQL,
+  rowsAroundOutcome,
+  rowToEntry,
+  type EntryRow,
+} from "./entry-row";
+import { outcomeInvocation, storedFor } from "./outcome-once";
 import type {
   Ledger,
   LedgerCheckpoint,
@@ -32,32 +41,53 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
   /** The newest entry, committed or waiting in #commits: where the next append chains from. */
   #tip: ChainPosition = GENESIS;
   #tenant: string | null = null;
+  /** Appends of an outcome chained but not yet committed, by invocation: a retry of one waits for it. */
+  readonly #uncommitted = new Map<string, { entries: LedgerEntry[]; committed: Promise<void> }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(ENTRY_TABLE_SQL);
+    this.#sql.exec(OUTCOME_INDEX_SQL);
     this.#commits = new GroupCommit((batch) => this.#insert(batch));
     this.#loadTip();
   }
 
   /**
    * Appends `inputs` atomically and in order, resolving with the entries once they are stored (concurrent appends
-   * share one commit). The first append fixes the tenant; a different `tenant_id` later, or a malformed input,
-   * throws (a caller's bug).
+   * share one commit). Idempotent for outcomes: when `inputs` hold an `outcome` entry for an invocation that already
+   * has one (stored, or waiting to commit), nothing is appended and the entries stored for `inputs` are returned, so
+   * a caller may retry an append whose reply it lost. The first append fixes the tenant; a different `tenant_id`
+   * later, or a malformed input, throws (a caller's bug).
    */
   async append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
     const args = parseAppendArgs(tenant_id, inputs);
     if (this.#tenant !== null && this.#tenant !== args.tenant_id)
       throw new Error(`ledger belongs to tenant "${this.#tenant}", refused an append for "${args.tenant_id}"`);
     if (args.inputs.length === 0) return [];
+    const invocation = outcomeInvocation(args.inputs);
+    if (invocation !== null) {
+      const waiting = this.#uncommitted.get(invocation);
+      if (waiting) {
+        await waiting.committed;
+        return storedFor(waiting.entries, args.inputs);
+      }
+      const stored = rowsAroundOutcome(this.#sql, invocation, args.inputs.length - 1);
+      if (stored.length > 0) return storedFor(stored.map(rowToEntry), args.inputs);
+    }
     // No await from reading the tip to moving it: concurrent RPCs interleave only at awaits, so each append
     // chains from the previous one's entries and the chain stays gap-free.
     const entries = chainEntries(this.#tip, args.tenant_id, this.clock().toISOString(), args.inputs);
     const last = entries[entries.length - 1]!;
     this.#tip = { seq: last.seq, hash: last.hash };
     this.#tenant = args.tenant_id;
-    await this.#commits.add(entries);
+    const committed = this.#commits.add(entries);
+    if (invocation !== null) {
+      this.#uncommitted.set(invocation, { entries, committed });
+      const forget = () => void this.#uncommitted.delete(invocation);
+      committed.then(forget, forget);
+    }
+    await committed;
     return entries;
   }
 

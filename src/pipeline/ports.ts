@@ -7,6 +7,7 @@ import type {
 } from "../approvals/escalations";
 import type { BudgetBook } from "../budgets";
 import type { AuditRow } from "../db/audit";
+import type { PendingOutcome } from "../db/ledger-outbox";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
@@ -50,6 +51,12 @@ export interface AuditPort {
   writeAudit(row: AuditRow): Promise<void>;
 }
 
+/** Where an outcome the ledger refused after its host ran is kept for the cron (D1 `ledger_outbox`). */
+export interface OutboxPort {
+  /** Keeps `pending` until the cron appends it; keeping an invocation twice keeps it once. */
+  keep(pending: PendingOutcome): Promise<void>;
+}
+
 /** Everything the pipeline reaches outside itself; injected so tests can control time and ids. */
 export interface PipelineDeps {
   ledger: (tenant_id: string) => LedgerPort;
@@ -65,6 +72,10 @@ export interface PipelineDeps {
   /** Monotonic milliseconds, for stage latencies. */
   clock: () => number;
   newId: (prefix: string) => string;
+  /** Outcomes whose deferred retries all failed wait here for the cron. */
+  outbox: OutboxPort;
+  /** Resolves after `ms` milliseconds: the backoff between deferred retries (tests need not wait). */
+  wait: (ms: number) => Promise<void>;
   /** Keeps work going after the response is sent (the Worker's `waitUntil`); used for the audit row. */
   defer: (work: Promise<unknown>) => void;
   /**

@@ -5,6 +5,7 @@
 import type { Escalation } from "../../src/approvals/escalations";
 import type { BudgetLine } from "../../src/budgets/types";
 import type { AuditRow } from "../../src/db/audit";
+import type { PendingOutcome } from "../../src/db/ledger-outbox";
 import { DEFAULT_APPROVAL_TIMING, type Principal } from "../../src/db/tenancy";
 import type { ModerationAnswer } from "../../src/guards/moderation";
 import type { Host, HostCallResult, ToolDescriptor } from "../../src/hosts/host";
@@ -73,6 +74,14 @@ export interface FakeWorld {
   ledger: (LooseLedgerEntryInput & { id: string })[];
   /** Set to make every ledger append fail. */
   ledgerDown: boolean;
+  /**
+   * Set to break the next appends holding an outcome entry, one per element: `refuse` throws and stores nothing,
+   * `lose_reply` stores the entries and throws as if the reply were lost.
+   */
+  outcomeFaults: ("refuse" | "lose_reply")[];
+  /** Outcomes kept for the cron, and the backoff waits asked for (in ms; the fake does not wait). */
+  outbox: PendingOutcome[];
+  waits: number[];
   audit: AuditRow[];
   escalations: Escalation[];
   /** Set to make every escalation read or write fail. */
@@ -101,6 +110,9 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
   const world: FakeWorld = {
     ledger: [],
     ledgerDown: false,
+    outcomeFaults: [],
+    outbox: [],
+    waits: [],
     audit: [],
     escalations: [],
     escalationsDown: false,
@@ -131,16 +143,29 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     ledger: () => ({
       append: async (_tenant_id, inputs) => {
         if (world.ledgerDown) throw new Error("ledger unavailable");
-        return inputs.map((input) => {
+        const outcome = inputs.find((input) => input.kind === "outcome");
+        // Like the ledger Durable Object, an invocation's outcome is appended once: a retry gets what is stored.
+        const stored = world.ledger.filter((entry) => entry.invocation_id === outcome?.invocation_id);
+        if (outcome && stored.some((entry) => entry.kind === "outcome"))
+          return stored
+            .filter((entry) => inputs.some((input) => input.kind === entry.kind))
+            .map((entry) => ({ id: entry.id, seq: Number(entry.id.slice(4)), hash: `hash_${entry.id.slice(4)}` }));
+        const fault = outcome ? world.outcomeFaults.shift() : undefined;
+        if (fault === "refuse") throw new Error("ledger reset before the outcome");
+        const appended = inputs.map((input) => {
           const seq = world.ledger.push({ ...input, id: `led_${world.ledger.length + 1}` });
           return { id: `led_${seq}`, seq, hash: `hash_${seq}` };
         });
+        if (fault === "lose_reply") throw new Error("ledger reset after storing the outcome");
+        return appended;
       },
     }),
     budgets: () => fakeBudgetBook(world),
     toolCost: async () => world.toolCost,
     escalations: fakeEscalations(world),
     audit: { writeAudit: async (row) => void world.audit.push(row) },
+    outbox: { keep: async (pending) => void world.outbox.push(pending) },
+    wait: async (ms) => void world.waits.push(ms),
     tools: {
       resolve: async (_tenant_id, name) => {
         const found = TOOLS.find((tool) => tool.name === name);
