@@ -392,6 +392,8 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           ? `ledger verified: ${p.entries} entries, chain intact`
           : `LEDGER BROKEN at seq ${p.first_bad_seq} (${p.entries} entries)`,
       );
+      if (p.pending_outcomes)
+        console.log(`${p.pending_outcomes} outcome entries wait in the outbox; the cron appends them`);
       if (!p.ok) process.exitCode = 1;
     });
     break;
