@@ -43,19 +43,22 @@ export abstract class EscalationDO extends DurableObject<Env> {
   /** The tenants' Approvals pages. */
   protected abstract readonly pagesFor: ApprovalPagesFor;
 
-  /** Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. */
-  async takeDecision(intake: DecisionIntake): Promise<IntakeResult> {
+  /**
+   * Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. A
+   * fault (Notion down or slow, D1) comes back as an {@link ObjectFault}; nothing was decided then.
+   */
+  async takeDecision(intake: DecisionIntake): Promise<IntakeResult | ObjectFault> {
     return this.serialized(() =>
       takeDecision(this.env.DB, this.pagesFor, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
-    );
+    ).catch(faultOf);
   }
 
-  /** Writes the escalation's status to its page as its Decision (see {@link followPage}). */
+  /** Writes the escalation's status to its page as its Decision (see {@link followPage}); a fault as a value. */
   async followPage(target: {
     tenant_id: string;
     escalation_id: string;
-  }): Promise<"written" | "skipped" | "page_refused"> {
-    return this.serialized(() => followPage(this.env.DB, this.pagesFor, target));
+  }): Promise<"written" | "skipped" | "page_refused" | ObjectFault> {
+    return this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch(faultOf);
   }
 
   /** Starts tracking an escalation and sets the alarm for its reminder or expiry; repeating it changes nothing. */
@@ -138,6 +141,19 @@ export abstract class EscalationDO extends DurableObject<Env> {
   }
 }
 
+/**
+ * What the object's work failed with. Its RPC methods answer a fault with this value and never reject: a rejection
+ * out of an RPC method reaches the runtime as an uncaught error, besides the caller, who logs it once with context.
+ */
+export interface ObjectFault {
+  result: "failed";
+  error: string;
+}
+
+function faultOf(error: unknown): ObjectFault {
+  return { result: "failed", error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
 /** The next time the object has something to do: the reminder, else the expiry. */
 function nextAlarm(tracked: Tracked): number {
   const expires = Date.parse(tracked.expires_at);
@@ -163,14 +179,15 @@ export async function trackEscalation(
 
 /**
  * Writes an escalation's status to its page now, through its Durable Object (after any decision being taken);
- * when Notion cannot be reached, the cron's pass writes it.
+ * throws when Notion cannot be reached, and the cron's pass writes it.
  */
 export async function followPageNow(
   env: Pick<Env, "ESCALATIONS">,
   escalation: Pick<Escalation, "id" | "tenant_id">,
 ): Promise<void> {
-  await escalationObject(env, escalation.id).followPage({
+  const followed = await escalationObject(env, escalation.id).followPage({
     tenant_id: escalation.tenant_id,
     escalation_id: escalation.id,
   });
+  if (typeof followed === "object") throw new Error(`page of escalation ${escalation.id}: ${followed.error}`);
 }
