@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { markTracked } from "../db/escalations";
 import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
 import { takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
@@ -10,7 +11,7 @@ import type { ApprovalPagesFor } from "./ports";
 import { remindApprovers } from "./reminders";
 
 /** What the object keeps about its escalation: enough to remind and expire it without reading D1 first. */
-interface Tracked {
+export interface Tracked {
   escalation_id: string;
   tenant_id: string;
   expires_at: string;
@@ -61,12 +62,33 @@ export abstract class EscalationDO extends DurableObject<Env> {
     return this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch(faultOf);
   }
 
-  /** Starts tracking an escalation and sets the alarm for its reminder or expiry; repeating it changes nothing. */
+  /**
+   * Starts tracking an escalation and sets the alarm for its reminder or expiry, then says so in D1 (`tracked_at`);
+   * repeating it changes nothing (a reminder sent stays sent).
+   */
   async track(escalation: Tracked): Promise<void> {
     const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
     const tracked = { ...escalation, reminded: known?.reminded ?? false };
     await this.ctx.storage.put(TRACKED_KEY, tracked);
     await this.ctx.storage.setAlarm(nextAlarm(tracked));
+    await markTracked(this.env.DB, escalation.escalation_id, new Date().toISOString());
+  }
+
+  /**
+   * The cron's catch-up for an escalation its object may never have tracked: past its expiry, expires it now as the
+   * alarm would (`expired`; `not_pending` when it was decided or expired already); else tracks it (`tracked`).
+   */
+  async catchUp(escalation: Tracked): Promise<"tracked" | "expired" | "not_pending" | ObjectFault> {
+    try {
+      const now = new Date();
+      if (escalation.expires_at > now.toISOString()) {
+        await this.track(escalation);
+        return "tracked";
+      }
+      return (await this.expire(escalation, now)) ? "expired" : "not_pending";
+    } catch (error) {
+      return faultOf(error);
+    }
   }
 
   /**
@@ -79,16 +101,10 @@ export abstract class EscalationDO extends DurableObject<Env> {
     const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
     if (!tracked) return;
     const now = new Date();
-    // D1 says when the escalation expires; the tracked copy only sets the alarm.
-    const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
-    if (expired || tracked.expires_at <= now.toISOString()) {
+    if (await this.expire(tracked, now)) return;
+    if (tracked.expires_at <= now.toISOString()) {
+      // Decided, or expired by the cron's catch-up or a retry, before its alarm.
       await this.ctx.storage.delete(TRACKED_KEY);
-      if (!expired) return;
-      await this.record(tracked.tenant_id, [escalationEvent(expired, "expired", null)]);
-      // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
-      await this.serialized(() => followPage(this.env.DB, this.pagesFor, tracked)).catch((error: unknown) =>
-        console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
-      );
       return;
     }
     if (!tracked.reminded && tracked.remind_at && tracked.remind_at <= now.toISOString()) {
@@ -106,6 +122,23 @@ export abstract class EscalationDO extends DurableObject<Env> {
       await this.ctx.storage.put(TRACKED_KEY, tracked);
     }
     await this.ctx.storage.setAlarm(nextAlarm(tracked));
+  }
+
+  /**
+   * Expires the escalation if it is still pending at `now` (D1 says when it expires; a tracked copy only sets the
+   * alarm), records that in the ledger and shows it on its page. Returns it when this call expired it: of the alarm,
+   * the cron's catch-up and a retry, exactly one does.
+   */
+  private async expire(target: Tracked, now: Date): Promise<Escalation | null> {
+    const expired = await expireEscalation(this.env.DB, target.escalation_id, now);
+    if (!expired) return null;
+    await this.ctx.storage.delete(TRACKED_KEY);
+    await this.record(target.tenant_id, [escalationEvent(expired, "expired", null)]);
+    // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
+    await this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch((error: unknown) =>
+      console.error(`approval page of ${target.escalation_id} still shows it pending: ${String(error)}`),
+    );
+    return expired;
   }
 
   /**
