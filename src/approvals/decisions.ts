@@ -8,6 +8,7 @@ import type { ObjectFault } from "./escalation.do";
 import { escalationObject } from "./escalation-object";
 import { DECISION_LABELS, showStatus } from "./follow-page";
 import { mayDecide, type DecisionSignal } from "./may-decide";
+import { settleAll } from "./settle-all";
 import type { ApprovalPages, ApprovalPagesFor } from "./ports";
 import { escalationWithPage, statusAt, type Escalation, type EscalationWithPage } from "./escalations";
 
@@ -140,16 +141,6 @@ export async function takeWebhookDecision(
       updated_properties: event.data?.updated_properties ?? [],
     },
   });
-}
-
-/** Waits for every promise to settle, then gives their values or throws the first failure. */
-async function settleAll<T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((result) => result.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
-    -readonly [K in keyof T]: Awaited<T[K]>;
-  };
 }
 
 /** Sets the page's Decision back to Pending and says why in a comment. */

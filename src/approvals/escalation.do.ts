@@ -64,14 +64,19 @@ export abstract class EscalationDO extends DurableObject<Env> {
 
   /**
    * Starts tracking an escalation and sets the alarm for its reminder or expiry, then says so in D1 (`tracked_at`);
-   * repeating it changes nothing (a reminder sent stays sent).
+   * repeating it changes nothing (a reminder sent stays sent). A fault as a value.
    */
-  async track(escalation: Tracked): Promise<void> {
-    const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
-    const tracked = { ...escalation, reminded: known?.reminded ?? false };
-    await this.ctx.storage.put(TRACKED_KEY, tracked);
-    await this.ctx.storage.setAlarm(nextAlarm(tracked));
-    await markTracked(this.env.DB, escalation.escalation_id, new Date().toISOString());
+  async track(escalation: Tracked): Promise<"tracked" | ObjectFault> {
+    try {
+      const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
+      const tracked = { ...escalation, reminded: known?.reminded ?? false };
+      await this.ctx.storage.put(TRACKED_KEY, tracked);
+      await this.ctx.storage.setAlarm(nextAlarm(tracked));
+      await markTracked(this.env.DB, escalation.escalation_id, new Date().toISOString());
+      return "tracked";
+    } catch (error) {
+      return faultOf(error);
+    }
   }
 
   /**
@@ -81,10 +86,7 @@ export abstract class EscalationDO extends DurableObject<Env> {
   async catchUp(escalation: Tracked): Promise<"tracked" | "expired" | "not_pending" | ObjectFault> {
     try {
       const now = new Date();
-      if (escalation.expires_at > now.toISOString()) {
-        await this.track(escalation);
-        return "tracked";
-      }
+      if (escalation.expires_at > now.toISOString()) return await this.track(escalation);
       return (await this.expire(escalation, now)) ? "expired" : "not_pending";
     } catch (error) {
       return faultOf(error);
@@ -194,7 +196,8 @@ function nextAlarm(tracked: Tracked): number {
 }
 
 /**
- * Hands a newly opened escalation to its Durable Object, which sets the alarms for its reminder and expiry.
+ * Hands a newly opened escalation to its Durable Object, which sets the alarms for its reminder and expiry; throws
+ * when the object could not.
  *
  * @example deps.defer(trackEscalation(env, escalation))
  */
@@ -202,12 +205,14 @@ export async function trackEscalation(
   env: Pick<Env, "ESCALATIONS">,
   escalation: Pick<Escalation, "id" | "tenant_id" | "expires_at" | "remind_at">,
 ): Promise<void> {
-  await escalationObject(env, escalation.id).track({
+  const tracked = await escalationObject(env, escalation.id).track({
     escalation_id: escalation.id,
     tenant_id: escalation.tenant_id,
     expires_at: escalation.expires_at,
     remind_at: escalation.remind_at ?? null,
   });
+  // The cron's sweep tracks it later (see src/approvals/escalation-sweep.ts).
+  if (tracked !== "tracked") throw new Error(`escalation ${escalation.id} not tracked yet: ${tracked.error}`);
 }
 
 /**
