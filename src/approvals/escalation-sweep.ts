@@ -2,8 +2,11 @@ import { untrackedOrOverdue } from "../db/escalations";
 import type { Env } from "../env";
 import { escalationObject } from "./escalation-object";
 
-/** How many escalations one cron pass hands to their objects, oldest first; the rest wait for the next pass. */
-export const SWEEP_LIMIT = 50;
+/**
+ * How many escalations one cron pass hands to their objects, oldest first; the rest wait for the next pass. Each
+ * expiry may wait out a Notion deadline writing its page, so the pass stays well inside a cron's time.
+ */
+export const SWEEP_LIMIT = 25;
 /** An escalation younger than this is left alone: the work that opened it may still be tracking it. */
 export const TRACK_GRACE_MS = 60_000;
 
