@@ -1,5 +1,6 @@
 import { ensureApprovalPage } from "./approvals/approval-pages";
 import { followPageNow, trackEscalation } from "./approvals/escalation.do";
+import { settleAll } from "./approvals/settle-all";
 import { escalationOfAgent, openEscalation, releaseApproval, useApprovalOnFile } from "./approvals/escalations";
 import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
@@ -51,9 +52,7 @@ export function pipelineDeps(
       };
       // Both run to their end: with Promise.all, a rejected one would end the deferred work while the other still
       // writes, and the runtime would cut that write off mid-claim.
-      const followed = await Promise.allSettled([trackEscalation(env, escalation), page()]);
-      const failed = followed.find((result) => result.status === "rejected");
-      if (failed) throw failed.reason;
+      await settleAll([trackEscalation(env, escalation), page()]);
     },
     approvalUsed: async (escalation) => {
       await followPageNow(env, escalation);

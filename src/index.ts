@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { ensureApprovalPages } from "./approvals/approval-pages";
 import { pollDecisions } from "./approvals/decision-poll";
+import { sweepEscalations } from "./approvals/escalation-sweep";
 import { followPages } from "./approvals/follow-page";
 import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
@@ -26,8 +27,9 @@ export default {
   /**
    * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
-   * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay, and
-   * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not).
+   * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay,
+   * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), and hand escalations
+   * whose object never tracked them (or whose expiry passed) to their objects.
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
@@ -37,6 +39,11 @@ export default {
           if (drain.failed > 0) console.error(`${drain.failed} outcomes still wait for the ledger in the outbox`);
         },
         (error: unknown) => console.error(`ledger outbox pass failed: ${String(error)}`),
+      ),
+    );
+    ctx.waitUntil(
+      sweepEscalations(env, new Date()).catch((error: unknown) =>
+        console.error(`escalation sweep failed: ${String(error)}`),
       ),
     );
     const pages = notionApprovalPages(env);

@@ -9,6 +9,7 @@ import {
 import { escalationRow } from "../db/escalations";
 import { escalationWithPage, type EscalationWithPage } from "./escalations";
 import { argumentsForPage } from "./page-arguments";
+import { settleAll } from "./settle-all";
 import { pageFacts } from "./page-facts";
 import type { ApprovalPages, ApprovalPagesFor } from "./ports";
 
@@ -115,8 +116,8 @@ function pageWriter(db: D1Database, pages: ApprovalPages, now: () => Date) {
         }
       }
       people ??= pages.people();
-      const facts = await pageFacts(db, escalation);
-      const approvers = await people;
+      // Both awaited from the start: a lookup that failed while the facts were read would otherwise be unhandled.
+      const [facts, approvers] = await settleAll([pageFacts(db, escalation), people] as const);
       await markPageAttempted(db, escalation, now().toISOString());
       const created = await pages.createPage(escalation, facts, approvers);
       await recordPage(db, escalation, created);

@@ -21,7 +21,8 @@ export interface DecisionPollReport {
  * The backstop: finds pages of this tenant's pending escalations whose Decision is Approved or Denied (from the
  * oldest pending page's creation) and takes each through the escalation's object as the poll saw it. While webhooks
  * reach the tenant, a decision younger than `grace_ms` (default 2 minutes) is left to the webhook, which names
- * every author of an edit; without webhooks the poll takes decisions at once.
+ * every author of an edit; without webhooks the poll takes decisions at once. Throws at the first intake that
+ * fails (Notion down or slow), having decided nothing from it.
  */
 export async function pollDecisions(
   env: Pick<Env, "DB" | "ESCALATIONS">,
@@ -50,6 +51,8 @@ export async function pollDecisions(
       page_id: page.page_id,
       signal: { source: "poll" },
     });
+    // Notion failed behind this page (read, user lookup, write): nothing was decided, the next poll tries again.
+    if (taken.result === "failed") throw new Error(`decision intake of escalation ${row.id} failed: ${taken.error}`);
     if (taken.result === "unattributed") report.unattributed++;
     else if (taken.result === "accepted" || taken.result === "refused") report.taken++;
   }

@@ -4,9 +4,11 @@ import { recordPageReverted } from "../db/approval-pages";
 import type { Env } from "../env";
 import type { LedgerEntryInput } from "../ledger/types";
 import { escalationEntry, type EscalationBodyV1 } from "../ledger";
+import type { ObjectFault } from "./escalation.do";
 import { escalationObject } from "./escalation-object";
 import { DECISION_LABELS, showStatus } from "./follow-page";
 import { mayDecide, type DecisionSignal } from "./may-decide";
+import { settleAll } from "./settle-all";
 import type { ApprovalPages, ApprovalPagesFor } from "./ports";
 import { escalationWithPage, statusAt, type Escalation, type EscalationWithPage } from "./escalations";
 
@@ -75,11 +77,13 @@ export async function takeDecision(
   const facts = { escalation, page, signal: intake.signal };
   let verdict = mayDecide(facts);
   if (verdict.verdict === "identify") {
-    const [people, user, agent_owner] = await Promise.all([
+    // Every lookup runs to its end before the intake does: with Promise.all, a lookup still waiting on Notion when
+    // another failed would outlive its intake and run into the next one on this escalation's object.
+    const [people, user, agent_owner] = await settleAll([
       pages.people(),
       pages.user(verdict.user_id),
       agentOwner(db, escalation.tenant_id, escalation.agent_id),
-    ]);
+    ] as const);
     verdict = mayDecide({ ...facts, decider: { user, people, agent_owner } });
   }
   switch (verdict.verdict) {
@@ -114,14 +118,15 @@ export async function takeDecision(
 
 /**
  * The fast path: a verified webhook event about a page in the tenant's Approvals database. Finds the page's
- * escalation among this tenant's only, and hands the event to the escalation's object, which takes the decision.
+ * escalation among this tenant's only, and hands the event to the escalation's object, which takes the decision
+ * (or answers the fault that stopped it).
  */
 export async function takeWebhookDecision(
   env: Pick<Env, "DB" | "ESCALATIONS">,
   tenant_id: string,
   page_id: string,
   event: EditEvent,
-): Promise<IntakeResult> {
+): Promise<IntakeResult | ObjectFault> {
   const compact = page_id.replaceAll("-", "").toLowerCase();
   const dashed = compact.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
   const escalation_id = await escalationIdOfPage(env.DB, tenant_id, [page_id, compact, dashed]);

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { markTracked } from "../db/escalations";
 import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
 import { takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
@@ -10,7 +11,7 @@ import type { ApprovalPagesFor } from "./ports";
 import { remindApprovers } from "./reminders";
 
 /** What the object keeps about its escalation: enough to remind and expire it without reading D1 first. */
-interface Tracked {
+export interface Tracked {
   escalation_id: string;
   tenant_id: string;
   expires_at: string;
@@ -43,27 +44,53 @@ export abstract class EscalationDO extends DurableObject<Env> {
   /** The tenants' Approvals pages. */
   protected abstract readonly pagesFor: ApprovalPagesFor;
 
-  /** Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. */
-  async takeDecision(intake: DecisionIntake): Promise<IntakeResult> {
+  /**
+   * Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. A
+   * fault (Notion down or slow, D1) comes back as an {@link ObjectFault}; nothing was decided then.
+   */
+  async takeDecision(intake: DecisionIntake): Promise<IntakeResult | ObjectFault> {
     return this.serialized(() =>
       takeDecision(this.env.DB, this.pagesFor, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
-    );
+    ).catch(faultOf);
   }
 
-  /** Writes the escalation's status to its page as its Decision (see {@link followPage}). */
+  /** Writes the escalation's status to its page as its Decision (see {@link followPage}); a fault as a value. */
   async followPage(target: {
     tenant_id: string;
     escalation_id: string;
-  }): Promise<"written" | "skipped" | "page_refused"> {
-    return this.serialized(() => followPage(this.env.DB, this.pagesFor, target));
+  }): Promise<"written" | "skipped" | "page_refused" | ObjectFault> {
+    return this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch(faultOf);
   }
 
-  /** Starts tracking an escalation and sets the alarm for its reminder or expiry; repeating it changes nothing. */
-  async track(escalation: Tracked): Promise<void> {
-    const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
-    const tracked = { ...escalation, reminded: known?.reminded ?? false };
-    await this.ctx.storage.put(TRACKED_KEY, tracked);
-    await this.ctx.storage.setAlarm(nextAlarm(tracked));
+  /**
+   * Starts tracking an escalation and sets the alarm for its reminder or expiry, then says so in D1 (`tracked_at`);
+   * repeating it changes nothing (a reminder sent stays sent). A fault as a value.
+   */
+  async track(escalation: Tracked): Promise<"tracked" | ObjectFault> {
+    try {
+      const known = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
+      const tracked = { ...escalation, reminded: known?.reminded ?? false };
+      await this.ctx.storage.put(TRACKED_KEY, tracked);
+      await this.ctx.storage.setAlarm(nextAlarm(tracked));
+      await markTracked(this.env.DB, escalation.escalation_id, new Date().toISOString());
+      return "tracked";
+    } catch (error) {
+      return faultOf(error);
+    }
+  }
+
+  /**
+   * The cron's catch-up for an escalation its object may never have tracked: past its expiry, expires it now as the
+   * alarm would (`expired`; `not_pending` when it was decided or expired already); else tracks it (`tracked`).
+   */
+  async catchUp(escalation: Tracked): Promise<"tracked" | "expired" | "not_pending" | ObjectFault> {
+    try {
+      const now = new Date();
+      if (escalation.expires_at > now.toISOString()) return await this.track(escalation);
+      return (await this.expire(escalation, now)) ? "expired" : "not_pending";
+    } catch (error) {
+      return faultOf(error);
+    }
   }
 
   /**
@@ -76,16 +103,10 @@ export abstract class EscalationDO extends DurableObject<Env> {
     const tracked = await this.ctx.storage.get<Tracked>(TRACKED_KEY);
     if (!tracked) return;
     const now = new Date();
-    // D1 says when the escalation expires; the tracked copy only sets the alarm.
-    const expired = await expireEscalation(this.env.DB, tracked.escalation_id, now);
-    if (expired || tracked.expires_at <= now.toISOString()) {
+    if (await this.expire(tracked, now)) return;
+    if (tracked.expires_at <= now.toISOString()) {
+      // Decided, or expired by the cron's catch-up or a retry, before its alarm.
       await this.ctx.storage.delete(TRACKED_KEY);
-      if (!expired) return;
-      await this.record(tracked.tenant_id, [escalationEvent(expired, "expired", null)]);
-      // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
-      await this.serialized(() => followPage(this.env.DB, this.pagesFor, tracked)).catch((error: unknown) =>
-        console.error(`approval page of ${tracked.escalation_id} still shows it pending: ${String(error)}`),
-      );
       return;
     }
     if (!tracked.reminded && tracked.remind_at && tracked.remind_at <= now.toISOString()) {
@@ -103,6 +124,23 @@ export abstract class EscalationDO extends DurableObject<Env> {
       await this.ctx.storage.put(TRACKED_KEY, tracked);
     }
     await this.ctx.storage.setAlarm(nextAlarm(tracked));
+  }
+
+  /**
+   * Expires the escalation if it is still pending at `now` (D1 says when it expires; a tracked copy only sets the
+   * alarm), records that in the ledger and shows it on its page. Returns it when this call expired it: of the alarm,
+   * the cron's catch-up and a retry, exactly one does.
+   */
+  private async expire(target: Tracked, now: Date): Promise<Escalation | null> {
+    const expired = await expireEscalation(this.env.DB, target.escalation_id, now);
+    if (!expired) return null;
+    await this.ctx.storage.delete(TRACKED_KEY);
+    await this.record(target.tenant_id, [escalationEvent(expired, "expired", null)]);
+    // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
+    await this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch((error: unknown) =>
+      console.error(`approval page of ${target.escalation_id} still shows it pending: ${String(error)}`),
+    );
+    return expired;
   }
 
   /**
@@ -138,6 +176,19 @@ export abstract class EscalationDO extends DurableObject<Env> {
   }
 }
 
+/**
+ * What the object's work failed with. Its RPC methods answer a fault with this value and never reject: a rejection
+ * out of an RPC method reaches the runtime as an uncaught error, besides the caller, who logs it once with context.
+ */
+export interface ObjectFault {
+  result: "failed";
+  error: string;
+}
+
+function faultOf(error: unknown): ObjectFault {
+  return { result: "failed", error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
 /** The next time the object has something to do: the reminder, else the expiry. */
 function nextAlarm(tracked: Tracked): number {
   const expires = Date.parse(tracked.expires_at);
@@ -145,7 +196,8 @@ function nextAlarm(tracked: Tracked): number {
 }
 
 /**
- * Hands a newly opened escalation to its Durable Object, which sets the alarms for its reminder and expiry.
+ * Hands a newly opened escalation to its Durable Object, which sets the alarms for its reminder and expiry; throws
+ * when the object could not.
  *
  * @example deps.defer(trackEscalation(env, escalation))
  */
@@ -153,24 +205,27 @@ export async function trackEscalation(
   env: Pick<Env, "ESCALATIONS">,
   escalation: Pick<Escalation, "id" | "tenant_id" | "expires_at" | "remind_at">,
 ): Promise<void> {
-  await escalationObject(env, escalation.id).track({
+  const tracked = await escalationObject(env, escalation.id).track({
     escalation_id: escalation.id,
     tenant_id: escalation.tenant_id,
     expires_at: escalation.expires_at,
     remind_at: escalation.remind_at ?? null,
   });
+  // The cron's sweep tracks it later (see src/approvals/escalation-sweep.ts).
+  if (tracked !== "tracked") throw new Error(`escalation ${escalation.id} not tracked yet: ${tracked.error}`);
 }
 
 /**
  * Writes an escalation's status to its page now, through its Durable Object (after any decision being taken);
- * when Notion cannot be reached, the cron's pass writes it.
+ * throws when Notion cannot be reached, and the cron's pass writes it.
  */
 export async function followPageNow(
   env: Pick<Env, "ESCALATIONS">,
   escalation: Pick<Escalation, "id" | "tenant_id">,
 ): Promise<void> {
-  await escalationObject(env, escalation.id).followPage({
+  const followed = await escalationObject(env, escalation.id).followPage({
     tenant_id: escalation.tenant_id,
     escalation_id: escalation.id,
   });
+  if (typeof followed === "object") throw new Error(`page of escalation ${escalation.id}: ${followed.error}`);
 }

@@ -21,14 +21,19 @@ export const DECISION_LABELS: Record<Escalation["status"], string> = {
 /**
  * Brings pages up to date with their escalations: a decided, executed, expired or cancelled escalation whose page
  * was last written as something else gets its Decision (and Decided by/at) written, each through its object.
+ * Throws at the first page Notion cannot take now.
  */
 export async function followPages(
   env: Pick<Env, "DB" | "ESCALATIONS">,
   tenant_id: string,
 ): Promise<{ tenant_id: string; updated: number }> {
   let updated = 0;
-  for (const id of await pagesBehind(env.DB, tenant_id, FOLLOW_LIMIT))
-    if ((await escalationObject(env, id).followPage({ tenant_id, escalation_id: id })) === "written") updated++;
+  for (const id of await pagesBehind(env.DB, tenant_id, FOLLOW_LIMIT)) {
+    const followed = await escalationObject(env, id).followPage({ tenant_id, escalation_id: id });
+    // Notion is down or slow: the pages after this one would fail too; the next pass starts again.
+    if (typeof followed === "object") throw new Error(`page of escalation ${id}: ${followed.error}`);
+    if (followed === "written") updated++;
+  }
   return { tenant_id, updated };
 }
 

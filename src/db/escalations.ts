@@ -156,3 +156,27 @@ export function expirePendingEscalation(db: D1Database, id: string, now: string)
     .bind(id, now)
     .first<StoredRow>();
 }
+
+/** Records that the escalation's object has it and its alarm (the first time only). */
+export async function markTracked(db: D1Database, id: string, now: string): Promise<void> {
+  await db.prepare("UPDATE escalations SET tracked_at = ? WHERE id = ? AND tracked_at IS NULL").bind(now, id).run();
+}
+
+/**
+ * Pending escalations, oldest first, that no object is known to track (opened before `opened_before`) or that are
+ * past their expiry at `now`.
+ */
+export async function untrackedOrOverdue(
+  db: D1Database,
+  options: { now: string; opened_before: string; limit: number },
+): Promise<StoredRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, tenant_id, expires_at, remind_at FROM escalations
+        WHERE status = 'pending' AND ((tracked_at IS NULL AND created_at <= ?) OR expires_at <= ?)
+        ORDER BY created_at LIMIT ?`,
+    )
+    .bind(options.opened_before, options.now, options.limit)
+    .all<StoredRow>();
+  return results;
+}

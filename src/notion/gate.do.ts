@@ -35,6 +35,8 @@ export const NOTION_REQUESTS_PER_SECOND = 3;
 /** How many times one request is retried after a 429, or after a 5xx or network error when retrying is safe. */
 export const MAX_RETRIES = 4;
 const DEFAULT_DEADLINE_MS = 30_000;
+/** How many send times the gate remembers for {@link NotionGateDO.sends}. */
+const SENDS_KEPT = 100;
 /** Back-off after a 5xx or network error, doubled per attempt. */
 const BACKOFF_MS = 500;
 
@@ -55,6 +57,8 @@ export class NotionGateDO extends DurableObject<Env> {
     network_errors: 0,
     deadline_exceeded: 0,
   };
+  /** When the latest requests were sent, by the gate's clock at the moment it let each go (oldest first). */
+  readonly #sentAt: number[] = [];
 
   /** Sends one request to Notion when the rate limit allows, retrying within bounds. */
   async send(request: GateRequest): Promise<GateResponse> {
@@ -73,6 +77,8 @@ export class NotionGateDO extends DurableObject<Env> {
       }
 
       this.#counters.sent++;
+      this.#sentAt.push(Date.now());
+      if (this.#sentAt.length > SENDS_KEPT) this.#sentAt.shift();
       let response: Response;
       try {
         response = await fetch(request.url, {
@@ -119,6 +125,14 @@ export class NotionGateDO extends DurableObject<Env> {
   /** What the gate has done since this instance started. */
   async counters(): Promise<GateCounters> {
     return { ...this.#counters };
+  }
+
+  /**
+   * When the gate let its latest requests go (at most 100, oldest first, ms since the epoch), by its own clock: the
+   * schedule the rate limit is kept on. When Notion sees them also depends on the network, which the gate cannot pace.
+   */
+  async sends(): Promise<number[]> {
+    return [...this.#sentAt];
   }
 
   #deadline(request: GateRequest): GateResponse {

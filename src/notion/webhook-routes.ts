@@ -132,14 +132,17 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
   if (authoredOnlyByBots(event.data)) return c.json({ ok: true, ignored: "bot_author" }, 200);
   const approvalsPage = approvalsPageOf(event.data, connection.data_sources);
   if (approvalsPage) {
+    const intakeFailed = (error: string) =>
+      console.error(
+        `notion webhook: decision intake for page ${approvalsPage} of tenant ${tenant} (event ${event.data.id}) failed: ${error}`,
+      );
     // Out of order and repeated events are safe: the intake reads the page's current Decision.
     c.executionCtx.waitUntil(
       takeWebhookDecision(c.env, tenant, approvalsPage, event.data).then(
-        () => undefined,
-        (error: unknown) =>
-          console.error(
-            `notion webhook: decision intake for page ${approvalsPage} of tenant ${tenant} (event ${event.data.id}) failed: ${error instanceof Error ? error.message : String(error)}`,
-          ),
+        (taken) => {
+          if (taken.result === "failed") intakeFailed(taken.error);
+        },
+        (error: unknown) => intakeFailed(error instanceof Error ? error.message : String(error)),
       ),
     );
     return c.json({ ok: true, intake: "approvals" }, 202);

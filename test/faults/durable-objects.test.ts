@@ -1,6 +1,8 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { pollDecisions } from "../../src/approvals/decision-poll";
+import { escalationObject } from "../../src/approvals/escalation-object";
+import { sweepEscalations, TRACK_GRACE_MS } from "../../src/approvals/escalation-sweep";
 import { followPages } from "../../src/approvals/follow-page";
 import { notionApprovalPages } from "../../src/notion/approvals/notion-approval-pages";
 import { dailyRefundCapColumns, standardRows } from "../fixtures/policies";
@@ -334,5 +336,105 @@ describe("an escalation its Durable Object never tracked", () => {
     expect(retry.outcome).toMatchObject({ outcome: "pending_approval", denial: { code: "approval_expired" } });
     expect(retry.outcome.escalation_id).not.toBe(id);
     expect(await refundsMade(agent)).toEqual([]);
+  });
+});
+
+/** The escalation's `expired` ledger entries. */
+async function expiredEntries(tenant: string, id: string) {
+  return (await ledgerEntries(tenant)).filter(
+    (e) => e.kind === "escalation" && e.body.escalation_id === id && e.body.event === "expired",
+  );
+}
+
+/** The Decision its Approvals page shows in Notion. */
+async function decisionShown(t: Awaited<ReturnType<typeof connectedTenant>>, page_id: string) {
+  const page = (await t.manager.pages.retrieve({ page_id })) as { properties: Record<string, any> };
+  return page.properties.Decision.select?.name as string | undefined;
+}
+
+/** The cron's sweep as it runs once the grace for escalations being opened has passed. */
+const sweepLater = () => sweepEscalations(env, new Date(Date.now() + TRACK_GRACE_MS + 1_000));
+
+/** A held call whose object's `track` threw; the page is written and the object works again. */
+async function heldUntracked() {
+  const t = await connectedTenant();
+  const agent = await connect(t.key);
+  const escalations = breakObjects("ESCALATIONS", ["track"]);
+  const held = await call(agent, "payments.create_refund", refund(75_000));
+  const id = held.outcome.escalation_id!;
+  const { notion_page_id } = (await until(
+    () => escalationRow(id),
+    (r) => Boolean(r?.notion_page_id),
+    "the approval page",
+  ))!;
+  await until(
+    async () => escalations.thrown,
+    (thrown) => thrown.length === 1,
+    "the object's call",
+  );
+  escalations.heal();
+  expect(await escalationRow(id)).toMatchObject({ status: "pending", tracked_at: null });
+  return { t, agent, id, page_id: notion_page_id! };
+}
+
+const pastExpiry = (id: string) =>
+  env.DB.prepare("UPDATE escalations SET expires_at = ? WHERE id = ?")
+    .bind(new Date(Date.now() - 60_000).toISOString(), id)
+    .run();
+
+describe("the cron's sweep of escalations their objects never tracked", () => {
+  it("expires one past its expiry once: its page shows Expired though someone set Approved late, and the retry answers approval_expired", async () => {
+    const { t, agent, id, page_id } = await heldUntracked();
+    await pastExpiry(id);
+    await notion("person:manager").pages.update({
+      page_id,
+      properties: { Decision: { select: { name: "Approved" } } },
+    });
+
+    expect((await sweepLater()).expired).toBeGreaterThanOrEqual(1);
+    expect(await escalationRow(id)).toMatchObject({ status: "expired", decided_by: null });
+    expect(await expiredEntries(t.tenant, id)).toHaveLength(1);
+    expect(await decisionShown(t, page_id)).toBe("Expired");
+
+    await sweepLater();
+    expect(await expiredEntries(t.tenant, id)).toHaveLength(1);
+    expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ taken: 0 });
+    const retry = await call(agent, "payments.create_refund", refund(75_000));
+    expect(retry.outcome).toMatchObject({ outcome: "pending_approval", denial: { code: "approval_expired" } });
+    expect(retry.outcome.escalation_id).not.toBe(id);
+    expect(await refundsMade(agent)).toEqual([]);
+  });
+
+  it("tracks one not yet due, so its object's alarm expires it when it is due, and the sweep leaves it alone after", async () => {
+    const { t, id } = await heldUntracked();
+    await sweepLater();
+    expect((await escalationRow(id))?.tracked_at).toEqual(expect.any(String));
+
+    await pastExpiry(id);
+    expect(await runDurableObjectAlarm(escalationObject(env, id))).toBe(true);
+    expect(await escalationRow(id)).toMatchObject({ status: "expired" });
+    await sweepLater();
+    expect(await expiredEntries(t.tenant, id)).toHaveLength(1);
+  });
+
+  it("never hands on an escalation its object tracks until its expiry passes, and then the alarm and the sweep expire it once", async () => {
+    const t = await connectedTenant();
+    const agent = await connect(t.key);
+    const id = (await call(agent, "payments.create_refund", refund(75_000))).outcome.escalation_id!;
+    await until(
+      () => escalationRow(id),
+      (r) => Boolean(r?.tracked_at),
+      "the object's tracking",
+    );
+    const objects = breakObjects("ESCALATIONS", ["catchUp"]);
+    await sweepLater();
+    expect(objects.thrown).toEqual([]);
+    objects.heal();
+
+    await pastExpiry(id);
+    await sweepLater();
+    expect(await runDurableObjectAlarm(escalationObject(env, id))).toBe(true);
+    expect(await escalationRow(id)).toMatchObject({ status: "expired" });
+    expect(await expiredEntries(t.tenant, id)).toHaveLength(1);
   });
 });

@@ -537,3 +537,37 @@ describe("the Notion gate under 429s", () => {
     expect(faults.arrivals.every((a) => a.faulted)).toBe(true);
   });
 });
+
+/** The decider's own user lookup: GET /v1/users/<id>, not the list of people. */
+const userLookup = (method: string, path: string) => method === "GET" && /^\/v1\/users\/[^/]+$/.test(path);
+
+describe("the decision intake while Notion cannot say who decided", () => {
+  it.for<[string, (request: { method: string; path: string }) => Fault | null]>([
+    [
+      "the decider's user lookup does not answer in time",
+      ({ method, path }) => (userLookup(method, path) ? { hang_ms: 900 } : null),
+    ],
+    [
+      "the people list fails while the decider's lookup does not answer in time",
+      ({ method, path }) =>
+        userLookup(method, path) ? { hang_ms: 900 } : method === "GET" && path === "/v1/users" ? { status: 503 } : null,
+    ],
+  ])("answers the failure as a value, not a rejection, and invents no decision when %s", async ([, rule]) => {
+    const held = await approvedInNotion();
+    const { t, id, page_id } = held;
+    notionDeadline(400);
+    held.faults.rule = rule;
+    // A rejection out of the object's RPC method would reach the runtime as an uncaught error besides its caller.
+    const taken = await escalationObject(env, id).takeDecision({
+      tenant_id: t.tenant,
+      escalation_id: id,
+      page_id,
+      signal: { source: "poll" },
+    });
+    expect(taken).toEqual({ result: "failed", error: expect.stringMatching(/NotionGateError: .*within the deadline/) });
+    expect(held.faults.arrivals.some((a) => a.faulted && userLookup(a.method, a.path))).toBe(true);
+    await expect(pollDecisions(env, pages, t.tenant)).rejects.toThrow(`decision intake of escalation ${id} failed`);
+    await nothingDecided(held);
+    await runsOnceAfterRecovery(held);
+  });
+});
