@@ -564,8 +564,8 @@ describe("the decision intake while Notion cannot say who decided", () => {
       page_id,
       signal: { source: "poll" },
     });
+    // The lookup's deadline passed, at Notion or (on a busy machine) still in the gate's queue: either way it failed.
     expect(taken).toEqual({ result: "failed", error: expect.stringMatching(/NotionGateError: .*within the deadline/) });
-    expect(held.faults.arrivals.some((a) => a.faulted && userLookup(a.method, a.path))).toBe(true);
     await expect(pollDecisions(env, pages, t.tenant)).rejects.toThrow(`decision intake of escalation ${id} failed`);
     await nothingDecided(held);
     await runsOnceAfterRecovery(held);
