@@ -146,9 +146,9 @@ function offByOne(hash: string): string {
 }
 
 describe("the ledger's hash test vectors", () => {
-  it.each(vectors.map((vector, i) => ({ ...vector, index: i })))(
-    "the writer hashes the $name to the hand-written bytes and their sha256sum",
-    ({ bytes, hash, index }) => {
+  it.each(vectors.map((vector, index) => [vector.name, { ...vector, index }] as const))(
+    "the writer hashes the %s to the hand-written bytes and their sha256sum",
+    (_name, { bytes, hash, index }) => {
       const entry = written()[index]!;
       expect(entryPreimage(entry)).toBe(bytes);
       expect(entry.hash).toBe(hash);
@@ -175,9 +175,9 @@ describe("the ledger's hash test vectors", () => {
     });
   });
 
-  it.each(vectors.map((vector, i) => ({ ...vector, seq: i + 1 })))(
-    "the offline verifier refuses the $name when its hash is one digit off",
-    ({ seq }) => {
+  it.each(vectors.map((vector, i) => [vector.name, i + 1] as const))(
+    "the offline verifier refuses the %s when its hash is one digit off",
+    (_name, seq) => {
       const hashes = vectors.map((vector) => vector.hash);
       hashes[seq - 1] = offByOne(hashes[seq - 1]!);
       const verification = verifyEvidence(exportLines(hashes));
