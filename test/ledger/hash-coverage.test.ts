@@ -35,11 +35,7 @@ interface Tamper {
 }
 
 /** Five entries, one append each: a call with its escalation decided in between, then a call left pending. */
-async function fiveEntries(): Promise<{
-  tenant: string;
-  ledger: Ledger;
-  stub: ReturnType<typeof freshLedger>["stub"];
-}> {
+async function fiveEntries(): Promise<ReturnType<typeof freshLedger>> {
   const fresh = freshLedger();
   for (const input of [
     decisionEntry("inv_1", recorded.decisionApproved),
@@ -82,23 +78,23 @@ function offByOne(hash: string): string {
 
 const tampers: Tamper[] = [
   {
-    change: "at, one millisecond later",
+    change: "moving at one millisecond later",
     seq: 3,
     column: "at",
     to: (e) => new Date(Date.parse(e.at) + 1).toISOString(),
   },
-  { change: "kind, to another known kind", seq: 3, column: "kind", to: () => "decision" },
-  { change: "invocation_id, to another invocation", seq: 3, column: "invocation_id", to: () => "inv_2" },
-  { change: "invocation_id, from a value to null", seq: 3, column: "invocation_id", to: () => null },
-  { change: "invocation_id, from null to a value", seq: 2, column: "invocation_id", to: () => "inv_1" },
+  { change: "changing kind to another known kind", seq: 3, column: "kind", to: () => "decision" },
+  { change: "changing invocation_id to another invocation", seq: 3, column: "invocation_id", to: () => "inv_2" },
+  { change: "changing invocation_id from a value to null", seq: 3, column: "invocation_id", to: () => null },
+  { change: "changing invocation_id from null to a value", seq: 2, column: "invocation_id", to: () => "inv_1" },
   {
-    change: "a body value",
+    change: "changing a body value",
     seq: 3,
     column: "body",
     to: bodyWith((body) => ({ ...body, outcome: "failed" })),
   },
   {
-    change: "a nested body number",
+    change: "changing a nested body number by one",
     seq: 1,
     column: "body",
     to: bodyWith((body) => {
@@ -108,29 +104,29 @@ const tampers: Tamper[] = [
     }),
   },
   {
-    change: "a nested body value, from null to a string",
+    change: "changing a nested body value from null to a string",
     seq: 1,
     column: "body",
     to: bodyWith((body) => ({ ...body, correlation: { ...(body.correlation as Body), run_id: "run_1" } })),
   },
   {
-    change: "a body key, its value kept",
+    change: "renaming a body key, its value kept",
     seq: 3,
     column: "body",
     to: bodyWith(({ host_ref, ...rest }) => ({ ...rest, host_reference: host_ref! })),
   },
   {
-    change: "a body member removed",
+    change: "removing a body member",
     seq: 3,
     column: "body",
     to: bodyWith(({ data_hash: _gone, ...rest }) => rest),
   },
-  { change: "a body member added", seq: 2, column: "body", to: bodyWith((body) => ({ ...body, v: 1 })) },
-  { change: "tenant_id", seq: 3, column: "tenant_id", to: () => "tenant_other" },
-  { change: "id", seq: 3, column: "id", to: () => "led_9" },
-  { change: "seq, of the newest entry", seq: 5, column: "seq", to: () => 6, reported: 6 },
-  { change: "prev_hash", seq: 3, column: "prev_hash", to: (e) => offByOne(e.prev_hash) },
-  { change: "hash", seq: 3, column: "hash", to: (e) => offByOne(e.hash) },
+  { change: "adding a body member", seq: 2, column: "body", to: bodyWith((body) => ({ ...body, v: 1 })) },
+  { change: "changing tenant_id", seq: 3, column: "tenant_id", to: () => "tenant_other" },
+  { change: "changing id", seq: 3, column: "id", to: () => "led_9" },
+  { change: "changing the newest entry's seq", seq: 5, column: "seq", to: () => 6, reported: 6 },
+  { change: "changing prev_hash", seq: 3, column: "prev_hash", to: (e) => offByOne(e.prev_hash) },
+  { change: "changing hash", seq: 3, column: "hash", to: (e) => offByOne(e.hash) },
 ];
 
 /** The column's value as the ledger stores it. */
@@ -146,7 +142,7 @@ describe("ledger hash coverage", () => {
   });
 
   it.each(tampers.map((tamper) => [tamper.change, tamper.seq, tamper] as const))(
-    "changing %s at seq %i fails verification at that entry, in the ledger and offline",
+    "%s at seq %i fails verification at that entry, in the ledger and offline",
     async (_change, _seq, { seq, column, to, reported = seq }) => {
       const { tenant, ledger, stub } = await fiveEntries();
       const entry = (await ledger.get(seq))!;

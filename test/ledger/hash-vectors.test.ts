@@ -29,7 +29,7 @@ interface Vector {
 
 /** seq 1, the genesis link (prev_hash 64 zeros): a decision with a nested budget line and numbers. */
 const decisionVector: Vector = {
-  name: "decision at seq 1, linked to the genesis",
+  name: "decision at seq 1 (linked to the genesis)",
   // printf '%s' '{"at":"2026-12-06T14:04:54.595Z","body":{"agent_id":"agt_demo","alerts":[],"args_hash":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","budget":[{"amount":75000,"limit":100000,"policy_id":"daily-refund-cap","scope":"agent","subject":"agt_demo","unit":"usd_cents","window":"day"}],"capability_version":"1.0.0","client_id":null,"condition_errors":[],"correlation":{"correlation_id":"run-2026-12-06-0042","run_id":null,"session_id":null},"decision":"authorized","escalation_id":null,"guards":[],"policy_ids":["daily-refund-cap"],"reason_code":"default_allow","redactions":[],"shadow":[],"snapshot":"sha256:5ab9d2b5cfdb91365ad9729efd8a2aa025f953623c29302c9556ac7d4cad0a33","tags":["SOX"],"tool":"payments.create_refund"},"id":"led_1","invocation_id":"inv_1","kind":"decision","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","seq":1,"tenant_id":"tenant_vectors"}' | sha256sum
   bytes: String.raw`{"at":"2026-12-06T14:04:54.595Z","body":{"agent_id":"agt_demo","alerts":[],"args_hash":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","budget":[{"amount":75000,"limit":100000,"policy_id":"daily-refund-cap","scope":"agent","subject":"agt_demo","unit":"usd_cents","window":"day"}],"capability_version":"1.0.0","client_id":null,"condition_errors":[],"correlation":{"correlation_id":"run-2026-12-06-0042","run_id":null,"session_id":null},"decision":"authorized","escalation_id":null,"guards":[],"policy_ids":["daily-refund-cap"],"reason_code":"default_allow","redactions":[],"shadow":[],"snapshot":"sha256:5ab9d2b5cfdb91365ad9729efd8a2aa025f953623c29302c9556ac7d4cad0a33","tags":["SOX"],"tool":"payments.create_refund"},"id":"led_1","invocation_id":"inv_1","kind":"decision","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","seq":1,"tenant_id":"tenant_vectors"}`,
   hash: "dd3323cb3c0fb57070c8004e92edffb8bed9c35029f88996b4e8387cf803f0ec",
@@ -37,7 +37,7 @@ const decisionVector: Vector = {
 
 /** seq 2: an outcome with a nested guard hit and a string of raw UTF-8 (2, 3 and 4 bytes) and JSON escapes. */
 const outcomeVector: Vector = {
-  name: "outcome at seq 2, with a nested body and unicode",
+  name: "outcome at seq 2 (nested body, unicode)",
   // printf '%s' '{"at":"2026-12-06T14:04:54.595Z","body":{"data_hash":"sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881","denial_code":null,"error_code":null,"escalation_id":null,"guards":[{"found":["$.reply (email)","$.items[0].note (payment_card)"],"mode":"redact","policy_id":"no_pii_out","type":"privacy"}],"host_ref":"re_Zürich ✓ 😀\n\"q\"\t\u0007","outcome":"succeeded","status":"authorized"},"id":"led_2","invocation_id":"inv_1","kind":"outcome","prev_hash":"dd3323cb3c0fb57070c8004e92edffb8bed9c35029f88996b4e8387cf803f0ec","seq":2,"tenant_id":"tenant_vectors"}' | sha256sum
   bytes: String.raw`{"at":"2026-12-06T14:04:54.595Z","body":{"data_hash":"sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881","denial_code":null,"error_code":null,"escalation_id":null,"guards":[{"found":["$.reply (email)","$.items[0].note (payment_card)"],"mode":"redact","policy_id":"no_pii_out","type":"privacy"}],"host_ref":"re_Zürich ✓ 😀\n\"q\"\t\u0007","outcome":"succeeded","status":"authorized"},"id":"led_2","invocation_id":"inv_1","kind":"outcome","prev_hash":"dd3323cb3c0fb57070c8004e92edffb8bed9c35029f88996b4e8387cf803f0ec","seq":2,"tenant_id":"tenant_vectors"}`,
   hash: "549bf1aa1b73973749848a9dc5c8d11b69d4fa33feafb8f7026c1c07cf6ad7cf",
@@ -45,7 +45,7 @@ const outcomeVector: Vector = {
 
 /** seq 3, a later append: an escalation event no call caused, so its invocation_id is null. */
 const escalationVector: Vector = {
-  name: "escalation at seq 3, with a null invocation_id",
+  name: "escalation at seq 3 (null invocation_id)",
   // printf '%s' '{"at":"2026-12-06T14:05:17.390Z","body":{"agent_id":"agt_demo","decided_by":"ops@example.com","decision":"approved","escalation_id":"esc_1","event":"decided","source":"webhook","tool":"payments.create_refund"},"id":"led_3","invocation_id":null,"kind":"escalation","prev_hash":"549bf1aa1b73973749848a9dc5c8d11b69d4fa33feafb8f7026c1c07cf6ad7cf","seq":3,"tenant_id":"tenant_vectors"}' | sha256sum
   bytes: String.raw`{"at":"2026-12-06T14:05:17.390Z","body":{"agent_id":"agt_demo","decided_by":"ops@example.com","decision":"approved","escalation_id":"esc_1","event":"decided","source":"webhook","tool":"payments.create_refund"},"id":"led_3","invocation_id":null,"kind":"escalation","prev_hash":"549bf1aa1b73973749848a9dc5c8d11b69d4fa33feafb8f7026c1c07cf6ad7cf","seq":3,"tenant_id":"tenant_vectors"}`,
   hash: "a76cbfae21b2d6276d75040cc5e109faad55dcbfa5b8efda4a1e7f12e5b031f3",
@@ -147,7 +147,7 @@ function offByOne(hash: string): string {
 
 describe("the ledger's hash test vectors", () => {
   it.each(vectors.map((vector, index) => [vector.name, { ...vector, index }] as const))(
-    "the writer hashes the %s to the hand-written bytes and their sha256sum",
+    "the writer gives the %s the hand-written bytes and their sha256sum hash",
     (_name, { bytes, hash, index }) => {
       const entry = written()[index]!;
       expect(entryPreimage(entry)).toBe(bytes);
