@@ -21,14 +21,25 @@ export function entryId(seq: number): string {
   return `led_${seq}`;
 }
 
+/** An entry of any kind and body, as hashing reads it. */
+type HashableEntry = Omit<UnsealedEntry, "kind" | "body"> & { kind: string; body: unknown };
+
 /**
- * sha256 hex of the canonical JSON of the entry's fields other than `hash`.
- * Only the fields of {@link LedgerEntry} count, so an exported entry with extra members still verifies; any kind and
- * body hash the same way, so an entry an auditor cannot read yet still verifies.
+ * The bytes an entry's hash is taken over (as a string; hashed as UTF-8): the canonical JSON of exactly its fields
+ * `at`, `body`, `id`, `invocation_id`, `kind`, `prev_hash`, `seq`, `tenant_id` (docs/ledger.md#the-hash-chain).
+ * Only these count, so an exported entry with extra members still verifies; any kind and body hash the same way, so
+ * an entry an auditor cannot read yet still verifies.
+ *
+ * @example entryPreimage(entry) // '{"at":"…","body":{…},"id":"led_1","invocation_id":null,"kind":"…","prev_hash":"…","seq":1,"tenant_id":"…"}'
  */
-export function entryHash(entry: Omit<UnsealedEntry, "kind" | "body"> & { kind: string; body: unknown }): string {
+export function entryPreimage(entry: HashableEntry): string {
   const { id, seq, tenant_id, at, kind, invocation_id, body, prev_hash } = entry;
-  return sha256HexSync(canonicalJson({ id, seq, tenant_id, at, kind, invocation_id, body, prev_hash }));
+  return canonicalJson({ id, seq, tenant_id, at, kind, invocation_id, body, prev_hash });
+}
+
+/** Lower-case sha256 hex of {@link entryPreimage}: the entry's `hash`. */
+export function entryHash(entry: HashableEntry): string {
+  return sha256HexSync(entryPreimage(entry));
 }
 
 /**

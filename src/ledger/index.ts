@@ -6,6 +6,7 @@ export { canonicalJson, hashOf, sha256Hex, sha256HexSync, type JsonValue } from 
 export {
   chainEntries,
   entryHash,
+  entryPreimage,
   entryId,
   GENESIS,
   GENESIS_HASH,
