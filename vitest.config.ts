@@ -25,6 +25,7 @@ const nodeTests = [
   "test/http/principal-cache.test.ts",
   "test/ledger/canonical.test.ts",
   "test/ledger/group-commit.test.ts",
+  "test/ledger/hash-vectors.test.ts",
   "test/hostile/outcome-faults.test.ts",
   "test/notion/digest/digest-page.test.ts",
   "test/notion/page-properties.test.ts",
