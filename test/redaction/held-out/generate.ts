@@ -51,6 +51,9 @@ interface Item {
   text: string;
 }
 
+/** A path next to this file (the script runs in Node, so the URL is a file: URL). */
+const here = (relative: string) => decodeURIComponent(new URL(relative, import.meta.url).pathname);
+
 const items: Item[] = [];
 /** Dates are drawn relative to a fixed day, so the file does not change with the day it is generated. */
 const REF_DATE = "2026-01-01T00:00:00.000Z";
@@ -229,7 +232,7 @@ const NEGATIVES: [string, () => string][] = [
 for (let i = 0; i < 60; i++) for (const [source, make] of NEGATIVES) add(f, null, `faker ${source}`, make());
 
 const fakerVersion = (
-  JSON.parse(readFileSync(new URL("../../../node_modules/@faker-js/faker/package.json", import.meta.url), "utf8")) as {
+  JSON.parse(readFileSync(here("../../../node_modules/@faker-js/faker/package.json"), "utf8")) as {
     version: string;
   }
 ).version;
@@ -239,5 +242,5 @@ const corpus = {
   script: "test/redaction/held-out/generate.ts",
   items,
 };
-writeFileSync(new URL("./corpus.json", import.meta.url), `${JSON.stringify(corpus, null, 2)}\n`);
+writeFileSync(here("./corpus.json"), `${JSON.stringify(corpus, null, 2)}\n`);
 console.log(`${items.length} items written`);
