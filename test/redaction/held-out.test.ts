@@ -21,7 +21,7 @@ const RECALL_FLOOR: Record<HeldOutDetector, number> = {
   payment_card: RECALL_TARGET,
   iban: 0.92,
   us_ssn: RECALL_TARGET,
-  secret: 0.52,
+  secret: RECALL_TARGET,
 };
 const FALSE_POSITIVE_TARGET = 0.001;
 /** Per detector, the share of negatives it changed; the corpus-wide rate is held at its own floor below. */
