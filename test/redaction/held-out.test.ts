@@ -19,7 +19,7 @@ const RECALL_FLOOR: Record<HeldOutDetector, number> = {
   email: RECALL_TARGET,
   phone: 0.61,
   payment_card: RECALL_TARGET,
-  iban: 0.92,
+  iban: RECALL_TARGET,
   us_ssn: RECALL_TARGET,
   secret: RECALL_TARGET,
 };
