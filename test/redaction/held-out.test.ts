@@ -17,7 +17,7 @@ import { redactText } from "../../src/redaction";
 const RECALL_TARGET = 0.99;
 const RECALL_FLOOR: Record<HeldOutDetector, number> = {
   email: RECALL_TARGET,
-  phone: 0.86,
+  phone: 0.88,
   payment_card: RECALL_TARGET,
   iban: RECALL_TARGET,
   us_ssn: RECALL_TARGET,
