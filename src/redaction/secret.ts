@@ -68,10 +68,11 @@ const SHAPES: Shape[] = [
 
 /**
  * A credential assignment: a key ending in a credential word, `=` or `:` (after an optional closing quote), an
- * optional opening quote, then the value (group 1). The key's last word decides, so `password_hint` is not one.
+ * optional opening quote, then the value (group 1). The word must end the key, so `password_hint` is not one; what
+ * comes before the word (`DB_`, `aws_`) does not matter and is not scanned.
  */
 const ASSIGNMENT =
-  /(?<![A-Za-z0-9])[A-Za-z0-9_.-]{0,40}?(?:passw(?:or)?d|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|token)["']?[ \t]{0,4}[:=][ \t]{0,4}["']?([^\s"'`]{8,400})/gi;
+  /(?:passw(?:or)?d|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|token)["']?[ \t]{0,4}[:=][ \t]{0,4}["']?([^\s"'`]{8,400})/gi;
 /** Sentence punctuation a value does not end with (`password=hunter2secret, thanks`). */
 const TRAILING = /[.,;:!?)\]}>]+$/;
 
