@@ -219,7 +219,7 @@ IBANs of fifteen countries as faker writes them and retyped with dots, no-break 
 SSNs in the SSA's documented ranges, and tokens in their providers' documented formats (GitLab, Slack, AWS key ids
 and secret keys, Stripe, GitHub, JWTs, PEM private keys, \`password=\`/\`passwd:\`/\`api_key=\` assignments), beside
 ${heldOut.items.filter((item) => !item.detector).length} benign negatives from faker (order ids, dates, prices, UUIDs,
-ISBNs, git SHAs, product and part numbers, account and routing numbers, addresses). A positive is found when its
+ISBNs, git SHAs, product and part numbers, account and routing numbers, IP and MAC addresses). A positive is found when its
 value's text is gone from the redacted sentence; a negative is a false positive when its sentence changed at all.
 Both redactors are scored by these rules, each sentence redacted as one string.
 `,
