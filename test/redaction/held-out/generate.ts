@@ -58,8 +58,6 @@ const items: Item[] = [];
 /** Dates are drawn relative to a fixed day, so the file does not change with the day it is generated. */
 const REF_DATE = "2026-01-01T00:00:00.000Z";
 const f = fakerEN_US;
-f.seed(SEED);
-f.setDefaultRefDate(REF_DATE);
 
 /** A short sentence around the value, drawn by faker from a few plain templates. */
 function sentence(faker: Faker, value: string): string {
@@ -92,46 +90,6 @@ const inFours = (compact: string) => compact.replace(/(.{4})(?!$)/g, "$1 ");
 
 const ISSUERS = ["american_express", "diners_club", "discover", "jcb", "mastercard", "visa"];
 const IBAN_COUNTRIES = ["DE", "FR", "GB", "ES", "IT", "NL", "PL", "BE", "AT", "CH", "SE", "PT", "IE", "NO", "DK"];
-
-for (const [locale, faker] of Object.entries(LOCALES)) {
-  faker.seed(SEED);
-  faker.setDefaultRefDate(REF_DATE);
-  for (let i = 0; i < PER_LOCALE; i++) {
-    add(faker, "email", `faker ${locale} internet.email`, faker.internet.email());
-    const style = faker.helpers.arrayElement(["human", "national", "international"] as const);
-    add(faker, "phone", `faker ${locale} phone.number ${style}`, faker.phone.number({ style }));
-  }
-}
-
-for (let i = 0; i < 60; i++) {
-  for (const issuer of ISSUERS) {
-    const card = f.finance.creditCardNumber({ issuer });
-    const grouped = /[ -]/.test(card) ? card : inFours(card);
-    const [how, write] = f.helpers.arrayElement(VARIANTS);
-    add(f, "payment_card", `faker creditCardNumber ${issuer}, ${how}`, write(grouped));
-    if (i % 3 === 0) add(f, "payment_card", `faker creditCardNumber ${issuer}, compact`, card.replace(/\D/g, ""));
-  }
-}
-
-for (let i = 0; i < 30; i++) {
-  for (const countryCode of IBAN_COUNTRIES) {
-    const formatted = f.datatype.boolean();
-    const iban = f.finance.iban({ formatted, countryCode });
-    const [how, write] = formatted ? f.helpers.arrayElement(VARIANTS) : VARIANTS[0]!;
-    add(f, "iban", `faker finance.iban ${countryCode}, ${formatted ? "formatted" : "compact"}, ${how}`, write(iban));
-  }
-}
-
-// SSNs as the SSA documents them: area 001-899 except 666, group 01-99, serial 0001-9999.
-for (let i = 0; i < 300; i++) {
-  const area = f.helpers.arrayElement([f.number.int({ min: 1, max: 665 }), f.number.int({ min: 667, max: 899 })]);
-  const group = f.number.int({ min: 1, max: 99 });
-  const serial = f.number.int({ min: 1, max: 9999 });
-  const pad = (n: number, width: number) => String(n).padStart(width, "0");
-  const dashed = `${pad(area, 3)}-${pad(group, 2)}-${pad(serial, 4)}`;
-  const [how, write] = f.helpers.arrayElement([...VARIANTS, ["spaced", (v: string) => v.replaceAll("-", " ")]]);
-  add(f, "us_ssn", `SSA format (faker numbers), ${how}`, write(dashed));
-}
 
 // Token formats as the providers document them; bodies from faker.
 const alnum = (length: number) => f.string.alphanumeric({ length, casing: "mixed" });
@@ -194,8 +152,6 @@ const TOKENS: [string, () => string][] = [
   ["api_key= assignment", () => `api_key=${f.string.alphanumeric(32)}`],
   ["PASSWORD env line", () => `DB_PASSWORD="${f.internet.password({ length: 16 })}"`],
 ];
-for (let i = 0; i < 20; i++) for (const [source, make] of TOKENS) add(f, "secret", source, make());
-
 // Negatives: benign values from faker that look like one of the above.
 const NEGATIVES: [string, () => string][] = [
   ["order id", () => `order #${f.string.numeric(8)}`],
@@ -229,18 +185,74 @@ const NEGATIVES: [string, () => string][] = [
       `${f.number.int({ min: 1, max: 23 })}:${String(f.number.int({ min: 0, max: 59 })).padStart(2, "0")}-${f.number.int({ min: 1, max: 23 })}:00`,
   ],
 ];
-for (let i = 0; i < 60; i++) for (const [source, make] of NEGATIVES) add(f, null, `faker ${source}`, make());
-
-const fakerVersion = (
-  JSON.parse(readFileSync(here("../../../node_modules/@faker-js/faker/package.json"), "utf8")) as {
-    version: string;
+/** The corpus generate.ts writes: the same items for the same seed and faker version, on every run. */
+export function heldOutCorpus() {
+  items.length = 0;
+  f.seed(SEED);
+  f.setDefaultRefDate(REF_DATE);
+  for (const [locale, faker] of Object.entries(LOCALES)) {
+    faker.seed(SEED);
+    faker.setDefaultRefDate(REF_DATE);
+    for (let i = 0; i < PER_LOCALE; i++) {
+      add(faker, "email", `faker ${locale} internet.email`, faker.internet.email());
+      const style = faker.helpers.arrayElement(["human", "national", "international"] as const);
+      add(faker, "phone", `faker ${locale} phone.number ${style}`, faker.phone.number({ style }));
+    }
   }
-).version;
-const corpus = {
-  generator: `@faker-js/faker@${fakerVersion}`,
-  seed: SEED,
-  script: "test/redaction/held-out/generate.ts",
-  items,
-};
-writeFileSync(here("./corpus.json"), `${JSON.stringify(corpus, null, 2)}\n`);
-console.log(`${items.length} items written`);
+
+  for (let i = 0; i < 60; i++) {
+    for (const issuer of ISSUERS) {
+      const card = f.finance.creditCardNumber({ issuer });
+      const grouped = /[ -]/.test(card) ? card : inFours(card);
+      const [how, write] = f.helpers.arrayElement(VARIANTS);
+      add(f, "payment_card", `faker creditCardNumber ${issuer}, ${how}`, write(grouped));
+      if (i % 3 === 0) add(f, "payment_card", `faker creditCardNumber ${issuer}, compact`, card.replace(/\D/g, ""));
+    }
+  }
+
+  for (let i = 0; i < 30; i++) {
+    for (const countryCode of IBAN_COUNTRIES) {
+      const formatted = f.datatype.boolean();
+      const iban = f.finance.iban({ formatted, countryCode });
+      const [how, write] = formatted ? f.helpers.arrayElement(VARIANTS) : VARIANTS[0]!;
+      add(f, "iban", `faker finance.iban ${countryCode}, ${formatted ? "formatted" : "compact"}, ${how}`, write(iban));
+    }
+  }
+
+  // SSNs as the SSA documents them: area 001-899 except 666, group 01-99, serial 0001-9999.
+  for (let i = 0; i < 300; i++) {
+    const area = f.helpers.arrayElement([f.number.int({ min: 1, max: 665 }), f.number.int({ min: 667, max: 899 })]);
+    const group = f.number.int({ min: 1, max: 99 });
+    const serial = f.number.int({ min: 1, max: 9999 });
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const dashed = `${pad(area, 3)}-${pad(group, 2)}-${pad(serial, 4)}`;
+    const [how, write] = f.helpers.arrayElement([...VARIANTS, ["spaced", (v: string) => v.replaceAll("-", " ")]]);
+    add(f, "us_ssn", `SSA format (faker numbers), ${how}`, write(dashed));
+  }
+
+  for (let i = 0; i < 20; i++) for (const [source, make] of TOKENS) add(f, "secret", source, make());
+  for (let i = 0; i < 60; i++) for (const [source, make] of NEGATIVES) add(f, null, `faker ${source}`, make());
+
+  const fakerVersion = (
+    JSON.parse(readFileSync(here("../../../node_modules/@faker-js/faker/package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
+  const corpus = {
+    generator: `@faker-js/faker@${fakerVersion}`,
+    seed: SEED,
+    script: "test/redaction/held-out/generate.ts",
+    items,
+  };
+  return corpus;
+}
+
+/** The text of corpus.json. */
+export const corpusText = (corpus: ReturnType<typeof heldOutCorpus>) => `${JSON.stringify(corpus, null, 2)}\n`;
+
+// Written only when run as a script, not when the test imports heldOutCorpus.
+if (process.argv[1]?.endsWith("generate.ts")) {
+  const corpus = heldOutCorpus();
+  writeFileSync(here("./corpus.json"), corpusText(corpus));
+  console.log(`${corpus.items.length} items written`);
+}
