@@ -1,6 +1,7 @@
 /**
  * The `iban` detector: a country code, two check digits and the BBAN, exactly the length that country's IBAN has,
- * written compact or in groups of four separated by single spaces, whose mod-97 remainder is 1.
+ * written compact or in groups of four separated by single spaces, dots or dashes (one kind throughout), whose mod-97
+ * remainder is 1.
  */
 import type { Detector, Span } from "./types";
 
@@ -97,7 +98,9 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   YE: 30,
 };
 
-const CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,41}/g;
+const CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[A-Za-z0-9 .-]{10,41}/g;
+/** What may separate the groups of four. */
+const GROUP_SEPARATORS = " .-";
 const ALNUM = /[A-Za-z0-9]/;
 const IBAN_FORMAT = /^[A-Z]{2}\d{2}[A-Z0-9]+$/;
 
@@ -132,17 +135,20 @@ export const ibanDetector: Detector = {
       const length = IBAN_LENGTHS[candidate.slice(0, 2).toUpperCase()];
       CANDIDATE.lastIndex = match.index + 2;
       if (length === undefined) continue;
-      const grouped = candidate[4] === " ";
-      // Compact: the next `length` characters. Grouped: fours after single spaces, the last group 1–4.
+      const separator = candidate[4]!;
+      const grouped = GROUP_SEPARATORS.includes(separator);
+      // Compact: the next `length` characters. Grouped: fours after single separators, the last group 1–4.
       const width = grouped ? length + Math.ceil(length / 4) - 1 : length;
       const written = candidate.slice(0, width);
-      const compact = grouped ? written.replaceAll(" ", "") : written;
+      const groups = grouped ? written.split(separator) : [written];
+      const compact = groups.join("");
       if (written.length !== width || compact.length !== length) continue;
-      if (grouped && !written.split(" ").every((g, i, all) => g.length === 4 || (i === all.length - 1 && g.length > 0)))
+      if (!groups.every((g, i) => (grouped ? g.length === 4 || (i === groups.length - 1 && g.length > 0) : true)))
         continue;
       const end = match.index + width;
       // A grouped number that goes on with more digits is longer than this country's IBAN.
-      const continues = ALNUM.test(text[end] ?? "") || (grouped && /^ \d/.test(text.slice(end, end + 2)));
+      const continues =
+        ALNUM.test(text[end] ?? "") || (grouped && text[end] === separator && /\d/.test(text[end + 1] ?? ""));
       const upper = compact.toUpperCase();
       if (continues || !IBAN_FORMAT.test(upper)) continue;
       spans.push(

@@ -5,8 +5,14 @@
  *   single spaces, dashes, dots or one pair of parentheses between groups (`+14155552671`, `+44 20 7946 0958`);
  * - North American: 3-3-4 digits with separators, optional leading `1` and parentheses around the area code, area
  *   code and exchange starting 2–9 (`(415) 555-2671`, `415.555.2671`, `1-415-555-2671`);
- * - national with a trunk `0`: 10 to 12 digits in 2 to 5 groups of 2 to 6 (`020 7946 0958`, `07700 900123`); nine
- *   digits are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped numbers look the same.
+ * - national with a trunk `0`: 10 to 13 digits (Germany's longest) in 2 to 5 groups, the first (with the `0`) of 2 to 6 digits, the others
+ *   of 1 to 8 with at most one single digit (`020 7946 0958`, `07700 900123`, `06 12345678`, `0123-4-5678`);
+ * - national with the area code in parentheses: 2 to 5 digits in `(…)`, then groups to 10–13 digits in all
+ *   (`(11) 91234-5678`, `(0646) 457589176`);
+ * - national of nine digits in three or more groups of two or three (`912 345 678`, `12 345 67 89`, `12-345-67-89`),
+ *   except four dotted groups (an IP address) and 3-3-3 with dashes or dots (a North American number a digit
+ *   short); other nine-digit layouts are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped numbers (3-2-4)
+ *   look the same.
  * A digit run without `+` and without separators (`4155552671`, an order id) is never a phone.
  */
 import type { Detector, Span } from "./types";
@@ -92,11 +98,36 @@ const isTrunk = (lens: number[], digits: string) =>
   digits[0] === "0" &&
   digits[1] !== "0" &&
   digits.length >= 10 &&
-  digits.length <= 12 &&
+  digits.length <= 13 &&
   lens.length >= 2 &&
   lens.length <= 5 &&
+  lens[0]! >= 2 &&
+  lens[0]! <= 6 &&
+  lens.every((n) => n >= 1 && n <= 8) &&
+  lens.filter((n) => n === 1).length <= 1;
+
+/** `(` area code of 2 to 5 digits `)`, then the rest: 10 to 13 digits in all; the 3-3-4 layout is left to isNanp. */
+const isParenthesisedArea = (lens: number[], lead: string, groups: Group[], from: number) =>
+  lead === "(" &&
+  lens.join() !== "3,3,4" &&
+  lens.length >= 2 &&
+  lens.length <= 4 &&
+  lens[0]! >= 2 &&
   lens[0]! <= 5 &&
-  lens.every((n) => n >= 2 && n <= 6);
+  groups[from + 1]!.before.startsWith(")") &&
+  lens.reduce((sum, n) => sum + n, 0) >= 10 &&
+  lens.reduce((sum, n) => sum + n, 0) <= 13;
+
+/**
+ * Nine digits in three or more groups of two or three, not four dotted groups (an IP address), and 3-3-3 only with
+ * spaces: with dashes or dots it reads as a North American number a digit short.
+ */
+const isNineGrouped = (lens: number[], groups: Group[], from: number, to: number) =>
+  lens.length >= 3 &&
+  (lens.join() !== "3,3,3" || spaced(groups, from, to)) &&
+  lens.reduce((sum, n) => sum + n, 0) === 9 &&
+  lens.every((n) => n === 2 || n === 3) &&
+  !(lens.length === 4 && groups.slice(from + 1, to + 1).every((g) => g.before === "."));
 
 /** Finds phone numbers in the layouts described above. */
 export const phoneDetector: Detector = {
@@ -137,7 +168,10 @@ export const phoneDetector: Detector = {
           const valid =
             international ||
             (atStart
-              ? isNanp(lens, digits) || isTrunk(lens, digits)
+              ? isNanp(lens, digits) ||
+                isTrunk(lens, digits) ||
+                isParenthesisedArea(lens, lead, groups, from) ||
+                isNineGrouped(lens, groups, from, to)
               : isNanp(lens, digits) && !spaced(groups, from, to));
           if (!valid) continue;
           const end = groups[to]!.end;
