@@ -183,6 +183,7 @@ describe("compliance evidence export", () => {
     const theirs = await soxDesk();
     const mine = await call(ours.client, "payments.lookup_customer", { customer_id: "cus_002" });
     const other = await call(theirs.client, "payments.lookup_customer", { customer_id: "cus_002" });
+    expect(other.outcome).toMatchObject({ outcome: "succeeded", invocation_id: expect.any(String) });
 
     const evidence = await exportEvidence(`tenant=${ours.tenant}&tag=SOX`);
     expect(new Set(evidence.entries.map((e) => e.tenant_id))).toEqual(new Set([ours.tenant]));

@@ -19,6 +19,8 @@ let a: Tenant;
 let b: Tenant;
 /** What tenant A has on file, by kind of id. */
 const ids = { escalation: "", invocation: "", run: "", host: "a-only-host", second_agent: "", second_escalation: "" };
+/** What tenant B has on file of its own, which B's listings must show. */
+const bIds = { escalation: "", invocation: "" };
 
 beforeAll(async () => {
   const [ta, tb] = await Promise.all([
@@ -49,7 +51,12 @@ beforeAll(async () => {
   ids.second_agent = second.body.agent.id;
   const other = await call(await connect(second.body.api_key), "payments.create_refund", bigRefund);
   ids.second_escalation = other.outcome.escalation_id!;
-  await auditRows(a.tenant, 3);
+  // B's own held call: B's listings then have data of their own, so an empty answer cannot pass for a scoped one.
+  const bHeld = await call(b.client, "payments.create_refund", bigRefund);
+  expect(bHeld.outcome.outcome).toBe("pending_approval");
+  bIds.escalation = bHeld.outcome.escalation_id!;
+  bIds.invocation = bHeld.outcome.invocation_id;
+  await Promise.all([auditRows(a.tenant, 3), auditRows(b.tenant, 1)]);
 });
 
 /** Everything tenant A has that B must never see, as text to search answers for. */
@@ -107,40 +114,56 @@ describe("admin routes scoped to tenant B, given tenant A's ids", () => {
   });
 
   it.for([
-    { name: "B's escalations", path: () => `/escalations?tenant=${b.tenant}&limit=500`, list: "escalations" },
+    {
+      name: "B's escalations",
+      path: () => `/escalations?tenant=${b.tenant}&limit=500`,
+      list: "escalations",
+      own: () => bIds.escalation,
+    },
     {
       name: "B's pending escalations",
       path: () => `/escalations?tenant=${b.tenant}&status=pending`,
       list: "escalations",
+      own: () => bIds.escalation,
     },
     {
       name: "B's ledger from sequence 0",
       path: () => `/ledger?tenant=${b.tenant}&after_seq=0&limit=1000`,
       list: "entries",
+      own: () => bIds.invocation,
     },
     {
       name: "B's ledger after a negative sequence",
       path: () => `/ledger?tenant=${b.tenant}&after_seq=-5`,
       list: "entries",
+      own: () => bIds.invocation,
     },
     {
       name: "B's audit rows filtered by A's agent",
       path: () => `/audit?tenant=${b.tenant}&agent=${a.agent_id}`,
       list: "rows",
+      own: null,
     },
     {
       name: "B's audit rows filtered by A's tool",
       path: () => `/audit?tenant=${b.tenant}&tool=payments.create_refund`,
       list: "rows",
+      own: () => bIds.invocation,
     },
-    { name: "B's agents", path: () => `/agents?tenant=${b.tenant}`, list: "agents" },
-    { name: "B's policies", path: () => `/policies?tenant=${b.tenant}`, list: "rows" },
-    { name: "B's hosts", path: () => `/hosts?tenant=${b.tenant}`, list: "tools" },
-    { name: "B's Claude calls", path: () => `/claude?tenant=${b.tenant}`, list: "calls" },
-  ])("listing $name shows none of A's ids", async ({ path, list }) => {
+    { name: "B's agents", path: () => `/agents?tenant=${b.tenant}`, list: "agents", own: () => b.agent_id },
+    { name: "B's policies", path: () => `/policies?tenant=${b.tenant}`, list: "rows", own: () => "refund_over_limit" },
+    { name: "B's hosts", path: () => `/hosts?tenant=${b.tenant}`, list: "tools", own: () => "payments.create_refund" },
+    { name: "B's Claude calls", path: () => `/claude?tenant=${b.tenant}`, list: "calls", own: null },
+  ])("listing $name shows B's own data and none of A's ids", async ({ path, list, own }) => {
     const res = await admin("GET", path());
     expect(res.status).toBe(200);
-    expect(Array.isArray(res.body[list])).toBe(true);
+    const listed = res.body[list] as unknown[];
+    // The listing answered with B's own rows (or, where B has none, with none at all): only then does the absence
+    // of A's ids below say the listing is scoped, rather than that it failed or listed nothing.
+    if (own) {
+      expect(listed.length).toBeGreaterThan(0);
+      expect(JSON.stringify(listed)).toContain(own());
+    } else expect(listed).toEqual([]);
     expectNothingOfA(res.body);
   });
 
@@ -211,6 +234,7 @@ describe("B's agent asking the governance tool about A's ids", () => {
     expect(retry.outcome.escalation_id).not.toBe(ids.escalation);
     expect(await escalationRow(ids.escalation)).toMatchObject({ status: "approved", executed_at: null });
     const refunds = await call(b.client, "payments.list_refunds", { customer_id: "cus_002" });
+    expect(refunds.outcome.outcome).toBe("succeeded");
     expect((refunds.outcome.data as { refunds: unknown[] }).refunds).toEqual([]);
   });
 });

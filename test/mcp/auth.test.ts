@@ -60,27 +60,40 @@ describe("admin authentication", () => {
 });
 
 describe("tenant isolation", () => {
-  it("never shows one tenant's escalations, audit rows or ledger to another", async () => {
+  it("never shows one tenant's escalations, audit rows or ledger to another: each lists exactly its own", async () => {
     const a = await newTenant({ rows: standardRows });
     const b = await newTenant({ rows: standardRows });
-    const held = await call(await connect(a.key), "payments.create_refund", {
-      customer_id: "cus_002",
-      amount_cents: 90_000,
-      reason: "x",
-    });
+    const refund = { customer_id: "cus_002", amount_cents: 90_000, reason: "x" };
+    const held = await call(await connect(a.key), "payments.create_refund", refund);
     expect(held.outcome.outcome).toBe("pending_approval");
-    expect((await admin("GET", `/escalations?tenant=${b.tenant}`)).body.escalations).toEqual([]);
-    expect((await admin("GET", `/ledger?tenant=${b.tenant}`)).body.entries).toEqual([]);
-    expect(await auditRows(a.tenant, 1)).toHaveLength(1);
-    expect(await auditRows(b.tenant, 0)).toEqual([]);
+    // B holds a call of its own, so B's listings have data that must appear: an empty or failed listing cannot pass.
+    const bHeld = await call(await connect(b.key), "payments.create_refund", refund);
+    expect(bHeld.outcome.outcome).toBe("pending_approval");
+
+    const escalations = await admin("GET", `/escalations?tenant=${b.tenant}`);
+    expect(escalations.status).toBe(200);
+    expect(escalations.body.escalations.map((e: { id: string }) => e.id)).toEqual([bHeld.outcome.escalation_id]);
+    const ledger = await admin("GET", `/ledger?tenant=${b.tenant}`);
+    expect(ledger.status).toBe(200);
+    const invocations = new Set(ledger.body.entries.map((e: { invocation_id: string | null }) => e.invocation_id));
+    expect(invocations.has(bHeld.outcome.invocation_id)).toBe(true);
+    expect(invocations.has(held.outcome.invocation_id)).toBe(false);
+    expect((await auditRows(a.tenant, 1)).map((row) => row.invocation_id)).toEqual([held.outcome.invocation_id]);
+    expect((await auditRows(b.tenant, 1)).map((row) => row.invocation_id)).toEqual([bHeld.outcome.invocation_id]);
   });
 
-  it("keeps each tenant's demo host data apart", async () => {
+  it("keeps each tenant's demo host data apart: B's listing succeeds with B's refund and without A's", async () => {
     const a = await newTenant({ rows: [] });
     const b = await newTenant({ rows: [] });
     const refund = { customer_id: "cus_002", amount_cents: 1_000, reason: "goodwill" };
     expect((await call(await connect(a.key), "payments.create_refund", refund)).outcome.success).toBe(true);
-    const listed = await call(await connect(b.key), "payments.list_refunds", { customer_id: "cus_002" });
+    const bClient = await connect(b.key);
+    const bRefund = { ...refund, amount_cents: 2_000, reason: "b's own refund" };
+    expect((await call(bClient, "payments.create_refund", bRefund)).outcome.success).toBe(true);
+    const listed = await call(bClient, "payments.list_refunds", { customer_id: "cus_002" });
+    expect(listed.outcome.outcome).toBe("succeeded");
+    const refunds = (listed.outcome.data as { refunds: { amount_cents: number }[] }).refunds;
+    expect(refunds.map((made) => made.amount_cents)).toEqual([2_000]);
     expect(JSON.stringify(listed.outcome.data)).not.toContain("goodwill");
   });
 });

@@ -13,7 +13,11 @@ describe("PII outside the arguments, end to end", () => {
       capability_id: "[REDACTED:payment_card]",
       correlation: { correlation_id: "for [REDACTED:email]" },
     });
-    const ledger = (await admin("GET", `/ledger?tenant=${tenant}`)).body;
+    const listed = await admin("GET", `/ledger?tenant=${tenant}`);
+    expect(listed.status).toBe(200);
+    const ledger = listed.body;
+    // The ledger holds the call's own entries: their absence of PII below is about what was written.
+    expect(JSON.stringify(ledger.entries)).toContain("[REDACTED:payment_card]");
     const audit = await auditRows(tenant, 1);
     expect(audit[0]).toMatchObject({ tool: "[REDACTED:payment_card]" });
     const recorded = JSON.stringify([outcome, text, ledger, audit]);
