@@ -36,12 +36,15 @@ export async function sweepEscalations(env: Pick<Env, "DB" | "ESCALATIONS">, now
   });
   for (const row of due) {
     const escalation_id = String(row.id);
-    const done = await escalationObject(env, escalation_id).catchUp({
-      escalation_id,
-      tenant_id: String(row.tenant_id),
-      expires_at: String(row.expires_at),
-      remind_at: typeof row.remind_at === "string" ? row.remind_at : null,
-    });
+    // An object that cannot be reached fails alone: the oldest escalation failing must not stall every later one.
+    const done = await escalationObject(env, escalation_id)
+      .catchUp({
+        escalation_id,
+        tenant_id: String(row.tenant_id),
+        expires_at: String(row.expires_at),
+        remind_at: typeof row.remind_at === "string" ? row.remind_at : null,
+      })
+      .catch((error: unknown) => ({ result: "failed" as const, error: String(error) }));
     if (typeof done === "object") {
       report.failed++;
       console.error(`escalation ${escalation_id} of tenant ${String(row.tenant_id)} not caught up: ${done.error}`);

@@ -27,9 +27,10 @@ const RESET = "Durable Object reset because its code was updated.";
 
 /**
  * Makes the named methods of one Durable Object namespace throw, as a reset or overloaded object would, for every
- * stub the Worker gets from now on (until the test ends or `heal` is called). Returns how often each threw.
+ * stub the Worker gets from now on (until the test ends or `heal` is called), or only for the object named
+ * `onlyName`. Returns how often each threw.
  */
-function breakObjects(binding: Binding, methods: readonly string[]) {
+function breakObjects(binding: Binding, methods: readonly string[], onlyName?: string) {
   const thrown: string[] = [];
   const namespace = real[binding];
   let broken = true;
@@ -41,6 +42,7 @@ function breakObjects(binding: Binding, methods: readonly string[]) {
       }
       return (id: DurableObjectId) => {
         const stub = target.get(id);
+        if (onlyName !== undefined && id.name !== onlyName) return stub;
         return new Proxy(stub, {
           get(inner, name) {
             if (broken && typeof name === "string" && methods.includes(name))
@@ -415,6 +417,25 @@ describe("the cron's sweep of escalations their objects never tracked", () => {
     expect(await escalationRow(id)).toMatchObject({ status: "expired" });
     await sweepLater();
     expect(await expiredEntries(t.tenant, id)).toHaveLength(1);
+  });
+
+  it("goes on past an object that cannot be reached: the oldest escalation failing does not stall the next one, and is expired on the pass after", async () => {
+    const stuck = await heldUntracked();
+    const next = await heldUntracked();
+    await pastExpiry(stuck.id);
+    await pastExpiry(next.id);
+    const objects = breakObjects("ESCALATIONS", ["catchUp"], stuck.id);
+
+    const report = await sweepLater();
+    expect(objects.thrown).toEqual(["catchUp"]);
+    expect(report.failed).toBeGreaterThanOrEqual(1);
+    expect(await escalationRow(stuck.id)).toMatchObject({ status: "pending" });
+    expect(await escalationRow(next.id)).toMatchObject({ status: "expired" });
+    expect(await expiredEntries(next.t.tenant, next.id)).toHaveLength(1);
+
+    objects.heal();
+    await sweepLater();
+    expect(await escalationRow(stuck.id)).toMatchObject({ status: "expired" });
   });
 
   it("never hands on an escalation its object tracks until its expiry passes, and then the alarm and the sweep expire it once", async () => {
