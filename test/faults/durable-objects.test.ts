@@ -306,30 +306,13 @@ describe("an escalation Durable Object that throws", () => {
 
 describe("an escalation its Durable Object never tracked", () => {
   it("still expires on time: a late approval in Notion is not taken, and the retry answers approval_expired and asks again", async () => {
-    const t = await connectedTenant();
-    const agent = await connect(t.key);
-    const escalations = breakObjects("ESCALATIONS", ["track"]);
-    const held = await call(agent, "payments.create_refund", refund(75_000));
-    const id = held.outcome.escalation_id!;
     // The page is still written at once, though the object's call failed beside it.
-    const { notion_page_id } = (await until(
-      () => escalationRow(id),
-      (r) => Boolean(r?.notion_page_id),
-      "the approval page",
-    ))!;
-    await until(
-      async () => escalations.thrown,
-      (thrown) => thrown.length === 1,
-      "the object's call",
-    );
-    escalations.heal();
+    const { t, agent, id, page_id } = await heldUntracked();
     // The day it waits has passed, and no alarm was set to expire it.
-    await env.DB.prepare("UPDATE escalations SET expires_at = ? WHERE id = ?")
-      .bind(new Date(Date.now() - 60_000).toISOString(), id)
-      .run();
+    await pastExpiry(id);
 
     await notion("person:manager").pages.update({
-      page_id: notion_page_id!,
+      page_id,
       properties: { Decision: { select: { name: "Approved" } } },
     });
     expect(await pollDecisions(env, pages, t.tenant)).toMatchObject({ seen: 0, taken: 0 });
