@@ -41,10 +41,22 @@ export interface Agent {
   allowed_tools: string[];
 }
 
-/** Who is calling: the tenant and agent a verified API key belongs to. */
+/**
+ * How the caller proved who it is. `key`: a Policy OS API key, which names the agent only (whom it may act for is
+ * the Agents row's to say). `token`: an OAuth access token verified against one of the tenant's authorization
+ * servers; `person` is the verified person the agent acts for (the token's subject, named as policies name people),
+ * `client_id` the OAuth client the token was issued to.
+ */
+export type CallerProof =
+  | { via: "key" }
+  | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
+
+/** Who is calling: the tenant and agent a verified API key or access token belongs to, and how that was proven. */
 export interface Principal {
   tenant: Tenant;
   agent: Agent;
+  /** Absent on principals made before proofs were recorded; read it as `{ via: "key" }`. */
+  proof?: CallerProof;
 }
 
 /** Why a key was refused. */
