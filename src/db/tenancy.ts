@@ -48,8 +48,7 @@ export interface Agent {
  * `client_id` the OAuth client the token was issued to.
  */
 export type CallerProof =
-  | { via: "key" }
-  | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
+  { via: "key" } | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
 
 /** Who is calling: the tenant and agent a verified API key or access token belongs to, and how that was proven. */
 export interface Principal {
