@@ -290,6 +290,28 @@ describe("a refused access token", () => {
   });
 });
 
+describe("the tenant's endpoint", () => {
+  it("keeps the Origin check of /mcp: a browser page from an origin not allowed is refused before any token is read", async () => {
+    const { tenant } = await oauthTenant();
+    const res = await SELF.fetch(endpointOf(tenant), {
+      method: "POST",
+      headers: {
+        origin: "https://evil.example",
+        authorization: `Bearer ${await accessToken(tenant)}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it("is no route for a path that cannot name a tenant", async () => {
+    const r = await attempt("x", undefined, "/t/NOT_A_TENANT/mcp");
+    expect(r.status).toBe(404);
+  });
+});
+
 describe("API keys beside tokens", () => {
   it("work at the tenant's endpoint for that tenant only", async () => {
     const a = await oauthTenant();
