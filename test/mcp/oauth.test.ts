@@ -240,6 +240,19 @@ describe("a refused access token", () => {
     expect(await refusalMessage(tenant, forged)).toMatch(/signature does not verify/);
   });
 
+  it("is refused when it brings its own key (jwk, jku or x5u header), which is never fetched or trusted", async () => {
+    const { tenant } = await oauthTenant();
+    const own = await exportJWK(impostor.publicKey);
+    // msw refuses any request it does not know: a fetch of evil.test would be an unhandled request, not a pass.
+    const selfSigned = await accessToken(
+      tenant,
+      {},
+      { key: impostor.privateKey, header: { jwk: own, jku: "https://evil.test/jwks", x5u: "https://evil.test/cert" } },
+    );
+    expect(await refusal(tenant, selfSigned)).toBe("invalid_token");
+    expect(await refusalMessage(tenant, selfSigned)).toMatch(/signature does not verify/);
+  });
+
   it("is refused unsigned (alg none) or signed with an HMAC algorithm", async () => {
     const { tenant } = await oauthTenant();
     const now = Math.floor(Date.now() / 1000);
