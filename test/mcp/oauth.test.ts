@@ -140,7 +140,7 @@ describe("an MCP client with an access token of the tenant's authorization serve
   });
 
   it("hands the pipeline a principal proven by the token: issuer, subject, person and client", async () => {
-    const { tenant, agent_id } = await oauthTenant();
+    const { tenant, agent_id, key } = await oauthTenant();
     const app = new Hono<{ Bindings: typeof env; Variables: { principal: Principal } }>();
     app.post("/t/:tenant/mcp", agentAuth(), (c) => c.json(c.get("principal")));
     const principalOf = async (token: string) =>
@@ -166,6 +166,10 @@ describe("an MCP client with an access token of the tenant's authorization serve
       await accessToken(tenant, { email: undefined, client_id: undefined, azp: "claude-desktop" }),
     );
     expect(bySub.proof).toMatchObject({ person: "user-7", client_id: "claude-desktop" });
+    // The same agent's API key is proven as a key, and says nothing about a person.
+    const byKey = await principalOf(key);
+    expect(byKey.agent.id).toBe(agent_id);
+    expect(byKey.proof).toEqual({ via: "key" });
   });
 
   it("names the person by the claim the tenant chose", async () => {
