@@ -26,8 +26,16 @@ Usage: policy-os <command> [options]
   agents create <name> [--owner <person>] [--scopes a,b] [--tools "payments.*,crm.get_contact"]
   agents suspend <agent-id>            refuse the agent's calls (401 agent_suspended)
   agents activate <agent-id>
+  agents clients <agent-id> [client-id,…]
+                                       the OAuth client ids whose access tokens act as the agent (none: clear)
   keys issue <agent-id>                another key for an agent (shown once)
   keys revoke <key-or-prefix>          revoke a key by the key itself or its shown prefix
+  oauth                                the tenant's OAuth endpoint (resource URI, metadata URL), its
+                                       authorization servers and which client is which agent (docs/oauth.md)
+  oauth set-issuer <issuer-url> [--jwks-uri <url>] [--algorithms RS256,ES256] [--person-claim <claim>]
+                                       add or replace an authorization server whose access tokens the tenant's
+                                       endpoint accepts (jwks_uri discovered when omitted; person: email, else sub)
+  oauth remove-issuer <issuer-url>     stop accepting that authorization server's tokens
   policies                             the policy rows in force and the snapshot hash
   policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why)
   hosts                                the tenant's tool catalog
@@ -101,6 +109,9 @@ const { values: opts, positionals } = parseArgs({
     "claude-cap": { type: "string" },
     "digest-day": { type: "string" },
     "digest-hour": { type: "string" },
+    "jwks-uri": { type: "string" },
+    algorithms: { type: "string" },
+    "person-claim": { type: "string" },
   },
 });
 
@@ -198,6 +209,21 @@ function table(rows, columns) {
   for (const row of cells) console.log(line(row));
 }
 
+/** Prints a tenant's OAuth settings (GET /admin/oauth). */
+function showOauth(p) {
+  console.log(`resource ${p.resource}\nmetadata ${p.resource_metadata}`);
+  table(p.authorization_servers, [
+    ["issuer", "issuer"],
+    ["jwks_uri", (s) => s.jwks_uri ?? "(discovered)"],
+    ["algorithms", (s) => s.algorithms.join(",")],
+    ["person", (s) => s.person_claim ?? "email, else sub"],
+  ]);
+  table(p.clients, [
+    ["client", "client_id"],
+    ["agent", "agent_id"],
+  ]);
+}
+
 const show = (payload, human) => (opts.json ? console.log(JSON.stringify(payload, null, 2)) : human(payload));
 const [command, sub, ...rest] = positionals;
 
@@ -283,6 +309,52 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       (p) => console.log(`agent ${p.agent_id} is ${p.status}`),
     );
     break;
+  case "agents clients": {
+    const agent = need(rest[0], "<agent-id>");
+    show(
+      await api("PUT", `/agents/${encodeURIComponent(agent)}/oauth-clients`, {
+        body: { client_ids: list(rest[1]) ?? [] },
+      }),
+      (p) =>
+        console.log(
+          p.client_ids.length === 0
+            ? `agent ${p.agent_id} takes no access tokens`
+            : `access tokens issued to ${p.client_ids.join(", ")} act as agent ${p.agent_id}`,
+        ),
+    );
+    break;
+  }
+  case "oauth":
+    show(await api("GET", "/oauth"), showOauth);
+    break;
+  case "oauth set-issuer":
+  case "oauth remove-issuer": {
+    const issuer = need(rest[0], "<issuer-url>");
+    const current = await api("GET", "/oauth");
+    const others = current.authorization_servers
+      .filter((s) => s.issuer !== issuer)
+      .map(({ issuer, jwks_uri, algorithms, person_claim }) => ({
+        issuer,
+        ...(jwks_uri ? { jwks_uri } : {}),
+        algorithms,
+        ...(person_claim ? { person_claim } : {}),
+      }));
+    if (sub === "remove-issuer" && others.length === current.authorization_servers.length)
+      fail(`the tenant has no authorization server ${issuer}`);
+    const added =
+      sub === "set-issuer"
+        ? [
+            {
+              issuer,
+              jwks_uri: opts["jwks-uri"],
+              algorithms: list(opts.algorithms),
+              person_claim: opts["person-claim"],
+            },
+          ]
+        : [];
+    show(await api("PUT", "/oauth", { body: { authorization_servers: [...others, ...added] } }), showOauth);
+    break;
+  }
   case "keys issue":
     show(await api("POST", `/agents/${encodeURIComponent(need(rest[0], "<agent-id>"))}/keys`), (p) =>
       console.log(`API key for ${p.agent_id} (shown once, store it now): ${p.api_key}`),

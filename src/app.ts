@@ -6,10 +6,12 @@ import { snapshotFor } from "./db/policies";
 import type { Principal } from "./db/tenancy";
 import type { Env } from "./env";
 import { pipelineDeps } from "./deps";
+import { authorizationServers } from "./db/oauth";
 import { agentAuth } from "./http/agent-auth";
 import { ApiError, apiError, jsonRpcError } from "./http/errors";
 import { originAllowed } from "./http/origin";
 import { serveMcp } from "./mcp/server";
+import { isTenantId, protectedResourceMetadata } from "./oauth/resource";
 import { notionWebhookRoutes } from "./notion/webhook-routes";
 
 /** The largest /mcp request body accepted. */
@@ -31,7 +33,28 @@ export function createApp() {
   );
   app.get("/health", (c) => c.json({ ok: true }));
 
-  app.on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", (c) => {
+  // /mcp takes API keys; /t/<tenant>/mcp is the same endpoint as one tenant's OAuth protected resource, which also
+  // takes that tenant's access tokens (docs/oauth.md).
+  const MCP_PATHS = ["/mcp", "/t/:tenant/mcp"];
+
+  app.get("/.well-known/oauth-protected-resource/t/:tenant/mcp", async (c) => {
+    const tenant = c.req.param("tenant");
+    const issuers = isTenantId(tenant) ? await authorizationServers(c.env.DB, tenant) : [];
+    // A tenant that takes no tokens, and one that does not exist, get the same answer.
+    if (issuers.length === 0)
+      return c.json(apiError("not_found", "This tenant's endpoint accepts no OAuth access tokens."), 404);
+    c.header("Access-Control-Allow-Origin", "*");
+    c.header("Cache-Control", "public, max-age=60");
+    return c.json(
+      protectedResourceMetadata(
+        c.req.url,
+        tenant,
+        issuers.map((s) => s.issuer),
+      ),
+    );
+  });
+
+  app.on(["GET", "DELETE", "PUT", "PATCH"], MCP_PATHS, (c) => {
     c.header("Allow", "POST");
     return c.json(
       jsonRpcError(-32000, "Method not allowed: this MCP endpoint is stateless and answers POST only."),
@@ -39,8 +62,15 @@ export function createApp() {
     );
   });
 
-  app.post(
-    "/mcp",
+  app.on(
+    "POST",
+    MCP_PATHS,
+    async function tenantPath(c, next) {
+      const tenant = c.req.param("tenant");
+      if (tenant !== undefined && !isTenantId(tenant))
+        return c.json(apiError("not_found", `No route for POST ${new URL(c.req.url).pathname}.`), 404);
+      await next();
+    },
     async function originGuard(c, next) {
       if (!originAllowed(c.req.header("origin"), c.env.ALLOWED_ORIGINS))
         return c.json(

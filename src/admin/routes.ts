@@ -10,6 +10,7 @@ import { hostAdminRoutes } from "./host-routes";
 import { keyAdminRoutes } from "./key-routes";
 import { ledgerAdminRoutes } from "./ledger-routes";
 import { notionAdminRoutes } from "./notion-routes";
+import { oauthAdminRoutes } from "./oauth-routes";
 import { policyAdminRoutes } from "./policy-routes";
 import type { AdminEnv } from "./request";
 import { seedAdminRoutes } from "./seed-routes";
@@ -27,6 +28,7 @@ export function adminRoutes() {
   admin.route("/", tenantAdminRoutes());
   admin.route("/", agentAdminRoutes());
   admin.route("/", keyAdminRoutes());
+  admin.route("/", oauthAdminRoutes());
   admin.route("/", policyAdminRoutes());
   admin.route("/", hostAdminRoutes());
   admin.route("/", escalationAdminRoutes());

@@ -48,8 +48,7 @@ export interface Agent {
  * `client_id` the OAuth client the token was issued to.
  */
 export type CallerProof =
-  | { via: "key" }
-  | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
+  { via: "key" } | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
 
 /** Who is calling: the tenant and agent a verified API key or access token belongs to, and how that was proven. */
 export interface Principal {
@@ -125,7 +124,8 @@ export const newAgentSchema = z.strictObject({
 
 const jsonArray = (text: string) => z.array(z.string()).parse(JSON.parse(text));
 
-function tenantFrom(row: Record<string, unknown>): Tenant {
+/** A tenant from its D1 row, or from a join that names its columns `tenant_id`, `tenant_name` and the rest. */
+export function tenantFrom(row: Record<string, unknown>): Tenant {
   return {
     id: String(row.tenant_id ?? row.id),
     name: String(row.tenant_name ?? row.name),
@@ -149,7 +149,8 @@ function tenantFrom(row: Record<string, unknown>): Tenant {
   };
 }
 
-function agentFrom(row: Record<string, unknown>): Agent {
+/** An agent from its D1 row, or from a join that names its columns `agent_id`, `agent_name` and the rest. */
+export function agentFrom(row: Record<string, unknown>): Agent {
   return {
     id: String(row.agent_id ?? row.id),
     tenant_id: String(row.tenant_id),

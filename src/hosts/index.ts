@@ -16,3 +16,4 @@ export { validateArguments, type ArgumentError, type ArgumentValidation } from "
 export { enableDemoHosts } from "./demo/enable-demo-hosts";
 export { DEMO_HOST_IDS, isDemoHostId } from "./demo/demo-ids";
 export { INVOCATION_META_KEY } from "./upstream-mcp";
+export { checkUpstreamUrl, type UpstreamAddressPolicy } from "./upstream-address";

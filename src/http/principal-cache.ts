@@ -6,7 +6,10 @@ const MAX_ENTRIES = 10_000;
 
 const cache = new Map<string, { principal: Principal; expires: number }>();
 
-/** The principal verified for this key hash within the TTL, if any. Only successful lookups are cached. */
+/**
+ * The principal verified for this cache key (an API key's hash, or `token:<tenant>:<hash>` for an access token) within
+ * its TTL, if any. Only successful lookups are cached.
+ */
 export function cachedPrincipal(key_hash: string, now: number): Principal | undefined {
   const hit = cache.get(key_hash);
   if (!hit) return undefined;
