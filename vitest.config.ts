@@ -23,6 +23,7 @@ const nodeTests = [
   "test/hosts/validate-arguments.test.ts",
   "test/http/origin.test.ts",
   "test/http/principal-cache.test.ts",
+  "test/oauth/*.test.ts",
   "test/ledger/canonical.test.ts",
   "test/ledger/group-commit.test.ts",
   "test/ledger/hash-vectors.test.ts",
