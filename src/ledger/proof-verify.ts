@@ -75,8 +75,10 @@ export async function merkleRoot(leafHashes: readonly Uint8Array[]): Promise<Uin
   if (leafHashes.length === 0) return sha256();
   let level = [...leafHashes];
   while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(await nodeHash(level[i]!, level[i + 1]!));
+    const pairs: Promise<Uint8Array>[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) pairs.push(nodeHash(level[i]!, level[i + 1]!));
+    // A level's hashes at once: WebCrypto digests are asynchronous, and awaiting each in turn idles between them.
+    const next = await Promise.all(pairs);
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     level = next;
   }
