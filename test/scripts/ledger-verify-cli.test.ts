@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeBase64 } from "../../src/ledger/base64";
 import { chainEntries, GENESIS } from "../../src/ledger/chain";
 import { ed25519KeyId } from "../../src/ledger/note-verify";
@@ -18,6 +18,9 @@ import { testTree } from "../support/merkle-builder";
  * checkpoints signed with a WebCrypto Ed25519 key; `--since` talks to a small local HTTP server playing the
  * admin routes.
  */
+// Each test starts node on the CLI (which loads TypeScript through tsx) once or a few times: seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
+
 const CLI = new URL("../../scripts/policy-os.mjs", import.meta.url).pathname;
 const ORIGIN = "policy-os.test/tenant_a";
 const dir = mkdtempSync(join(tmpdir(), "ledger-verify-"));
