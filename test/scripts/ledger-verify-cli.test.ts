@@ -359,6 +359,21 @@ describe("ledger verify --since: the live ledger extends a checkpoint saved earl
     expect(worker.requests).toContain("/admin/ledger/proof/consistency?tenant=tenant_a&from=5&to=7");
   });
 
+  it("saves a checkpoint and the key with ledger checkpoint and ledger key, which a later --since checks", async () => {
+    const at = ["--url", url, "--token", "cli-test-token", "--tenant", "tenant_a"];
+    worker.serve(await ledgerOf(log.entries.slice(0, 3), key));
+    const path = join(dir, "saved-by-cli.txt");
+    const savedRun = await cli("ledger", "checkpoint", "--out", path, ...at);
+    expect(savedRun).toMatchObject({ code: 0, stderr: `checkpoint saved to ${path}: ${ORIGIN} at 3 entries\n` });
+    const keyRun = await cli("ledger", "key", ...at);
+    expect(keyRun.stdout).toBe(`${key.vkey}\n`);
+    worker.serve(log);
+    const run = await cli("ledger", "verify", "--since", path, "--key", file("cli-key.txt", keyRun.stdout), ...at);
+    expect(run.stdout).toBe(
+      `${ORIGIN} at 7 entries extends the checkpoint at 3: nothing signed before was removed or changed\n`,
+    );
+  });
+
   it("uses the server's published key without --key, and says so", async () => {
     worker.serve(log);
     const run = await since();
