@@ -127,21 +127,15 @@ export async function checkEntryInclusion(input: {
   const parsedEntry = entryLineSchema.safeParse(parseJson(input.entry.trim()));
   if (!parsedEntry.success) return refused(mode, "malformed_entry", "the entry is not one ledger entry as JSON");
   const entry = parsedEntry.data;
-  const seen = { seq: entry.seq, hash: entry.hash };
+  const about = { checkpoint, entry: { seq: entry.seq, hash: entry.hash } };
   if (entry.id !== entryId(entry.seq) || entry.hash !== entryHash(entry))
-    return refused(mode, "entry_altered", `entry ${entry.seq}'s hash does not recompute: the entry was changed`, {
-      checkpoint,
-      entry: seen,
-    });
+    return refused(mode, "entry_altered", `entry ${entry.seq}'s hash does not recompute: the entry was changed`, about);
   if (entry.seq > checkpoint.size)
     return refused(
       mode,
       "entry_not_in_tree",
       `entry ${entry.seq} is newer than the checkpoint (${checkpoint.size} entries)`,
-      {
-        checkpoint,
-        entry: seen,
-      },
+      about,
     );
   const parsedProof = inclusionProofSchema.safeParse(parseJson(input.proof));
   const hashes = parsedProof.success ? parsedProof.data.hashes.map(decodeBase64) : [];
@@ -153,20 +147,14 @@ export async function checkEntryInclusion(input: {
       mode,
       "proof_for_another_leaf",
       `the proof is for leaf ${proof.leaf_index}, entry ${entry.seq} is leaf ${entry.seq - 1}`,
-      {
-        checkpoint,
-        entry: seen,
-      },
+      about,
     );
   if (proof.tree_size !== checkpoint.size)
     return refused(
       mode,
       "proof_for_another_tree",
       `the proof is for a tree of ${proof.tree_size} entries, the checkpoint's has ${checkpoint.size}`,
-      {
-        checkpoint,
-        entry: seen,
-      },
+      about,
     );
   const check = await verifyInclusion({
     index: entry.seq - 1,
@@ -176,17 +164,18 @@ export async function checkEntryInclusion(input: {
     root: opened.checkpoint.root,
   });
   if (!check.ok)
-    return refused(mode, check.reason, `entry ${entry.seq} is not proven in the checkpoint's tree: ${check.detail}`, {
-      checkpoint,
-      entry: seen,
-    });
+    return refused(
+      mode,
+      check.reason,
+      `entry ${entry.seq} is not proven in the checkpoint's tree: ${check.detail}`,
+      about,
+    );
   return {
     ok: true,
     mode,
     reason: null,
     message: `entry ${entry.seq} (${entry.kind}, hash ${entry.hash}) is in the ledger ${checkpoint.origin} signed at ${checkpoint.size} entries`,
-    checkpoint,
-    entry: seen,
+    ...about,
   };
 }
 
