@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // policy-os: a small CLI over the admin API. `policy-os --help` lists the commands.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -44,7 +44,21 @@ Usage: policy-os <command> [options]
   escalations [--status pending]       held calls
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
-  ledger verify                        recompute the hash chain
+  ledger verify                        recompute the hash chain (on the server)
+  ledger checkpoint [--out <file>]     the current signed checkpoint (a C2SP signed note); save it to check later
+  ledger key                           the verifier key checkpoints are signed with
+  ledger verify --checkpoint <file> --key <key|file>
+                                       offline: the saved checkpoint is signed by the key
+  ledger verify --checkpoint <file> --key <key|file> --entry <entry.json> --proof <inclusion.json>
+                                       offline: the exported entry (a JSON entry or an evidence line) is in the
+                                       checkpoint's tree: its hash recomputes and the inclusion proof reaches the root
+  ledger verify --checkpoint <old> --checkpoint <new> --key <key|file> --proof <consistency.json>
+                                       offline: the newer checkpoint extends the older one
+  ledger verify --since <file> [--key <key|file>]
+                                       the live ledger extends a checkpoint you saved: nothing signed then was
+                                       removed or rewritten (without --key, the server's published key is used).
+                                       These print one line (--json: the verdict); exit 0 verified, 1 failed,
+                                       2 bad usage
   evidence --tag <tag> [--from <iso>] [--to <iso>] [--out <file.jsonl>]
                                        compliance evidence as JSON Lines (stdout, or --out): each call whose
                                        decision carries the tag in [from, to), with its outcome and escalation
@@ -112,6 +126,11 @@ const { values: opts, positionals } = parseArgs({
     "jwks-uri": { type: "string" },
     algorithms: { type: "string" },
     "person-claim": { type: "string" },
+    checkpoint: { type: "string", multiple: true },
+    key: { type: "string" },
+    entry: { type: "string" },
+    proof: { type: "string" },
+    since: { type: "string" },
   },
 });
 
@@ -194,6 +213,85 @@ async function checkEvidence(input, out) {
     `evidence ${s.tag}${window}: ${v.entries} entries of ${s.invocations} calls verified (every hash, ${v.links} links); ` +
       `ledger head seq ${s.head.seq} hash ${s.head.hash}`,
   );
+}
+
+/** A file's bytes (a checkpoint is checked byte for byte) or text; a file that cannot be read is a usage error. */
+async function readInput(file, what, encoding) {
+  try {
+    return encoding ? await readFile(file, encoding) : new Uint8Array(await readFile(file));
+  } catch (error) {
+    fail(`cannot read ${what} ${file} (${error.code ?? error.message})`);
+  }
+}
+
+/**
+ * `ledger verify` with --checkpoint or --since: the proofs of src/ledger/offline-verify.ts (through tsx, like
+ * `evidence verify`). Prints the verdict's line (--json: the verdict); exit 1 when it fails.
+ */
+async function verifyLedgerProofs() {
+  const { tsImport } = await import("tsx/esm/api");
+  const proofs = await tsImport("../src/ledger/offline-verify.ts", import.meta.url);
+  const checkpoints = opts.checkpoint ?? [];
+  const keysFrom = async (text, where) => {
+    const read = await proofs.readVerifierKeys(text);
+    if (!read.ok) fail(`${where}: ${read.detail}`);
+    return read.keys;
+  };
+  const givenKeys = async () => {
+    const value = need(opts.key, "--key (a verifier key, or a file holding one per line)");
+    const isKey = (await proofs.readVerifierKeys(value)).ok;
+    return keysFrom(isKey ? value : await readInput(value, "the key file", "utf8"), `--key ${value}`);
+  };
+  const optional = (name, text) => opts[name] && fail(`--${name} does not go with ${text}; see policy-os --help`);
+  let verdict;
+  let keySource = "";
+  if (opts.since !== undefined) {
+    optional("entry", "--since");
+    optional("proof", "--since (the proof is fetched)");
+    if (checkpoints.length > 0) fail("--since takes the saved checkpoint; drop --checkpoint");
+    const saved = await readInput(opts.since, "the saved checkpoint");
+    let keys;
+    if (opts.key) keys = await givenKeys();
+    else {
+      keys = await keysFrom(await (await send("GET", "/ledger/key")).text(), "the server's key");
+      keySource = " (key from the server; pass --key to pin it)";
+    }
+    const current = new Uint8Array(await (await send("GET", "/ledger/checkpoint")).arrayBuffer());
+    const [was, now] = [await proofs.checkCheckpoint(saved, keys), await proofs.checkCheckpoint(current, keys)];
+    let proof;
+    const [a, b] = [was.checkpoint, now.checkpoint];
+    if (was.ok && now.ok && a.origin === b.origin && a.size > 0 && b.size > a.size) {
+      const query = { from: String(a.size), to: String(b.size) };
+      proof = await (await send("GET", "/ledger/proof/consistency", { query })).text();
+    }
+    verdict = await proofs.checkConsistency({ older: saved, newer: current, keys, proof });
+  } else if (checkpoints.length === 1) {
+    const keys = await givenKeys();
+    const checkpoint = await readInput(checkpoints[0], "the checkpoint");
+    if (opts.entry === undefined && opts.proof === undefined) verdict = await proofs.checkCheckpoint(checkpoint, keys);
+    else
+      verdict = await proofs.checkEntryInclusion({
+        checkpoint,
+        keys,
+        entry: await readInput(need(opts.entry, "--entry <entry.json>"), "the entry", "utf8"),
+        proof: await readInput(need(opts.proof, "--proof <inclusion.json>"), "the proof", "utf8"),
+      });
+  } else if (checkpoints.length === 2) {
+    optional("entry", "two checkpoints");
+    const keys = await givenKeys();
+    verdict = await proofs.checkConsistency({
+      older: await readInput(checkpoints[0], "the older checkpoint"),
+      newer: await readInput(checkpoints[1], "the newer checkpoint"),
+      keys,
+      proof: opts.proof === undefined ? undefined : await readInput(opts.proof, "the proof", "utf8"),
+    });
+  } else fail("ledger verify takes one or two --checkpoint files; see policy-os --help");
+  if (opts.json) console.log(JSON.stringify(verdict, null, 2));
+  else
+    console.log(
+      verdict.ok ? `${verdict.message}${keySource}` : `LEDGER PROOF FAILED (${verdict.reason}): ${verdict.message}`,
+    );
+  if (!verdict.ok) process.exitCode = 1;
 }
 
 function table(rows, columns) {
@@ -457,7 +555,22 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       ]);
     });
     break;
+  case "ledger checkpoint": {
+    const note = await (await send("GET", "/ledger/checkpoint")).text();
+    if (opts.out) {
+      await writeFile(opts.out, note);
+      console.error(`checkpoint saved to ${opts.out}: ${note.split("\n", 2).join(" at ")} entries`);
+    } else process.stdout.write(note);
+    break;
+  }
+  case "ledger key":
+    process.stdout.write(await (await send("GET", "/ledger/key")).text());
+    break;
   case "ledger verify":
+    if ([opts.checkpoint, opts.since, opts.key, opts.entry, opts.proof].some((o) => o !== undefined)) {
+      await verifyLedgerProofs();
+      break;
+    }
     show(await api("GET", "/ledger/verify"), (p) => {
       console.log(
         p.ok

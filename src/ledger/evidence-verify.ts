@@ -19,7 +19,8 @@ export interface EvidenceVerification {
   problems: EvidenceProblem[];
 }
 
-const entryLineSchema = z.object({
+/** One exported ledger entry as a line of an export holds it (extra members allowed: they are not hashed). */
+export const entryLineSchema = z.object({
   id: z.string(),
   seq: z.number().int().positive(),
   tenant_id: z.string(),
