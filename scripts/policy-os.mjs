@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { decisionLine, decisionRequest } from "./approvals-decide.mjs";
 
 const HELP = `policy-os: the Policy OS admin API from a terminal
 
@@ -34,6 +35,12 @@ Usage: policy-os <command> [options]
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
   hosts remove <namespace>
   escalations [--status pending]       held calls
+  approvals decide <escalation-id> --approve|--deny --as <person> --reason "…"
+                                       break-glass, while Notion is unreachable: decide a held call as one of
+                                       its approvers (the same rules as in Notion: an approver, not the person
+                                       acted for nor the agent's owner, a pending and unexpired escalation);
+                                       recorded as break-glass in the ledger, the digest and, once Notion is
+                                       back, on its Approvals page
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain
@@ -101,6 +108,10 @@ const { values: opts, positionals } = parseArgs({
     "claude-cap": { type: "string" },
     "digest-day": { type: "string" },
     "digest-hour": { type: "string" },
+    approve: { type: "boolean" },
+    deny: { type: "boolean" },
+    as: { type: "string" },
+    reason: { type: "string" },
   },
 });
 
@@ -356,6 +367,16 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       ]),
     );
     break;
+  case "approvals decide": {
+    const escalation = need(rest[0], "<escalation-id>");
+    const request = decisionRequest(opts);
+    if (request.error) fail(`${request.error}; see policy-os --help`);
+    const answer = await api("POST", `/escalations/${encodeURIComponent(escalation)}/decision`, {
+      body: request.body,
+    });
+    show(answer, (p) => console.log(decisionLine(p)));
+    break;
+  }
   case "audit":
     show(
       await api("GET", "/audit", {
