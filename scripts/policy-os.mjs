@@ -386,7 +386,7 @@ switch (`${command} ${sub ?? ""}`.trim()) {
         table(p.rows, [
           ["time", "created_at"],
           ["tool", "tool"],
-          ["outcome", "outcome"],
+          ["outcome", (r) => (r.break_glass ? `${r.outcome} (break-glass: ${r.break_glass.decided_by})` : r.outcome)],
           ["reason", "reason_code"],
           ["agent", "agent_id"],
           ["ms", "total_ms"],

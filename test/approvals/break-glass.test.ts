@@ -14,7 +14,7 @@ import { webhookEventSchema } from "../../src/notion/webhook";
 import { decisionLine, decisionRequest } from "../../scripts/approvals-decide.mjs";
 import { notion, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
-import { admin, call, connect, newTenant } from "../support/worker";
+import { admin, auditRows, call, connect, newTenant } from "../support/worker";
 import { escalationRow, ledgerEntries, refundsMade } from "./helpers";
 
 /**
@@ -130,6 +130,28 @@ describe("a break-glass decision while Notion is unreachable", () => {
     expect(again.outcome).toMatchObject({ decision: { reason_code: "approval_already_used" } });
     expect(await refundsOfThisCall(t)).toHaveLength(1);
     down.restore();
+  });
+
+  it("names the break-glass decision in the audit log, on the rows of the call it decided", async () => {
+    const t = await heldForRequester();
+    const taken = await breakGlass(t, {});
+    const retry = await call(t.agent, "payments.create_refund", refund, { on_behalf_of: "requester" });
+    expect(retry.outcome).toMatchObject({ outcome: "succeeded" });
+    const [ran] = await auditRows(t.tenant, 1, "&outcome=succeeded&tool=payments.create_refund");
+    expect(ran).toMatchObject({
+      invocation_id: retry.outcome.invocation_id,
+      escalation_id: t.escalation_id,
+      break_glass: {
+        decided_by: "manager",
+        decided_at: taken.body.decided_at,
+        reason: "Notion is down (incident 42); the customer is waiting",
+      },
+    });
+    // A call without an escalation names no break-glass decision.
+    await refundsMade(t.agent);
+    const [lookup] = await auditRows(t.tenant, 1, "&tool=payments.list_refunds");
+    expect(lookup).toMatchObject({ escalation_id: null });
+    expect(lookup).not.toHaveProperty("break_glass");
   });
 
   it("records the decision as break-glass in the ledger, with who and the redacted reason", async () => {
