@@ -92,6 +92,10 @@ const { values: opts, positionals } = parseArgs({
     scopes: { type: "string" },
     tools: { type: "string" },
     status: { type: "string" },
+    approve: { type: "boolean" },
+    deny: { type: "boolean" },
+    as: { type: "string" },
+    reason: { type: "string" },
     tool: { type: "string" },
     outcome: { type: "string" },
     agent: { type: "string" },
@@ -108,10 +112,6 @@ const { values: opts, positionals } = parseArgs({
     "claude-cap": { type: "string" },
     "digest-day": { type: "string" },
     "digest-hour": { type: "string" },
-    approve: { type: "boolean" },
-    deny: { type: "boolean" },
-    as: { type: "string" },
-    reason: { type: "string" },
   },
 });
 
