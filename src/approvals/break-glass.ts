@@ -44,17 +44,17 @@ export interface BreakGlassFacts {
   as: string;
 }
 
+/** Whether a break-glass decider may decide: `allowed` gives the approver as the escalation names them. */
+export type MayDecideBreakGlass =
+  { verdict: "allowed"; decided_by: string } | { verdict: "refused"; reason_code: BreakGlassRefusal; message: string };
+
 /**
- * Separation of duties for a break-glass decision, as a pure rule: the same rules as a decision taken in Notion
- * ({@link mayDecide}), over names only since Notion's people cannot be asked. The decider must be one of the
- * escalation's approvers, named exactly as it names them (case aside), and may be neither the person the agent
+ * Separation of duties for a break-glass decision, as a pure rule: the rules of a decision taken in Notion
+ * (`mayDecide`, may-decide.ts), over names only since Notion's people cannot be asked. The decider must be one of
+ * the escalation's approvers, named exactly as it names them (case aside), and may be neither the person the agent
  * acted for nor the agent's owner (matched generously, by name, email or email local part: it only ever refuses).
- * `allowed` gives the approver as the escalation names them.
  */
-export function mayDecideBreakGlass(
-  facts: BreakGlassFacts,
-):
-  { verdict: "allowed"; decided_by: string } | { verdict: "refused"; reason_code: BreakGlassRefusal; message: string } {
+export function mayDecideBreakGlass(facts: BreakGlassFacts): MayDecideBreakGlass {
   const { escalation, agent_owner, as } = facts;
   const approvers = escalation.approvers.join(", ") || "none is named";
   const refused = (reason_code: BreakGlassRefusal, why: string) => ({
@@ -75,7 +75,7 @@ export function mayDecideBreakGlass(
  * Takes a break-glass decision on a pending, unexpired escalation of the tenant: checked by
  * {@link mayDecideBreakGlass}, recorded in D1 with its redacted reason as taken `via` break-glass (one conditional
  * UPDATE, so of it and a decision taken in Notion the first stands), then in the ledger. Never calls Notion: the
- * page is told by the page-following pass once Notion answers. Callers serialize per escalation ({@link EscalationDO}).
+ * page is told by the page-following pass once Notion answers. Callers serialize per escalation (its `EscalationDO`).
  */
 export async function decideBreakGlass(
   db: D1Database,
