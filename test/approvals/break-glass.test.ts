@@ -246,6 +246,29 @@ describe("break-glass follows the rules of a decision taken in Notion, one rule 
     expect(await decidedEntries(t)).toHaveLength(1);
   });
 
+  it("first-decision rule: of a break-glass denial and an approval in Notion taken at once, exactly one stands", async () => {
+    const t = await heldForRequester();
+    const before = t.emulator.webhookEvents.length;
+    await notion("person:manager").pages.update({
+      page_id: t.page_id,
+      properties: { Decision: { select: { name: "Approved" } } },
+    });
+    await t.emulator.webhooksSettled();
+    const event = webhookEventSchema.parse(t.emulator.webhookEvents[before]);
+
+    const [inNotion, byBreakGlass] = await Promise.all([
+      takeWebhookDecision(env, t.tenant, t.page_id, event),
+      breakGlass(t, { decision: "denied" }),
+    ]);
+    const accepted = [inNotion.result === "accepted", byBreakGlass.status === 200].filter(Boolean);
+    expect(accepted).toHaveLength(1);
+    const [entry, ...more] = await decidedEntries(t);
+    expect(more).toEqual([]);
+    const row = await escalationRow(t.escalation_id);
+    expect(row!.status).toBe(entry.body.decision);
+    expect(row!.decided_via).toBe(entry.body.via === "break_glass" ? "break_glass" : "notion");
+  });
+
   it("first-decision rule: a second break-glass decision is refused, naming the first as break-glass", async () => {
     const t = await heldForRequester();
     expect((await breakGlass(t, {})).status).toBe(200);
