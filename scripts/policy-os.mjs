@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { decisionLine, decisionRequest } from "./approvals-decide.mjs";
 
 const HELP = `policy-os: the Policy OS admin API from a terminal
 
@@ -42,6 +43,12 @@ Usage: policy-os <command> [options]
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
   hosts remove <namespace>
   escalations [--status pending]       held calls
+  approvals decide <escalation-id> --approve|--deny --as <person> --reason "…"
+                                       break-glass, while Notion is unreachable: decide a held call as one of
+                                       its approvers (the same rules as in Notion: an approver, not the person
+                                       acted for nor the agent's owner, a pending and unexpired escalation);
+                                       recorded as break-glass in the ledger, the digest and, once Notion is
+                                       back, on its Approvals page
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain (on the server)
@@ -107,6 +114,10 @@ const { values: opts, positionals } = parseArgs({
     scopes: { type: "string" },
     tools: { type: "string" },
     status: { type: "string" },
+    approve: { type: "boolean" },
+    deny: { type: "boolean" },
+    as: { type: "string" },
+    reason: { type: "string" },
     tool: { type: "string" },
     outcome: { type: "string" },
     agent: { type: "string" },
@@ -526,6 +537,16 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       ]),
     );
     break;
+  case "approvals decide": {
+    const escalation = need(rest[0], "<escalation-id>");
+    const request = decisionRequest(opts);
+    if (request.error) fail(`${request.error}; see policy-os --help`);
+    const answer = await api("POST", `/escalations/${encodeURIComponent(escalation)}/decision`, {
+      body: request.body,
+    });
+    show(answer, (p) => console.log(decisionLine(p)));
+    break;
+  }
   case "audit":
     show(
       await api("GET", "/audit", {
@@ -535,7 +556,7 @@ switch (`${command} ${sub ?? ""}`.trim()) {
         table(p.rows, [
           ["time", "created_at"],
           ["tool", "tool"],
-          ["outcome", "outcome"],
+          ["outcome", (r) => (r.break_glass ? `${r.outcome} (break-glass: ${r.break_glass.decided_by})` : r.outcome)],
           ["reason", "reason_code"],
           ["agent", "agent_id"],
           ["ms", "total_ms"],

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { markTracked } from "../db/escalations";
 import { ledgerFor } from "../ledger";
 import type { LedgerEntryInput } from "../ledger/types";
+import { decideBreakGlass, type BreakGlassRequest, type BreakGlassResult } from "./break-glass";
 import { takeDecision, type DecisionIntake, type IntakeResult } from "./decisions";
 import { escalationObject } from "./escalation-object";
 import { escalationEvent, expireEscalation, type Escalation } from "./escalations";
@@ -51,6 +52,16 @@ export abstract class EscalationDO extends DurableObject<Env> {
   async takeDecision(intake: DecisionIntake): Promise<IntakeResult | ObjectFault> {
     return this.serialized(() =>
       takeDecision(this.env.DB, this.pagesFor, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
+    ).catch(faultOf);
+  }
+
+  /**
+   * Takes a break-glass decision (see {@link decideBreakGlass}) after any intake before it; it never calls Notion.
+   * A fault (D1) comes back as an {@link ObjectFault}; nothing was decided then.
+   */
+  async decideBreakGlass(request: BreakGlassRequest): Promise<BreakGlassResult | ObjectFault> {
+    return this.serialized(() =>
+      decideBreakGlass(this.env.DB, request, { record: (entries) => this.record(request.tenant_id, entries) }),
     ).catch(faultOf);
   }
 

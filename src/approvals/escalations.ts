@@ -73,6 +73,12 @@ export interface EscalationWithPage extends Escalation {
   decided_by_user_id: string | null;
   /** The call's arguments as its page shows them, as JSON; null when none were recorded. */
   arguments: string | null;
+  /** Where the decision was taken: in Notion, or by break-glass through the admin API (null: undecided, or older). */
+  decided_via: "notion" | "break_glass" | null;
+  /** The break-glass decider's reason, redacted (null for decisions taken in Notion). */
+  decision_reason: string | null;
+  /** When the page was told the decision was taken by break-glass (null: not yet, or not break-glass). */
+  break_glass_shown_at: string | null;
 }
 
 /** An escalation and its page columns as D1 stores them, its JSON columns parsed. */

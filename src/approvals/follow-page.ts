@@ -1,4 +1,4 @@
-import { givePageDecisionUp, pagesBehind, recordPageDecision } from "../db/approval-pages";
+import { givePageDecisionUp, markBreakGlassShown, pagesBehind, recordPageDecision } from "../db/approval-pages";
 import { escalationRow } from "../db/escalations";
 import type { Env } from "../env";
 import { escalationObject } from "./escalation-object";
@@ -64,13 +64,41 @@ export async function followPage(
   }
 }
 
-/** Writes the Decision the escalation's status shows (with Decided by/at once decided) and remembers it. */
+/**
+ * Writes the Decision the escalation's status shows (with Decided by/at once decided) and remembers it. A decision
+ * taken by break-glass is first told on the page, once, in a comment saying by whom, why and when; its Decided by
+ * names the approver when the workspace has them.
+ */
 export async function showStatus(db: D1Database, pages: ApprovalPages, escalation: EscalationWithPage, now: Date) {
   const status = statusAt(escalation, now);
-  const fingerprint = await pages.setDecision(escalation.notion_page_id!, {
+  const page_id = escalation.notion_page_id!;
+  const breakGlass = escalation.decided_via === "break_glass";
+  if (breakGlass && !escalation.break_glass_shown_at) {
+    await pages.comment(page_id, breakGlassNote(escalation));
+    await markBreakGlassShown(db, escalation, now.toISOString());
+  }
+  const decider =
+    breakGlass && escalation.decided_by ? ((await pages.people()).get(escalation.decided_by) ?? null) : null;
+  const fingerprint = await pages.setDecision(page_id, {
     label: DECISION_LABELS[status],
     decided_at: escalation.decided_at,
-    decided_by_user_id: escalation.decided_by_user_id,
+    decided_by_user_id: escalation.decided_by_user_id ?? decider,
   });
   await recordPageDecision(db, escalation, { decision: status, fingerprint });
+}
+
+/**
+ * What an Approvals page says of a decision taken by break-glass.
+ *
+ * @example breakGlassNote(escalation) // "Decided by break-glass while Notion was unreachable: ops approved …"
+ */
+export function breakGlassNote(
+  escalation: Pick<EscalationWithPage, "status" | "decided_by" | "decided_at" | "decision_reason">,
+): string {
+  const decision = escalation.status === "denied" ? "denied" : "approved";
+  return (
+    `Decided by break-glass while Notion was unreachable: ${escalation.decided_by ?? "an approver"} ${decision} ` +
+    `this request at ${escalation.decided_at ?? "an unknown time"} through the Policy OS admin API. ` +
+    `Reason: ${escalation.decision_reason ?? "none given"}. A Decision set on this page now does not count.`
+  );
 }

@@ -99,6 +99,14 @@ export async function recordPageDecision(
     .run();
 }
 
+/** Remembers that the escalation's page was told its decision was taken by break-glass. */
+export async function markBreakGlassShown(db: D1Database, escalation: Scoped, now: string): Promise<void> {
+  await db
+    .prepare("UPDATE escalations SET break_glass_shown_at = ? WHERE id = ? AND tenant_id = ?")
+    .bind(now, escalation.id, escalation.tenant_id)
+    .run();
+}
+
 /** Remembers that the page's Decision went back to Pending, while the escalation is pending. */
 export async function recordPageReverted(db: D1Database, id: string, fingerprint: string | null): Promise<void> {
   await db

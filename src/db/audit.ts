@@ -37,6 +37,8 @@ export interface AuditRow {
   /** What Shadow policies would have done to the call (none when omitted). */
   shadow?: ShadowResult[];
   created_at: string;
+  /** Listed rows only: set when the call's escalation was decided by break-glass (who, when, the redacted reason). */
+  break_glass?: { decided_by: string; decided_at: string; reason: string };
 }
 
 /** Inserts one audit row (its list and object fields as JSON text). */
@@ -78,7 +80,7 @@ export async function insertAuditRow(db: D1Database, row: AuditRow): Promise<voi
 
 const jsonColumns = ["policy_ids", "latency_ms", "correlation", "evidence_ids", "shadow"] as const;
 
-/** Lists a tenant's audit rows, newest first, with optional filters (admin). */
+/** Lists a tenant's audit rows, newest first, with optional filters (admin); a break-glass decision is named on its call's rows. */
 export async function listAuditRows(
   db: D1Database,
   tenant_id: string,
@@ -86,10 +88,12 @@ export async function listAuditRows(
 ): Promise<AuditRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT * FROM audit_log
-        WHERE tenant_id = ?1 AND (?2 IS NULL OR tool = ?2) AND (?3 IS NULL OR outcome = ?3)
-          AND (?4 IS NULL OR agent_id = ?4) AND (?5 IS NULL OR created_at < ?5)
-        ORDER BY created_at DESC, invocation_id LIMIT ?6`,
+      `SELECT a.*, e.decided_by AS bg_decided_by, e.decided_at AS bg_decided_at, e.decision_reason AS bg_reason
+         FROM audit_log a
+         LEFT JOIN escalations e ON e.id = a.escalation_id AND e.tenant_id = a.tenant_id AND e.decided_via = 'break_glass'
+        WHERE a.tenant_id = ?1 AND (?2 IS NULL OR a.tool = ?2) AND (?3 IS NULL OR a.outcome = ?3)
+          AND (?4 IS NULL OR a.agent_id = ?4) AND (?5 IS NULL OR a.created_at < ?5)
+        ORDER BY a.created_at DESC, a.invocation_id LIMIT ?6`,
     )
     .bind(
       tenant_id,
@@ -100,9 +104,11 @@ export async function listAuditRows(
       filter.limit,
     )
     .all<Record<string, unknown>>();
-  return results.map((row) => {
+  return results.map(({ bg_decided_by, bg_decided_at, bg_reason, ...row }) => {
     const parsed: Record<string, unknown> = { ...row };
     for (const column of jsonColumns) parsed[column] = JSON.parse(String(row[column]));
+    if (typeof bg_decided_at === "string")
+      parsed.break_glass = { decided_by: bg_decided_by, decided_at: bg_decided_at, reason: bg_reason };
     return parsed as unknown as AuditRow;
   });
 }

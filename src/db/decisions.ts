@@ -56,7 +56,7 @@ export function recordDecision(
 ): Promise<StoredRow | null> {
   return db
     .prepare(
-      `UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?, decided_by_user_id = ?
+      `UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?, decided_by_user_id = ?, decided_via = 'notion'
         WHERE id = ? AND tenant_id = ? AND status = 'pending' AND expires_at > ? RETURNING *`,
     )
     .bind(
@@ -68,6 +68,25 @@ export function recordDecision(
       escalation.tenant_id,
       decision.at,
     )
+    .first<StoredRow>();
+}
+
+/**
+ * Records a break-glass decision (taken through the admin API, its reason redacted) on a pending, unexpired
+ * escalation; the row after, or null when it was not pending (whichever decision came first stands).
+ */
+export function recordBreakGlassDecision(
+  db: D1Database,
+  escalation: { id: string; tenant_id: string },
+  decision: { status: "approved" | "denied"; decided_by: string; reason: string; at: string },
+): Promise<StoredRow | null> {
+  return db
+    .prepare(
+      `UPDATE escalations SET status = ?1, decided_by = ?2, decided_at = ?3, decided_by_user_id = NULL,
+             decided_via = 'break_glass', decision_reason = ?4
+        WHERE id = ?5 AND tenant_id = ?6 AND status = 'pending' AND expires_at > ?3 RETURNING *`,
+    )
+    .bind(decision.status, decision.decided_by, decision.at, decision.reason, escalation.id, escalation.tenant_id)
     .first<StoredRow>();
 }
 

@@ -39,6 +39,18 @@ export interface WeekActivity {
   /** Median minutes from hold to decision over the approved, executed and denied ones (null: none decided). */
   median_minutes: number | null;
   previous: { totals: CallTotals; escalations: EscalationTotals };
+  /** How many decisions of the week (by when they were taken) were taken by break-glass. */
+  break_glass_count: Count;
+  /** The first of them, oldest first; `status` is the escalation's now (an approved one may be executed). */
+  break_glass: {
+    id: string;
+    tool: string;
+    agent_id: string;
+    status: string;
+    decided_by: string | null;
+    decided_at: string;
+    decision_reason: string | null;
+  }[];
 }
 
 /**
@@ -52,9 +64,11 @@ export async function weekActivity(
   week: InstantRange,
   previous: InstantRange,
   at: string,
-  top: { reason_codes: number; tools: number; denied_agents: number },
+  top: { reason_codes: number; tools: number; denied_agents: number; break_glass: number },
 ): Promise<WeekActivity> {
   const inWeek = "tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3";
+  // Break-glass decisions count in the week they were taken, whenever their call was held.
+  const breakGlassInWeek = "tenant_id = ?1 AND decided_via = 'break_glass' AND decided_at >= ?2 AND decided_at < ?3";
   // ?1 tenant, ?2 and ?3 the week's bounds, ?4 now (bound only where used: D1 refuses extra bindings).
   const query = (sql: string, range = week) =>
     db.prepare(sql).bind(tenant_id, range.from, range.to, ...(sql.includes("?4") ? [at] : []));
@@ -105,6 +119,11 @@ export async function weekActivity(
     ),
     query(totals, previous),
     query(escalations, previous),
+    query(`SELECT COUNT(*) AS n FROM escalations WHERE ${breakGlassInWeek}`),
+    query(
+      `SELECT id, tool, agent_id, status, decided_by, decided_at, decision_reason FROM escalations
+        WHERE ${breakGlassInWeek} ORDER BY decided_at, id LIMIT ${whole(top.break_glass)}`,
+    ),
   ]);
   const rows = <T>(index: number): T[] => (results[index]?.results ?? []) as T[];
   // An aggregate without GROUP BY always returns one row; `{}` only guards a batch that answered short.
@@ -120,6 +139,8 @@ export async function weekActivity(
     escalations: first(7),
     median_minutes: first<{ median?: number | null }>(8).median ?? null,
     previous: { totals: first(9), escalations: first(10) },
+    break_glass_count: first<{ n?: Count }>(11).n ?? 0,
+    break_glass: rows(12),
   };
 }
 

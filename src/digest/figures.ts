@@ -14,6 +14,8 @@ export const OTHER_REASON_CODES = "other";
 export const TOP_TOOLS = 5;
 /** How many agents the most-denials figure lists. */
 export const TOP_DENIED_AGENTS = 5;
+/** How many break-glass decisions the figures list (all are counted). */
+export const LISTED_BREAK_GLASS = 20;
 
 /** What the pipeline decides for a call (audit_log.decision). */
 export const AUDIT_DECISIONS = ["authorized", "escalated", "denied", "invalid"] as const;
@@ -80,6 +82,19 @@ export interface DeniedAgent {
   denied: number;
 }
 
+/** A decision taken by break-glass (through the admin API while Notion was unreachable) in the week. */
+export interface BreakGlassFigure {
+  escalation_id: string;
+  tool: string;
+  agent_id: string;
+  decision: "approved" | "denied";
+  /** The approver it was taken as. */
+  decided_by: string;
+  decided_at: string;
+  /** The decider's reason, redacted. */
+  reason: string;
+}
+
 /** The totals compared week on week. */
 export interface WeekTotals {
   calls: number;
@@ -142,6 +157,12 @@ export interface DigestFigures {
     /** Why the budget book could not be read (then `caps` is empty), or null when it was. */
     caps_unavailable: string | null;
   };
+  /** Decisions taken by break-glass in the week (by when they were taken): how many, and the first of them. */
+  break_glass: {
+    count: number;
+    /** Oldest first, at most {@link LISTED_BREAK_GLASS}. */
+    decisions: BreakGlassFigure[];
+  };
   /** What Shadow policies would have done to the week's calls, most calls first. */
   shadow: ShadowFigure[];
   /** The five agents with the most denied calls, most first (ties by agent id); agents with none are left out. */
@@ -190,6 +211,7 @@ export async function digestFigures(
     reason_codes: TOP_REASON_CODES,
     tools: TOP_TOOLS,
     denied_agents: TOP_DENIED_AGENTS,
+    break_glass: LISTED_BREAK_GLASS,
   });
 
   const total = count(activity.totals.calls);
@@ -234,6 +256,18 @@ export async function digestFigures(
       denied: count(row.denied),
     })),
     approvals,
+    break_glass: {
+      count: count(activity.break_glass_count),
+      decisions: activity.break_glass.map((row) => ({
+        escalation_id: row.id,
+        tool: row.tool,
+        agent_id: row.agent_id,
+        decision: row.status === "denied" ? "denied" : "approved",
+        decided_by: row.decided_by ?? "unknown",
+        decided_at: row.decided_at,
+        reason: row.decision_reason ?? "",
+      })),
+    },
     spend: { cost_cents: count(activity.totals.cost_cents), ...caps },
     shadow: shadowFigures(activity.shadow),
     top_denied_agents: activity.denied_agents.map((row) => ({

@@ -40,6 +40,13 @@ export function templateNarrative(figures: DigestFigures): DigestNarrative {
     );
   }
 
+  const breakGlass = figures.break_glass.count;
+  if (breakGlass > 0)
+    paragraphs.push(
+      `${plural(breakGlass, "decision was", "decisions were")} taken by break-glass, through the admin API while ` +
+        `Notion was unreachable; the figures list them.`,
+    );
+
   const busiest = figures.busiest_tools[0];
   const denier = figures.top_denied_agents[0];
   const who: string[] = [];

@@ -31,6 +31,7 @@ export function sampleFigures(overrides: Partial<DigestFigures> = {}): DigestFig
       cancelled: 1,
       median_minutes_to_decision: 45,
     },
+    break_glass: { count: 0, decisions: [] },
     spend: {
       cost_cents: 372,
       caps: [

@@ -6,7 +6,8 @@ const decisionV1 = z.enum(["approved", "denied"]);
 
 /**
  * An `escalation` entry's body, version 1: one event in an escalation's life, told apart by `event`.
- * `opened` (a call was held), `decided` (an approver decided in Notion), `decision_unattributed` (the poll saw a
+ * `opened` (a call was held), `decided` (an approver decided, in Notion or by break-glass through the admin API
+ * while Notion was unreachable: `via` and `reason` say so), `decision_unattributed` (the poll saw a
  * decision nobody can be named for; it does not count), `expired` (nobody decided in time), `executed` (the
  * approved call ran, once).
  */
@@ -25,7 +26,12 @@ export const escalationV1Schema = z.discriminatedUnion("event", [
     event: z.literal("decided"),
     decision: decisionV1,
     decided_by: z.string(),
-    source: z.enum(["webhook", "poll"]),
+    /** What told Policy OS of the decision: a Notion webhook, the poll, or the admin API (break-glass). */
+    source: z.enum(["webhook", "poll", "admin"]),
+    /** Where the decision was taken; absent on entries of decisions taken in Notion. */
+    via: z.enum(["notion", "break_glass"]).optional(),
+    /** The break-glass decider's reason, redacted. */
+    reason: z.string().optional(),
   }),
   z.strictObject({
     ...about,

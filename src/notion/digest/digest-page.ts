@@ -148,6 +148,20 @@ function sections(f: DigestFigures): [string, string[]][] {
       ],
     ],
     [
+      "Break-glass decisions (taken while Notion was unreachable)",
+      [
+        `Taken this week: ${f.break_glass.count}`,
+        ...listed(
+          f.break_glass.decisions.map(
+            (d) =>
+              `${d.decided_at}: ${d.decided_by} ${d.decision} ${d.tool} for ${d.agent_id} (${d.escalation_id}). Reason: ${d.reason}`,
+          ),
+          "None: every decision was taken in Notion.",
+          10,
+        ),
+      ],
+    ],
+    [
       "Spend",
       [
         `Cost of the week's calls: ${budgetAmount(f.spend.cost_cents, "usd_cents")}`,
