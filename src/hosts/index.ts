@@ -16,3 +16,8 @@ export { validateArguments, type ArgumentError, type ArgumentValidation } from "
 export { enableDemoHosts } from "./demo/enable-demo-hosts";
 export { DEMO_HOST_IDS, isDemoHostId } from "./demo/demo-ids";
 export { INVOCATION_META_KEY } from "./upstream-mcp";
+export type { CircuitSettings } from "./host";
+export { CircuitSettingsSchema } from "./host-config";
+export { DEFAULT_CIRCUIT, type CircuitState, type HealthFigures } from "./health/circuit";
+export type { CircuitView, CircuitViews, HostHealthDO } from "./health/host-health.do";
+export { hostHealthFor, type HostHealthBoard } from "./health/host-health";
