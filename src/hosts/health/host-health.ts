@@ -11,6 +11,15 @@ import type { CircuitViews, HostHealthDO, HostRef } from "./host-health.do";
 const heard = new Map<string, { circuits: CircuitViews; at: number; refreshing: boolean }>();
 const MAX_TENANTS = 10_000;
 
+/** One report: what a call showed about its host. */
+type Report = { host: HostRef; observation: Observation };
+
+/**
+ * Reports waiting to go to each tenant's object, and the flush under way. An isolate keeps one report request in
+ * flight per tenant and sends what arrived meanwhile in the next, so concurrent calls cost one request, not one each.
+ */
+const outbox = new Map<string, { reports: Report[]; flushing: Promise<void> | null }>();
+
 /** How old this isolate's copy of a tenant's circuits may be before a call defers a refresh. */
 export const REFRESH_MS = 2_000;
 /** When the health object cannot be asked while a circuit is not closed, the call waits this long (fails closed). */
@@ -83,9 +92,26 @@ export function hostHealthFor(
       }
     },
     observe(tenant_id, host, observation) {
-      later(`health of host ${host.id} not reported`, async () =>
-        remember(tenant_id, await object(tenant_id).report([{ host: refOf(host), observation }])),
-      );
+      const queue = outbox.get(tenant_id) ?? { reports: [], flushing: null };
+      outbox.set(tenant_id, queue);
+      queue.reports.push({ host: refOf(host), observation });
+      // The flush under way sends this report too before it ends: each call keeps it alive until then.
+      queue.flushing ??= (async () => {
+        while (queue.reports.length > 0) {
+          const batch = queue.reports.splice(0);
+          try {
+            remember(tenant_id, await object(tenant_id).report(batch));
+          } catch (error) {
+            console.error(
+              `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
+            );
+          }
+        }
+        queue.flushing = null;
+        outbox.delete(tenant_id);
+      })();
+      const flushing = queue.flushing;
+      later(`health of host ${host.id} not reported`, () => flushing);
     },
     async figures(tenant_id, hosts) {
       const stub = object(tenant_id);
