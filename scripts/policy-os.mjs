@@ -30,7 +30,8 @@ Usage: policy-os <command> [options]
   keys revoke <key-or-prefix>          revoke a key by the key itself or its shown prefix
   policies                             the policy rows in force and the snapshot hash
   policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why)
-  hosts                                the tenant's tool catalog
+  hosts                                the tenant's hosts with their health (circuit, calls, errors,
+                                       p50/p95, last success) and its tool catalog
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
   hosts remove <namespace>
   escalations [--status pending]       held calls
@@ -198,6 +199,10 @@ function table(rows, columns) {
   for (const row of cells) console.log(line(row));
 }
 
+/** A host's circuit as the hosts listing shows it: open circuits say until when calls fail fast. */
+const circuitCell = (health) =>
+  !health ? "" : health.circuit === "open" && health.retry_at ? `open until ${health.retry_at}` : health.circuit;
+
 const show = (payload, human) => (opts.json ? console.log(JSON.stringify(payload, null, 2)) : human(payload));
 const [command, sub, ...rest] = positionals;
 
@@ -317,13 +322,24 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     break;
   }
   case "hosts":
-    show(await api("GET", "/hosts"), (p) =>
+    show(await api("GET", "/hosts"), (p) => {
+      table(p.hosts ?? [], [
+        ["host", "id"],
+        ["kind", "kind"],
+        ["circuit", (h) => circuitCell(h.health)],
+        ["calls", (h) => h.health?.calls_in_window ?? ""],
+        ["errors", (h) => (h.health?.error_rate == null ? "-" : `${Math.round(h.health.error_rate * 100)}%`)],
+        ["p50", (h) => (h.health?.p50_ms == null ? "-" : `${h.health.p50_ms} ms`)],
+        ["p95", (h) => (h.health?.p95_ms == null ? "-" : `${h.health.p95_ms} ms`)],
+        ["last success", (h) => h.health?.last_success_at ?? "never"],
+      ]);
+      console.log("");
       table(p.tools, [
         ["tool", "name"],
         ["version", "version"],
         ["demo", (t) => (t.demo ? "demo host" : "")],
-      ]),
-    );
+      ]);
+    });
     break;
   case "hosts add":
     show(
