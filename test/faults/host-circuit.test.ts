@@ -230,3 +230,30 @@ describe("tools/list while a host's circuit is open", () => {
     expect(healthy._meta?.["policy-os/availability"]).toMatchObject({ state: "available" });
   });
 });
+
+describe("a host's circuit settings", () => {
+  it("refuses settings out of range with a 400 naming the field, storing nothing", async () => {
+    const { tenant } = await newTenant();
+    for (const circuit of [{ failure_rate: 2 }, { min_failures: 0 }, { cooldown_ms: -1 }, { retries: 3 }]) {
+      const refused = await admin("POST", `/hosts?tenant=${tenant}`, { id: "tickets", url: UPSTREAM, circuit });
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain("circuit");
+    }
+    const { body } = await admin("GET", `/hosts?tenant=${tenant}`);
+    expect(body.hosts.map((h: any) => h.id)).not.toContain("tickets");
+  });
+
+  it("a host removed and registered again starts with a closed circuit and an empty window", async () => {
+    const { client, tenant } = await desk();
+    const host = hostOnCommand();
+    host.state.mode = "fail";
+    await failCalls(client, 5);
+    await ticketsHost(tenant, (h) => h.health.circuit === "open");
+    expect((await admin("DELETE", `/hosts/tickets?tenant=${tenant}`)).status).toBe(200);
+    const again = await admin("POST", `/hosts?tenant=${tenant}`, { id: "tickets", url: UPSTREAM, timeout_ms: 2_000 });
+    expect(again.status).toBe(201);
+    expect((await ticketsHost(tenant)).health).toMatchObject({ circuit: "closed", calls_in_window: 0 });
+    host.state.mode = "ok";
+    expect((await call(client, "tickets.create_ticket", ticket)).outcome.outcome).toBe("succeeded");
+  });
+});
