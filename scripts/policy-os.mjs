@@ -33,6 +33,7 @@ Usage: policy-os <command> [options]
   hosts                                the tenant's hosts with their health (circuit, calls, errors,
                                        p50/p95, last success) and its tool catalog
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
+            [--circuit <json>]         e.g. --circuit '{"min_failures":3,"cooldown_ms":10000}' (docs/hosts.md)
   hosts remove <namespace>
   escalations [--status pending]       held calls
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
@@ -94,6 +95,7 @@ const { values: opts, positionals } = parseArgs({
     "auth-secret": { type: "string" },
     "auth-header": { type: "string" },
     "timeout-ms": { type: "string" },
+    circuit: { type: "string" },
     tag: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
@@ -197,6 +199,15 @@ function table(rows, columns) {
       .trimEnd();
   console.log(line(columns.map((c) => c[0])));
   for (const row of cells) console.log(line(row));
+}
+
+/** `--circuit '{"min_failures":3}'`: the host's own breaker settings, as JSON (the Worker checks the fields). */
+function parseCircuit(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    fail(`--circuit must be JSON, e.g. '{"min_failures":3,"cooldown_ms":10000}'`);
+  }
 }
 
 /** A host's circuit as the hosts listing shows it: open circuits say until when calls fail fast. */
@@ -350,6 +361,7 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           auth_secret: opts["auth-secret"],
           auth_header: opts["auth-header"],
           timeout_ms: opts["timeout-ms"] ? Number(opts["timeout-ms"]) : undefined,
+          circuit: opts.circuit ? parseCircuit(opts.circuit) : undefined,
         },
       }),
       (p) => console.log(`registered host ${rest[0]}: ${(p.tools ?? []).length} tools`),
