@@ -11,8 +11,8 @@ import type { CircuitViews, HostHealthDO, HostRef } from "./host-health.do";
 const heard = new Map<string, { circuits: CircuitViews; at: number; refreshing: boolean }>();
 const MAX_TENANTS = 10_000;
 
-/** One report: what a call showed about its host. */
-type Report = { host: HostRef; observation: Observation };
+/** One report: what a call showed about its host; `taken` once a request carries it. */
+type Report = { host: HostRef; observation: Observation; taken?: true };
 
 /**
  * Reports waiting to go to each tenant's object, and the flush under way. An isolate keeps one report request in
@@ -50,10 +50,7 @@ export function hostHealthFor(
   now: () => number = Date.now,
 ): HostHealthBoard {
   const object = (tenant_id: string) =>
-    env.HOST_HEALTH.get(env.HOST_HEALTH.idFromName(tenant_id)) as unknown as Pick<
-      HostHealthDO,
-      "report" | "admit" | "circuits" | "figures" | "forget"
-    >;
+    env.HOST_HEALTH.get(env.HOST_HEALTH.idFromName(tenant_id)) as unknown as HealthObject;
   const remember = (tenant_id: string, circuits: CircuitViews) => {
     if (!heard.has(tenant_id) && heard.size >= MAX_TENANTS) heard.delete(heard.keys().next().value!);
     heard.set(tenant_id, { circuits, at: now(), refreshing: false });
@@ -94,24 +91,33 @@ export function hostHealthFor(
     observe(tenant_id, host, observation) {
       const queue = outbox.get(tenant_id) ?? { reports: [], flushing: null };
       outbox.set(tenant_id, queue);
-      queue.reports.push({ host: refOf(host), observation });
-      // The flush under way sends this report too before it ends: each call keeps it alive until then.
-      queue.flushing ??= (async () => {
-        while (queue.reports.length > 0) {
-          const batch = queue.reports.splice(0);
-          try {
-            remember(tenant_id, await object(tenant_id).report(batch));
-          } catch (error) {
-            console.error(
-              `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
-            );
+      const report: Report = { host: refOf(host), observation };
+      queue.reports.push(report);
+      // This request sends its report itself, in its own context, unless a request in flight already took it: it
+      // waits for at most the one in flight, then sends everything queued, so no request waits on a long chain.
+      later(`health of host ${host.id} not reported`, async () => {
+        while (!report.taken) {
+          if (queue.flushing) {
+            await queue.flushing;
+            continue;
           }
+          const batch = queue.reports.splice(0);
+          for (const taken of batch) taken.taken = true;
+          queue.flushing = object(tenant_id)
+            .report(batch.map(({ host, observation }) => ({ host, observation })))
+            .then((circuits) => remember(tenant_id, circuits))
+            .catch((error) =>
+              console.error(
+                `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
+              ),
+            )
+            .finally(() => {
+              queue.flushing = null;
+              if (queue.reports.length === 0) outbox.delete(tenant_id);
+            });
+          await queue.flushing;
         }
-        queue.flushing = null;
-        outbox.delete(tenant_id);
-      })();
-      const flushing = queue.flushing;
-      later(`health of host ${host.id} not reported`, () => flushing);
+      });
     },
     async figures(tenant_id, hosts) {
       const stub = object(tenant_id);
@@ -129,6 +135,13 @@ export function hostHealthFor(
     },
   };
 }
+
+/** The health object's methods as RPC serves them: each answers a promise. */
+type HealthObject = {
+  [K in "report" | "admit" | "circuits" | "figures" | "forget"]: (
+    ...args: Parameters<HostHealthDO[K]>
+  ) => Promise<ReturnType<HostHealthDO[K]>>;
+};
 
 /** What the health object needs of a host: plain data (a Host's methods must not cross RPC). */
 function refOf(host: Pick<Host, "id" | "circuit" | "timeout_ms">): HostRef {
