@@ -41,20 +41,35 @@ async function desk(options: { rows?: unknown[]; circuit?: Record<string, number
 
 /**
  * The upstream's `tools/call` answers, switchable: `fail` answers 503 (it took nothing), `ok` lets the call run,
- * `hold` keeps it until `release()`. `received` counts the calls that reached the host.
+ * `hold` keeps it until `release()`, `hang` never answers (the call times out), `reject` refuses the arguments with
+ * a JSON-RPC error. `received` counts the calls that reached the host.
  */
 function hostOnCommand() {
-  const state = { mode: "ok" as "ok" | "fail" | "hold", received: 0, release: () => {} };
+  const state = {
+    mode: "ok" as "ok" | "fail" | "hold" | "hang" | "reject",
+    received: 0,
+    release: () => {},
+  };
   let held = new Promise<void>((resolve) => (state.release = resolve));
   network.use(
     http.post(UPSTREAM, async ({ request }) => {
       const body = (await request
         .clone()
         .json()
-        .catch(() => null)) as { method?: string } | null;
+        .catch(() => null)) as { method?: string; id?: string } | null;
       if (body?.method !== "tools/call") return undefined;
       state.received++;
       if (state.mode === "fail") return new HttpResponse("overloaded", { status: 503 });
+      if (state.mode === "hang") {
+        await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+        return HttpResponse.error();
+      }
+      if (state.mode === "reject")
+        return HttpResponse.json({
+          jsonrpc: "2.0",
+          id: body.id,
+          error: { code: -32602, message: "title is too long" },
+        });
       if (state.mode === "hold") await held;
       return undefined; // the fake upstream runs the call
     }),
@@ -174,6 +189,36 @@ describe("a host whose circuit is open after its cool-down", () => {
 });
 
 describe("what counts against a host's health", () => {
+  it("a host that times out is failing: two timeouts open a circuit set to open at two", async () => {
+    const tenant = await newTenant();
+    const registered = await admin("POST", `/hosts?tenant=${tenant.tenant}`, {
+      id: "tickets",
+      url: UPSTREAM,
+      timeout_ms: 300,
+      circuit: { min_failures: 2 },
+    });
+    expect(registered.status).toBe(201);
+    const client = await connect(tenant.key);
+    const host = hostOnCommand();
+    host.state.mode = "hang";
+    const timedOut = await failCalls(client, 2);
+    expect(timedOut.every((o) => /did not answer within 300 ms/.test(o.error?.message ?? ""))).toBe(true);
+    const { health } = await ticketsHost(tenant.tenant, (h) => h.health.circuit === "open");
+    expect(health).toMatchObject({ circuit: "open", calls_in_window: 2, error_rate: 1 });
+    expect(health.p50_ms).toBeGreaterThanOrEqual(300);
+  });
+
+  it("a host refusing the arguments is up: its validation errors do not count as failures", async () => {
+    const { client, tenant } = await desk();
+    const host = hostOnCommand();
+    host.state.mode = "reject";
+    for (let i = 0; i < 6; i++)
+      expect((await call(client, "tickets.create_ticket", ticket)).outcome.error?.code).toBe("host_rejected");
+    const { health } = await ticketsHost(tenant, (h) => h.health.calls_in_window === 6);
+    expect(health).toMatchObject({ circuit: "closed", calls_in_window: 6, error_rate: 0 });
+    expect(health.last_success_at).not.toBeNull();
+  });
+
   it("a call policy denies never reaches the host and does not count as a host failure", async () => {
     const { client, tenant } = await desk({ rows: [blockTickets] });
     const host = hostOnCommand();
