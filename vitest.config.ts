@@ -19,6 +19,7 @@ const nodeTests = [
   "test/budgets/denial-message.test.ts",
   "test/budgets/windows.test.ts",
   "test/digest/week.test.ts",
+  "test/hosts/circuit.test.ts",
   "test/hosts/read-rpc-response.test.ts",
   "test/hosts/validate-arguments.test.ts",
   "test/http/origin.test.ts",

@@ -39,8 +39,10 @@ Usage: policy-os <command> [options]
   oauth remove-issuer <issuer-url>     stop accepting that authorization server's tokens
   policies                             the policy rows in force and the snapshot hash
   policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why)
-  hosts                                the tenant's tool catalog
+  hosts                                the tenant's hosts with their health (circuit, calls, errors,
+                                       p50/p95, last success) and its tool catalog
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
+            [--circuit <json>]         e.g. --circuit '{"min_failures":3,"cooldown_ms":10000}' (docs/hosts.md)
   hosts remove <namespace>
   escalations [--status pending]       held calls
   approvals decide <escalation-id> --approve|--deny --as <person> --reason "…"
@@ -126,6 +128,7 @@ const { values: opts, positionals } = parseArgs({
     "auth-secret": { type: "string" },
     "auth-header": { type: "string" },
     "timeout-ms": { type: "string" },
+    circuit: { type: "string" },
     tag: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
@@ -333,6 +336,19 @@ function showOauth(p) {
   ]);
 }
 
+/** `--circuit '{"min_failures":3}'`: the host's own breaker settings, as JSON (the Worker checks the fields). */
+function parseCircuit(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    fail(`--circuit must be JSON, e.g. '{"min_failures":3,"cooldown_ms":10000}'`);
+  }
+}
+
+/** A host's circuit as the hosts listing shows it: open circuits say until when calls fail fast. */
+const circuitCell = (health) =>
+  !health ? "" : health.circuit === "open" && health.retry_at ? `open until ${health.retry_at}` : health.circuit;
+
 const show = (payload, human) => (opts.json ? console.log(JSON.stringify(payload, null, 2)) : human(payload));
 const [command, sub, ...rest] = positionals;
 
@@ -498,13 +514,24 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     break;
   }
   case "hosts":
-    show(await api("GET", "/hosts"), (p) =>
+    show(await api("GET", "/hosts"), (p) => {
+      table(p.hosts ?? [], [
+        ["host", "id"],
+        ["kind", "kind"],
+        ["circuit", (h) => circuitCell(h.health)],
+        ["calls", (h) => h.health?.calls_in_window ?? ""],
+        ["errors", (h) => (h.health?.error_rate == null ? "-" : `${Math.round(h.health.error_rate * 100)}%`)],
+        ["p50", (h) => (h.health?.p50_ms == null ? "-" : `${h.health.p50_ms} ms`)],
+        ["p95", (h) => (h.health?.p95_ms == null ? "-" : `${h.health.p95_ms} ms`)],
+        ["last success", (h) => h.health?.last_success_at ?? "never"],
+      ]);
+      console.log("");
       table(p.tools, [
         ["tool", "name"],
         ["version", "version"],
         ["demo", (t) => (t.demo ? "demo host" : "")],
-      ]),
-    );
+      ]);
+    });
     break;
   case "hosts add":
     show(
@@ -515,6 +542,7 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           auth_secret: opts["auth-secret"],
           auth_header: opts["auth-header"],
           timeout_ms: opts["timeout-ms"] ? Number(opts["timeout-ms"]) : undefined,
+          circuit: opts.circuit ? parseCircuit(opts.circuit) : undefined,
         },
       }),
       (p) => console.log(`registered host ${rest[0]}: ${(p.tools ?? []).length} tools`),

@@ -106,6 +106,7 @@ export function createApp() {
         principal,
         snapshot,
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
+        circuits: () => pipeline.hostHealth.circuits(principal.tenant.id),
         pipeline,
         // Bounded and redacted as a whole by the pipeline before any record: a cut here could halve an email.
         user_agent: c.req.header("user-agent") ?? null,

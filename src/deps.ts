@@ -9,7 +9,7 @@ import { insertAuditRow } from "./db/audit";
 import { keepPendingOutcome } from "./db/ledger-outbox";
 import { toolCostCents } from "./db/tool-settings";
 import type { Env } from "./env";
-import { hostRegistryFor, validateArguments, type HostRegistry } from "./hosts";
+import { hostHealthFor, hostRegistryFor, validateArguments, type HostHealthBoard, type HostRegistry } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
@@ -19,8 +19,9 @@ import type { PipelineDeps } from "./pipeline/ports";
 export function pipelineDeps(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
-): PipelineDeps & { hosts: HostRegistry } {
+): PipelineDeps & { hosts: HostRegistry; hostHealth: HostHealthBoard } {
   const hosts = hostRegistryFor(env);
+  const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
   return {
     ledger: (tenant_id) => ledgerFor(env, tenant_id),
     budgets: (tenant_id) => budgetBook(env, tenant_id),
@@ -36,11 +37,12 @@ export function pipelineDeps(
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tools: hosts,
     hosts,
+    hostHealth: hostHealthFor(env, defer),
     validateArguments,
     now: () => new Date(),
     clock: () => performance.now(),
     newId,
-    defer: (work) => ctx.waitUntil(work),
+    defer,
     moderate: (request) => moderateWithClaude(env, request),
     escalationOpened: async (escalation, args) => {
       const page = async () => {

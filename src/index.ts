@@ -15,6 +15,7 @@ import { pruneWebhookEvents } from "./notion/webhook";
 import { digestPorts } from "./wiring/digest";
 
 export { BudgetDO } from "./budgets/budget.do";
+export { HostHealthDO } from "./hosts/health/host-health.do";
 export { LedgerDO } from "./ledger/ledger.do";
 export { NotionGateDO } from "./notion/gate.do";
 export { NotionSyncDO } from "./notion/sync/sync.do";

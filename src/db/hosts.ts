@@ -13,6 +13,8 @@ export interface HostRow {
   auth_secret: string | null;
   auth_header: string;
   timeout_ms: number;
+  /** JSON circuit-breaker settings where they differ from the defaults; null or absent: the defaults. */
+  circuit?: string | null;
   created_at: string;
 }
 
@@ -54,7 +56,7 @@ export interface DemoContactRow {
 export async function selectHostRows(db: D1Database, tenant_id: string): Promise<Record<string, unknown>[]> {
   const { results } = await db
     .prepare(
-      "SELECT tenant_id, id, kind, label, url, auth_secret, auth_header, timeout_ms, created_at FROM hosts WHERE tenant_id = ? ORDER BY id",
+      "SELECT tenant_id, id, kind, label, url, auth_secret, auth_header, timeout_ms, circuit, created_at FROM hosts WHERE tenant_id = ? ORDER BY id",
     )
     .bind(tenant_id)
     .all();
@@ -74,10 +76,11 @@ export async function selectCatalogRows(db: D1Database, tenant_id: string): Prom
 export function upsertHostStatement(db: D1Database, host: HostRow): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO hosts (tenant_id, id, kind, label, url, auth_secret, auth_header, timeout_ms, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO hosts (tenant_id, id, kind, label, url, auth_secret, auth_header, timeout_ms, circuit, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, id) DO UPDATE SET kind = excluded.kind, label = excluded.label, url = excluded.url,
-         auth_secret = excluded.auth_secret, auth_header = excluded.auth_header, timeout_ms = excluded.timeout_ms`,
+         auth_secret = excluded.auth_secret, auth_header = excluded.auth_header, timeout_ms = excluded.timeout_ms,
+         circuit = excluded.circuit`,
     )
     .bind(
       host.tenant_id,
@@ -88,6 +91,7 @@ export function upsertHostStatement(db: D1Database, host: HostRow): D1PreparedSt
       host.auth_secret,
       host.auth_header,
       host.timeout_ms,
+      host.circuit ?? null,
       host.created_at,
     );
 }

@@ -9,6 +9,22 @@ export const NamespaceSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,31}$/, "must start with a letter and use only a-z, 0-9 and _ (at most 32 characters)");
 
+/** A host's circuit-breaker settings as an admin sets them (docs/hosts.md, "Host health"); unset: the default. */
+export const CircuitSettingsSchema = z
+  .object({
+    window_calls: z.number().int().min(1).max(1_000).optional(),
+    window_ms: z.number().int().min(1_000).max(3_600_000).optional(),
+    min_failures: z.number().int().min(1).max(1_000).optional(),
+    failure_rate: z.number().gt(0).max(1).optional(),
+    cooldown_ms: z.number().int().min(0).max(3_600_000).optional(),
+  })
+  .strict();
+
+/** The stored `circuit` column: JSON settings, or null for the defaults. A value that does not parse means the defaults. */
+const StoredCircuitSchema = z
+  .preprocess((text) => (typeof text === "string" ? JSON.parse(text) : null), CircuitSettingsSchema.nullable())
+  .catch(null);
+
 /** A stored `hosts` row, parsed at the D1 boundary. */
 export const HostConfigSchema = z.object({
   tenant_id: z.string(),
@@ -19,6 +35,7 @@ export const HostConfigSchema = z.object({
   auth_secret: z.string().nullable(),
   auth_header: z.string(),
   timeout_ms: z.number().int().positive(),
+  circuit: StoredCircuitSchema.optional(),
   created_at: z.string(),
 });
 
@@ -42,6 +59,7 @@ export const UpstreamHostInputSchema = z.object({
     .optional(),
   timeout_ms: z.number().int().min(100).max(60_000).optional(),
   label: z.string().min(1).max(100).optional(),
+  circuit: CircuitSettingsSchema.optional(),
 });
 
 /** The input of `registerUpstreamHost`. */

@@ -48,6 +48,19 @@ export type HostCallResult =
       host_ref: string;
     };
 
+/**
+ * How a host's circuit breaker judges it (docs/hosts.md, "Host health"); an unset field takes its default. The
+ * circuit opens when the window (the last `window_calls` calls within `window_ms`) holds at least `min_failures`
+ * failures making at least `failure_rate` of it, and lets one probe call through `cooldown_ms` after it opened.
+ */
+export interface CircuitSettings {
+  window_calls?: number;
+  window_ms?: number;
+  min_failures?: number;
+  failure_rate?: number;
+  cooldown_ms?: number;
+}
+
 /** A downstream system tools run on. Only the pipeline calls `call`. */
 export interface Host {
   /** The namespace its tools appear under. */
@@ -55,6 +68,10 @@ export interface Host {
   readonly kind: "demo" | "mcp";
   /** Shown to users, e.g. `Payments (demo host)`. */
   readonly label: string;
+  /** Its circuit breaker's settings, where they differ from the defaults. */
+  readonly circuit?: CircuitSettings;
+  /** Its per-call deadline in milliseconds, when it has one (a probe's slot is held a little longer). */
+  readonly timeout_ms?: number;
   listTools(): Promise<ToolDescriptor[]>;
   /** `tool` is the host-local name (without the namespace). */
   call(tool: string, args: Record<string, unknown>, ctx: HostCallContext): Promise<HostCallResult>;

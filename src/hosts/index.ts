@@ -17,3 +17,8 @@ export { enableDemoHosts } from "./demo/enable-demo-hosts";
 export { DEMO_HOST_IDS, isDemoHostId } from "./demo/demo-ids";
 export { INVOCATION_META_KEY } from "./upstream-mcp";
 export { checkUpstreamUrl, type UpstreamAddressPolicy } from "./upstream-address";
+export type { CircuitSettings } from "./host";
+export { CircuitSettingsSchema } from "./host-config";
+export { DEFAULT_CIRCUIT, type CircuitState, type HealthFigures } from "./health/circuit";
+export type { CircuitView, CircuitViews, HostHealthDO } from "./health/host-health.do";
+export { hostHealthFor, type HostHealthBoard } from "./health/host-health";

@@ -9,7 +9,7 @@ import { cacheCatalog, cachedCatalog, dropCatalog, type CachedHost, type TenantC
 import { createDemoHost, demoDescriptors, demoHostRef } from "./demo/demo-host";
 import { demoHostDefinition } from "./demo/demo-hosts";
 import { isDemoHostId } from "./demo/demo-ids";
-import type { Host, ToolDescriptor } from "./host";
+import type { CircuitSettings, Host, ToolDescriptor } from "./host";
 import { DEFAULT_TIMEOUT_MS, UpstreamHostInputSchema, type HostConfig, type UpstreamHostInput } from "./host-config";
 import { listCatalogRows, listHostConfigs } from "./host-store";
 import { checkUpstreamUrl, type UpstreamAddressPolicy } from "./upstream-address";
@@ -32,8 +32,10 @@ export interface HostRegistryDeps {
 }
 
 /** A host and the state of its tool list, as the admin API shows it (never a secret's value). */
-export interface HostStatus extends Omit<HostRow, "tenant_id" | "kind"> {
+export interface HostStatus extends Omit<HostRow, "tenant_id" | "kind" | "circuit"> {
   kind: "demo" | "mcp";
+  /** Its circuit-breaker settings where they differ from the defaults. */
+  circuit?: CircuitSettings | null;
   host_ref: string;
   tool_count: number;
   fetched_at: string | null;
@@ -197,6 +199,7 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
         auth_secret: host.auth_secret ?? null,
         auth_header: host.auth_header ?? "Authorization",
         timeout_ms: host.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+        circuit: host.circuit ?? null,
         created_at: iso(),
       };
       if (config.auth_secret !== null && typeof deps.secrets[config.auth_secret] !== "string") {
@@ -210,7 +213,7 @@ export function createHostRegistry(deps: HostRegistryDeps): HostRegistry {
       if (!listed.ok) return { ok: false, error: { code: "host_unreachable", message: unreachable(config) } };
       const at = iso();
       await deps.db.batch([
-        upsertHostStatement(deps.db, config),
+        upsertHostStatement(deps.db, { ...config, circuit: config.circuit ? JSON.stringify(config.circuit) : null }),
         saveToolsStatement(deps.db, tenant_id, config.id, listed.tools, at),
       ]);
       dropCatalog(tenant_id);

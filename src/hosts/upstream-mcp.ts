@@ -48,6 +48,8 @@ export function createUpstreamHost(
     id: config.id,
     kind: "mcp",
     label: config.label,
+    timeout_ms: config.timeout_ms,
+    ...(config.circuit ? { circuit: config.circuit } : {}),
     /** Rejects when the upstream cannot list its tools (the registry uses `listUpstreamToolsFor`, a value). */
     async listTools(): Promise<ToolDescriptor[]> {
       const listed = await listUpstreamToolsFor(config, secrets, policy);

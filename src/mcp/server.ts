@@ -3,6 +3,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { Principal } from "../db/tenancy";
+import type { CircuitViews } from "../hosts";
 import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
@@ -30,6 +31,8 @@ export interface McpRequest {
   principal: Principal;
   snapshot: PolicySnapshot;
   catalog: () => Promise<ToolDescriptor[]>;
+  /** Each host's circuit as this isolate knows it (tools/list shows availability beside policy state). */
+  circuits: () => CircuitViews;
   pipeline: PipelineDeps;
   /** The caller's user agent, recorded as the client id. */
   user_agent: string | null;
@@ -67,7 +70,7 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
     { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot),
+    tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot, mcp.circuits()),
   }));
   const sent = argumentsAsSent(body);
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {

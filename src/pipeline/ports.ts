@@ -57,6 +57,26 @@ export interface OutboxPort {
   keep(pending: PendingOutcome): Promise<void>;
 }
 
+/** Whether a call may go to its host now: yes (perhaps as the half-open circuit's probe), or not before `retry_at`. */
+export type HostAdmission = { admitted: true; probe: boolean } | { admitted: false; retry_at: number };
+
+/** What a call that reached its host showed: when it ended (epoch ms), its latency, whether the host failed it. */
+export interface HostObservation {
+  at: number;
+  ms: number;
+  failed: boolean;
+  /** The call was the half-open circuit's probe. */
+  probe: boolean;
+}
+
+/** The hosts' circuit breaker (docs/hosts.md, "Host health"). */
+export interface HostHealthPort {
+  /** Whether a call may go to `host` now; answered in the isolate while the circuit is closed. Never rejects. */
+  admit(tenant_id: string, host: Host): Promise<HostAdmission>;
+  /** Reports what a call showed, after the answer; never throws. */
+  observe(tenant_id: string, host: Host, observation: HostObservation): void;
+}
+
 /** Everything the pipeline reaches outside itself; injected so tests can control time and ids. */
 export interface PipelineDeps {
   ledger: (tenant_id: string) => LedgerPort;
@@ -67,6 +87,8 @@ export interface PipelineDeps {
   escalations: EscalationPort;
   audit: AuditPort;
   tools: ToolResolver;
+  /** The hosts' circuit breaker: an open circuit fails calls fast, every call that reached a host is reported. */
+  hostHealth: HostHealthPort;
   validateArguments: ArgumentValidator;
   now: () => Date;
   /** Monotonic milliseconds, for stage latencies. */

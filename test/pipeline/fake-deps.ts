@@ -13,7 +13,7 @@ import type { LooseLedgerEntryInput } from "../../src/ledger/types";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy";
 import { DEFAULT_POSTURE } from "../../src/policy/types";
 import { startCall, type Screened, type ToolCall } from "../../src/pipeline/call-state";
-import type { PipelineDeps } from "../../src/pipeline/ports";
+import type { HostAdmission, HostObservation, PipelineDeps } from "../../src/pipeline/ports";
 import { guards } from "../../src/pipeline/stages/guards";
 import { policy } from "../../src/pipeline/stages/policy";
 import { validate } from "../../src/pipeline/stages/validate";
@@ -103,6 +103,10 @@ export interface FakeWorld {
   hostAnswer: (tool: string, args: Record<string, unknown>) => HostCallResult;
   /** What the moderator answers. */
   moderation: ModerationAnswer;
+  /** What the host's circuit answers when a call asks to go (admitted, not as a probe, unless a test says so). */
+  circuit: HostAdmission;
+  /** What calls reported to the host's circuit. */
+  observations: HostObservation[];
 }
 
 /** Fake ports over a fresh world; `settled()` waits for the deferred work (audit rows, follow-ups). */
@@ -125,6 +129,8 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     hostCalls: [],
     hostAnswer: (tool, args) => ({ ok: true, data: { tool, ...args } as never, host_ref: "payments" }),
     moderation: { ok: true, findings: [] },
+    circuit: { admitted: true, probe: false },
+    observations: [],
   };
   const deferred: Promise<unknown>[] = [];
   const ids = new Map<string, number>();
@@ -171,6 +177,10 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
         const found = TOOLS.find((tool) => tool.name === name);
         return found ? { host, descriptor: found } : null;
       },
+    },
+    hostHealth: {
+      admit: async () => world.circuit,
+      observe: (_tenant_id, _host, observation) => void world.observations.push(observation),
     },
     validateArguments: (tool, args) => {
       const missing = (tool.input_schema.required ?? []).find((field) => !(field in args));

@@ -11,26 +11,39 @@ import { releaseClaim } from "./approval";
 import { faultedAfterRun } from "./faulted";
 import { decisionEntry } from "./ledger-entries";
 
-type AdapterDeps = Pick<PipelineDeps, "ledger" | "budgets" | "escalations" | "defer">;
+type AdapterDeps = Pick<PipelineDeps, "ledger" | "budgets" | "escalations" | "defer" | "hostHealth" | "clock" | "now">;
 
 /** The code of a call whose host ran but whose result is too deep, too large or not JSON (docs/mcp.md). */
 export const RESULT_UNUSABLE = "result_unusable";
 
 /**
- * Adapter, the only caller of a host: durable before run. The decision entry is appended to the ledger first, and
+ * Adapter, the only caller of a host: durable before run. A host whose circuit is open is not called at all: the
+ * call fails fast with `host_unavailable`, retryable. Otherwise the decision entry is appended to the ledger first, and
  * only then does the host run. When the ledger refuses the entry nothing runs: the claimed approval and the reserved
  * budget are given back and the call fails with `ledger_unavailable`. After the run the budget is settled (or
  * released when the host failed) and result guards read what the host returned, once it is known to be bounded JSON
- * (else `result_unusable`). Once the decision entry is appended, nothing throws: a fault ends `internal_error`.
+ * (else `result_unusable`), and what the call showed of the host is reported to its circuit. The breaker never
+ * retries: a call that may have reached the host is never sent again. Once the decision entry is appended, nothing
+ * throws: a fault ends `internal_error`.
  */
 export async function adapter(deps: AdapterDeps, state: Screened): Promise<Ending> {
+  const tenant_id = state.call.principal.tenant.id;
+  const admission = await deps.hostHealth.admit(tenant_id, state.host);
+  if (!admission.admitted) return circuitOpen(deps, state, admission.retry_at);
   const decision_entry_id = await appendDecisionBeforeRun(deps, state);
   if (decision_entry_id === null) return notRecorded(deps, state);
   let host_ref = state.host.id;
   try {
+    const started = deps.clock();
     const result = await callHost(state.host, state.descriptor, state.screening.forHost, {
-      tenant_id: state.call.principal.tenant.id,
+      tenant_id,
       invocation_id: state.invocation_id,
+    });
+    deps.hostHealth.observe(tenant_id, state.host, {
+      at: deps.now().getTime(),
+      ms: deps.clock() - started,
+      failed: hostFailed(result),
+      probe: admission.probe,
     });
     host_ref = result.host_ref;
     settleBudget(deps, state, result);
@@ -57,6 +70,33 @@ async function appendDecisionBeforeRun(deps: Pick<PipelineDeps, "ledger">, state
 
 /** The decision could not be recorded, so nothing runs and nothing the call held stays held. */
 async function notRecorded(deps: AdapterDeps, state: Screened): Promise<Ending> {
+  await giveBackUnrun(deps, state);
+  const error = {
+    code: "ledger_unavailable",
+    message: "The decision could not be recorded, so the call did not run. Try again shortly.",
+    retryable: true,
+  };
+  return failed(state, "authorized", error, state.approval?.id ?? null);
+}
+
+/**
+ * The host's circuit is open: the call is not sent, so it cannot have run there, and it fails fast as the host's
+ * unavailability (retryable after `retry_at`), never as a denial. Its approval and budget are given back.
+ */
+async function circuitOpen(deps: AdapterDeps, state: Screened, retry_at: number): Promise<Ending> {
+  await giveBackUnrun(deps, state);
+  const retry_after = new Date(retry_at).toISOString();
+  const error = {
+    code: "host_unavailable",
+    message: `${state.name} was not sent: host ${state.host.id} has been failing, so its circuit is open. Try again after ${retry_after}.`,
+    retryable: true,
+    details: { circuit: "open", retry_after },
+  };
+  return failed(state, "authorized", error, state.approval?.id ?? null);
+}
+
+/** Gives back what a call that never reached its host held: its claimed approval and its reserved budget. */
+async function giveBackUnrun(deps: AdapterDeps, state: Screened): Promise<void> {
   await releaseClaim(deps, state);
   if (state.budget.length > 0)
     deps.defer(
@@ -65,12 +105,15 @@ async function notRecorded(deps: AdapterDeps, state: Screened): Promise<Ending> 
         .release({ reservation_id: state.invocation_id })
         .catch((error) => console.error(`budget of ${state.invocation_id} not released: ${describeFault(error)}`)),
     );
-  const error = {
-    code: "ledger_unavailable",
-    message: "The decision could not be recorded, so the call did not run. Try again shortly.",
-    retryable: true,
-  };
-  return failed(state, "authorized", error, state.approval?.id ?? null);
+}
+
+/**
+ * Whether a call counts against its host's health: it could not be reached, timed out, or gave no usable answer
+ * (`host_unavailable`). A host that answered, even with a tool error, a refusal of the arguments or an oversized
+ * result, is up.
+ */
+function hostFailed(result: HostCallResult): boolean {
+  return !result.ok && result.error.code === "host_unavailable";
 }
 
 /**

@@ -109,4 +109,52 @@ describe("the adapter stage", () => {
       "executed",
     ]);
   });
+
+  it("does not call a host whose circuit is open: host_unavailable, retryable, never a denial, with the approval and budget given back", async () => {
+    const { deps, world, settled, state } = await cleared();
+    const approved = escalationOnFile(world, state, "executed", { executed_invocation_id: state.invocation_id });
+    world.circuit = { admitted: false, retry_at: Date.parse("2026-12-06T12:00:30.000Z") };
+    const ending = await adapter(deps, { ...state, approval: approved });
+    await settled();
+    expect(world.hostCalls).toEqual([]);
+    expect(world.ledger).toEqual([]);
+    expect(ending.ran).toBeUndefined();
+    expect(ending.verdict).toBe("authorized");
+    expect(ending.result).toMatchObject({
+      outcome: "failed",
+      denial: null,
+      error: {
+        code: "host_unavailable",
+        retryable: true,
+        details: { circuit: "open", retry_after: "2026-12-06T12:00:30.000Z" },
+      },
+    });
+    expect(world.released).toEqual([`${approved.id} by ${state.invocation_id}`]);
+    expect(world.reservations.get(state.invocation_id)?.state).toBe("released");
+    expect(world.observations).toEqual([]);
+  });
+
+  it("reports to the host's circuit whether the host failed the call: unreachable counts, a tool's own error does not", async () => {
+    const { deps, world, state } = await cleared();
+    world.circuit = { admitted: true, probe: true };
+    await adapter(deps, state);
+    world.hostAnswer = () => ({
+      ok: false,
+      error: { code: "host_unavailable", message: "host payments answered HTTP 503", retryable: true },
+      host_ref: "payments",
+    });
+    await adapter(deps, { ...state, invocation_id: "inv_2" });
+    world.hostAnswer = () => ({
+      ok: false,
+      error: { code: "host_error", message: "No such order.", retryable: false },
+      host_ref: "payments",
+    });
+    await adapter(deps, { ...state, invocation_id: "inv_3" });
+    expect(world.observations.map(({ failed, probe }) => ({ failed, probe }))).toEqual([
+      { failed: false, probe: true },
+      { failed: true, probe: true },
+      { failed: false, probe: true },
+    ]);
+    expect(world.observations.every((o) => o.ms > 0)).toBe(true);
+  });
 });
