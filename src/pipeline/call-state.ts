@@ -10,6 +10,7 @@ import type { Host, ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { redactText } from "../redaction";
 import type { AgentFacts, CallContext, Decision, ToolFacts } from "../policy/types";
+import type { CallerFacts } from "./caller-facts";
 import type { Outcome } from "./outcome";
 import type { PipelineDeps } from "./ports";
 
@@ -19,7 +20,10 @@ export interface ToolCall {
   snapshot: PolicySnapshot;
   name: string;
   args: unknown;
-  /** The request's `_meta` (correlation ids, the person acted for, the workspace, an escalation id). */
+  /**
+   * The request's `_meta` (correlation ids, an escalation id, and the claims the caller stage verifies: the person
+   * acted for, the workspace, the run).
+   */
   meta: Record<string, unknown>;
   /** MCP clientInfo or the caller's user agent. */
   client_id: string | null;
@@ -73,8 +77,11 @@ export type Validated = CallState & {
   readonly args_hash: string;
 };
 
+/** After caller: the person acted for, the workspace and the run are verified facts. */
+export type Identified = Validated & { readonly caller: CallerFacts };
+
 /** After policy: decide() has answered, and the call was not denied. */
-export type Decided = Validated & { readonly decision: Decision; readonly facts: CallFacts };
+export type Decided = Identified & { readonly decision: Decision; readonly facts: CallFacts };
 
 /** After guards: the arguments are screened, and no guard stopped the call. */
 export type Screened = Decided & { readonly screening: Screening };
