@@ -12,6 +12,7 @@ import { ledgerAdminRoutes } from "./ledger-routes";
 import { notionAdminRoutes } from "./notion-routes";
 import { policyAdminRoutes } from "./policy-routes";
 import type { AdminEnv } from "./request";
+import { runAdminRoutes } from "./run-routes";
 import { seedAdminRoutes } from "./seed-routes";
 import { tenantAdminRoutes } from "./tenant-routes";
 
@@ -27,6 +28,7 @@ export function adminRoutes() {
   admin.route("/", tenantAdminRoutes());
   admin.route("/", agentAdminRoutes());
   admin.route("/", keyAdminRoutes());
+  admin.route("/", runAdminRoutes());
   admin.route("/", policyAdminRoutes());
   admin.route("/", hostAdminRoutes());
   admin.route("/", escalationAdminRoutes());

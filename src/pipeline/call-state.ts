@@ -57,6 +57,8 @@ export interface CallState {
   /** The `_meta` correlation ids, redacted: echoed into the outcome, the ledger and the audit log. */
   readonly correlation: Outcome["correlation"];
   readonly descriptor: ToolDescriptor | null;
+  /** The caller's verified facts, once the caller stage has checked its claims. */
+  readonly caller: CallerFacts | null;
   /** Hash of the canonical arguments, once they are valid. */
   readonly args_hash: string | null;
   /** The decision as it stands: decide()'s, then as guards, approval and budget change it. */
@@ -128,6 +130,7 @@ export function startCall(deps: Pick<PipelineDeps, "newId" | "now">, call: ToolC
     started_at: deps.now().toISOString(),
     correlation: correlationOf(call.meta),
     descriptor: null,
+    caller: null,
     args_hash: null,
     decision: null,
     screening: null,

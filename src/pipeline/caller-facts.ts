@@ -5,23 +5,13 @@
  * Policy OS minted it for this agent. A claim that nothing backs refuses the call; it is never replaced.
  */
 import type { Principal } from "../db/tenancy";
+import type { CallerRecord } from "../ledger/entries/decision.v1";
 import type { RunCheck } from "../runs/run-ids";
 
-/** How the person acted for was verified: the token's subject, the agent's Acts for, or its owner by default. */
-export type PersonVerifiedBy = "token" | "acts_for" | "owner" | "none";
+export type { CallerRecord };
 
-/** What the ledger and the approval page say about how the caller's facts were verified. */
-export interface CallerRecord {
-  /** How the caller proved who it is. */
-  via: "token" | "key";
-  /** The person the agent acts for (null: an agent with no owner that named nobody). */
-  person: string | null;
-  person_verified_by: PersonVerifiedBy;
-  /** The workspace, when one was named; it is in the agent's Workspaces list. */
-  workspace: string | null;
-  /** Whether the call carries a run id Policy OS minted for this agent. */
-  run: "minted" | "none";
-}
+/** How the person acted for was verified: the token's subject, the agent's Acts for, or its owner by default. */
+export type PersonVerifiedBy = CallerRecord["person_verified_by"];
 
 /** The verified facts of one call. */
 export interface CallerFacts {

@@ -8,3 +8,8 @@ ALTER TABLE agents ADD COLUMN acts_for TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE agents ADD COLUMN workspaces TEXT NOT NULL DEFAULT '[]';
 -- How the held call's caller facts were verified (JSON: via, person, person_verified_by, workspace, run).
 ALTER TABLE escalations ADD COLUMN caller TEXT;
+-- An approval is for one person's call: the pending escalation of an exact call is now per person acted for too, so
+-- one person's approval never lets the same arguments run for someone else (separation of duties).
+DROP INDEX escalations_one_pending_per_call;
+CREATE UNIQUE INDEX escalations_one_pending_per_call
+  ON escalations (tenant_id, agent_id, tool, args_hash, COALESCE(requested_for, '')) WHERE status = 'pending';
