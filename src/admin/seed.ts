@@ -27,7 +27,16 @@ export async function seedDemo(env: Env, now: string) {
     await createAgent(
       db,
       id,
-      { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
+      {
+        id: DEMO_AGENT_ID,
+        name: "demo-agent",
+        owner: "requester",
+        scopes: ["support"],
+        // As notion-templates/agents.json's sample row: the demo shows ops's own request refused to ops.
+        acts_for: ["ops"],
+        workspaces: ["support"],
+        key,
+      },
       now,
     );
   else if (!(await keepOnlyKey(db, DEMO_AGENT_ID, await hashApiKey(key), now)))
