@@ -314,7 +314,10 @@ switch (`${command} ${sub ?? ""}`.trim()) {
   case "runs start":
     show(
       await api("POST", "/runs", {
-        body: { agent_id: need(rest[0], "<agent-id>"), ttl_seconds: opts.ttl === undefined ? undefined : Number(opts.ttl) },
+        body: {
+          agent_id: need(rest[0], "<agent-id>"),
+          ttl_seconds: opts.ttl === undefined ? undefined : Number(opts.ttl),
+        },
       }),
       (p) => console.log(`run ${p.run_id} for ${p.agent_id}, valid until ${p.expires_at}`),
     );

@@ -39,7 +39,8 @@ export function agentAdminRoutes() {
       const { tenant: _, ...settings } = c.req.valid("json");
       const tenant = c.get("tenant");
       const agent = await updateAgent(c.env.DB, tenant.id, c.req.param("id"), settings);
-      if (!agent) throw new ApiError(404, "agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`);
+      if (!agent)
+        throw new ApiError(404, "agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`);
       const { status, acts_for, workspaces } = agent;
       return c.json({ agent_id: agent.id, status, acts_for, workspaces });
     },

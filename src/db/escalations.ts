@@ -118,9 +118,7 @@ export function escalationRowOfAgent(
 /** The newest escalation of an exact call, whatever its status. */
 export function newestEscalationRowOf(db: D1Database, call: CallKey): Promise<StoredRow | null> {
   return db
-    .prepare(
-      `SELECT * FROM escalations WHERE ${OF_CALL} ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-    )
+    .prepare(`SELECT * FROM escalations WHERE ${OF_CALL} ORDER BY created_at DESC, rowid DESC LIMIT 1`)
     .bind(...keyOf(call))
     .first<StoredRow>();
 }

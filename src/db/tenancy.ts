@@ -52,8 +52,7 @@ export interface Agent {
  * `client_id` the OAuth client the token was issued to.
  */
 export type CallerProof =
-  | { via: "key" }
-  | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
+  { via: "key" } | { via: "token"; issuer: string; subject: string; person: string; client_id: string | null };
 
 /** Who is calling: the tenant and agent a verified API key or access token belongs to, and how that was proven. */
 export interface Principal {
@@ -406,7 +405,9 @@ export async function updateAgent(
   if (settings.workspaces !== undefined) columns.push(["workspaces", JSON.stringify(settings.workspaces)]);
   if (columns.length > 0)
     await db
-      .prepare(`UPDATE agents SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE tenant_id = ? AND id = ?`)
+      .prepare(
+        `UPDATE agents SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE tenant_id = ? AND id = ?`,
+      )
       .bind(...columns.map(([, value]) => value), tenant_id, agent_id)
       .run();
   return getAgent(db, tenant_id, agent_id);

@@ -26,7 +26,9 @@ const startRunArgs = z.strictObject({
     .min(60)
     .max(MAX_RUN_TTL_SECONDS)
     .optional()
-    .describe(`How long the run id is accepted, in seconds (default ${DEFAULT_RUN_TTL_SECONDS}, at most ${MAX_RUN_TTL_SECONDS})`),
+    .describe(
+      `How long the run id is accepted, in seconds (default ${DEFAULT_RUN_TTL_SECONDS}, at most ${MAX_RUN_TTL_SECONDS})`,
+    ),
 });
 
 /**

@@ -47,7 +47,9 @@ export function callerClaims(meta: Record<string, unknown>): CallerClaims {
  * was sent). Rules: with a token, the person is the token's and `on_behalf_of` may only repeat it; with an API key,
  * the person is the agent's owner unless `on_behalf_of` names someone in its Acts for; a workspace must be in its
  * Workspaces (none may be named when the list is empty); a run id must be minted for this agent and unexpired.
- * Names compare without regard to case or surrounding spaces; the fact keeps the row's (or token's) spelling.
+ * A person is named as policies and approvals name people: by name or email, or by an email's local part when only
+ * one listed email has it; case and surrounding spaces do not count. The fact keeps the row's (or token's)
+ * spelling, so a `Users` policy sees one spelling per person whichever the caller sent.
  */
 export function callerFacts(
   principal: Principal,
@@ -64,7 +66,7 @@ export function callerFacts(
   if (asked === invalid)
     return refuse("not_acting_for", "_meta.on_behalf_of must be a person's name or email (1 to 200 characters).");
   if (proof.via === "token") {
-    if (asked !== null && !sameName(asked, proof.person))
+    if (asked !== null && personIn(asked, [proof.person]) === undefined)
       return refuse(
         "on_behalf_of_mismatch",
         `This call's token was issued for ${proof.person}; _meta.on_behalf_of may not name anyone else.`,
@@ -74,11 +76,11 @@ export function callerFacts(
   } else if (asked === null) {
     person = agent.owner;
     verified_by = agent.owner === null ? "none" : "owner";
-  } else if (agent.owner !== null && sameName(asked, agent.owner)) {
+  } else if (agent.owner !== null && personIn(asked, [agent.owner]) !== undefined) {
     person = agent.owner;
     verified_by = "owner";
   } else {
-    const listed = agent.acts_for.find((name) => sameName(asked, name));
+    const listed = personIn(asked, agent.acts_for);
     if (listed === undefined)
       return refuse(
         "not_acting_for",
@@ -130,6 +132,14 @@ const invalid = Symbol("invalid");
 function claimed(value: unknown): string | null | typeof invalid {
   if (value === undefined || value === null) return null;
   return typeof value === "string" && value.trim().length > 0 && value.length <= 200 ? value : invalid;
+}
+
+/** The name in `listed` that `asked` names: the same name or email, or the local part of exactly one listed email. */
+function personIn(asked: string, listed: readonly string[]): string | undefined {
+  const same = listed.find((name) => sameName(asked, name));
+  if (same !== undefined) return same;
+  const byHandle = listed.filter((name) => name.includes("@") && sameName(asked, name.slice(0, name.lastIndexOf("@"))));
+  return byHandle.length === 1 ? byHandle[0] : undefined;
 }
 
 /** Whether two names of a person or workspace are the same: equal without regard to case or surrounding spaces. */

@@ -24,8 +24,7 @@ export interface MintedRun {
 
 /** What checking a run id found: minted for this agent and still valid, or why not (every refusal is `unknown_run`). */
 export type RunCheck =
-  | { ok: true; expires_at: string }
-  | { ok: false; why: "not_configured" | "malformed" | "forged" | "expired" };
+  { ok: true; expires_at: string } | { ok: false; why: "not_configured" | "malformed" | "forged" | "expired" };
 
 /** Mints and checks run ids for one Worker (the pipeline's and the admin API's port). */
 export interface RunIds {
@@ -43,10 +42,13 @@ const SHAPE = /^run_([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{16})\.([A
 export function runIds(secret: string | null | undefined): RunIds {
   let key: Promise<CryptoKey> | null = null;
   const hmacKey = () =>
-    (key ??= crypto.subtle.importKey("raw", new TextEncoder().encode(secret ?? ""), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]));
+    (key ??= crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret ?? ""),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    ));
   return {
     async mint(owner, now, ttl_seconds = DEFAULT_RUN_TTL_SECONDS) {
       if (!secret) return null;
@@ -79,9 +81,9 @@ export function runIds(secret: string | null | undefined): RunIds {
 
 /** What the MAC covers; ids hold no newline, so the fields cannot run together. */
 function signed(owner: RunOwner, [issued, expires, nonce]: readonly [string, string, string]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(new TextEncoder().encode(
-    ["policy-os/run/v1", owner.tenant_id, owner.agent_id, issued, expires, nonce].join("\n"),
-  ));
+  return new Uint8Array(
+    new TextEncoder().encode(["policy-os/run/v1", owner.tenant_id, owner.agent_id, issued, expires, nonce].join("\n")),
+  );
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -56,6 +56,13 @@ describe("the person an agent acts for, with an API key", () => {
     });
   });
 
+  it("an agent may name a person of its Acts for by their email's local part, when only one email has it", async () => {
+    const twoPats = { ...principal, agent: { ...principal.agent, acts_for: ["pat@acme.test", "pat@globex.test"] } };
+    expect((await facts({ on_behalf_of: "pat" })).user).toBe("pat@acme.test");
+    expect((await facts({ on_behalf_of: "owner" })).record).toMatchObject({ person_verified_by: "owner" });
+    expect((await refusal({ on_behalf_of: "pat" }, twoPats)).code).toBe("not_acting_for");
+  });
+
   it("an agent cannot act for a person outside its Acts for", async () => {
     const denial = await refusal({ on_behalf_of: "mallory@acme.test" });
     expect(denial.code).toBe("not_acting_for");
