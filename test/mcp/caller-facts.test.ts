@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ledgerEntries, refundsMade } from "../approvals/helpers";
+import { bigRefund, decide, escalationRow, ledgerEntries, refundsMade } from "../approvals/helpers";
+import { standardRows } from "../fixtures/policies";
 import { admin, auditRows, call, connect, newTenant, startRun } from "../support/worker";
 
 /**
@@ -98,6 +99,47 @@ describe("whom an agent acts for, with an API key", () => {
   });
 });
 
+describe("separation of duties on the verified person", () => {
+  it("an approval is for one person's call: the same arguments sent for someone else wait on their own escalation", async () => {
+    const { client } = await desk(standardRows, { acts_for: ["pat@acme.test", "sam@acme.test"] });
+    const forPat = await call(client, "payments.create_refund", bigRefund, { on_behalf_of: "pat@acme.test" });
+    const forSam = await call(client, "payments.create_refund", bigRefund, { on_behalf_of: "sam@acme.test" });
+    expect(forPat.outcome.outcome).toBe("pending_approval");
+    expect(forSam.outcome.outcome).toBe("pending_approval");
+    expect(forSam.outcome.escalation_id).not.toBe(forPat.outcome.escalation_id);
+    expect(await escalationRow(forSam.outcome.escalation_id!)).toMatchObject({ requested_for: "sam@acme.test" });
+
+    // Sam approves Pat's request (Sam may: it is not Sam's). Sam's own call must not run under that approval.
+    await decide(forPat.outcome.escalation_id!, "approved", "sam@acme.test");
+    const samAgain = await call(client, "payments.create_refund", bigRefund, { on_behalf_of: "sam@acme.test" });
+    expect(samAgain.outcome).toMatchObject({
+      outcome: "pending_approval",
+      escalation_id: forSam.outcome.escalation_id,
+    });
+    expect(await refundsMade(client)).toEqual([]);
+    const patAgain = await call(client, "payments.create_refund", bigRefund, { on_behalf_of: "pat@acme.test" });
+    expect(patAgain.outcome.outcome).toBe("succeeded");
+  });
+
+  it("the held call's escalation keeps how its caller facts were verified, for its approval page", async () => {
+    const { client } = await desk(standardRows);
+    const run_id = await startRun(client);
+    const held = await call(client, "payments.create_refund", bigRefund, {
+      on_behalf_of: "pat",
+      workspace: "support",
+      run_id,
+    });
+    const row = await escalationRow(held.outcome.escalation_id!);
+    expect(JSON.parse(row!.caller)).toEqual({
+      via: "key",
+      person: "pat@acme.test",
+      person_verified_by: "acts_for",
+      workspace: "support",
+      run: "minted",
+    });
+  });
+});
+
 describe("the workspace an agent names", () => {
   it("an agent cannot name a workspace outside its Workspaces", async () => {
     const { tenant, client } = await desk();
@@ -185,7 +227,9 @@ describe("runs", () => {
     const outcomes: string[] = [];
     // Twelve $5 refunds, each claiming a run of its own: before runs were minted, each one was a fresh run.
     for (let i = 0; i < 12; i++)
-      outcomes.push((await call(client, "payments.create_refund", refund(500), { run_id: `run_${i}` })).outcome.outcome);
+      outcomes.push(
+        (await call(client, "payments.create_refund", refund(500), { run_id: `run_${i}` })).outcome.outcome,
+      );
     expect(outcomes.every((outcome) => outcome === "denied")).toBe(true);
     expect(await refundsMade(client)).toEqual([]);
 

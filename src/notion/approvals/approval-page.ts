@@ -166,7 +166,7 @@ function summary({ escalation, agent, policy }: ApprovalPageInput): string {
 }
 
 const VERIFIED_BY: Record<CallerRecord["person_verified_by"], string> = {
-  token: "the verified OAuth token's subject",
+  token: "the OAuth token's subject",
   acts_for: "the agent's Acts for",
   owner: "the agent's owner (the call named nobody else)",
   none: "nobody: the agent has no owner and the call named nobody",
