@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
-import { escalationEntry } from "../ledger";
-import { callerV1, type CallerRecord } from "../ledger/entries/decision.v1";
+import { callerV1, escalationEntry, type CallerRecord } from "../ledger";
 import {
   claimApprovedEscalation,
   escalationRow,

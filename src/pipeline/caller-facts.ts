@@ -5,7 +5,7 @@
  * Policy OS minted it for this agent. A claim that nothing backs refuses the call; it is never replaced.
  */
 import type { Principal } from "../db/tenancy";
-import type { CallerRecord } from "../ledger/entries/decision.v1";
+import type { CallerRecord } from "../ledger";
 import type { RunCheck } from "../runs/run-ids";
 
 export type { CallerRecord };

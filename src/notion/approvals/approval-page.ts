@@ -1,9 +1,8 @@
 import type { BlockObjectRequest, CreatePageParameters, PageObjectResponse } from "@notionhq/client";
 import type { Escalation } from "../../approvals/escalations";
-import type { CallerRecord } from "../../ledger/entries/decision.v1";
 import { argumentsForPage } from "../../approvals/page-arguments";
 import { RECENT_DECISIONS, type PageFacts } from "../../approvals/page-facts";
-import { hashOf, type JsonValue } from "../../ledger";
+import { hashOf, type CallerRecord, type JsonValue } from "../../ledger";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
 import { flatten } from "../sync/row-values";
 

@@ -39,7 +39,9 @@ async function facts(meta: Record<string, unknown>, who: Principal = principal) 
 }
 
 const mint = (owner = { tenant_id: principal.tenant.id, agent_id: principal.agent.id }, now = NOW, ttl?: number) =>
-  fakeDeps().deps.runs.mint(owner, now, ttl).then((run) => run!.run_id);
+  fakeDeps()
+    .deps.runs.mint(owner, now, ttl)
+    .then((run) => run!.run_id);
 
 describe("the person an agent acts for, with an API key", () => {
   it("an agent acts for its owner when the call names nobody", async () => {
