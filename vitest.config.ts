@@ -81,6 +81,8 @@ const workersRuntime = () =>
         // The local emulator's integration token and webhook verification token.
         NOTION_TOKEN: "secret_emulator",
         NOTION_WEBHOOK_SECRET: "secret_emulator_webhook",
+        // The key minted run ids are signed with (src/runs/run-ids.ts).
+        RUN_SIGNING_KEY: "test-run-signing-key",
         // A token the emulator refuses, to play a Notion that will not serve the sync.
         WRONG_NOTION_TOKEN: "secret_revoked",
         // A second integration, with its own gate, for a test that measures everything one gate sends.

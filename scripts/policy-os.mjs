@@ -25,6 +25,13 @@ Usage: policy-os <command> [options]
                                        --digest-hour UTC (default 8)
   agents                               list the tenant's agents
   agents create <name> [--owner <person>] [--scopes a,b] [--tools "payments.*,crm.get_contact"]
+                 [--acts-for "pat@acme.test,Sam Lee"] [--workspaces acme,beta]
+  agents set <agent-id> [--acts-for a,b] [--workspaces a,b]
+                                       whom the agent may act for with its API key (_meta.on_behalf_of; its
+                                       owner always) and the workspaces it may name (_meta.workspace; none
+                                       when empty); "" clears a list
+  runs start <agent-id> [--ttl <seconds>]
+                                       mint a run id for the agent (_meta.run_id; per-run caps count on it)
   agents suspend <agent-id>            refuse the agent's calls (401 agent_suspended)
   agents activate <agent-id>
   agents clients <agent-id> [client-id,…]
@@ -115,6 +122,9 @@ const { values: opts, positionals } = parseArgs({
     owner: { type: "string" },
     scopes: { type: "string" },
     tools: { type: "string" },
+    "acts-for": { type: "string" },
+    workspaces: { type: "string" },
+    ttl: { type: "string" },
     status: { type: "string" },
     approve: { type: "boolean" },
     deny: { type: "boolean" },
@@ -157,6 +167,8 @@ const list = (s) =>
         .map((x) => x.trim())
         .filter(Boolean)
     : undefined;
+/** A list option that may clear its list: absent leaves it, "" empties it. */
+const setList = (s) => (s === undefined ? undefined : (list(s) ?? []));
 const numberOpt = (name) => (opts[name] === undefined ? undefined : Number(opts[name]));
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const need = (value, what) => {
@@ -409,6 +421,8 @@ switch (`${command} ${sub ?? ""}`.trim()) {
         ["owner", "owner"],
         ["status", "status"],
         ["tools", (a) => a.allowed_tools.join(",")],
+        ["acts for", (a) => (a.acts_for ?? []).join(",")],
+        ["workspaces", (a) => (a.workspaces ?? []).join(",")],
       ]),
     );
     break;
@@ -420,6 +434,8 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           owner: opts.owner,
           scopes: list(opts.scopes),
           allowed_tools: list(opts.tools),
+          acts_for: list(opts["acts-for"]),
+          workspaces: list(opts.workspaces),
         },
       }),
       (p) => console.log(`created agent ${p.agent.id}\nAPI key (shown once, store it now): ${p.api_key}`),
@@ -480,6 +496,29 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     show(await api("PUT", "/oauth", { body: { authorization_servers: [...others, ...added] } }), showOauth);
     break;
   }
+  case "agents set":
+    show(
+      await api("PATCH", `/agents/${encodeURIComponent(need(rest[0], "<agent-id>"))}`, {
+        body: { acts_for: setList(opts["acts-for"]), workspaces: setList(opts.workspaces) },
+      }),
+      (p) =>
+        console.log(
+          `agent ${p.agent_id} acts for ${p.acts_for.join(", ") || "its owner only"}; ` +
+            `workspaces: ${p.workspaces.join(", ") || "none"}`,
+        ),
+    );
+    break;
+  case "runs start":
+    show(
+      await api("POST", "/runs", {
+        body: {
+          agent_id: need(rest[0], "<agent-id>"),
+          ttl_seconds: opts.ttl === undefined ? undefined : Number(opts.ttl),
+        },
+      }),
+      (p) => console.log(`run ${p.run_id} for ${p.agent_id}, valid until ${p.expires_at}`),
+    );
+    break;
   case "keys issue":
     show(await api("POST", `/agents/${encodeURIComponent(need(rest[0], "<agent-id>"))}/keys`), (p) =>
       console.log(`API key for ${p.agent_id} (shown once, store it now): ${p.api_key}`),

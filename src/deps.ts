@@ -8,12 +8,13 @@ import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
 import { keepPendingOutcome } from "./db/ledger-outbox";
 import { toolCostCents } from "./db/tool-settings";
-import type { Env } from "./env";
+import { runSigningKey, type Env } from "./env";
 import { hostHealthFor, hostRegistryFor, validateArguments, type HostHealthBoard, type HostRegistry } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import type { PipelineDeps } from "./pipeline/ports";
+import { runIds } from "./runs/run-ids";
 
 /** The pipeline's dependencies for one request, built from the Worker's bindings. */
 export function pipelineDeps(
@@ -32,6 +33,7 @@ export function pipelineDeps(
       releaseApproval: (...args) => releaseApproval(env.DB, ...args),
       escalationOfAgent: (...args) => escalationOfAgent(env.DB, ...args),
     },
+    runs: runIds(runSigningKey(env)),
     audit: { writeAudit: (row) => insertAuditRow(env.DB, row) },
     outbox: { keep: (pending) => keepPendingOutcome(env.DB, pending) },
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

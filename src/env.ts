@@ -19,9 +19,18 @@ export const LOCAL_DEFAULTS = {
   adminToken: "local-admin-token",
   demoAgentKey: "pos_demo_local_agent_key",
   demoTenantId: "demo",
+  runSigningKey: "local-run-signing-key",
 } as const;
 
 /** Whether this Worker runs under local dev (`npm start`, tests). */
 export function isLocal(env: Pick<Env, "ENVIRONMENT">): boolean {
   return env.ENVIRONMENT === "local";
+}
+
+/**
+ * The key run ids are signed with: the RUN_SIGNING_KEY secret, else under local dev the documented local default;
+ * null when neither (no run can be minted and every run id is refused).
+ */
+export function runSigningKey(env: Pick<Env, "ENVIRONMENT" | "RUN_SIGNING_KEY">): string | null {
+  return env.RUN_SIGNING_KEY || (isLocal(env) ? LOCAL_DEFAULTS.runSigningKey : null);
 }

@@ -1,12 +1,14 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { createAgent, listAgents, newAgentSchema, setAgentStatus } from "../db/tenancy";
+import { agentSettingsSchema, createAgent, listAgents, newAgentSchema, updateAgent } from "../db/tenancy";
 import { ApiError } from "../http/errors";
 import { now, withTenant, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";
 
-/** The admin API's agents: list a tenant's, create one with its first key, suspend or reactivate one. */
+/**
+ * The admin API's agents: list a tenant's, create one with its first key, suspend or reactivate one, and say whom it
+ * may act for and in which workspaces.
+ */
 export function agentAdminRoutes() {
   const admin = new Hono<AdminEnv>();
 
@@ -26,14 +28,21 @@ export function agentAdminRoutes() {
   );
   admin.patch(
     "/agents/:id",
-    validate("json", withTenant.extend({ status: z.enum(["active", "suspended"]) })),
+    validate(
+      "json",
+      agentSettingsSchema
+        .extend(withTenant.shape)
+        .refine((body) => body.status ?? body.acts_for ?? body.workspaces, "Send status, acts_for or workspaces."),
+    ),
     tenantScope({ fromBody: true }),
     async (c) => {
-      const { status } = c.req.valid("json");
+      const { tenant: _, ...settings } = c.req.valid("json");
       const tenant = c.get("tenant");
-      if (!(await setAgentStatus(c.env.DB, tenant.id, c.req.param("id"), status)))
+      const agent = await updateAgent(c.env.DB, tenant.id, c.req.param("id"), settings);
+      if (!agent)
         throw new ApiError(404, "agent_not_found", `Tenant ${tenant.id} has no agent "${c.req.param("id")}".`);
-      return c.json({ agent_id: c.req.param("id"), status });
+      const { status, acts_for, workspaces } = agent;
+      return c.json({ agent_id: agent.id, status, acts_for, workspaces });
     },
   );
 

@@ -13,6 +13,7 @@ import { notionAdminRoutes } from "./notion-routes";
 import { oauthAdminRoutes } from "./oauth-routes";
 import { policyAdminRoutes } from "./policy-routes";
 import type { AdminEnv } from "./request";
+import { runAdminRoutes } from "./run-routes";
 import { seedAdminRoutes } from "./seed-routes";
 import { tenantAdminRoutes } from "./tenant-routes";
 
@@ -29,6 +30,7 @@ export function adminRoutes() {
   admin.route("/", agentAdminRoutes());
   admin.route("/", keyAdminRoutes());
   admin.route("/", oauthAdminRoutes());
+  admin.route("/", runAdminRoutes());
   admin.route("/", policyAdminRoutes());
   admin.route("/", hostAdminRoutes());
   admin.route("/", escalationAdminRoutes());

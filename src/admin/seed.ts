@@ -1,12 +1,27 @@
 import policies from "../../notion-templates/policies.json";
 import { replacePolicyRows } from "../db/policies";
 import { agentExists, keepOnlyKey } from "../db/seed";
-import { createAgent, createTenant, getTenant, hashApiKey, issueKey, type Tenant } from "../db/tenancy";
+import {
+  createAgent,
+  createTenant,
+  getAgent,
+  getTenant,
+  hashApiKey,
+  issueKey,
+  updateAgent,
+  type Tenant,
+} from "../db/tenancy";
 import { LOCAL_DEFAULTS, type Env } from "../env";
 import { enableDemoHosts } from "../hosts";
 
 /** The seeded demo agent's id. */
 export const DEMO_AGENT_ID = "agt_demo";
+
+/**
+ * Whom the demo agent acts for besides its owner, and where, as notion-templates/agents.json's sample row says: the
+ * demo shows ops's own request refused to ops.
+ */
+const DEMO_REACH = { scopes: ["support"], acts_for: ["ops"], workspaces: ["support"] };
 
 /**
  * Local dev only: the demo tenant with the sample policies of notion-templates/policies.json, the built-in demo
@@ -24,14 +39,15 @@ export async function seedDemo(env: Env, now: string) {
   const key = env.DEMO_AGENT_KEY || LOCAL_DEFAULTS.demoAgentKey;
   // The demo agent answers to exactly the key this start was given: earlier demo keys stop working.
   if (!(await agentExists(db, DEMO_AGENT_ID)))
-    await createAgent(
-      db,
-      id,
-      { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", scopes: ["support"], key },
-      now,
-    );
-  else if (!(await keepOnlyKey(db, DEMO_AGENT_ID, await hashApiKey(key), now)))
-    await issueKey(db, id, DEMO_AGENT_ID, now, key);
+    await createAgent(db, id, { id: DEMO_AGENT_ID, name: "demo-agent", owner: "requester", ...DEMO_REACH, key }, now);
+  else {
+    if (!(await keepOnlyKey(db, DEMO_AGENT_ID, await hashApiKey(key), now)))
+      await issueKey(db, id, DEMO_AGENT_ID, now, key);
+    // A demo agent seeded before agents said whom they act for gets the sample's, so the demo's steps still run.
+    const agent = await getAgent(db, id, DEMO_AGENT_ID);
+    if (agent && agent.acts_for.length === 0 && agent.workspaces.length === 0)
+      await updateAgent(db, id, DEMO_AGENT_ID, DEMO_REACH);
+  }
 
   let seededPolicies = 0;
   if (!tenant.snapshot_hash) {

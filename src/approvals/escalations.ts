@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LedgerEntryInput } from "../ledger/types";
-import { escalationEntry } from "../ledger";
+import { callerV1, escalationEntry, type CallerRecord } from "../ledger";
 import {
   claimApprovedEscalation,
   escalationRow,
@@ -38,6 +38,8 @@ export interface Escalation {
   executed_invocation_id?: string | null;
   /** When the approvers get a reminder if nobody has decided (null: never). */
   remind_at?: string | null;
+  /** How the held call's caller facts were verified (null: not known, for escalations opened before they were). */
+  caller?: CallerRecord | null;
 }
 
 /** What opening an escalation needs to know about the held call. */
@@ -50,6 +52,8 @@ export interface HeldCall {
   decision: Decision;
   approvers: string[];
   requested_for: string | null;
+  /** How the caller's facts were verified, for the approval page (absent: not known). */
+  caller?: CallerRecord | null;
 }
 
 const strings = z.array(z.string());
@@ -60,6 +64,7 @@ export function escalationFrom(row: Record<string, unknown>): Escalation {
     ...(row as unknown as Escalation),
     policy_ids: strings.parse(JSON.parse(String(row.policy_ids))),
     approvers: strings.parse(JSON.parse(String(row.approvers))),
+    caller: typeof row.caller === "string" ? (callerV1.safeParse(JSON.parse(row.caller)).data ?? null) : null,
   };
 }
 
@@ -117,6 +122,7 @@ export async function openEscalation(
     approvers: JSON.stringify(call.approvers),
     requested_for: call.requested_for,
     snapshot: call.decision.snapshot,
+    caller: call.caller ? JSON.stringify(call.caller) : null,
     created_at: now,
     expires_at,
     remind_at,
@@ -140,6 +146,11 @@ export interface ExactCall {
   agent_id: string;
   tool: string;
   args_hash: string;
+  /**
+   * The verified person the call is for: an approval is for that person's call only, so separation of duties holds
+   * (one person's approval never lets the same arguments run for another).
+   */
+  requested_for: string | null;
 }
 
 /**
@@ -295,7 +306,8 @@ function isBoundTo(escalation: Escalation, call: ExactCall): boolean {
     escalation.tenant_id === call.tenant_id &&
     escalation.agent_id === call.agent_id &&
     escalation.tool === call.tool &&
-    escalation.args_hash === call.args_hash
+    escalation.args_hash === call.args_hash &&
+    (escalation.requested_for ?? null) === call.requested_for
   );
 }
 

@@ -29,7 +29,10 @@ function owner(scope: BudgetScope, subject: string): string {
     case "agent":
       return `The ${subject}'s`;
     case "run":
-      return `The run ${subject}'s`;
+      // guards/budget.ts NO_RUN_PREFIX: the bucket of an agent's calls that name no minted run.
+      return subject.startsWith("no_run:")
+        ? `The ${subject.slice("no_run:".length)}'s calls without a run id share one bucket; its`
+        : `The run ${subject}'s`;
     case "scope":
       return `The ${subject} scope's`;
     case "workspace":

@@ -6,12 +6,13 @@
 /** An `escalations` row as D1 returns it, JSON columns still text. */
 export type StoredRow = Record<string, unknown>;
 
-/** The exact call an escalation is bound to, as its key columns. */
+/** The exact call an escalation is bound to, as its key columns: who asked, for whom, which tool, which arguments. */
 export interface CallKey {
   tenant_id: string;
   agent_id: string;
   tool: string;
   args_hash: string;
+  requested_for: string | null;
 }
 
 /** The columns of a new escalation (JSON columns already serialized). */
@@ -22,15 +23,17 @@ export interface NewEscalationRow extends CallKey {
   message: string;
   policy_ids: string;
   approvers: string;
-  requested_for: string | null;
   snapshot: string;
+  /** How the caller's facts were verified, as JSON (src/pipeline/caller-facts.ts CallerRecord); null: not known. */
+  caller: string | null;
   created_at: string;
   expires_at: string;
   remind_at: string | null;
 }
 
-const PENDING_OF_CALL = "tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ? AND status = 'pending'";
-const keyOf = (call: CallKey) => [call.tenant_id, call.agent_id, call.tool, call.args_hash];
+const OF_CALL = "tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ? AND COALESCE(requested_for, '') = ?";
+const PENDING_OF_CALL = `${OF_CALL} AND status = 'pending'`;
+const keyOf = (call: CallKey) => [call.tenant_id, call.agent_id, call.tool, call.args_hash, call.requested_for ?? ""];
 
 /**
  * Inserts an escalation unless one is pending for the same exact call, first marking expired a pending one past
@@ -47,20 +50,24 @@ export async function insertPendingEscalation(
       .bind(...key, row.created_at),
     db
       .prepare(
-        `INSERT INTO escalations (id, tenant_id, agent_id, tool, args_hash, invocation_id, reason_code, message,
-                                  policy_ids, approvers, requested_for, snapshot, created_at, expires_at, remind_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO escalations (id, tenant_id, agent_id, tool, args_hash, requested_for, invocation_id, reason_code,
+                                  message, policy_ids, approvers, snapshot, caller, created_at, expires_at, remind_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .bind(
         row.id,
-        ...key,
+        row.tenant_id,
+        row.agent_id,
+        row.tool,
+        row.args_hash,
+        row.requested_for,
         row.invocation_id,
         row.reason_code,
         row.message,
         row.policy_ids,
         row.approvers,
-        row.requested_for,
         row.snapshot,
+        row.caller,
         row.created_at,
         row.expires_at,
         row.remind_at,
@@ -111,10 +118,7 @@ export function escalationRowOfAgent(
 /** The newest escalation of an exact call, whatever its status. */
 export function newestEscalationRowOf(db: D1Database, call: CallKey): Promise<StoredRow | null> {
   return db
-    .prepare(
-      `SELECT * FROM escalations WHERE tenant_id = ? AND agent_id = ? AND tool = ? AND args_hash = ?
-        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-    )
+    .prepare(`SELECT * FROM escalations WHERE ${OF_CALL} ORDER BY created_at DESC, rowid DESC LIMIT 1`)
     .bind(...keyOf(call))
     .first<StoredRow>();
 }

@@ -22,6 +22,10 @@ export interface AgentGovernance {
   scopes: readonly string[];
   /** Tool patterns. */
   allowed_tools: readonly string[];
+  /** The people it may act for (src/db/tenancy.ts Agent.acts_for). */
+  acts_for: readonly string[];
+  /** The workspaces it may name. */
+  workspaces: readonly string[];
 }
 
 /** The statement that stores a Runbooks row. */
@@ -49,7 +53,8 @@ export function agentGovernanceStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      "UPDATE agents SET name = ?, owner = ?, status = ?, scopes = ?, allowed_tools = ? WHERE tenant_id = ? AND id = ?",
+      `UPDATE agents SET name = ?, owner = ?, status = ?, scopes = ?, allowed_tools = ?, acts_for = ?, workspaces = ?
+        WHERE tenant_id = ? AND id = ?`,
     )
     .bind(
       governed.name,
@@ -57,6 +62,8 @@ export function agentGovernanceStatement(
       governed.status,
       JSON.stringify(governed.scopes),
       JSON.stringify(governed.allowed_tools),
+      JSON.stringify(governed.acts_for),
+      JSON.stringify(governed.workspaces),
       tenant_id,
       agent_id,
     );

@@ -39,6 +39,10 @@ export interface Agent {
   status: "active" | "suspended";
   scopes: string[];
   allowed_tools: string[];
+  /** The people it may act for with its API key (names or emails, as policies name people); its owner always. */
+  acts_for: string[];
+  /** The workspaces it may name in `_meta.workspace`; empty: none. */
+  workspaces: string[];
 }
 
 /**
@@ -120,7 +124,22 @@ export const newAgentSchema = z.strictObject({
   owner: z.string().min(1).max(200).nullable().optional().describe("The person the agent belongs to"),
   scopes: z.array(z.string().min(1).max(100)).max(100).optional(),
   allowed_tools: z.array(z.string().min(1).max(200)).max(500).optional().describe("Tool globs the agent may see"),
+  acts_for: z
+    .array(z.string().trim().min(1).max(200))
+    .max(500)
+    .optional()
+    .describe("People the agent may act for with its API key, by name or email (its owner always)"),
+  workspaces: z
+    .array(z.string().trim().min(1).max(200))
+    .max(100)
+    .optional()
+    .describe("Workspaces the agent may name in _meta.workspace (none when empty)"),
 });
+
+/** Input for changing an agent (admin API): its status, whom it may act for, its workspaces. */
+export const agentSettingsSchema = newAgentSchema
+  .pick({ acts_for: true, workspaces: true })
+  .extend({ status: z.enum(["active", "suspended"]).optional() });
 
 const jsonArray = (text: string) => z.array(z.string()).parse(JSON.parse(text));
 
@@ -159,6 +178,8 @@ export function agentFrom(row: Record<string, unknown>): Agent {
     status: row.status === "suspended" ? "suspended" : "active",
     scopes: jsonArray(String(row.scopes)),
     allowed_tools: jsonArray(String(row.allowed_tools)),
+    acts_for: jsonArray(String(row.acts_for ?? "[]")),
+    workspaces: jsonArray(String(row.workspaces ?? "[]")),
   };
 }
 
@@ -172,7 +193,7 @@ export async function principalForKeyHash(db: D1Database, key_hash: string): Pro
   const row = await db
     .prepare(
       `SELECT k.revoked_at, k.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
-              a.allowed_tools, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash,
+              a.allowed_tools, a.acts_for, a.workspaces, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash,
               t.approval_ttl_seconds, t.approval_reminder_seconds
          FROM api_keys k JOIN agents a ON a.id = k.agent_id AND a.tenant_id = k.tenant_id
          JOIN tenants t ON t.id = k.tenant_id
@@ -302,13 +323,16 @@ export async function createAgent(
     status: "active",
     scopes: input.scopes ?? [],
     allowed_tools: input.allowed_tools ?? ["*"],
+    acts_for: input.acts_for ?? [],
+    workspaces: input.workspaces ?? [],
   };
   const api_key = input.key ?? newApiKey();
   await db.batch([
     db
       .prepare(
-        `INSERT INTO agents (id, tenant_id, name, owner, status, scopes, allowed_tools, created_at)
-         VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
+        `INSERT INTO agents (id, tenant_id, name, owner, status, scopes, allowed_tools, acts_for, workspaces,
+                             created_at)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
       )
       .bind(
         agent.id,
@@ -317,6 +341,8 @@ export async function createAgent(
         agent.owner,
         JSON.stringify(agent.scopes),
         JSON.stringify(agent.allowed_tools),
+        JSON.stringify(agent.acts_for),
+        JSON.stringify(agent.workspaces),
         now,
       ),
     insertKey(db, tenant_id, agent.id, await hashApiKey(api_key), api_key, now),
@@ -356,16 +382,35 @@ export async function revokeKey(
   return result.meta.changes;
 }
 
-/** Suspends or re-activates an agent; returns false when the tenant has no such agent. */
-export async function setAgentStatus(
+/** Reads one agent of a tenant, or null. */
+export async function getAgent(db: D1Database, tenant_id: string, agent_id: string): Promise<Agent | null> {
+  const row = await db
+    .prepare("SELECT * FROM agents WHERE tenant_id = ? AND id = ?")
+    .bind(tenant_id, agent_id)
+    .first<Record<string, unknown>>();
+  return row ? agentFrom(row) : null;
+}
+
+/**
+ * Changes an agent's status, the people it may act for or its workspaces (each only when given); returns the agent,
+ * or null when the tenant has no such agent.
+ */
+export async function updateAgent(
   db: D1Database,
   tenant_id: string,
   agent_id: string,
-  status: Agent["status"],
-): Promise<boolean> {
-  const result = await db
-    .prepare("UPDATE agents SET status = ? WHERE tenant_id = ? AND id = ?")
-    .bind(status, tenant_id, agent_id)
-    .run();
-  return result.meta.changes > 0;
+  settings: z.infer<typeof agentSettingsSchema>,
+): Promise<Agent | null> {
+  const columns: [string, unknown][] = [];
+  if (settings.status !== undefined) columns.push(["status", settings.status]);
+  if (settings.acts_for !== undefined) columns.push(["acts_for", JSON.stringify(settings.acts_for)]);
+  if (settings.workspaces !== undefined) columns.push(["workspaces", JSON.stringify(settings.workspaces)]);
+  if (columns.length > 0)
+    await db
+      .prepare(
+        `UPDATE agents SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE tenant_id = ? AND id = ?`,
+      )
+      .bind(...columns.map(([, value]) => value), tenant_id, agent_id)
+      .run();
+  return getAgent(db, tenant_id, agent_id);
 }

@@ -21,13 +21,16 @@ export interface CostFacts {
   vars: ConditionVars;
   /** The tool's Cost from the Tools database, in cents. */
   tool_cost_cents: number | null;
-  invocation_id: string;
   /** Policies whose pause an approval on file has lifted for this call: their caps count but do not stop it. */
   approved: ReadonlySet<string>;
 }
 
+/** The subject of a per-run cap's bucket for an agent's calls that name no minted run: `no_run:<agent id>`. */
+export const NO_RUN_PREFIX = "no_run:";
+
 /**
- * One line per Active or Shadow cost policy and counter: per run (the call's `run_id`, else the call itself), agent,
+ * One line per Active or Shadow cost policy and counter: per run (the call's minted run id; without one, one bucket
+ * per agent, counted per UTC day when the cap's window is the run), agent,
  * each of the agent's scopes the policy names (all of them when it names none) or the workspace. Active block and
  * pause policies enforce their cap; alert, log and Shadow policies count spend past it. Lines that cost nothing are
  * left out.
@@ -56,9 +59,12 @@ export function costLines(guards: readonly CompiledPolicy[], facts: CostFacts): 
     }
     if (amount === 0) continue;
     const { agent, context } = facts.vars;
+    // Without a minted run id, the agent's calls share one bucket per window: a fresh id per call escapes nothing.
+    const unminted = guard.per === "run" && context.run_id === null;
+    const window = unminted && guard.window === "run" ? "day" : guard.window;
     const subjects =
       guard.per === "run"
-        ? [context.run_id ?? facts.invocation_id]
+        ? [context.run_id ?? `${NO_RUN_PREFIX}${agent.id}`]
         : guard.per === "agent"
           ? [agent.id]
           : guard.per === "workspace"
@@ -70,7 +76,7 @@ export function costLines(guards: readonly CompiledPolicy[], facts: CostFacts): 
         policy_id: policy.policy_id,
         scope: guard.per,
         subject,
-        window: guard.window,
+        window,
         unit: guard.unit,
         limit: guard.cap,
         amount,

@@ -5,15 +5,30 @@ import type { JsonValue } from "../ledger/canonical";
 import type { Outcome } from "../pipeline/outcome";
 import type { PipelineDeps } from "../pipeline/ports";
 import { correlationOf, recordable, type ToolCall, type ToolCallResult } from "../pipeline/run";
+import { DEFAULT_RUN_TTL_SECONDS, MAX_RUN_TTL_SECONDS } from "../runs/run-ids";
 
 /** The tool an agent asks about its own escalations with, instead of re-sending a held call. */
 export const ESCALATION_STATUS_TOOL = "governance.escalation_status";
+/** The tool an agent starts a run with: the run id per-run caps count on (`_meta.run_id`). */
+export const START_RUN_TOOL = "governance.start_run";
 
 const VERSION = "1.0.0";
 const STATE_SUMMARY = "open (a governance tool: it only reads your own escalations)";
+const START_RUN_SUMMARY = "open (a governance tool: it starts a run of yours and runs no host)";
 
 const escalationStatusArgs = z.strictObject({
   escalation_id: z.string().min(1).max(200).describe("The escalation id a held call returned, e.g. esc_…"),
+});
+
+const startRunArgs = z.strictObject({
+  ttl_seconds: z
+    .int()
+    .min(60)
+    .max(MAX_RUN_TTL_SECONDS)
+    .optional()
+    .describe(
+      `How long the run id is accepted, in seconds (default ${DEFAULT_RUN_TTL_SECONDS}, at most ${MAX_RUN_TTL_SECONDS})`,
+    ),
 });
 
 /**
@@ -35,11 +50,25 @@ export const GOVERNANCE_TOOLS: Tool[] = [
       "policy-os/policy_state": { state: "open", policies: [], summary: STATE_SUMMARY },
     },
   },
+  {
+    name: START_RUN_TOOL,
+    title: "Start a run",
+    description:
+      "Starts a run: a run id for _meta.run_id on every call of one task, until it expires. Per-run budget caps " +
+      "count on run ids started here only; a run id not started here is refused (unknown_run), and calls without " +
+      `one share a single bucket per cap.\n\nPolicy state: ${START_RUN_SUMMARY}.`,
+    inputSchema: z.toJSONSchema(startRunArgs, { io: "input" }) as Tool["inputSchema"],
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    _meta: {
+      "policy-os/version": VERSION,
+      "policy-os/policy_state": { state: "open", policies: [], summary: START_RUN_SUMMARY },
+    },
+  },
 ];
 
 /** Whether `name` is a governance tool, answered by {@link runGovernanceTool} rather than the pipeline. */
 export function isGovernanceTool(name: string): boolean {
-  return name === ESCALATION_STATUS_TOOL;
+  return name === ESCALATION_STATUS_TOOL || name === START_RUN_TOOL;
 }
 
 /**
@@ -48,6 +77,7 @@ export function isGovernanceTool(name: string): boolean {
  */
 export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Promise<ToolCallResult> {
   const { tenant, agent } = call.principal;
+  const tool = call.name === START_RUN_TOOL ? START_RUN_TOOL : ESCALATION_STATUS_TOOL;
   const invocation_id = deps.newId("inv");
   const started = deps.clock();
   const started_at = deps.now().toISOString();
@@ -58,10 +88,14 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
     sentence: string,
   ): ToolCallResult => {
     const verdict = result.success ? "authorized" : "invalid";
-    const reason_code = result.success ? "governance_read" : (result.error?.code ?? "invalid");
+    const reason_code = result.success
+      ? tool === START_RUN_TOOL
+        ? "run_started"
+        : "governance_read"
+      : (result.error?.code ?? "invalid");
     const outcome: Outcome = {
       invocation_id,
-      capability_id: ESCALATION_STATUS_TOOL,
+      capability_id: tool,
       capability_version: VERSION,
       correlation,
       ...result,
@@ -78,7 +112,7 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
           invocation_id,
           tenant_id: tenant.id,
           agent_id: agent.id,
-          tool: ESCALATION_STATUS_TOOL,
+          tool,
           capability_version: VERSION,
           client_id: call.client_id === null ? null : recordable(call.client_id),
           decision: verdict,
@@ -114,6 +148,34 @@ export async function runGovernanceTool(deps: PipelineDeps, call: ToolCall): Pro
       },
       message,
     );
+
+  if (tool === START_RUN_TOOL) {
+    const asked = startRunArgs.safeParse(call.args ?? {});
+    if (!asked.success)
+      return invalid(
+        "invalid_arguments",
+        `${START_RUN_TOOL} takes one optional argument, ttl_seconds: ${asked.error.issues[0]?.message ?? "invalid"}.`,
+      );
+    const run = await deps.runs.mint({ tenant_id: tenant.id, agent_id: agent.id }, deps.now(), asked.data.ttl_seconds);
+    if (!run) {
+      const message = "Runs cannot be started here: the gateway has no run signing key. Ask its operator.";
+      return answer(
+        {
+          outcome: "failed",
+          status: "failed",
+          success: false,
+          data: null,
+          error: { code: "runs_not_configured", message, retryable: false },
+          escalation_id: null,
+        },
+        message,
+      );
+    }
+    return answer(
+      { outcome: "succeeded", status: "authorized", success: true, data: { ...run }, error: null, escalation_id: null },
+      `Run ${run.run_id} started: send it as _meta.run_id on this run's calls until ${run.expires_at}.`,
+    );
+  }
 
   const parsed = escalationStatusArgs.safeParse(call.args ?? {});
   if (!parsed.success)

@@ -16,8 +16,10 @@ const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description
 (open, restricted, approval_required, audited, blocked). Every tools/call returns an outcome in structuredContent:
 outcome is succeeded, denied, pending_approval, failed or invalid. pending_approval carries an escalation_id: call the
 same tool with the same arguments again once a person has approved it. denial.retryable says whether retrying helps.
-governance.escalation_status tells an escalation's state without re-sending the call. Optional _meta on tools/call:
-correlation_id, session_id, run_id, on_behalf_of, workspace, escalation_id (the approval a retry means), and
+governance.escalation_status tells an escalation's state without re-sending the call. governance.start_run starts a
+run: send its run_id as _meta.run_id (a run id it did not give you is refused, unknown_run). Optional _meta on
+tools/call: correlation_id, session_id, run_id, on_behalf_of (a person your Acts for names, or your token's person;
+default your owner), workspace (one of your Workspaces), escalation_id (the approval a retry means), and
 request_new_approval: true (ask again after an approval was used; otherwise a used approval refuses the call).`;
 
 /**

@@ -10,6 +10,7 @@ import type { Host, ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { redactText } from "../redaction";
 import type { AgentFacts, CallContext, Decision, ToolFacts } from "../policy/types";
+import type { CallerFacts } from "./caller-facts";
 import type { Outcome } from "./outcome";
 import type { PipelineDeps } from "./ports";
 
@@ -19,7 +20,10 @@ export interface ToolCall {
   snapshot: PolicySnapshot;
   name: string;
   args: unknown;
-  /** The request's `_meta` (correlation ids, the person acted for, the workspace, an escalation id). */
+  /**
+   * The request's `_meta` (correlation ids, an escalation id, and the claims the caller stage verifies: the person
+   * acted for, the workspace, the run).
+   */
   meta: Record<string, unknown>;
   /** MCP clientInfo or the caller's user agent. */
   client_id: string | null;
@@ -53,6 +57,8 @@ export interface CallState {
   /** The `_meta` correlation ids, redacted: echoed into the outcome, the ledger and the audit log. */
   readonly correlation: Outcome["correlation"];
   readonly descriptor: ToolDescriptor | null;
+  /** The caller's verified facts, once the caller stage has checked its claims. */
+  readonly caller: CallerFacts | null;
   /** Hash of the canonical arguments, once they are valid. */
   readonly args_hash: string | null;
   /** The decision as it stands: decide()'s, then as guards, approval and budget change it. */
@@ -73,8 +79,11 @@ export type Validated = CallState & {
   readonly args_hash: string;
 };
 
+/** After caller: the person acted for, the workspace and the run are verified facts. */
+export type Identified = Validated & { readonly caller: CallerFacts };
+
 /** After policy: decide() has answered, and the call was not denied. */
-export type Decided = Validated & { readonly decision: Decision; readonly facts: CallFacts };
+export type Decided = Identified & { readonly decision: Decision; readonly facts: CallFacts };
 
 /** After guards: the arguments are screened, and no guard stopped the call. */
 export type Screened = Decided & { readonly screening: Screening };
@@ -121,6 +130,7 @@ export function startCall(deps: Pick<PipelineDeps, "newId" | "now">, call: ToolC
     started_at: deps.now().toISOString(),
     correlation: correlationOf(call.meta),
     descriptor: null,
+    caller: null,
     args_hash: null,
     decision: null,
     screening: null,

@@ -11,6 +11,7 @@ import type { PendingOutcome } from "../db/ledger-outbox";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
+import type { RunIds } from "../runs/run-ids";
 
 /** Appends to one tenant's ledger (the ledger Durable Object's RPC surface the pipeline uses). */
 export interface LedgerPort {
@@ -85,6 +86,8 @@ export interface PipelineDeps {
   /** The Cost a person set for the tool in the Tools database, in cents (null: none). */
   toolCost: (tenant_id: string, tool: string) => Promise<number | null>;
   escalations: EscalationPort;
+  /** Mints and checks run ids (governance.start_run mints; the caller stage checks `_meta.run_id`). */
+  runs: RunIds;
   audit: AuditPort;
   tools: ToolResolver;
   /** The hosts' circuit breaker: an open circuit fails calls fast, every call that reached a host is reported. */

@@ -4,6 +4,7 @@ import type { PipelineDeps } from "./ports";
 import { adapter } from "./stages/adapter";
 import { approval, seekApproval } from "./stages/approval";
 import { budget } from "./stages/budget";
+import { caller } from "./stages/caller";
 import { faultedBeforeRun } from "./stages/faulted";
 import { guards } from "./stages/guards";
 import { policy } from "./stages/policy";
@@ -15,7 +16,7 @@ export { correlationOf, recordable, type ToolCall, type ToolCallResult } from ".
 export { ESCALATION_META_KEY, NEW_APPROVAL_META_KEY } from "./stages/approval";
 
 /**
- * Runs one tool call through validate → policy → guards → approval → budget → adapter → record and returns the
+ * Runs one tool call through validate → caller → policy → guards → approval → budget → adapter → record and returns the
  * outcome. The only way to a host. Never throws: a stage that throws unexpectedly ends the call `failed` /
  * `internal_error`, and the record stage still writes its decision and outcome entries.
  */
@@ -39,7 +40,9 @@ async function stages(deps: PipelineDeps, reached: Reached, { time }: Stopwatch)
   };
   const validated = at(await time("validate", validate(deps, reached.state)));
   if (validated.kind === "end") return validated;
-  const decided = at(await time("policy", policy(validated.state)));
+  const identified = at(await time("policy", caller(deps, validated.state)));
+  if (identified.kind === "end") return identified;
+  const decided = at(await time("policy", policy(identified.state)));
   if (decided.kind === "end") return decided;
   const screened = at(await time("policy", guards(deps, decided.state)));
   if (screened.kind === "end") return screened;

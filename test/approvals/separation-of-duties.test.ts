@@ -3,6 +3,7 @@ import { isFullPage } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../emulator/notion/webhooks";
 import { takeWebhookDecision } from "../../src/approvals/decisions";
+import type { Agent } from "../../src/db/tenancy";
 import { webhookEventSchema } from "../../src/notion/webhook";
 import { notion, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
@@ -13,7 +14,7 @@ import { escalationRow, ledgerEntries } from "./helpers";
  * Each separation-of-duties rule of the decision intake, proved end to end on its own: a real call held through
  * /mcp, its page in the Notion emulator, and the Decision a person sets there taken by the escalation's object.
  * The fixture keeps the three people apart, so no rule can stand in for another: the agent is owned by ops, it acts
- * for the requester (`_meta.on_behalf_of`), and ops, manager and requester are all approvers of the policy. Only the
+ * for the requester (`_meta.on_behalf_of`, allowed by its Acts for), and ops, manager and requester are all approvers of the policy. Only the
  * manager may decide.
  */
 
@@ -21,16 +22,25 @@ useEmulatorNetwork();
 disconnectAfterEach();
 
 const OPS_ID = "a0000000-0000-4000-8000-000000000002";
+const REQUESTER_ID = "a0000000-0000-4000-8000-000000000003";
 const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };
 const APPROVERS = "an approver (ops, manager, requester)";
 
 /** A tenant whose agent ops owns, holding a refund the agent asked for on the requester's behalf. */
 async function heldForRequester() {
   const t = await connectedTenant({ approvers: ["ops", "manager", "requester"] });
-  await t.manager.pages.update({ page_id: t.agentRow, properties: { Owner: { people: [{ id: OPS_ID }] } } });
+  // The agent may act for the requester: named so through the admin API, and kept so by its Agents row's Acts for.
+  await admin("PATCH", `/agents/${t.agent_id}?tenant=${t.tenant}`, { acts_for: ["requester"] });
+  await t.manager.pages.update({
+    page_id: t.agentRow,
+    properties: { Owner: { people: [{ id: OPS_ID }] }, "Acts for": { people: [{ id: REQUESTER_ID }] } },
+  });
   expect((await admin("POST", `/sync?tenant=${t.tenant}`, { wait: true })).status).toBe(200);
-  const agents = (await admin("GET", `/agents?tenant=${t.tenant}`)).body.agents as { id: string; owner: string }[];
-  expect(agents.find((agent) => agent.id === t.agent_id)?.owner).toBe("ops@example.com");
+  const agents = (await admin("GET", `/agents?tenant=${t.tenant}`)).body.agents as Agent[];
+  expect(agents.find((agent) => agent.id === t.agent_id)).toMatchObject({
+    owner: "ops@example.com",
+    acts_for: ["requester"],
+  });
 
   const agent = await connect(t.key);
   const held = await call(agent, "payments.create_refund", refund, { on_behalf_of: "requester" });

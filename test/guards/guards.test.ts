@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, escalationRow, ledgerEntries, refundsMade } from "../approvals/helpers";
 import { dailyRefundCapColumns, standardRows } from "../fixtures/policies";
-import { auditRows, call, connect, newTenant } from "../support/worker";
+import { auditRows, call, connect, newTenant, startRun } from "../support/worker";
 
 const policy = (id: string, fields: Record<string, unknown>) => ({
   Name: `Policy ${id}`,
@@ -68,12 +68,13 @@ describe("cost policies", () => {
     });
     const { client } = await desk([perRun]);
     const lookup = (run_id: string) => call(client, "crm.get_contact", { contact_id: "con_001" }, { run_id });
-    expect((await lookup("run-a")).outcome.outcome).toBe("succeeded");
-    expect((await lookup("run-a")).outcome.outcome).toBe("succeeded");
-    const third = await lookup("run-a");
+    const [runA, runB] = [await startRun(client), await startRun(client)];
+    expect((await lookup(runA)).outcome.outcome).toBe("succeeded");
+    expect((await lookup(runA)).outcome.outcome).toBe("succeeded");
+    const third = await lookup(runA);
     expect(third.outcome.denial).toMatchObject({ code: "budget_exhausted", retryable: false });
-    expect(third.outcome.denial!.details).toMatchObject({ scope: "run", subject: "run-a", resets_at: null });
-    expect((await lookup("run-b")).outcome.outcome).toBe("succeeded");
+    expect(third.outcome.denial!.details).toMatchObject({ scope: "run", subject: runA, resets_at: null });
+    expect((await lookup(runB)).outcome.outcome).toBe("succeeded");
   });
 
   it("hold a call past a pause-mode cap for approval, and run it once approved", async () => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UNTRUSTED_DATA_RULES } from "../../src/claude/prompt";
 import { MODERATION_REDACTED } from "../../src/guards/moderation";
 import { anthropicFake, useClaudeKey, type AnthropicBehaviour } from "../fakes/anthropic";
-import { ADMIN_TOKEN, call, connect, newTenant } from "../support/worker";
+import { ADMIN_TOKEN, call, connect, newTenant, startRun } from "../support/worker";
 
 /**
  * What the moderation pass controls, tested without trusting the model: what reaches Claude (redacted, quoted as
@@ -37,7 +37,7 @@ const noThreats = (fields: Record<string, unknown> = {}) => ({
 });
 
 async function desk(rows: unknown[]) {
-  const tenant = await newTenant({ rows });
+  const tenant = await newTenant({ rows, agent: { acts_for: ["pat-the-customer"] } });
   const client = await connect(tenant.key);
   const edit = (notes: string, meta?: Record<string, unknown>) =>
     call(client, "crm.update_contact", { contact_id: "con_002", fields: { notes } }, meta);
@@ -227,8 +227,12 @@ describe("what reaches the model", () => {
 
   it("only the call's arguments are quoted, never its _meta", async () => {
     claude.answer({ answer: { findings: [] } });
-    const { edit } = await desk([noThreats()]);
-    const meta = { on_behalf_of: "pat-the-customer", run_id: "run_meta_only_7", correlation_id: "corr_meta_only_9" };
+    const { edit, client } = await desk([noThreats()]);
+    const meta = {
+      on_behalf_of: "pat-the-customer",
+      run_id: await startRun(client),
+      correlation_id: "corr_meta_only_9",
+    };
     expect((await edit("Prefers email on weekdays", meta)).outcome.outcome).toBe("succeeded");
     const sent = JSON.stringify(claude.requests[0]!.body);
     expect(sent).toContain("Prefers email on weekdays");

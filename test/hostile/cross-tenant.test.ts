@@ -3,7 +3,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { upsertHostStatement } from "../../src/db/hosts";
 import { refundApproval, standardRows } from "../fixtures/policies";
-import { admin, ADMIN_TOKEN, auditRows, BASE, call, connect, newTenant } from "../support/worker";
+import { admin, ADMIN_TOKEN, auditRows, BASE, call, connect, newTenant, startRun } from "../support/worker";
 import { bigRefund, decide, escalationRow } from "../approvals/helpers";
 
 /**
@@ -29,10 +29,10 @@ beforeAll(async () => {
   ]);
   a = { ...ta, client: await connect(ta.key) };
   b = { ...tb, client: await connect(tb.key) };
-  const held = await call(a.client, "payments.create_refund", bigRefund, { run_id: "run_a_secret_42" });
+  ids.run = await startRun(a.client);
+  const held = await call(a.client, "payments.create_refund", bigRefund, { run_id: ids.run });
   expect(held.outcome.outcome).toBe("pending_approval");
   ids.escalation = held.outcome.escalation_id!;
-  ids.run = "run_a_secret_42";
   const ran = await call(a.client, "payments.lookup_customer", { customer_id: "cus_001" }, { run_id: ids.run });
   ids.invocation = ran.outcome.invocation_id;
   await upsertHostStatement(env.DB, {

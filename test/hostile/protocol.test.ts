@@ -378,7 +378,7 @@ describe("requests that are not what they look like", () => {
 
   it("correlation ids of the wrong type in _meta are dropped and the call still runs once", async () => {
     const { answer, added } = await observed(() =>
-      post(toolCall({ ...lookup, _meta: { correlation_id: { nested: true }, run_id: 5, session_id: ["s"] } })),
+      post(toolCall({ ...lookup, _meta: { correlation_id: { nested: true }, session_id: ["s"] } })),
     );
     expect(outcomeOf(answer)).toMatchObject({
       outcome: "succeeded",

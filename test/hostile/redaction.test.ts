@@ -288,6 +288,9 @@ describe("PII that dodges the eye, in every place a caller controls", () => {
     const outcome = await send(row);
     // The call's own outcome first: it was recorded (held, or refused as an unknown tool), with its evidence.
     if (row.place === "tool") expect(outcome).toMatchObject({ outcome: "invalid", error: { code: "unknown_tool" } });
+    // A run id Policy OS did not mint is refused, and recorded like every denial.
+    else if (row.place === "run_id")
+      expect(outcome).toMatchObject({ outcome: "denied", denial: { code: "unknown_run" } });
     else expect(outcome).toMatchObject({ outcome: "pending_approval", escalation_id: expect.any(String) });
     expect(outcome.evidence_ids.length).toBeGreaterThanOrEqual(2);
 

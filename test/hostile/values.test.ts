@@ -331,14 +331,14 @@ const aroundCases: AroundCase[] = [
   {
     name: "a _meta nested 10,000 deep is read for its ids only, and the call runs",
     tool: "values.echo",
-    meta: `{"run_id":"r1","extra":${arrays(10_000)}}`,
+    meta: `{"correlation_id":"r1","extra":${arrays(10_000)}}`,
     outcome: "succeeded",
     code: null,
   },
   {
     name: "1e309 in _meta is ignored, and the call runs",
     tool: "values.echo",
-    meta: '{"session_id":1e309,"run_id":"r2"}',
+    meta: '{"session_id":1e309,"correlation_id":"r2"}',
     outcome: "succeeded",
     code: null,
   },

@@ -12,13 +12,15 @@ import type { Host, HostCallResult, ToolDescriptor } from "../../src/hosts/host"
 import type { LooseLedgerEntryInput } from "../../src/ledger/types";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy";
 import { DEFAULT_POSTURE } from "../../src/policy/types";
-import { startCall, type Screened, type ToolCall } from "../../src/pipeline/call-state";
+import { startCall, type Identified, type Screened, type ToolCall } from "../../src/pipeline/call-state";
 import type { HostAdmission, HostObservation, PipelineDeps } from "../../src/pipeline/ports";
+import { caller } from "../../src/pipeline/stages/caller";
 import { guards } from "../../src/pipeline/stages/guards";
 import { policy } from "../../src/pipeline/stages/policy";
 import { validate } from "../../src/pipeline/stages/validate";
 import { fakeBudgetBook } from "./fake-budget-book";
 import { fakeEscalations } from "./fake-escalations";
+import { runIds } from "../../src/runs/run-ids";
 
 /** The fixed time every fake call happens at. */
 export const NOW = new Date("2026-12-06T12:00:00.000Z");
@@ -43,6 +45,8 @@ export const principal: Principal = {
     status: "active",
     scopes: ["support"],
     allowed_tools: ["payments.*", "crm.*"],
+    acts_for: ["pat@acme.test"],
+    workspaces: ["acme"],
   },
 };
 
@@ -169,6 +173,7 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     budgets: () => fakeBudgetBook(world),
     toolCost: async () => world.toolCost,
     escalations: fakeEscalations(world),
+    runs: runIds("fake-run-signing-key"),
     audit: { writeAudit: async (row) => void world.audit.push(row) },
     outbox: { keep: async (pending) => void world.outbox.push(pending) },
     wait: async (ms) => void world.waits.push(ms),
@@ -230,11 +235,18 @@ export function policyRow(id: string, fields: Record<string, unknown>): Record<s
   };
 }
 
-/** The call's state once validate, policy and guards have let it through (a test fails when one ends it). */
-export async function screenedState(deps: PipelineDeps, call: ToolCall): Promise<Screened> {
+/** The call's state once validate and caller have let it through (a test fails when one ends it). */
+export async function identifiedState(deps: PipelineDeps, call: ToolCall): Promise<Identified> {
   const validated = await validate(deps, startCall(deps, call));
   if (validated.kind === "end") throw new Error(`validate ended the call: ${validated.result.error?.code}`);
-  const decided = policy(validated.state);
+  const identified = await caller(deps, validated.state);
+  if (identified.kind === "end") throw new Error(`caller ended the call: ${identified.result.denial?.code}`);
+  return identified.state;
+}
+
+/** The call's state once validate, caller, policy and guards have let it through (a test fails when one ends it). */
+export async function screenedState(deps: PipelineDeps, call: ToolCall): Promise<Screened> {
+  const decided = policy(await identifiedState(deps, call));
   if (decided.kind === "end") throw new Error(`policy ended the call: ${decided.result.denial?.code}`);
   const screened = await guards(deps, decided.state);
   if (screened.kind === "end") throw new Error(`guards ended the call: ${screened.result.denial?.code}`);

@@ -81,6 +81,13 @@ export async function call(
   };
 }
 
+/** Starts a run for the client's agent with governance.start_run; returns its run id (for `_meta.run_id`). */
+export async function startRun(client: Client): Promise<string> {
+  const started = await call(client, "governance.start_run", {});
+  if (started.outcome.outcome !== "succeeded") throw new Error(`start_run: ${started.text}`);
+  return (started.outcome.data as { run_id: string }).run_id;
+}
+
 /** Posts a raw body to /mcp (for protocol-level cases the SDK client would never send). */
 export function rawMcp(body: string, headers: Record<string, string> = {}) {
   return SELF.fetch(`${BASE}/mcp`, {

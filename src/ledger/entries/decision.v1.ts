@@ -37,6 +37,21 @@ const budgetLineV1 = z.strictObject({
 });
 
 /**
+ * How a call's caller facts were verified (src/pipeline/caller-facts.ts): how the caller proved itself, the person
+ * acted for (redacted as records are) and what verified it, the workspace, and whether the run was minted.
+ */
+export const callerV1 = z.strictObject({
+  via: z.enum(["token", "key"]),
+  person: z.string().nullable(),
+  person_verified_by: z.enum(["token", "acts_for", "owner", "none"]),
+  workspace: z.string().nullable(),
+  run: z.enum(["minted", "none"]),
+});
+
+/** How a call's caller facts were verified. */
+export type CallerRecord = z.infer<typeof callerV1>;
+
+/**
  * A `decision` entry's body, version 1: what was decided about one tool call and everything that decided it.
  * Appended before the host runs when the call is authorized, with the outcome otherwise.
  */
@@ -64,6 +79,11 @@ export const decisionV1Schema = z.strictObject({
   /** Present on a call authorized by an approval: who approved it. */
   approved_by: z.string().nullable().optional(),
   client_id: z.string().nullable(),
+  /**
+   * Present on calls decided since callers' facts are verified: how they were (absent on older entries and on calls
+   * refused before they were verified).
+   */
+  caller: callerV1.optional(),
   correlation: z.strictObject({
     correlation_id: z.string().nullable(),
     session_id: z.string().nullable(),

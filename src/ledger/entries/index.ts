@@ -4,12 +4,13 @@
  */
 import type { z } from "zod";
 import { LEDGER_ENTRY_KINDS, type LedgerEntry, type LedgerEntryKind } from "../types";
-import { decisionV1Schema, type DecisionBodyV1 } from "./decision.v1";
+import { callerV1, decisionV1Schema, type CallerRecord, type DecisionBodyV1 } from "./decision.v1";
 import { escalationV1Schema, type EscalationBodyV1 } from "./escalation.v1";
 import { outcomeV1Schema, type OutcomeBodyV1 } from "./outcome.v1";
 import { policySyncV1Schema, type PolicySyncBodyV1 } from "./policy_sync.v1";
 
-export type { DecisionBodyV1, EscalationBodyV1, OutcomeBodyV1, PolicySyncBodyV1 };
+export type { CallerRecord, DecisionBodyV1, EscalationBodyV1, OutcomeBodyV1, PolicySyncBodyV1 };
+export { callerV1 };
 
 /**
  * The body schema of every kind at every version. A body names its version in the member `v`; a body without `v`

@@ -2,7 +2,7 @@ import type { BlockObjectRequest, CreatePageParameters, PageObjectResponse } fro
 import type { Escalation } from "../../approvals/escalations";
 import { argumentsForPage } from "../../approvals/page-arguments";
 import { RECENT_DECISIONS, type PageFacts } from "../../approvals/page-facts";
-import { hashOf, type JsonValue } from "../../ledger";
+import { hashOf, type CallerRecord, type JsonValue } from "../../ledger";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
 import { flatten } from "../sync/row-values";
 
@@ -91,6 +91,9 @@ function body(input: ApprovalPageInput, unresolved: readonly string[]): BlockObj
       ),
     );
 
+  blocks.push(heading("Who is asking"));
+  blocks.push(paragraph(callerSentence(escalation)));
+
   blocks.push(heading("Arguments"));
   if (input.arguments === null)
     blocks.push(
@@ -159,6 +162,28 @@ function summary({ escalation, agent, policy }: ApprovalPageInput): string {
     `${agent.name} asks to run ${escalation.tool}${forWhom}; ${why} (${escalation.reason_code}). ` +
     `Set Decision to Approved or Denied before ${escalation.expires_at}; the agent's retry with the same arguments then runs once, or is refused.`
   );
+}
+
+const VERIFIED_BY: Record<CallerRecord["person_verified_by"], string> = {
+  token: "the OAuth token's subject",
+  acts_for: "the agent's Acts for",
+  owner: "the agent's owner (the call named nobody else)",
+  none: "nobody: the agent has no owner and the call named nobody",
+};
+
+/** What the page says about which facts of the held call were verified, and how. */
+export function callerSentence(escalation: Pick<Escalation, "caller" | "requested_for">): string {
+  const caller = escalation.caller;
+  if (!caller)
+    return "This request was held before Policy OS verified callers' facts: whom it is for was taken as the agent said.";
+  const proof = caller.via === "token" ? "a verified OAuth access token" : "its API key";
+  const person = caller.person ?? "nobody";
+  const workspace = caller.workspace ? `workspace ${caller.workspace} (in the agent's Workspaces)` : "no workspace";
+  const run = caller.run === "minted" ? "a run Policy OS minted for it" : "no run";
+  return (
+    `The agent proved itself with ${proof}. It acts for ${person}, verified by ${VERIFIED_BY[caller.person_verified_by]}; ` +
+    `it named ${workspace} and ${run}. ${person === "nobody" ? "" : `${person} cannot decide this request.`}`
+  ).trim();
 }
 
 function argumentsText(args: JsonValue): string {

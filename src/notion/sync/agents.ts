@@ -7,7 +7,8 @@ import { toolPatterns } from "./tool-patterns";
 const STATUSES: Record<string, Agent["status"]> = { Active: "active", Suspended: "suspended" };
 
 /**
- * Applies changed Agents rows to the agents they name by `Agent ID` (agents and their keys are created through
+ * Applies changed Agents rows (name, owner, status, scopes, allowed tools, whom it acts for, its workspaces) to the
+ * agents they name by `Agent ID` (agents and their keys are created through
  * the admin API; Notion governs them). Suspending takes effect on the agent's next call. A row that names no
  * agent of this tenant, or holds a value Policy OS cannot use, changes nothing and says why. A deleted row
  * leaves its agent as it was.
@@ -49,6 +50,9 @@ export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Ch
         status,
         scopes,
         allowed_tools: allowed.patterns,
+        // A database made before these properties existed governs neither: the agent keeps what the admin API set.
+        acts_for: "Acts for" in row.values ? peopleOf(row.values["Acts for"], agent.acts_for) : agent.acts_for,
+        workspaces: Array.isArray(row.values.Workspaces) ? (row.values.Workspaces as string[]) : agent.workspaces,
       }),
     );
     verdicts.set(row.page_id, {
@@ -66,7 +70,21 @@ export function syncAgents(db: D1Database, agents: readonly Agent[], changes: Ch
 export function ownerOf(value: RowValue | undefined, current: string | null): string | null {
   const person = Array.isArray(value) ? (value[0] as PersonValue | undefined) : undefined;
   if (!person || typeof person !== "object") return current;
+  return nameOf(person, current ? [current] : []) ?? current;
+}
+
+/**
+ * The people of an `Acts for` value, each named as {@link ownerOf} names the owner: by the name already stored for
+ * them when there is one, else by email or name. People Notion names neither way are left out.
+ */
+export function peopleOf(value: RowValue | undefined, current: readonly string[]): string[] {
+  const people = Array.isArray(value) ? value.filter((item): item is PersonValue => typeof item === "object") : [];
+  const names = people.map((person) => nameOf(person, current)).filter((name): name is string => name !== null);
+  return [...new Set(names)];
+}
+
+/** The name to store for `person`: one of `current` that names them (email, email handle or name), else theirs. */
+function nameOf(person: PersonValue, current: readonly string[]): string | null {
   const names = [person.email, person.email?.split("@")[0], person.name].filter(Boolean);
-  if (current && names.includes(current)) return current;
-  return person.email ?? person.name ?? current;
+  return current.find((name) => names.includes(name)) ?? person.email ?? person.name ?? null;
 }

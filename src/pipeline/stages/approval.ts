@@ -30,7 +30,13 @@ export async function seekApproval(deps: ApprovalDeps, state: Screened, held: De
   let onFile: ApprovalOnFile;
   try {
     onFile = await deps.escalations.useApprovalOnFile(
-      { tenant_id: tenant.id, agent_id: agent.id, tool: state.name, args_hash: state.args_hash },
+      {
+        tenant_id: tenant.id,
+        agent_id: agent.id,
+        tool: state.name,
+        args_hash: state.args_hash,
+        requested_for: state.caller.user,
+      },
       {
         escalation_id: metaString(call.meta, ESCALATION_META_KEY),
         new_request: call.meta[NEW_APPROVAL_META_KEY] === true,
@@ -121,7 +127,8 @@ function open(deps: ApprovalDeps, held: Screened): ReturnType<ApprovalDeps["esca
       invocation_id: held.invocation_id,
       decision,
       approvers: decision.approvers.length > 0 ? decision.approvers : tenant.default_approvers,
-      requested_for: held.facts.context.user,
+      requested_for: held.caller.user,
+      caller: held.caller.record,
     },
     { id: deps.newId("esc"), now: deps.now(), timing: tenant.approvals },
   );

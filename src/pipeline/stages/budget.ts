@@ -35,7 +35,6 @@ export async function budget(deps: BudgetDeps, state: Screened): Promise<Step<Sc
     tool_cost_cents: needsToolCost(decision.guards)
       ? await deps.toolCost(tenant_id, state.name).catch(() => null)
       : null,
-    invocation_id,
     approved: new Set(state.approval?.policy_ids ?? []),
   });
   if (!costs.ok) {

@@ -2,7 +2,8 @@
 import type { Escalation } from "../../approvals/escalations";
 import { decisionEntry as decisionEntryOf, hashOf, outcomeEntry as outcomeEntryOf } from "../../ledger";
 import type { LedgerEntryInput } from "../../ledger/types";
-import type { CallState, Verdict } from "../call-state";
+import { recordable, type CallState, type Verdict } from "../call-state";
+import type { CallerRecord } from "../caller-facts";
 import type { Ending } from "../ending";
 
 /**
@@ -38,8 +39,18 @@ export function decisionEntry(state: CallState, verdict: Verdict, escalation?: E
     escalation_id: escalation?.id ?? null,
     ...(verdict === "authorized" && escalation ? { approved_by: escalation.decided_by } : {}),
     client_id: state.client_id,
+    ...(state.caller ? { caller: callerRecord(state.caller.record) } : {}),
     correlation: state.correlation,
   });
+}
+
+/** How the caller's facts were verified, as the ledger keeps it: the person redacted like every recorded string. */
+function callerRecord(record: CallerRecord): CallerRecord {
+  return {
+    ...record,
+    person: record.person === null ? null : recordable(record.person),
+    workspace: record.workspace === null ? null : recordable(record.workspace),
+  };
 }
 
 /** The `outcome` entry: how the call ended; the host's data only as its hash. */

@@ -1,22 +1,24 @@
 import { decide, type CompiledPolicy } from "../../policy";
 import type { Decision } from "../../policy/types";
-import { metaString, type Decided, type Validated } from "../call-state";
+import type { Decided, Identified } from "../call-state";
 import { denied, next, type Step } from "../ending";
 
 /**
  * Policy: decide() answers for the call from the tenant's snapshot, the tool, the agent, the arguments and the
- * context (the person acted for, the workspace, the correlation ids, the time). A denial ends the call.
+ * context (the verified person acted for, workspace and run, the other correlation ids, the time). A denial ends
+ * the call.
  */
-export function policy(state: Validated): Step<Decided> {
+export function policy(state: Identified): Step<Decided> {
   const { call, name, descriptor } = state;
   const { agent } = call.principal;
   const facts = {
     tool: { name, host: descriptor.host, annotations: descriptor.annotations },
     agent: { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes },
     context: {
-      user: metaString(call.meta, "on_behalf_of") ?? agent.owner,
-      workspace: metaString(call.meta, "workspace"),
+      user: state.caller.user,
+      workspace: state.caller.workspace,
       ...state.correlation,
+      run_id: state.caller.run_id,
       now: state.started_at,
     },
   };

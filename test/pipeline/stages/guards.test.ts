@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { guards } from "../../../src/pipeline/stages/guards";
 import { policy } from "../../../src/pipeline/stages/policy";
-import { startCall } from "../../../src/pipeline/call-state";
-import { validate } from "../../../src/pipeline/stages/validate";
-import { fakeDeps, policyRow, snapshotOf, toolCall, type FakeWorld } from "../fake-deps";
+import { fakeDeps, identifiedState, policyRow, snapshotOf, toolCall, type FakeWorld } from "../fake-deps";
 
 async function guarded(rows: unknown[], args: Record<string, unknown>, setUp: (world: FakeWorld) => void = () => {}) {
   const { deps, world } = fakeDeps();
   setUp(world);
-  const validated = await validate(deps, startCall(deps, toolCall(await snapshotOf(rows), "payments.lookup", args)));
-  if (validated.kind !== "next") throw new Error("expected a valid call");
-  const decided = policy(validated.state);
+  const decided = policy(await identifiedState(deps, toolCall(await snapshotOf(rows), "payments.lookup", args)));
   if (decided.kind !== "next") throw new Error("expected a decided call");
   return guards(deps, decided.state);
 }

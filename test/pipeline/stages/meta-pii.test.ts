@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runToolCall } from "../../../src/pipeline/run";
-import { fakeDeps, snapshotOf, toolCall } from "../fake-deps";
+import { fakeDeps, NOW, principal, snapshotOf, toolCall } from "../fake-deps";
 
 const LOOKUP = "payments.lookup";
 
@@ -18,11 +18,11 @@ const everything = (t: Awaited<ReturnType<typeof traces>>) =>
 
 describe("PII a caller sends outside the arguments", () => {
   it("an email in the correlation id never reaches the ledger, the audit row or the outcome", async () => {
-    const meta = { correlation_id: "ticket for pat.doe@example.com", session_id: "s-1", run_id: "r-1" };
+    const meta = { correlation_id: "ticket for pat.doe@example.com", session_id: "s-1" };
     const t = await traces(toolCall(await snapshotOf([]), LOOKUP, {}, meta));
     expect(t.outcome.outcome).toBe("succeeded");
     expect(everything(t)).not.toContain("pat.doe@example.com");
-    const correlation = { correlation_id: "ticket for [REDACTED:email]", session_id: "s-1", run_id: "r-1" };
+    const correlation = { correlation_id: "ticket for [REDACTED:email]", session_id: "s-1", run_id: null };
     expect(t.outcome.correlation).toEqual(correlation);
     expect(t.ledger[0]!.body.correlation).toEqual(correlation);
     expect(t.audit[0]!.correlation).toEqual(correlation);
@@ -61,13 +61,15 @@ describe("PII a caller sends outside the arguments", () => {
     expect(everything(t)).not.toContain("4155552671");
   });
 
-  it("an ordinary correlation id is recorded as sent", async () => {
+  it("an ordinary correlation id and a minted run id are recorded as sent", async () => {
+    const run = await fakeDeps().deps.runs.mint({ tenant_id: principal.tenant.id, agent_id: principal.agent.id }, NOW);
     const meta = {
       correlation_id: "8c1f9e2a-4b7d-4e0a-9f3c-2d6b5a1e7c40",
       session_id: "sess_01HZX3K9Q7M2",
-      run_id: "run-2026-12-06-0042",
+      run_id: run!.run_id,
     };
     const t = await traces(toolCall(await snapshotOf([]), LOOKUP, {}, meta));
+    expect(t.outcome.outcome).toBe("succeeded");
     expect(t.outcome.correlation).toEqual(meta);
     expect(t.ledger[0]!.body.correlation).toEqual(meta);
     expect(t.ledger[0]!.body.client_id).toBe("test-client");

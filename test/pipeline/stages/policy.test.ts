@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { policy } from "../../../src/pipeline/stages/policy";
-import { startCall } from "../../../src/pipeline/call-state";
-import { validate } from "../../../src/pipeline/stages/validate";
-import { fakeDeps, policyRow, snapshotOf, toolCall } from "../fake-deps";
+import { fakeDeps, identifiedState, policyRow, principal, snapshotOf, toolCall, NOW } from "../fake-deps";
 
 async function validated(rows: unknown[], args: unknown, meta: Record<string, unknown> = {}) {
   const { deps } = fakeDeps();
-  const step = await validate(
-    deps,
-    startCall(deps, toolCall(await snapshotOf(rows), "payments.create_refund", args, meta)),
-  );
-  if (step.kind !== "next") throw new Error("expected a valid call");
-  return step.state;
+  return identifiedState(deps, toolCall(await snapshotOf(rows), "payments.create_refund", args, meta));
 }
 
 describe("the policy stage", () => {
@@ -43,9 +36,12 @@ describe("the policy stage", () => {
     expect(small.kind === "next" && small.state.decision.decision).toBe("authorized");
   });
 
-  it("decides for the person the agent acts for, when the caller names one", async () => {
-    const step = policy(await validated([], { amount_cents: 100 }, { on_behalf_of: "pat@acme.test", run_id: "run_7" }));
+  it("decides for the person the agent acts for, when the caller names one it may act for, in its minted run", async () => {
+    const { deps } = fakeDeps();
+    const run = await deps.runs.mint({ tenant_id: principal.tenant.id, agent_id: principal.agent.id }, NOW);
+    const meta = { on_behalf_of: "pat@acme.test", run_id: run!.run_id, workspace: "acme" };
+    const step = policy(await validated([], { amount_cents: 100 }, meta));
     if (step.kind !== "next") throw new Error("expected the call to go on");
-    expect(step.state.facts.context).toMatchObject({ user: "pat@acme.test", run_id: "run_7" });
+    expect(step.state.facts.context).toMatchObject({ user: "pat@acme.test", workspace: "acme", run_id: run!.run_id });
   });
 });
