@@ -1,6 +1,6 @@
 /** A tenant's OAuth settings in D1 (`oauth_issuers`, `oauth_clients`) and the principal a token's client names. */
 import { z } from "zod";
-import { agentFrom, tenantFrom, type Principal } from "./tenancy";
+import { agentFrom, PRINCIPAL_COLUMNS, tenantFrom, type Principal } from "./tenancy";
 
 /**
  * The JWS algorithms an access token may be signed with: asymmetric ones only, so `none` and the HMAC algorithms
@@ -167,9 +167,7 @@ export async function principalForClient(
 ): Promise<Omit<Principal, "proof"> | "unknown_client" | "agent_suspended"> {
   const row = await db
     .prepare(
-      `SELECT c.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes, a.allowed_tools,
-              t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash,
-              t.approval_ttl_seconds, t.approval_reminder_seconds
+      `SELECT ${PRINCIPAL_COLUMNS}
          FROM oauth_clients c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
          JOIN tenants t ON t.id = c.tenant_id
         WHERE c.tenant_id = ? AND c.client_id = ?`,

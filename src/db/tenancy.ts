@@ -188,16 +188,22 @@ export function hashApiKey(key: string): Promise<string> {
   return sha256Hex(key);
 }
 
+/**
+ * The agent's (`a`) and tenant's (`t`) columns a principal is read from with {@link agentFrom} and
+ * {@link tenantFrom}, whichever credential (`c`: the key or OAuth client row, with `tenant_id`) found it.
+ */
+export const PRINCIPAL_COLUMNS = `c.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
+  a.allowed_tools, a.acts_for, a.workspaces, t.name AS tenant_name, t.default_posture, t.default_approvers,
+  t.snapshot_hash, t.approval_ttl_seconds, t.approval_reminder_seconds`;
+
 /** Finds the principal an API key (given as its hash) belongs to, or why it is refused. One D1 query. */
 export async function principalForKeyHash(db: D1Database, key_hash: string): Promise<Principal | KeyRefusal> {
   const row = await db
     .prepare(
-      `SELECT k.revoked_at, k.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
-              a.allowed_tools, a.acts_for, a.workspaces, t.name AS tenant_name, t.default_posture, t.default_approvers, t.snapshot_hash,
-              t.approval_ttl_seconds, t.approval_reminder_seconds
-         FROM api_keys k JOIN agents a ON a.id = k.agent_id AND a.tenant_id = k.tenant_id
-         JOIN tenants t ON t.id = k.tenant_id
-        WHERE k.key_hash = ?`,
+      `SELECT c.revoked_at, ${PRINCIPAL_COLUMNS}
+         FROM api_keys c JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
+         JOIN tenants t ON t.id = c.tenant_id
+        WHERE c.key_hash = ?`,
     )
     .bind(key_hash)
     .first<Record<string, unknown>>();

@@ -29,11 +29,17 @@ disconnectAfterEach();
 
 const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };
 const OPS_ID = "a0000000-0000-4000-8000-000000000002";
+const REQUESTER_ID = "a0000000-0000-4000-8000-000000000003";
 
 /** A tenant whose agent ops owns, holding a refund the agent asked for on the requester's behalf, its page written. */
 async function heldForRequester() {
   const t = await connectedTenant({ approvers: ["ops", "manager", "requester"] });
-  await t.manager.pages.update({ page_id: t.agentRow, properties: { Owner: { people: [{ id: OPS_ID }] } } });
+  // The agent may act for the requester: named so through the admin API, and kept so by its Agents row's Acts for.
+  await admin("PATCH", `/agents/${t.agent_id}?tenant=${t.tenant}`, { acts_for: ["requester"] });
+  await t.manager.pages.update({
+    page_id: t.agentRow,
+    properties: { Owner: { people: [{ id: OPS_ID }] }, "Acts for": { people: [{ id: REQUESTER_ID }] } },
+  });
   expect((await admin("POST", `/sync?tenant=${t.tenant}`, { wait: true })).status).toBe(200);
   const agent = await connect(t.key);
   const held = await call(agent, "payments.create_refund", refund, { on_behalf_of: "requester" });
