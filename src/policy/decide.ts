@@ -1,7 +1,7 @@
 import { admitsAgent, admitsUser } from "./applies-to";
 import { CONDITION_BUDGET_EXCEEDED, type ConditionVars } from "./cel";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
-import { matchPlan, ROW_KINDS } from "./decision-plan";
+import { countBoth, firstBoth, idsAndNames, matchPlan, ROW_KINDS, rowsBoth } from "./decision-plan";
 import { POSTURE_REASON, postureClause, toolClassOf } from "./posture";
 import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./types";
 
@@ -30,11 +30,18 @@ export function decidePlainly(snapshot: PolicySnapshot, request: DecisionRequest
   }
 }
 
+/** The rows of one strength that apply (blocks, pauses or allows), in deciding order; built only when they decide. */
+interface Deciding {
+  readonly first: CompiledPolicy;
+  readonly ids: string[];
+  readonly names: string[];
+  all(): readonly CompiledPolicy[];
+}
+
 /** The rows that apply to a call, sorted by what they do, each list in deciding order. */
 interface Applying {
-  blocks: CompiledPolicy[];
-  pauses: CompiledPolicy[];
-  allows: CompiledPolicy[];
+  /** The applying rows of that strength, or null when none applies. */
+  deciding(strength: "block" | "pause" | "allow"): Deciding | null;
   alerts: string[];
   shadow: ShadowResult[];
   tags: string[];
@@ -61,24 +68,30 @@ function isPlannable(request: DecisionRequest): boolean {
 function decideByPlan(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   const plan = snapshot.plan(request.tool.name);
   const { applying, errors, overBudget } = matchPlan(plan, request);
-  const { rows, kinds } = plan;
+  const { rows, kinds, masks } = plan;
   const found: Applying = {
-    blocks: [],
-    pauses: [],
-    allows: [],
+    deciding(strength) {
+      const mask = masks[strength];
+      const count = countBoth(applying, mask);
+      if (count === 0) return null;
+      const { ids, names } = idsAndNames(applying, mask, plan, count);
+      return { first: rows[firstBoth(applying, mask)]!, ids, names, all: () => rowsBoth(applying, mask, rows) };
+    },
     alerts: [],
     shadow: [],
     tags: [],
     guards: [],
     conditionErrors: [],
-    overBudget: overBudget.size === 0 ? NO_ROWS : new Set([...overBudget].map((position) => rows[position]!)),
+    overBudget: overBudget === null ? NO_ROWS : new Set([...overBudget].map((position) => rows[position]!)),
   };
-  if (errors.size > 0)
-    for (const position of [...errors.keys()].sort((a, b) => a - b))
+  if (errors !== null)
+    for (const position of [...errors.keys()].sort((x, y) => x - y))
       found.conditionErrors.push({ policy_id: rows[position]!.policy_id, error: errors.get(position)! });
-  const { BLOCK, PAUSE, ALERT, ALLOW, SHADOW, GUARD, TAGGED } = ROW_KINDS;
+  // Rows that tag, guard, shadow or alert, in deciding order; the deciding strengths are read from their masks.
+  const { ALERT, SHADOW, GUARD, TAGGED } = ROW_KINDS;
+  const other = masks.other;
   for (let w = 0; w < applying.length; w++) {
-    let word = applying[w]!;
+    let word = applying[w]! & other[w]!;
     while (word !== 0) {
       const low = word & -word;
       word ^= low;
@@ -88,12 +101,7 @@ function decideByPlan(snapshot: PolicySnapshot, request: DecisionRequest): Decis
       if (kind & TAGGED) for (const tag of policy.tags) if (!found.tags.includes(tag)) found.tags.push(tag);
       if (kind & GUARD) found.guards.push(policy);
       else if (kind & SHADOW) found.shadow.push(shadowOf(policy));
-      else {
-        if (kind & BLOCK) found.blocks.push(policy);
-        else if (kind & PAUSE) found.pauses.push(policy);
-        else if (kind & ALERT) found.alerts.push(policy.policy_id);
-        if (kind & ALLOW) found.allows.push(policy);
-      }
+      else if (kind & ALERT) found.alerts.push(policy.policy_id);
     }
   }
   return concluded(snapshot, request, found);
@@ -111,10 +119,14 @@ function decidePlainlyOrThrow(snapshot: PolicySnapshot, request: DecisionRequest
   const workspace = context.workspace ?? null;
   let vars: ConditionVars | undefined;
   const overBudget = new Set<CompiledPolicy>();
+  const lists = { block: [] as CompiledPolicy[], pause: [] as CompiledPolicy[], allow: [] as CompiledPolicy[] };
   const found: Applying = {
-    blocks: [],
-    pauses: [],
-    allows: [],
+    deciding(strength) {
+      const list = lists[strength];
+      if (list.length === 0) return null;
+      const ids = list.map((policy) => policy.policy_id);
+      return { first: list[0]!, ids, names: list.map((policy) => policy.name), all: () => list };
+    },
     alerts: [],
     shadow: [],
     tags: [],
@@ -147,26 +159,30 @@ function decidePlainlyOrThrow(snapshot: PolicySnapshot, request: DecisionRequest
       continue;
     }
     for (const tag of policy.tags) if (!tags.includes(tag)) tags.push(tag);
-    if (policy.mode === "block") found.blocks.push(policy);
-    else if (policy.mode === "pause") found.pauses.push(policy);
+    if (policy.mode === "block") lists.block.push(policy);
+    else if (policy.mode === "pause") lists.pause.push(policy);
     else if (policy.mode === "alert") found.alerts.push(policy.policy_id);
-    if (policy.type === "allow") found.allows.push(policy);
+    if (policy.type === "allow") lists.allow.push(policy);
   }
   return concluded(snapshot, request, found);
 }
 
 /** The decision the applying rows make: block, else pause, else allow, else the default posture. */
 function concluded(snapshot: PolicySnapshot, request: DecisionRequest, found: Applying): Decision {
-  const { blocks, pauses, allows, alerts, shadow, tags, guards, conditionErrors, overBudget } = found;
+  const { alerts, shadow, tags, guards, conditionErrors, overBudget } = found;
   const base = { alerts, shadow, condition_errors: conditionErrors, tags, snapshot: snapshot.hash, guards };
-  const byPolicies = (deciding: readonly CompiledPolicy[]) => decidingPolicies(deciding, overBudget);
-  if (blocks.length > 0) return { decision: "denied", ...byPolicies(blocks), approvers: [], ...base };
-  if (pauses.length > 0) {
+  const byPolicies = (deciding: Deciding) => decidingPolicies(deciding, overBudget);
+  const blocks = found.deciding("block");
+  if (blocks) return { decision: "denied", ...byPolicies(blocks), approvers: [], ...base };
+  const pauses = found.deciding("pause");
+  if (pauses) {
     const approvers: string[] = [];
-    for (const pause of pauses) for (const name of pause.approvers) if (!approvers.includes(name)) approvers.push(name);
+    for (const pause of pauses.all())
+      for (const name of pause.approvers) if (!approvers.includes(name)) approvers.push(name);
     return { decision: "escalated", ...byPolicies(pauses), approvers, ...base };
   }
-  if (allows.length > 0) return { decision: "authorized", ...byPolicies(allows), approvers: [], ...base };
+  const allows = found.deciding("allow");
+  if (allows) return { decision: "authorized", ...byPolicies(allows), approvers: [], ...base };
 
   const toolClass = toolClassOf(request.tool.annotations);
   const effect = snapshot.posture[toolClass];
@@ -181,16 +197,16 @@ function concluded(snapshot: PolicySnapshot, request: DecisionRequest, found: Ap
   };
 }
 
-function decidingPolicies(deciding: readonly CompiledPolicy[], overBudget: ReadonlySet<CompiledPolicy>) {
-  const first = deciding[0]!;
+function decidingPolicies(deciding: Deciding, overBudget: ReadonlySet<CompiledPolicy>) {
+  const { first } = deciding;
   const stopped = overBudget.has(first);
   return {
     reason_code: stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code,
     message: stopped
       ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
       : first.message,
-    policy_ids: deciding.map((policy) => policy.policy_id),
-    policy_names: deciding.map((policy) => policy.name),
+    policy_ids: deciding.ids,
+    policy_names: deciding.names,
   };
 }
 

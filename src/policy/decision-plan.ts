@@ -53,6 +53,29 @@ interface RangeGroup {
   /** The row's other tests, checked one by one (null: none). */
   readonly rest: readonly (readonly ConditionAtom[] | null)[];
   readonly rows: Int32Array;
+  /**
+   * Large groups without other tests: `prefixes[j]` holds the rows of entries [0, j × PREFIX_STEP) as a bitset and
+   * `all` every row, so a matching range costs a few word operations instead of one per row.
+   */
+  readonly prefixes: readonly Uint32Array[] | null;
+  readonly all: Uint32Array | null;
+}
+
+/** Entries between two prefix bitsets of a range group. */
+const PREFIX_STEP = 64;
+/** Most words the prefix bitsets of one group may take (1 MiB); a larger group sets its rows one by one. */
+const PREFIX_WORDS_LIMIT = 1 << 18;
+
+function prefixesOf(positions: Int32Array, words: number): { prefixes: Uint32Array[]; all: Uint32Array } | null {
+  const count = Math.floor(positions.length / PREFIX_STEP);
+  if (count < 2 || (count + 1) * words > PREFIX_WORDS_LIMIT) return null;
+  const prefixes: Uint32Array[] = [new Uint32Array(words)];
+  const running = new Uint32Array(words);
+  positions.forEach((position, i) => {
+    setBit(running, position);
+    if ((i + 1) % PREFIX_STEP === 0) prefixes.push(running.slice());
+  });
+  return { prefixes, all: running };
 }
 
 /** Rows sharing one condition no index covers: it runs once per call when any of them is admitted. */
@@ -78,16 +101,21 @@ export interface DecisionPlan {
   readonly native: AtomNode;
   readonly shared: readonly SharedCondition[];
   readonly kinds: Uint8Array;
+  /** Active block, pause and allow rows (they decide), and rows that tag, guard, shadow or alert. */
+  readonly masks: Readonly<Record<"block" | "pause" | "allow" | "other", Uint32Array>>;
+  /** policy_id and name by position, for the decision's lists. */
+  readonly ids: readonly string[];
+  readonly names: readonly string[];
 }
 
 /** A row that applies to the call, found by the plan. */
 export interface PlannedMatch {
   /** Rows that apply (admitted, and condition held or failed closed), as a bitset over plan positions. */
   readonly applying: Uint32Array;
-  /** Condition errors of admitted rows, by position. */
-  readonly errors: ReadonlyMap<number, string>;
-  /** Positions whose condition was stopped at its budget. */
-  readonly overBudget: ReadonlySet<number>;
+  /** Condition errors of admitted rows, by position (null: none). */
+  readonly errors: ReadonlyMap<number, string> | null;
+  /** Positions whose condition was stopped at its budget (null: none). */
+  readonly overBudget: ReadonlySet<number> | null;
 }
 
 const wordsFor = (count: number) => (count + 31) >>> 5;
@@ -124,7 +152,7 @@ function keyAtom(atoms: readonly ConditionAtom[]): number {
   return best;
 }
 
-function buildNode(pending: readonly Pending[]): AtomNode {
+function buildNode(pending: readonly Pending[], words: number): AtomNode {
   const always: number[] = [];
   const equal = new Map<string, { path: readonly string[]; type: AtomType; byKey: Map<unknown, Pending[]> }>();
   const ranges = new Map<
@@ -149,7 +177,8 @@ function buildNode(pending: readonly Pending[]): AtomNode {
         else if (list[list.length - 1]?.position !== item.position) list.push(rest);
       }
     } else {
-      const id = `${atom.op}:${pathKey(atom.path)}`;
+      // Rows without other tests get their own group, which large sets index by prefix bitsets.
+      const id = `${atom.op}:${pathKey(atom.path)}:${rest.atoms.length === 0 ? "only" : "more"}`;
       let group = ranges.get(id);
       if (!group) ranges.set(id, (group = { path: atom.path, op: atom.op, entries: [] }));
       group.entries.push({ bound: atom.bound, item: rest });
@@ -161,18 +190,23 @@ function buildNode(pending: readonly Pending[]): AtomNode {
     equal: [...equal.values()].map(({ path, type, byKey }) => ({
       path,
       type,
-      buckets: new Map([...byKey].map(([key, items]) => [key as string | number | boolean, buildNode(items)])),
+      buckets: new Map([...byKey].map(([key, items]) => [key as string | number | boolean, buildNode(items, words)])),
       rows: rowsOf([...byKey.values()].flat()),
     })),
     ranges: [...ranges.values()].map(({ path, op, entries }) => {
       entries.sort((a, b) => a.bound - b.bound);
+      const positions = Int32Array.from(entries, (entry) => entry.item.position);
+      const rest = entries.map((entry) => (entry.item.atoms.length === 0 ? null : entry.item.atoms));
+      const prefixed = rest.every((others) => others === null) ? prefixesOf(positions, words) : null;
       return {
         path,
         op,
         bounds: Float64Array.from(entries, (entry) => entry.bound),
-        positions: Int32Array.from(entries, (entry) => entry.item.position),
-        rest: entries.map((entry) => (entry.item.atoms.length === 0 ? null : entry.item.atoms)),
+        positions,
+        rest,
         rows: rowsOf(entries.map((entry) => entry.item)),
+        prefixes: prefixed?.prefixes ?? null,
+        all: prefixed?.all ?? null,
       };
     }),
   };
@@ -201,8 +235,19 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
   const native: Pending[] = [];
   const shared = new Map<CompiledCondition, number[]>();
   const kinds = new Uint8Array(rows.length);
+  const masks = {
+    block: new Uint32Array(words),
+    pause: new Uint32Array(words),
+    allow: new Uint32Array(words),
+    other: new Uint32Array(words),
+  };
   rows.forEach((policy, position) => {
-    kinds[position] = kindOf(policy);
+    const kind = kindOf(policy);
+    kinds[position] = kind;
+    if (kind & BLOCK) setBit(masks.block, position);
+    if (kind & PAUSE) setBit(masks.pause, position);
+    if (kind & ALLOW) setBit(masks.allow, position);
+    if (kind & (TAGGED | GUARD | SHADOW | ALERT)) setBit(masks.other, position);
     if (policy.agentSet) {
       for (const name of policy.agentSet) pushTo(byAgent, name, position);
       if (!policy.scopeSet && !policy.userSet) agentsOnly[position] = 1;
@@ -223,9 +268,12 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     byUser: frozen(byUser),
     byScope: frozen(byScope),
     agentsOnly,
-    native: buildNode(native),
+    native: buildNode(native, words),
     shared: [...shared].map(([condition, positions]) => ({ condition, positions: Int32Array.from(positions) })),
     kinds,
+    masks,
+    ids: rows.map((policy) => policy.policy_id),
+    names: rows.map((policy) => policy.name),
   };
 }
 
@@ -261,9 +309,10 @@ function rangeOf(group: RangeGroup, value: number): [number, number] {
 class Matcher {
   readonly applying: Uint32Array;
   readonly admitted: Uint32Array;
-  readonly errors = new Map<number, string>();
-  readonly overBudget = new Set<number>();
-  private readonly outcomes = new Map<CompiledCondition, ConditionOutcome>();
+  // Created on first use: most calls raise no error and evaluate no condition.
+  private errors: Map<number, string> | null = null;
+  private overBudget: Set<number> | null = null;
+  private outcomes: Map<CompiledCondition, ConditionOutcome> | null = null;
   private vars: ConditionVars | undefined;
 
   constructor(
@@ -305,6 +354,7 @@ class Matcher {
   }
 
   private outcomeOf(condition: CompiledCondition): ConditionOutcome {
+    this.outcomes ??= new Map();
     let outcome = this.outcomes.get(condition);
     if (!outcome) {
       const { agent, tool, context, args } = this.request;
@@ -321,11 +371,12 @@ class Matcher {
       if (outcome.matched) setBit(this.applying, position);
       return;
     }
+    this.errors ??= new Map();
     this.errors.set(position, outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error);
     const policy = this.plan.rows[position]!;
     if (!policy.failsClosed) return;
     setBit(this.applying, position);
-    if (outcome.code === CONDITION_BUDGET_EXCEEDED) this.overBudget.add(position);
+    if (outcome.code === CONDITION_BUDGET_EXCEEDED) (this.overBudget ??= new Set()).add(position);
   }
 
   /** Evaluates each admitted row's own condition: for arguments the native tests cannot read. */
@@ -366,14 +417,39 @@ class Matcher {
         this.evaluateEach(group.rows);
         continue;
       }
-      const [from, to] = rangeOf(group, value as number);
-      const { positions, rest } = group;
+      let [from, to] = rangeOf(group, value as number);
+      const { positions, rest, prefixes, all } = group;
+      if (prefixes !== null && all !== null) [from, to] = this.setPrefixed(group.op, from, to, prefixes, all);
       for (let i = from; i < to; i++) {
         const others = rest[i];
         if (others === null) setBit(applying, positions[i]!);
         else this.matchRest(positions[i]!, others!);
       }
     }
+  }
+
+  /** Sets the rows of whole prefix steps within [from, to) by words; returns the entries left to set one by one. */
+  private setPrefixed(
+    op: RangeOp,
+    from: number,
+    to: number,
+    prefixes: readonly Uint32Array[],
+    all: Uint32Array,
+  ): [number, number] {
+    const { applying } = this;
+    if (op === ">" || op === ">=") {
+      // [0, to): whole steps from the prefix, then the rest of the last step.
+      const steps = Math.floor(to / PREFIX_STEP);
+      const prefix = prefixes[steps]!;
+      for (let w = 0; w < applying.length; w++) applying[w]! |= prefix[w]!;
+      return [steps * PREFIX_STEP, to];
+    }
+    // [from, end): the start of the first whole step after `from`, to the end, is `all` less a prefix.
+    const steps = Math.ceil(from / PREFIX_STEP);
+    if (steps >= prefixes.length) return [from, to];
+    const prefix = prefixes[steps]!;
+    for (let w = 0; w < applying.length; w++) applying[w]! |= all[w]! & ~prefix[w]!;
+    return [from, steps * PREFIX_STEP];
   }
 
   /** A row whose indexed test held: its other tests, natively when their arguments can be read. */
@@ -409,16 +485,65 @@ export function matchPlan(plan: DecisionPlan, request: DecisionRequest): Planned
 /** What the final pass needs of a row: the BLOCK… flags. */
 export const ROW_KINDS = { BLOCK, PAUSE, ALERT, ALLOW, SHADOW, GUARD, TAGGED } as const;
 
-/** Calls `visit` for each set bit of `bits`, in ascending position. */
-export function forEachBit(bits: Uint32Array, visit: (position: number) => void): void {
-  for (let w = 0; w < bits.length; w++) {
-    let word = bits[w]!;
+/** How many bits are set in both `a` and `mask`. */
+export function countBoth(a: Uint32Array, mask: Uint32Array): number {
+  let count = 0;
+  for (let w = 0; w < a.length; w++) {
+    let x = a[w]! & mask[w]!;
+    x -= (x >>> 1) & 0x55555555;
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    count += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+  }
+  return count;
+}
+
+/**
+ * The ids and names at the positions set in both `a` and `mask`, in ascending position, in one walk; `count` (from
+ * countBoth) sizes the lists up front, which is faster than growing them.
+ */
+export function idsAndNames(
+  a: Uint32Array,
+  mask: Uint32Array,
+  plan: DecisionPlan,
+  count: number,
+): { ids: string[]; names: string[] } {
+  const ids = new Array<string>(count);
+  const names = new Array<string>(count);
+  let next = 0;
+  for (let w = 0; w < a.length; w++) {
+    let word = a[w]! & mask[w]!;
     while (word !== 0) {
       const low = word & -word;
-      visit((w << 5) + 31 - Math.clz32(low));
       word ^= low;
+      const position = (w << 5) + 31 - Math.clz32(low);
+      ids[next] = plan.ids[position]!;
+      names[next++] = plan.names[position]!;
     }
   }
+  return { ids, names };
+}
+
+/** The rows at the positions set in both `a` and `mask`, in ascending position. */
+export function rowsBoth(a: Uint32Array, mask: Uint32Array, rows: readonly CompiledPolicy[]): CompiledPolicy[] {
+  const picked: CompiledPolicy[] = [];
+  for (let w = 0; w < a.length; w++) {
+    let word = a[w]! & mask[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      picked.push(rows[(w << 5) + 31 - Math.clz32(low)]!);
+    }
+  }
+  return picked;
+}
+
+/** The first position set in both `a` and `mask`, or -1. */
+export function firstBoth(a: Uint32Array, mask: Uint32Array): number {
+  for (let w = 0; w < a.length; w++) {
+    const word = a[w]! & mask[w]!;
+    if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
+  }
+  return -1;
 }
 
 /** Most tool names whose plans are kept (as for candidates); the memo starts over when it is full. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy/compile";
 import { decide, decidePlainly } from "../../src/policy/decide";
 import { MODES_BY_TYPE, POLICY_TYPES } from "../../src/policy/policy-row.schema";
-import type { DecisionRequest, DefaultPosture } from "../../src/policy/types";
+import { DEFAULT_POSTURE, type DecisionRequest, type DefaultPosture } from "../../src/policy/types";
 import { ANNOTATIONS } from "./helpers";
 
 /** Deterministic PRNG (mulberry32): every run checks the same cases, and a failure names its seed. */
@@ -178,6 +178,28 @@ describe("decide() with its index", () => {
       "denied:default_deny",
     ])
       expect(decided).toContain(outcome);
+  }, 120_000);
+
+  it("gives the same decision on large sets of thresholds on one argument, as many as a tenant's rows on one tool", async () => {
+    const r = randomFrom(15);
+    for (let set = 0; set < 6; set++) {
+      const op = r.pick([">", ">=", "<", "<="]);
+      const rows = Array.from({ length: 700 }, (_, id) => ({
+        ...randomRow(r, id, ["pay.refund"]),
+        Condition: `args.amount ${r.next() < 0.8 ? op : r.pick([">", "<="])} ${Math.floor(r.next() * 2000)}`,
+      }));
+      const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+      for (let call = 0; call < 200; call++) {
+        const request = randomCall(r);
+        request.tool.name = "pay.refund";
+        if (r.next() < 0.9) request.args.amount = Math.floor(r.next() * 2100) - 50;
+        expect({ set, call, decision: decide(snapshot, request) }).toStrictEqual({
+          set,
+          call,
+          decision: decidePlainly(snapshot, request),
+        });
+      }
+    }
   }, 120_000);
 
   it("answers a malformed request as plain evaluation does: denied as an engine fault", async () => {
