@@ -33,7 +33,7 @@ type Layout = "spread" | "one_host" | "one_tool";
  * read tools (`host.t0?` globs), plus one cross-host glob (`*.t9`) per 100 policies, at most 10.
  * `one_host` puts the same mix on one host of 10 tools; `one_tool` names the one tool `h0.t0` in every row.
  */
-export function syntheticSet(n: number, layout: Layout = "spread"): SyntheticSet {
+function syntheticSet(n: number, layout: Layout = "spread"): SyntheticSet {
   const random = mulberry32(n);
   const pick = (count: number) => Math.floor(random() * count);
   const hosts = layout === "spread" ? Math.max(3, Math.ceil(n / 20)) : 1;
@@ -111,7 +111,7 @@ interface Call {
   cedar: cedar.StatefulAuthorizationCall;
 }
 
-export function syntheticCalls(set: SyntheticSet, count: number, policySetId: string): Call[] {
+function syntheticCalls(set: SyntheticSet, count: number, policySetId: string): Call[] {
   const random = mulberry32(7);
   const pick = (n: number) => Math.floor(random() * n);
   const calls: Call[] = [];
