@@ -326,9 +326,10 @@ Concentrated sets (\`decide.*.one_host\`, \`decide.*.one_tool\`) put the same mi
 ${TOOLS_PER_HOST} tools, or name one tool in every row, so candidates per call grow with N: ${concentrated.join("; ")}.
 There decide() is also timed beside \`decidePlainly\` (\`decide.plain.*\`), the reference that evaluates every candidate
 row; before anything is timed, both answer each of the 2,000 distinct calls of every set (spread ones too) with the
-same decision, field for field. decide() reads an index built once per snapshot and tool (src/policy/decision-plan.ts,
-docs/policies.md): applies-to lists hashed, argument thresholds sorted and binary-searched, equality and
-membership hashed, shared conditions evaluated once per call.
+same decision, field for field. For a tool with more than 32 candidate rows, decide() reads an index built once per
+snapshot and tool (src/policy/decision-plan.ts, docs/policies.md): applies-to lists hashed, argument thresholds sorted
+and binary-searched, equality and membership hashed, shared conditions evaluated once per call; with fewer (the spread
+sets average six) it evaluates them one by one, which is as fast.
 Decisions agree (authorized ⇔ Cedar allow) on every call checked: ${agreement.join(", ")}.
 `,
   };

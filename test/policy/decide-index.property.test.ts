@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy/compile";
-import { decide, decidePlainly } from "../../src/policy/decide";
+import { decide, decidePlainly, decideWithIndex } from "../../src/policy/decide";
 import { MODES_BY_TYPE, POLICY_TYPES } from "../../src/policy/policy-row.schema";
 import { DEFAULT_POSTURE, type DecisionRequest, type DefaultPosture } from "../../src/policy/types";
 import { ANNOTATIONS } from "./helpers";
@@ -159,7 +159,8 @@ describe("decide() with its index", () => {
       for (let call = 0; call < 40; call++) {
         const request = randomCall(r);
         const plain = decidePlainly(snapshot, request);
-        const indexed = decide(snapshot, request);
+        const indexed = decideWithIndex(snapshot, request);
+        expect(decide(snapshot, request)).toStrictEqual(plain);
         if (JSON.stringify(indexed) !== JSON.stringify(plain) || indexed.guards.length !== plain.guards.length)
           expect({ set, call, request, indexed }).toStrictEqual({ set, call, request, indexed: plain });
         expect(indexed.guards).toStrictEqual(plain.guards);
@@ -193,7 +194,7 @@ describe("decide() with its index", () => {
         const request = randomCall(r);
         request.tool.name = "pay.refund";
         if (r.next() < 0.9) request.args.amount = Math.floor(r.next() * 2100) - 50;
-        expect({ set, call, decision: decide(snapshot, request) }).toStrictEqual({
+        expect({ set, call, decision: decideWithIndex(snapshot, request) }).toStrictEqual({
           set,
           call,
           decision: decidePlainly(snapshot, request),
@@ -219,7 +220,7 @@ describe("decide() with its index", () => {
     });
     const call = randomCall(randomFrom(2));
     const request = { ...call, tool: { ...call.tool, name: "pay.refund" }, agent: { ...call.agent, scopes: "ops" } };
-    const indexed = decide(snapshot, request as unknown as DecisionRequest);
+    const indexed = decideWithIndex(snapshot, request as unknown as DecisionRequest);
     expect(indexed).toMatchObject({ decision: "denied", reason_code: "policy_engine_error" });
     expect(indexed).toStrictEqual(decidePlainly(snapshot, request as unknown as DecisionRequest));
   });
