@@ -9,6 +9,7 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { estimateCost, inputOverLimit, measureInput, type InputLimit, type InputSize } from "./cel-cost";
 import { toCelValue } from "./cel-value";
+import { conditionAtoms, type ConditionAtom } from "./condition-atoms";
 import type { AgentFacts, CallContext, ToolFacts } from "./types";
 
 /** The variables a condition can read. */
@@ -32,6 +33,11 @@ export type ConditionOutcome =
 /** A condition ready to evaluate; evaluate() never throws. */
 export interface CompiledCondition {
   readonly source: string;
+  /**
+   * The condition as `&&` of simple tests on arguments, when it is only that and its work does not grow with its
+   * inputs (so no call stops it at its budget); null otherwise. decide() indexes these (src/policy/decision-plan.ts).
+   */
+  readonly atoms: readonly ConditionAtom[] | null;
   evaluate(vars: ConditionVars): ConditionOutcome;
 }
 
@@ -148,6 +154,7 @@ export function compileCondition(source: string): ConditionCompilation {
     ok: true,
     condition: {
       source,
+      atoms: parsed.limits.length === 0 ? conditionAtoms(parsed.program.ast) : null,
       evaluate(vars) {
         const { value, error, code } = evaluated(parsed, vars);
         if (error !== undefined)

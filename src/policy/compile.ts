@@ -2,6 +2,7 @@ import { hashOf } from "../ledger";
 import { compileCondition, compileCost, type CompiledCondition, type CompiledCost } from "./cel";
 import { parsePolicyRow, type PolicyRow } from "./policy-row.schema";
 import { buildToolIndex } from "./tool-index";
+import { plannerOf, type DecisionPlan } from "./decision-plan";
 import type { DefaultPosture, RowRejection } from "./types";
 
 /** A row ready for decide(): its data plus the compiled condition, match sets and rank. */
@@ -27,6 +28,8 @@ export interface PolicySnapshot {
   readonly policies: readonly CompiledPolicy[];
   /** Policies whose tool patterns match the name, in deciding order (memoised, bounded). */
   candidates(toolName: string): readonly CompiledPolicy[];
+  /** The index decide() reads for the tool's candidates (src/policy/decision-plan.ts; memoised, bounded). */
+  plan(toolName: string): DecisionPlan;
 }
 
 /** Options for compilePolicies. */
@@ -136,11 +139,13 @@ export async function compilePolicies(rows: unknown[], options: CompileOptions):
   const hashed = [...live].sort((a, b) => (a.policy_id < b.policy_id ? -1 : 1));
   const hash = await hashOf({ posture, policies: hashed });
   const index = buildToolIndex(policies);
+  const candidates = (toolName: string) => index.candidates(toolName);
   const snapshot: PolicySnapshot = {
     hash,
     posture: Object.freeze(posture),
     policies,
-    candidates: (toolName) => index.candidates(toolName),
+    candidates,
+    plan: plannerOf(candidates),
   };
   return { snapshot, rejected };
 }
