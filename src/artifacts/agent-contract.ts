@@ -1,4 +1,4 @@
-import { admitsAgent } from "../policy/applies-to";
+import { admitsAgent } from "../policy";
 import type { PolicyRow } from "../policy/policy-row.schema";
 import { policiesFor } from "./policy-view";
 import { sortedBy, type ArtifactAgent, type ArtifactState } from "./state";

@@ -1,4 +1,4 @@
-import { toolClassOf } from "../policy/posture";
+import { toolClassOf } from "../policy";
 import { policiesFor, policyView } from "./policy-view";
 import { sortedBy, type ArtifactState, type ArtifactToolState } from "./state";
 import { yamlText } from "./yaml-text";

@@ -1,5 +1,5 @@
 import type { Outcome, OutcomeKind, OutcomeStatus } from "../pipeline/outcome";
-import { postureClause, type ToolClass } from "../policy/posture";
+import { postureClause, type ToolClass } from "../policy";
 import { builtInReasonCodes } from "./reason-codes";
 import { byText, sortedBy, type ArtifactState } from "./state";
 

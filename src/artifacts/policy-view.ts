@@ -1,5 +1,5 @@
 import type { PolicyRow } from "../policy/policy-row.schema";
-import { matchesGlob } from "../policy/glob";
+import { matchesGlob } from "../policy";
 import { sortedBy } from "./state";
 
 /** A policy as the contracts cite it: what it is, what it matches and what it does, sorted lists. */

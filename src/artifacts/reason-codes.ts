@@ -1,7 +1,4 @@
-import { DEFAULT_REASON } from "../policy/policy-row.schema";
-import { POSTURE_REASON } from "../policy/posture";
-import type { PolicyType } from "../policy/types";
-import type { PostureEffect } from "../policy/posture";
+import { DEFAULT_REASON, POSTURE_REASON, type PolicyType, type PostureEffect } from "../policy";
 
 /** Whether, and when, calling again can change a reason code's outcome. */
 export type RetrySemantics =

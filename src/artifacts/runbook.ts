@@ -1,4 +1,4 @@
-import { matchesGlob } from "../policy/glob";
+import { matchesGlob } from "../policy";
 import { sortedBy, type ArtifactState } from "./state";
 
 /** The file name of the runbook. */
