@@ -1,7 +1,7 @@
 import { admitsAgent } from "../policy";
 import type { PolicyRow } from "../policy/policy-row.schema";
 import { policiesFor } from "./policy-view";
-import { sortedBy, type ArtifactAgent, type ArtifactState } from "./state";
+import { sortedBy, withSortedKeys, type ArtifactAgent, type ArtifactState } from "./state";
 import { yamlText } from "./yaml-text";
 
 /** The file name of the agent contract. */
@@ -44,7 +44,7 @@ export function renderAgentContract(state: ArtifactState): string {
       mode: policy.mode,
       status: policy.status,
       tools: [...policy.tools].sort(),
-      ...policy.guard,
+      ...(withSortedKeys(policy.guard) as object),
     }));
     return {
       id: agent.id,
@@ -68,7 +68,10 @@ export function renderAgentContract(state: ArtifactState): string {
       tenant: { id: state.tenant.id, name: state.tenant.name },
       policy_snapshot: state.tenant.snapshot_hash,
       default_approvers: defaults,
-      approvals: state.tenant.approvals,
+      approvals: {
+        ttl_seconds: state.tenant.approvals.ttl_seconds,
+        reminder_seconds: state.tenant.approvals.reminder_seconds,
+      },
       agents,
     },
   );

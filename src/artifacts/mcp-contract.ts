@@ -1,6 +1,6 @@
 import { toolClassOf } from "../policy";
 import { policiesFor, policyView } from "./policy-view";
-import { sortedBy, type ArtifactState, type ArtifactToolState } from "./state";
+import { sortedBy, withSortedKeys, type ArtifactState, type ArtifactToolState } from "./state";
 import { yamlText } from "./yaml-text";
 
 /** The file name of the MCP contract. */
@@ -23,8 +23,8 @@ export function renderMcpContract(state: ArtifactState): string {
     version: tool.version,
     demo: tool.demo,
     tool_class: toolClassOf(tool.annotations),
-    annotations: tool.annotations,
-    input_schema: tool.input_schema,
+    annotations: withSortedKeys(tool.annotations),
+    input_schema: withSortedKeys(tool.input_schema),
     policy_state: policyStateOf(statesByTool.get(tool.name) ?? [], agentName),
     policies: policiesFor(state.policies, tool.name).map((policy) => policy.policy_id),
   }));
@@ -34,9 +34,15 @@ export function renderMcpContract(state: ArtifactState): string {
     format: 1,
     tenant: { id: state.tenant.id, name: state.tenant.name },
     policy_snapshot: state.tenant.snapshot_hash,
-    default_posture: state.tenant.posture,
+    default_posture: withSortedKeys(state.tenant.posture),
     hosts: sortedBy(state.hosts, (host) => host.id).map((host) => ({
-      ...host,
+      id: host.id,
+      kind: host.kind,
+      label: host.label,
+      url: host.url,
+      timeout_ms: host.timeout_ms,
+      authenticated: host.authenticated,
+      error: host.error,
       tool_count: state.tools.filter((tool) => tool.host === host.id).length,
     })),
     tools,

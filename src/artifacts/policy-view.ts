@@ -1,6 +1,6 @@
 import type { PolicyRow } from "../policy/policy-row.schema";
 import { matchesGlob } from "../policy";
-import { sortedBy } from "./state";
+import { sortedBy, withSortedKeys } from "./state";
 
 /** A policy as the contracts cite it: what it is, what it matches and what it does, sorted lists. */
 export function policyView(policy: PolicyRow) {
@@ -20,7 +20,7 @@ export function policyView(policy: PolicyRow) {
     condition: policy.condition,
     reason_code: policy.reason_code,
     message: policy.message,
-    ...(policy.guard ? { guard: policy.guard } : {}),
+    ...(policy.guard ? { guard: withSortedKeys(policy.guard) } : {}),
   };
 }
 

@@ -1,8 +1,11 @@
 import { stringify } from "yaml";
-import { withSortedKeys } from "./state";
 
-/** A YAML document of `value` with sorted keys, no line folding and a header comment: same value, same bytes. */
+/**
+ * A YAML document of `value` under a header comment, keys in the order the renderer built them (so a contract reads
+ * top-down), no line folding and no anchors: the same value gives the same bytes. Renderers pass objects taken
+ * from the state through `withSortedKeys` (state.ts), so the order rows were read in never shows.
+ */
 export function yamlText(header: string, value: unknown): string {
-  const body = stringify(withSortedKeys(value), { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false });
+  const body = stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
   return `# ${header}\n${body}`;
 }
