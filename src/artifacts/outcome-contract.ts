@@ -124,11 +124,13 @@ function reasonCodeRows(state: ArtifactState): ReasonCodeRow[] {
     rows.set(code, { code, source: "built-in", calls: 0, ...meaning });
   for (const policy of sortedBy(state.policies, (p) => p.policy_id)) {
     if (rows.has(policy.reason_code) && rows.get(policy.reason_code)!.source !== "built-in") continue;
-    const retry = policy.mode === "pause" ? "after approval" : policy.mode === "block" ? "no" : "—";
+    // A Shadow row only records what it would have done, so its code never reaches a caller.
+    const shadow = policy.status === "Shadow";
+    const retry = shadow ? "—" : policy.mode === "pause" ? "after approval" : policy.mode === "block" ? "no" : "—";
     const known = rows.get(policy.reason_code);
     rows.set(policy.reason_code, {
       code: policy.reason_code,
-      source: known ? `built-in; \`${policy.policy_id}\`` : `\`${policy.policy_id}\``,
+      source: `${known ? "built-in; " : ""}\`${policy.policy_id}\`${shadow ? " (Shadow)" : ""}`,
       meaning: known ? known.meaning : policy.message,
       retry: known ? known.retry : retry,
       calls: 0,

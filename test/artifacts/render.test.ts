@@ -146,6 +146,7 @@ describe("outcome_contract.md", () => {
     expect(text).toContain("| `retired_code` | audit log | not defined by any policy in force | no | 1 |");
     expect(text).toContain("| `host_unavailable` | built-in |");
     expect(text).toContain("| `default_hold` | built-in |");
+    expect(text).toContain("| `refund_over_100` | `shadow_refund_block` (Shadow) |");
   });
 
   it("reports success, denial and hold rates and the median time to approval", async () => {
