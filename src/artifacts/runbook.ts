@@ -17,7 +17,7 @@ export function renderRunbook(state: ArtifactState): string {
     linked.set(runbook_page_id, [...(linked.get(runbook_page_id) ?? []), tool]);
   const runbooks = sortedBy(state.runbooks, (runbook) => `${runbook.name}\n${runbook.page_id}`);
   if (runbooks.length === 0)
-    lines.push("None yet: runbooks are rows of the Notion Runbooks database, read in by the Notion sync.");
+    lines.push("None yet: runbooks are rows of the Notion Runbooks database, read in by the Notion sync.", "");
   for (const runbook of runbooks) {
     const covered = sortedBy(
       state.tools.filter((tool) => runbook.tools.some((pattern) => matchesGlob(pattern, tool.name))),
@@ -50,7 +50,7 @@ export function renderRunbook(state: ArtifactState): string {
     (tool) => tool.name,
   );
   if (uncovered.length > 0)
-    lines.push("", `Tools no Active runbook covers: ${uncovered.map((tool) => `\`${tool.name}\``).join(", ")}.`, "");
+    lines.push(`Tools no Active runbook covers: ${uncovered.map((tool) => `\`${tool.name}\``).join(", ")}.`, "");
 
   lines.push(
     "## Incident procedure",
