@@ -16,6 +16,7 @@ const nodeTests = [
   "test/scripts/load-checks.test.ts",
   "test/scripts/local-worker.test.ts",
   "test/approvals/may-decide.test.ts",
+  "test/artifacts/render.test.ts",
   "test/budgets/denial-message.test.ts",
   "test/budgets/windows.test.ts",
   "test/digest/week.test.ts",

@@ -21,6 +21,8 @@ const STEP_MS = 15_000;
 /** The demo shortens the tenant's approval timing so that a request expires, and is reminded, while you watch. */
 const SHORT_TTL_S = 6;
 const SHORT_REMINDER_S = 2;
+/** Where the demo leaves the operating artifacts it exports (kept after the demo; .policy-os/ is git-ignored). */
+const ARTIFACTS_DIR = ".policy-os/demo-artifacts";
 
 let failures = 0;
 let stepNo = 0;
@@ -271,6 +273,11 @@ try {
     `page "${titleOf(digest)}": ${numberOf("Calls")} calls, ${numberOf("Held")} held, ledger seq ${numberOf("Ledger seq")} ` +
       `(the ledger's head is seq ${head.seq}), narrative by ${selectOf(digest, "Written by")}`,
   );
+
+  step("The operating artifacts are exported from the tenant's live state");
+  const files = (await cli("export", "--out", ARTIFACTS_DIR, "--url", worker.url)).trim().split("\n");
+  for (const file of files) say(file);
+  check(files.length === 4, `${files.length} files: the MCP and agent contracts, the outcome contract and the runbook`);
 } catch (error) {
   check(false, `the demo stopped: ${error.stack ?? error}`);
 } finally {

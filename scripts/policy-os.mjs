@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // policy-os: a small CLI over the admin API. `policy-os --help` lists the commands.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -82,6 +83,10 @@ Usage: policy-os <command> [options]
                                        it arrives (each hash recomputes; consecutive entries link); compare the
                                        head with \`ledger verify\` (entries) and \`ledger\` (head hash)
   evidence verify <file.jsonl>         the same checks on an exported file, offline
+  export [--out <dir>]                 write the operating artifacts generated from the tenant's live state
+                                       (mcp_contract.yaml, agent_contract.yaml, outcome_contract.md, runbook.md;
+                                       docs/artifacts.md) into <dir> (default ./policy-os-artifacts); prints
+                                       their paths
   digest [--week <monday>]             write (or rewrite) the weekly digest page in Notion now: the last
                                        complete week, or the week starting --week (YYYY-MM-DD)
   claude                               Claude's spend this month against the cap, and its latest calls
@@ -682,6 +687,19 @@ switch (`${command} ${sub ?? ""}`.trim()) {
   case "evidence verify":
     await checkEvidence(createReadStream(need(rest[0], "<file.jsonl>")));
     break;
+  case "export": {
+    const dir = resolve(opts.out ?? "policy-os-artifacts");
+    const { tenant, artifacts } = await api("GET", "/artifacts");
+    await mkdir(dir, { recursive: true });
+    const files = [];
+    for (const name of artifacts) {
+      const file = join(dir, name);
+      await writeFile(file, await (await send("GET", `/artifacts/${encodeURIComponent(name)}`)).text());
+      files.push(file);
+    }
+    show({ tenant, files }, () => files.forEach((file) => console.log(file)));
+    break;
+  }
   case "digest":
     show(await api("POST", "/digest", { body: opts.week ? { week: opts.week } : {} }), ({ digest: d }) =>
       console.log(

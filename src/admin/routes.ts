@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { forgetPrincipals } from "../http/principal-cache";
 import { agentAdminRoutes } from "./agent-routes";
+import { artifactAdminRoutes } from "./artifact-routes";
 import { auditAdminRoutes } from "./audit-routes";
 import { adminAuth } from "./auth";
 import { digestAdminRoutes } from "./digest-routes";
@@ -40,6 +41,7 @@ export function adminRoutes() {
   admin.route("/", digestAdminRoutes());
   admin.route("/", notionAdminRoutes());
   admin.route("/", seedAdminRoutes());
+  admin.route("/", artifactAdminRoutes());
 
   return admin;
 }

@@ -2,7 +2,11 @@ import type { CompiledPolicy } from "./compile";
 import type { AgentFacts, CallContext } from "./types";
 
 /** Whether a policy's Agents and Scopes lists admit this agent (empty lists admit every agent). */
-export function admitsAgent(policy: CompiledPolicy, agent: AgentFacts, workspace: string | null): boolean {
+export function admitsAgent(
+  policy: Pick<CompiledPolicy, "agentSet" | "scopeSet">,
+  agent: AgentFacts,
+  workspace: string | null,
+): boolean {
   if (policy.agentSet && !policy.agentSet.has(agent.id) && !policy.agentSet.has(agent.name)) return false;
   if (policy.scopeSet) {
     const scopes = policy.scopeSet;

@@ -11,6 +11,7 @@ export {
   POLICY_STATUSES,
   POLICY_TYPES,
   MODES_BY_TYPE,
+  DEFAULT_REASON,
 } from "./policy-row.schema";
 export type { PolicyRow, RowParse } from "./policy-row.schema";
 export { compileCondition } from "./cel";
@@ -18,6 +19,7 @@ export type { CompiledCondition, ConditionOutcome, ConditionVars } from "./cel";
 export { isValidToolPattern, matchesGlob, splitToolPatterns } from "./glob";
 export { patternOf } from "./guard-settings";
 export type { ContentSettings } from "./guard-settings";
-export { toolClassOf } from "./posture";
-export type { ToolClass } from "./posture";
+export { postureClause, POSTURE_REASON, toolClassOf } from "./posture";
+export { admitsAgent } from "./applies-to";
+export type { PostureEffect, ToolClass } from "./posture";
 export * from "./types";

@@ -26,7 +26,8 @@ export const MODES_BY_TYPE: Record<PolicyType, readonly PolicyMode[]> = {
   content: ["block", "pause", "redact", "alert", "log"],
 };
 
-const DEFAULT_REASON: Record<PolicyType, string> = {
+/** The reason code a row of each Type gives when its Reason code column is empty. */
+export const DEFAULT_REASON: Record<PolicyType, string> = {
   allow: "policy_allowed",
   block: "policy_blocked",
   approval: "approval_required",
