@@ -186,25 +186,26 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
 
   /**
    * The audit path of the entry `seq` in the tree of the first `size` entries (default: every committed entry), RFC
-   * 6962 §2.1.1, each hash in base64. Needs 1 ≤ seq ≤ size (a caller's bug otherwise); a size beyond the ledger's gets
-   * its current size instead.
+   * 6962 §2.1.1, each hash in base64. Needs seq ≥ 1 (a caller's bug otherwise); a size beyond the ledger's, or a seq
+   * beyond the size, gets the ledger's current size instead.
    */
   async inclusionProof(seq: number, size?: number): Promise<InclusionProof | BeyondTree> {
     const tree_size = await this.#treeSize();
     const wanted = size ?? tree_size;
-    if (wanted > tree_size) return { beyond: true, tree_size };
+    if (wanted > tree_size || seq > wanted) return { beyond: true, tree_size };
     const hashes = inclusionProof(this.#tree.node, seq - 1, wanted).map(toBase64);
     return { leaf_index: seq - 1, tree_size: wanted, hashes };
   }
 
   /**
    * The proof that the tree of `from` entries is a prefix of the tree of `to` (default: every committed entry), RFC
-   * 6962 §2.1.2, each hash in base64. Needs 0 ≤ from ≤ to; a `to` beyond the ledger's size gets its size instead.
+   * 6962 §2.1.2, each hash in base64. Needs from ≥ 0; a `to` beyond the ledger's size, or a `from` beyond `to`, gets
+   * the ledger's current size instead.
    */
   async consistencyProof(from: number, to?: number): Promise<ConsistencyProof | BeyondTree> {
     const tree_size = await this.#treeSize();
     const wanted = to ?? tree_size;
-    if (wanted > tree_size) return { beyond: true, tree_size };
+    if (wanted > tree_size || from > wanted) return { beyond: true, tree_size };
     return { from, to: wanted, hashes: consistencyProof(this.#tree.node, from, wanted).map(toBase64) };
   }
 

@@ -1,0 +1,219 @@
+import { Buffer } from "node:buffer";
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ledgerAdminRoutes } from "../../src/admin/ledger-routes";
+import type { Env } from "../../src/env";
+import { ledgerFor, type LedgerEntry } from "../../src/ledger";
+import { decision } from "../ledger/helpers";
+import { ADMIN_TOKEN, BASE, admin, newTenant } from "../support/worker";
+
+/** The verifier key of the LEDGER_SIGNING_KEY vitest.config.ts binds. */
+const TEST_VERIFIER_KEY = "policy-os.test+2d063ee1+ASTPnuUdyu391NGSE0jRZuYc0KWGLBcHN7X20zWeP4D8";
+
+// An independent verifier, written from RFC 9162 §2.1.3.2 and §2.1.4.2 as an auditor would, sharing no code with
+// the server's proof generator.
+const sha256 = async (...parts: Uint8Array[]) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", Buffer.concat(parts)));
+const interior = (left: Uint8Array, right: Uint8Array) => sha256(new Uint8Array([1]), left, right);
+const leafOf = (entry: LedgerEntry) => sha256(new Uint8Array([0]), Buffer.from(entry.hash, "hex"));
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+const fromB64 = (hashes: string[]) => hashes.map((h) => new Uint8Array(Buffer.from(h, "base64")));
+
+async function verifyInclusion(index: number, size: number, leaf: Uint8Array, proof: Uint8Array[], root: Uint8Array) {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = await interior(p, r);
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+    } else r = await interior(r, p);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && same(r, root);
+}
+
+async function verifyConsistency(first: number, second: number, r1: Uint8Array, r2: Uint8Array, proof: Uint8Array[]) {
+  if (first === second) return proof.length === 0 && same(r1, r2);
+  const path = (first & (first - 1)) === 0 ? [r1, ...proof] : [...proof];
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await interior(c, fr);
+      sr = await interior(c, sr);
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+    } else sr = await interior(sr, c);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return same(fr, r1) && same(sr, r2) && sn === 0;
+}
+
+/** GETs an admin path as text. */
+async function getText(path: string) {
+  const res = await SELF.fetch(`${BASE}/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+}
+
+/** A checkpoint note read the way c2sp.org/tlog-checkpoint describes, its signature checked against `vkey`. */
+async function openCheckpoint(note: string, vkey: string) {
+  const [name, hexId, keyB64] = vkey.split("+") as [string, string, string];
+  const cut = note.lastIndexOf("\n\n");
+  const body = note.slice(0, cut + 1);
+  const [origin, size, root] = body.split("\n");
+  const line = /^\u2014 (\S+) (\S+)\n$/.exec(note.slice(cut + 2));
+  expect(line?.[1]).toBe(name);
+  const blob = Buffer.from(line![2]!, "base64");
+  expect(blob.subarray(0, 4).toString("hex")).toBe(hexId);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    Buffer.from(keyB64, "base64").subarray(1),
+    { name: "Ed25519" },
+    false,
+    ["verify"],
+  );
+  const signed = await crypto.subtle.verify("Ed25519", key, blob.subarray(4), new TextEncoder().encode(body));
+  return { signed, origin, size: Number(size), root: new Uint8Array(Buffer.from(root!, "base64")) };
+}
+
+/** A tenant whose ledger holds `count` decision entries, appended straight to its ledger. */
+async function tenantWithEntries(count: number) {
+  const { tenant } = await newTenant();
+  const ledger = ledgerFor(env as unknown as Env, tenant);
+  await ledger.append(
+    tenant,
+    Array.from({ length: count }, (_, n) => decision(n + 1)),
+  );
+  return { tenant, ledger };
+}
+
+async function entriesOf(tenant: string): Promise<LedgerEntry[]> {
+  return (await admin("GET", `/ledger?tenant=${tenant}&limit=1000`)).body.entries;
+}
+
+describe("the ledger's signed checkpoints and proofs", () => {
+  it("publishes the verifier key of the signing key", async () => {
+    const key = await getText("/ledger/key");
+    expect(key).toMatchObject({ status: 200, text: TEST_VERIFIER_KEY });
+    expect(key.type).toMatch(/^text\/plain/);
+  });
+
+  it("signs a checkpoint of the current size that verifies against the published key", async () => {
+    const { tenant } = await tenantWithEntries(5);
+    const res = await getText(`/ledger/checkpoint?tenant=${tenant}`);
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^text\/plain/);
+    const checkpoint = await openCheckpoint(res.text, (await getText("/ledger/key")).text);
+    expect(checkpoint).toMatchObject({ signed: true, origin: `policy-os.test/policy-os/${tenant}`, size: 5 });
+
+    const altered = res.text.replace(`\n5\n`, `\n4\n`);
+    expect((await openCheckpoint(altered, TEST_VERIFIER_KEY)).signed).toBe(false);
+  });
+
+  it("proves every entry is included in the signed tree, at the current size and at an earlier one", async () => {
+    const { tenant, ledger } = await tenantWithEntries(5);
+    const early = await openCheckpoint((await getText(`/ledger/checkpoint?tenant=${tenant}`)).text, TEST_VERIFIER_KEY);
+    for (let n = 6; n <= 13; n++) await ledger.append(tenant, [decision(n)]);
+    const late = await openCheckpoint((await getText(`/ledger/checkpoint?tenant=${tenant}`)).text, TEST_VERIFIER_KEY);
+    expect([early.size, late.size]).toEqual([5, 13]);
+    const entries = await entriesOf(tenant);
+
+    for (const entry of entries) {
+      const { status, body } = await admin("GET", `/ledger/proof/inclusion?tenant=${tenant}&seq=${entry.seq}&size=13`);
+      expect(status).toBe(200);
+      expect(Object.keys(body).sort()).toEqual(["hashes", "leaf_index", "tree_size"]);
+      expect(body).toMatchObject({ leaf_index: entry.seq - 1, tree_size: 13 });
+      const ok = await verifyInclusion(entry.seq - 1, 13, await leafOf(entry), fromB64(body.hashes), late.root);
+      expect(ok, `entry ${entry.seq}`).toBe(true);
+    }
+    for (const entry of entries.slice(0, 5)) {
+      const { body } = await admin("GET", `/ledger/proof/inclusion?tenant=${tenant}&seq=${entry.seq}&size=5`);
+      expect(await verifyInclusion(entry.seq - 1, 5, await leafOf(entry), fromB64(body.hashes), early.root)).toBe(true);
+    }
+
+    // Against the current size when none is named; an altered entry is not included.
+    const last = await admin("GET", `/ledger/proof/inclusion?tenant=${tenant}&seq=13`);
+    expect(last.body.tree_size).toBe(13);
+    const forged = { ...entries[12]!, hash: "ab".repeat(32) };
+    expect(await verifyInclusion(12, 13, await leafOf(forged), fromB64(last.body.hashes), late.root)).toBe(false);
+  });
+
+  it("proves a later checkpoint extends an earlier one", async () => {
+    const { tenant, ledger } = await tenantWithEntries(6);
+    const early = await openCheckpoint((await getText(`/ledger/checkpoint?tenant=${tenant}`)).text, TEST_VERIFIER_KEY);
+    await ledger.append(
+      tenant,
+      Array.from({ length: 11 }, (_, n) => decision(n + 7)),
+    );
+    const late = await openCheckpoint((await getText(`/ledger/checkpoint?tenant=${tenant}`)).text, TEST_VERIFIER_KEY);
+
+    const { status, body } = await admin("GET", `/ledger/proof/consistency?tenant=${tenant}&from=6&to=17`);
+    expect(status).toBe(200);
+    expect(Object.keys(body)).toEqual(["hashes"]);
+    expect(await verifyConsistency(6, 17, early.root, late.root, fromB64(body.hashes))).toBe(true);
+    expect(await verifyConsistency(6, 17, late.root, late.root, fromB64(body.hashes))).toBe(false);
+
+    const toNow = await admin("GET", `/ledger/proof/consistency?tenant=${tenant}&from=6`);
+    expect(toNow.body.hashes).toEqual(body.hashes);
+    expect((await admin("GET", `/ledger/proof/consistency?tenant=${tenant}&from=17&to=17`)).body).toEqual({
+      hashes: [],
+    });
+  });
+
+  it("refuses proofs outside the ledger and malformed parameters with structured 400s", async () => {
+    const { tenant } = await tenantWithEntries(3);
+    const refusals = [
+      ["/ledger/proof/inclusion?seq=4&size=3", "seq"],
+      ["/ledger/proof/inclusion?seq=2&size=9", "size"],
+      ["/ledger/proof/inclusion?seq=9", "seq"],
+      ["/ledger/proof/inclusion?seq=0&size=3", "seq"],
+      ["/ledger/proof/inclusion?seq=two", "seq"],
+      ["/ledger/proof/inclusion?size=3", "seq"],
+      ["/ledger/proof/consistency?from=3&to=2", "from"],
+      ["/ledger/proof/consistency?from=1&to=4", "to"],
+      ["/ledger/proof/consistency?from=5", "from"],
+      ["/ledger/proof/consistency?from=-1&to=2", "from"],
+    ] as const;
+    for (const [path, field] of refusals) {
+      const { status, body } = await admin("GET", `${path}&tenant=${tenant}`);
+      expect(status, path).toBe(400);
+      expect(body.error.code, path).toBe("invalid_request");
+      expect(
+        body.error.details.map((d: { path: string }) => d.path),
+        path,
+      ).toContain(field);
+    }
+  });
+
+  it("answers 503 for the checkpoint and the key when no signing key is set, and for a key that is not one", async () => {
+    const routes = ledgerAdminRoutes();
+    const unset = { ...(env as unknown as Env), LEDGER_SIGNING_KEY: undefined } as unknown as Env;
+    const missing = await routes.request("/ledger/key", {}, unset);
+    expect(missing.status).toBe(503);
+    expect((await missing.json()) as object).toMatchObject({ error: { code: "ledger_signing_key_missing" } });
+
+    const wrong = { ...(env as unknown as Env), LEDGER_SIGNING_KEY: "PRIVATE+KEY+x+00000000+AAAA" };
+    const invalid = await routes.request("/ledger/key", {}, wrong);
+    expect(invalid.status).toBe(503);
+    expect(await invalid.text()).toContain("ledger_signing_key_invalid");
+  });
+});
