@@ -34,8 +34,12 @@ export class TreeStore {
   #frontier: (Hash | undefined)[] = [];
   #damaged = false;
 
-  constructor(sql: SqlStorage) {
+  readonly #page: number;
+
+  /** `page`: how many entries {@link TreeStore.catchUpPage} adds at most. */
+  constructor(sql: SqlStorage, page = BACKFILL_PAGE) {
     this.#sql = sql;
+    this.#page = page;
     sql.exec(TREE_TABLE_SQL);
     sql.exec(TREE_SIZE_TABLE_SQL);
     this.reload();
@@ -102,7 +106,7 @@ export class TreeStore {
   }
 
   /**
-   * Adds up to {@link BACKFILL_PAGE} stored entries beyond the tree's size to it (a ledger written before the tree
+   * Adds up to a page of stored entries beyond the tree's size to it (a ledger written before the tree
    * existed builds it this way). Returns how many it added: 0 when the tree holds every stored entry. Call inside a
    * transaction.
    */
@@ -111,7 +115,7 @@ export class TreeStore {
       .exec<{ hash: string }>(
         "SELECT hash FROM ledger_entries WHERE seq > ? ORDER BY seq LIMIT ?",
         this.#size,
-        BACKFILL_PAGE,
+        this.#page,
       )
       .toArray()
       .map((row) => row.hash);
