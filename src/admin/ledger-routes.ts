@@ -1,9 +1,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { pendingOutcomeCount } from "../db/ledger-outbox";
-import { ledgerFor, type BeyondTree } from "../ledger";
-import { checkpointOrigin, signedCheckpoint } from "../ledger/checkpoint-note";
-import { checkpointSigner, type CheckpointSigner } from "../ledger/signing-key";
+import {
+  checkpointOrigin,
+  checkpointSigner,
+  ledgerFor,
+  signedCheckpoint,
+  type BeyondTree,
+  type CheckpointSigner,
+} from "../ledger";
 import { ApiError } from "../http/errors";
 import type { Env } from "../env";
 import { limitOf, type AdminEnv } from "./request";
