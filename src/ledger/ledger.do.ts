@@ -42,6 +42,11 @@ const VERIFY_PAGE = 500;
 export class LedgerDO extends DurableObject<Env> implements Ledger {
   /** Stamps each append's `at`; tests replace it inside `runInDurableObject`. */
   clock: () => Date = () => new Date();
+  /**
+   * Whether each commit extends the Merkle tree too. Off, the tree lags and is built on its next read, as for a
+   * ledger from before the tree; bench/ledger-tree.bench.ts turns it off to measure what the tree costs appends.
+   */
+  protected keepsTree = true;
   readonly #sql: SqlStorage;
   readonly #commits: GroupCommit<LedgerEntry>;
   /** The Merkle tree over the committed entries (docs/ledger.md#the-merkle-tree). */
