@@ -1,14 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { pendingOutcomeCount } from "../db/ledger-outbox";
-import {
-  checkpointOrigin,
-  checkpointSigner,
-  ledgerFor,
-  signedCheckpoint,
-  type BeyondTree,
-  type CheckpointSigner,
-} from "../ledger";
+import { checkpointOf, checkpointSigner, ledgerFor, type BeyondTree, type CheckpointSigner } from "../ledger";
 import { ApiError } from "../http/errors";
 import type { Env } from "../env";
 import { limitOf, type AdminEnv } from "./request";
@@ -74,9 +67,8 @@ export function ledgerAdminRoutes() {
   admin.get("/ledger/checkpoint", tenantScope(), async (c) => {
     const signer = await signerOf(c.env);
     const tenant_id = c.get("tenant").id;
-    const head = await ledgerFor(c.env, tenant_id).treeHead();
-    if ("beyond" in head) throw new Error("the ledger refused its own tree head");
-    const note = await signedCheckpoint(signer, checkpointOrigin(signer.name, tenant_id), head);
+    const note = await checkpointOf(ledgerFor(c.env, tenant_id), signer, tenant_id);
+    if (typeof note !== "string") throw new Error("the ledger refused its own tree head");
     return c.text(note, 200, { "content-type": "text/plain; charset=utf-8" });
   });
   admin.get("/ledger/proof/inclusion", validate("query", inclusionQuerySchema), tenantScope(), async (c) => {

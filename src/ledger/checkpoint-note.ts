@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { CheckpointSigner } from "./signing-key";
-import type { TreeHead } from "./types";
+import type { BeyondTree, Ledger, TreeHead } from "./types";
 
 /**
  * The checkpoint origin of a tenant's ledger: `<key name>/policy-os/<tenant id>`. The key name names the deployment
@@ -26,4 +26,21 @@ export async function signedCheckpoint(signer: CheckpointSigner, origin: string,
   const body = checkpointBody(origin, head);
   const signature = await signer.sign(new TextEncoder().encode(body));
   return `${body}\n\u2014 ${signer.name} ${Buffer.concat([signer.keyId, signature]).toString("base64")}\n`;
+}
+
+/**
+ * The signed checkpoint of `tenant_id`'s ledger at `size` entries (default: every committed entry), or the ledger's
+ * size when it holds fewer.
+ *
+ * @example await checkpointOf(ledgerFor(env, "acme"), signer, "acme", 42)
+ */
+export async function checkpointOf(
+  ledger: Pick<Ledger, "treeHead">,
+  signer: CheckpointSigner,
+  tenant_id: string,
+  size?: number,
+): Promise<string | BeyondTree> {
+  const head = await ledger.treeHead(size);
+  if ("beyond" in head) return head;
+  return signedCheckpoint(signer, checkpointOrigin(signer.name, tenant_id), head);
 }

@@ -15,7 +15,7 @@ export {
   type ChainVerification,
   type UnsealedEntry,
 } from "./chain";
-export { checkpointBody, checkpointOrigin, signedCheckpoint } from "./checkpoint-note";
+export { checkpointBody, checkpointOf, checkpointOrigin, signedCheckpoint } from "./checkpoint-note";
 export { ledgerEntryInputSchema } from "./entry-input.schema";
 export * from "./entries";
 export { evidenceLines } from "./evidence";

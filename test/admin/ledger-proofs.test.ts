@@ -4,11 +4,9 @@ import { describe, expect, it } from "vitest";
 import { ledgerAdminRoutes } from "../../src/admin/ledger-routes";
 import type { Env } from "../../src/env";
 import { ledgerFor, type LedgerEntry } from "../../src/ledger";
+import { openCheckpoint, TEST_VERIFIER_KEY } from "../ledger/checkpoint-helpers";
 import { decision } from "../ledger/helpers";
 import { ADMIN_TOKEN, BASE, admin, newTenant } from "../support/worker";
-
-/** The verifier key of the LEDGER_SIGNING_KEY vitest.config.ts binds. */
-const TEST_VERIFIER_KEY = "policy-os.test+2d063ee1+ASTPnuUdyu391NGSE0jRZuYc0KWGLBcHN7X20zWeP4D8";
 
 // An independent verifier, written from RFC 9162 §2.1.3.2 and §2.1.4.2 as an auditor would, sharing no code with
 // the server's proof generator.
@@ -72,27 +70,6 @@ async function verifyConsistency(first: number, second: number, r1: Uint8Array, 
 async function getText(path: string) {
   const res = await SELF.fetch(`${BASE}/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
-}
-
-/** A checkpoint note read the way c2sp.org/tlog-checkpoint describes, its signature checked against `vkey`. */
-async function openCheckpoint(note: string, vkey: string) {
-  const [name, hexId, keyB64] = vkey.split("+") as [string, string, string];
-  const cut = note.lastIndexOf("\n\n");
-  const body = note.slice(0, cut + 1);
-  const [origin, size, root] = body.split("\n");
-  const line = /^\u2014 (\S+) (\S+)\n$/.exec(note.slice(cut + 2));
-  expect(line?.[1]).toBe(name);
-  const blob = Buffer.from(line![2]!, "base64");
-  expect(blob.subarray(0, 4).toString("hex")).toBe(hexId);
-  const key = await crypto.subtle.importKey(
-    "raw",
-    Buffer.from(keyB64, "base64").subarray(1),
-    { name: "Ed25519" },
-    false,
-    ["verify"],
-  );
-  const signed = await crypto.subtle.verify("Ed25519", key, blob.subarray(4), new TextEncoder().encode(body));
-  return { signed, origin, size: Number(size), root: new Uint8Array(Buffer.from(root!, "base64")) };
 }
 
 /** A tenant whose ledger holds `count` decision entries, appended straight to its ledger. */
