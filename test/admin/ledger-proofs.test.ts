@@ -1,42 +1,19 @@
-import { Buffer } from "node:buffer";
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ledgerAdminRoutes } from "../../src/admin/ledger-routes";
 import type { Env } from "../../src/env";
 import { ledgerFor, type LedgerEntry } from "../../src/ledger";
-import { openCheckpoint, TEST_VERIFIER_KEY } from "../ledger/checkpoint-helpers";
+import {
+  fromB64,
+  interior,
+  leafOf,
+  openCheckpoint,
+  same,
+  TEST_VERIFIER_KEY,
+  verifyInclusion,
+} from "../ledger/checkpoint-helpers";
 import { decision } from "../ledger/helpers";
 import { ADMIN_TOKEN, BASE, admin, newTenant } from "../support/worker";
-
-// An independent verifier, written from RFC 9162 §2.1.3.2 and §2.1.4.2 as an auditor would, sharing no code with
-// the server's proof generator.
-const sha256 = async (...parts: Uint8Array[]) =>
-  new Uint8Array(await crypto.subtle.digest("SHA-256", Buffer.concat(parts)));
-const interior = (left: Uint8Array, right: Uint8Array) => sha256(new Uint8Array([1]), left, right);
-const leafOf = (entry: LedgerEntry) => sha256(new Uint8Array([0]), Buffer.from(entry.hash, "hex"));
-const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
-const fromB64 = (hashes: string[]) => hashes.map((h) => new Uint8Array(Buffer.from(h, "base64")));
-
-async function verifyInclusion(index: number, size: number, leaf: Uint8Array, proof: Uint8Array[], root: Uint8Array) {
-  if (index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = await interior(p, r);
-      if (fn % 2 === 0)
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-    } else r = await interior(r, p);
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && same(r, root);
-}
 
 async function verifyConsistency(first: number, second: number, r1: Uint8Array, r2: Uint8Array, proof: Uint8Array[]) {
   if (first === second) return proof.length === 0 && same(r1, r2);
