@@ -29,6 +29,7 @@ const nodeTests = [
   "test/ledger/canonical.test.ts",
   "test/ledger/group-commit.test.ts",
   "test/ledger/hash-vectors.test.ts",
+  "test/ledger/merkle.test.ts",
   "test/ledger/proof-verify.test.ts",
   "test/ledger/note-verify.test.ts",
   "test/scripts/ledger-verify-cli.test.ts",
@@ -78,6 +79,8 @@ const workersRuntime = () =>
       bindings: {
         TEST_MIGRATIONS: await readD1Migrations("./src/db/migrations"),
         ADMIN_TOKEN: "test-admin-token",
+        // The key that signs ledger checkpoints; its verifier key is policy-os.test+2d063ee1+ASTPnuUdyu391NGSE0jRZuYc0KWGLBcHN7X20zWeP4D8.
+        LEDGER_SIGNING_KEY: "PRIVATE+KEY+policy-os.test+2d063ee1+AdtvEHsakjJvPd3Fra4/PRD6TxDrmJExs4IS4bi45bQi",
         TICKETS_AUTH: "Bearer upstream-secret",
         // The local emulator's integration token and webhook verification token.
         NOTION_TOKEN: "secret_emulator",

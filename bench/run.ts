@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   decide: () => import("./decide.bench"),
   cel: () => import("./cel.bench"),
   ledger: () => import("./ledger.bench"),
+  "ledger-tree": () => import("./ledger-tree.bench"),
   overhead: () => import("./overhead.bench"),
   notion: () => import("./notion.bench"),
   approval: () => import("./approval.bench"),

@@ -1,7 +1,9 @@
 // Starts the Worker locally under `wrangler dev` (local D1 and Durable Objects), after applying D1 migrations.
 // Used by `npm start` and by the benchmarks, so both run exactly what a user runs.
 import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { localLedgerKey } from "./ledger-key.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
@@ -50,6 +52,7 @@ export function childFailure(what, { code, signal, error, stderr = "" }) {
  * Applies migrations, starts `wrangler dev`, waits until it answers, and returns its URL, a stop function and the
  * admin token and demo agent key it was given: `vars.ADMIN_TOKEN` and `vars.DEMO_AGENT_KEY`, else localCredentials().
  * Both are always passed explicitly, so a `.dev.vars` file cannot give the Worker a token its callers do not know.
+ * The ledger's checkpoint key is `vars.LEDGER_SIGNING_KEY`, else the shell's, else a local one kept with the state.
  * @param {{ port?: number, persistTo?: string, vars?: Record<string, string>, quiet?: boolean, onLog?: (line: string) => void }} options
  */
 export async function startLocalWorker(options = {}) {
@@ -77,7 +80,17 @@ export async function startLocalWorker(options = {}) {
   const defaults = localCredentials();
   const adminToken = options.vars?.ADMIN_TOKEN || defaults.adminToken;
   const demoAgentKey = options.vars?.DEMO_AGENT_KEY || defaults.demoAgentKey;
-  const given = { ...options.vars, ADMIN_TOKEN: adminToken, DEMO_AGENT_KEY: demoAgentKey };
+  // The checkpoint key lives beside the local ledger (wrangler's default state folder unless persistTo names one).
+  const ledgerKey =
+    options.vars?.LEDGER_SIGNING_KEY ||
+    process.env.LEDGER_SIGNING_KEY ||
+    localLedgerKey(options.persistTo ?? join(root, ".wrangler", "state"));
+  const given = {
+    ...options.vars,
+    ADMIN_TOKEN: adminToken,
+    DEMO_AGENT_KEY: demoAgentKey,
+    LEDGER_SIGNING_KEY: ledgerKey,
+  };
   const vars = Object.entries(given).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   log(`starting wrangler dev on port ${port}…`);
   const child = spawn(

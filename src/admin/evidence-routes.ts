@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { evidenceLines, ledgerFor } from "../ledger";
+import { checkpointSigner, evidenceLines, ledgerFor } from "../ledger";
 import type { AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";
@@ -41,11 +41,15 @@ export function evidenceAdminRoutes() {
   admin.get("/evidence", validate("query", evidenceQuerySchema), tenantScope(), async (c) => {
     const query = c.req.valid("query");
     const tenant = c.get("tenant");
-    const lines = evidenceLines(ledgerFor(c.env, tenant.id), tenant.id, {
-      tag: query.tag,
-      from: query.from ?? null,
-      to: query.to ?? null,
-    });
+    // Without a usable signing key the export still runs, without a checkpoint or proofs.
+    const signer = await checkpointSigner(c.env.LEDGER_SIGNING_KEY);
+    const ledger = ledgerFor(c.env, tenant.id);
+    const lines = evidenceLines(
+      ledger,
+      tenant.id,
+      { tag: query.tag, from: query.from ?? null, to: query.to ?? null },
+      "problem" in signer ? null : { signer, tree: ledger },
+    );
     // Reading the head and the first page before answering turns an unreachable ledger into an error status,
     // not a cut-off file.
     const first = await lines.next();

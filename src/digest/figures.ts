@@ -2,7 +2,7 @@ import type { BudgetScope, BudgetStatus, BudgetUnit, BudgetWindow } from "../bud
 import { budgetBook } from "../budgets";
 import { weekActivity, type CallTotals, type EscalationTotals, type WeekActivity } from "../db/week-activity";
 import type { Env } from "../env";
-import { ledgerFor } from "../ledger";
+import { checkpointOf, checkpointSigner, ledgerFor } from "../ledger";
 import type { OutcomeKind } from "../pipeline/outcome";
 import { previousWeek, weekRange, type WeekStart } from "./week";
 
@@ -184,6 +184,11 @@ export interface DigestFigures {
     at: string | null;
     /** The instant the checkpoint was taken at. */
     before: string;
+    /**
+     * The signed checkpoint (C2SP signed note) of the ledger's Merkle tree of the first `seq` entries, which the
+     * deployment's verifier key checks; null when no signing key is set (docs/ledger.md#signed-checkpoints).
+     */
+    signed_checkpoint: string | null;
   };
 }
 
@@ -197,7 +202,7 @@ const count = (value: unknown): number => Number(value ?? 0);
  * @example await digestFigures(env, "acme", "2026-11-16", { now: () => new Date() })
  */
 export async function digestFigures(
-  env: Pick<Env, "DB" | "LEDGER" | "BUDGETS">,
+  env: Pick<Env, "DB" | "LEDGER" | "BUDGETS" | "LEDGER_SIGNING_KEY">,
   tenant_id: string,
   week_start: WeekStart,
   options: { now?: () => Date } = {},
@@ -233,10 +238,13 @@ export async function digestFigures(
   const current = weekTotals(activity.totals, held);
   const previous = weekTotals(activity.previous.totals, activity.previous.escalations);
   const checkpointAt = complete ? period.to : at;
-  const [caps, checkpoint] = await Promise.all([
+  const ledger = ledgerFor(env, tenant_id);
+  const [caps, checkpoint, signer] = await Promise.all([
     capFigures(env, tenant_id, now),
-    ledgerFor(env, tenant_id).checkpoint(checkpointAt),
+    ledger.checkpoint(checkpointAt),
+    checkpointSigner(env.LEDGER_SIGNING_KEY),
   ]);
+  const signed = "problem" in signer ? null : await checkpointOf(ledger, signer, tenant_id, checkpoint.seq);
 
   return {
     tenant_id,
@@ -286,7 +294,14 @@ export async function digestFigures(
         expired: current.expired - previous.expired,
       },
     },
-    ledger: { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, before: checkpointAt },
+    ledger: {
+      seq: checkpoint.seq,
+      hash: checkpoint.hash,
+      at: checkpoint.at,
+      before: checkpointAt,
+      // The checkpoint's entry is committed, so the tree holds it: a string whenever a key is set.
+      signed_checkpoint: typeof signed === "string" ? signed : null,
+    },
   };
 }
 

@@ -7,8 +7,8 @@ import { templateNarrative, type DigestNarrative } from "./template";
 import { previousWeek, weekRange, weekStart, type WeekStart } from "./week";
 import { writeDigestPage, type DigestPageResult } from "./write-page";
 
-/** The Worker's bindings a digest reads: D1, the ledger and the budget book. */
-export type DigestEnv = Pick<Env, "DB" | "LEDGER" | "BUDGETS">;
+/** The Worker's bindings a digest reads: D1, the ledger, the budget book and the checkpoint signing key. */
+export type DigestEnv = Pick<Env, "DB" | "LEDGER" | "BUDGETS" | "LEDGER_SIGNING_KEY">;
 
 /** A cron pass leaves a week alone for this long after trying it, so a Notion outage costs one Claude call per 15 min. */
 const RETRY_AFTER_MS = 15 * 60_000;

@@ -1,6 +1,8 @@
 import { canonicalJson } from "./canonical";
 import type { ChainPosition } from "./chain";
+import { checkpointOf } from "./checkpoint-note";
 import { parseLedgerEntry } from "./entries";
+import type { CheckpointSigner } from "./signing-key";
 import type { Ledger, LedgerEntry } from "./types";
 
 /** What an evidence export selects: decisions carrying `tag`, taken in [from, to) (ISO-8601 instants, or open). */
@@ -17,6 +19,11 @@ export interface EvidenceSummary extends EvidenceQuery {
   entries: number;
   invocations: number;
   head: ChainPosition;
+  /**
+   * The signed checkpoint of the ledger's tree of `head.seq` entries, which every entry line's `inclusion_proof` is
+   * against; absent when the deployment has no signing key (then entry lines carry no proof).
+   */
+  checkpoint?: string;
   verify: string;
 }
 
@@ -30,7 +37,15 @@ export const EVIDENCE_VERIFY_HOW =
   "one line's seq follows the previous line's, its prev_hash equals that line's hash; head is the ledger's " +
   "newest entry when exported: GET /admin/ledger/verify must answer ok with entries >= head.seq, and the entry " +
   "at head.seq (GET /admin/ledger?after_seq=<head.seq - 1>&limit=1) must have head.hash. " +
-  "`npx policy-os evidence verify <file>` runs the first checks offline.";
+  "`npx policy-os evidence verify <file>` runs the first checks offline. With checkpoint (a signed note, " +
+  "c2sp.org/tlog-checkpoint), each entry's inclusion_proof is its RFC 6962 audit path (leaf hash = sha256 of 0x00 " +
+  "and the 32 bytes of hash) to the root checkpoint signs, checked with the key from GET /admin/ledger/key.";
+
+/** What an export needs to carry a signed checkpoint and each entry's inclusion proof: the signer and the tree. */
+export interface EvidenceProofs {
+  signer: CheckpointSigner;
+  tree: Pick<Ledger, "treeHead" | "inclusionProof">;
+}
 
 /** Ledger entries are read this many at a time, so an export of a large ledger never holds it all. */
 export const EVIDENCE_PAGE = 500;
@@ -67,7 +82,9 @@ export function evidenceSelector(query: EvidenceQuery): (entry: LedgerEntry) => 
 
 /**
  * The lines of one tenant's evidence export, each canonical JSON without a newline: the selected entries in
- * ascending seq, read a page at a time up to the head as it was when the export began, then the summary.
+ * ascending seq, read a page at a time up to the head as it was when the export began, then the summary. With
+ * `proofs`, the summary carries the signed checkpoint of the head's tree and each entry its `inclusion_proof`
+ * (`{ leaf_index, tree_size, hashes }`, as `GET /admin/ledger/proof/inclusion` answers) against it.
  *
  * @example for await (const line of evidenceLines(ledgerFor(env, "acme"), "acme", { tag: "SOX", from: null, to: null })) out.push(line);
  */
@@ -75,9 +92,14 @@ export async function* evidenceLines(
   ledger: Pick<Ledger, "head" | "list">,
   tenant_id: string,
   query: EvidenceQuery,
+  proofs: EvidenceProofs | null = null,
 ): AsyncGenerator<string> {
   // Entries appended while the export runs are left out, so the summary's head names exactly what was read.
   const head = await ledger.head();
+  // The head is committed, so the tree holds it: a signer always yields a checkpoint of exactly head.seq entries.
+  const signed = proofs === null ? null : await checkpointOf(proofs.tree, proofs.signer, tenant_id, head.seq);
+  const checkpoint = typeof signed === "string" ? signed : null;
+  const tree = checkpoint === null ? null : (proofs?.tree ?? null);
   const selects = evidenceSelector(query);
   let entries = 0;
   let decisions = 0;
@@ -89,7 +111,13 @@ export async function* evidenceLines(
       if (!selects(entry)) continue;
       entries++;
       if (entry.kind === "decision") decisions++;
-      yield canonicalJson(entry);
+      if (tree === null) {
+        yield canonicalJson(entry);
+        continue;
+      }
+      const proof = await tree.inclusionProof(entry.seq, head.seq);
+      if ("beyond" in proof) throw new Error(`ledger tree holds fewer than ${head.seq} entries`);
+      yield canonicalJson({ ...entry, inclusion_proof: proof });
     }
     after_seq = page[page.length - 1]!.seq;
   }
@@ -100,6 +128,7 @@ export async function* evidenceLines(
     entries,
     invocations: decisions,
     head: { seq: head.seq, hash: head.hash },
+    ...(checkpoint === null ? {} : { checkpoint }),
     verify: EVIDENCE_VERIFY_HOW,
   };
   yield canonicalJson(summary);

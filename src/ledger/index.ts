@@ -15,10 +15,12 @@ export {
   type ChainVerification,
   type UnsealedEntry,
 } from "./chain";
+export { checkpointBody, checkpointOf, checkpointOrigin, signedCheckpoint } from "./checkpoint-note";
 export { ledgerEntryInputSchema } from "./entry-input.schema";
 export * from "./entries";
 export { evidenceLines } from "./evidence";
 export type { LedgerDO } from "./ledger.do";
+export { checkpointSigner, type CheckpointSigner, type SignerProblem } from "./signing-key";
 export * from "./types";
 
 /** The raw stub of one tenant's ledger Durable Object (for `runInDurableObject`); callers want {@link Ledger}. */

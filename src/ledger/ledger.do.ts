@@ -12,8 +12,13 @@ import {
   rowToEntry,
   type EntryRow,
 } from "./entry-row";
+import { consistencyProof, inclusionProof, toBase64, treeRoot } from "./merkle";
 import { outcomeInvocation, storedFor } from "./outcome-once";
+import { TreeStore } from "./tree-store";
 import type {
+  BeyondTree,
+  ConsistencyProof,
+  InclusionProof,
   Ledger,
   LedgerCheckpoint,
   LedgerEntry,
@@ -21,6 +26,7 @@ import type {
   LedgerHead,
   LedgerListOptions,
   LedgerVerification,
+  TreeHead,
 } from "./types";
 
 /** `list` returns this many entries unless asked otherwise. */
@@ -36,8 +42,17 @@ const VERIFY_PAGE = 500;
 export class LedgerDO extends DurableObject<Env> implements Ledger {
   /** Stamps each append's `at`; tests replace it inside `runInDurableObject`. */
   clock: () => Date = () => new Date();
+  /**
+   * Whether each commit extends the Merkle tree too. Off, the tree lags and is built on its next read, as for a
+   * ledger from before the tree; bench/ledger-tree.bench.ts turns it off to measure what the tree costs appends.
+   */
+  protected keepsTree = true;
   readonly #sql: SqlStorage;
   readonly #commits: GroupCommit<LedgerEntry>;
+  /** The Merkle tree over the committed entries (docs/ledger.md#the-merkle-tree). */
+  readonly #tree: TreeStore;
+  /** Whether the tree holds every committed entry; from then on each commit extends it in step. */
+  #treeCaughtUp = false;
   /** The newest entry, committed or waiting in #commits: where the next append chains from. */
   #tip: ChainPosition = GENESIS;
   #tenant: string | null = null;
@@ -49,6 +64,7 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
     this.#sql = ctx.storage.sql;
     this.#sql.exec(ENTRY_TABLE_SQL);
     this.#sql.exec(OUTCOME_INDEX_SQL);
+    this.#tree = new TreeStore(this.#sql);
     this.#commits = new GroupCommit((batch) => this.#insert(batch));
     this.#loadTip();
   }
@@ -162,14 +178,75 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
     return row ? { seq: row.seq, hash: row.hash, at: row.at } : { seq: GENESIS.seq, hash: GENESIS_HASH, at: null };
   }
 
-  /** Writes one batch of appended entries in a single transaction; if it fails, none is stored and the tip returns to the stored chain. */
+  /**
+   * The Merkle tree head of the first `size` entries (default: every committed entry): its size and root hash, which
+   * a signed checkpoint commits to. A size beyond the ledger's gets its current size instead.
+   */
+  async treeHead(size?: number): Promise<TreeHead | BeyondTree> {
+    const tree_size = await this.#treeSize();
+    const wanted = size ?? tree_size;
+    if (wanted > tree_size) return { beyond: true, tree_size };
+    return { tree_size: wanted, root_hash: toBase64(treeRoot(this.#tree.node, wanted)) };
+  }
+
+  /**
+   * The audit path of the entry `seq` in the tree of the first `size` entries (default: every committed entry), RFC
+   * 6962 §2.1.1, each hash in base64. Needs seq ≥ 1 (a caller's bug otherwise); a size beyond the ledger's, or a seq
+   * beyond the size, gets the ledger's current size instead.
+   */
+  async inclusionProof(seq: number, size?: number): Promise<InclusionProof | BeyondTree> {
+    const tree_size = await this.#treeSize();
+    const wanted = size ?? tree_size;
+    if (wanted > tree_size || seq > wanted) return { beyond: true, tree_size };
+    const hashes = inclusionProof(this.#tree.node, seq - 1, wanted).map(toBase64);
+    return { leaf_index: seq - 1, tree_size: wanted, hashes };
+  }
+
+  /**
+   * The proof that the tree of `from` entries is a prefix of the tree of `to` (default: every committed entry), RFC
+   * 6962 §2.1.2, each hash in base64. Needs from ≥ 0; a `to` beyond the ledger's size, or a `from` beyond `to`, gets
+   * the ledger's current size instead.
+   */
+  async consistencyProof(from: number, to?: number): Promise<ConsistencyProof | BeyondTree> {
+    const tree_size = await this.#treeSize();
+    const wanted = to ?? tree_size;
+    if (wanted > tree_size || from > wanted) return { beyond: true, tree_size };
+    return { from, to: wanted, hashes: consistencyProof(this.#tree.node, from, wanted).map(toBase64) };
+  }
+
+  /**
+   * The tree's size once it holds every committed entry. A ledger written before the tree existed builds it here, on
+   * first use, a page per transaction, yielding between pages so appends go on meanwhile.
+   */
+  async #treeSize(): Promise<number> {
+    if (this.#tree.damaged) throw new Error("the ledger's Merkle tree storage is damaged");
+    while (!this.#treeCaughtUp) {
+      try {
+        this.#treeCaughtUp = this.ctx.storage.transactionSync(() => this.#tree.catchUpPage()) === 0;
+      } catch (error) {
+        this.#tree.reload();
+        throw error;
+      }
+      if (!this.#treeCaughtUp) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return this.#tree.size;
+  }
+
+  /**
+   * Writes one batch of appended entries, and the tree nodes they complete, in a single transaction; if it fails,
+   * none is stored and the tip and tree return to what is stored. While the tree lags behind the entries (a ledger
+   * from before the tree, until its first proof), the batch's leaves are left for that backfill.
+   */
   #insert(batch: LedgerEntry[]): void {
     try {
       this.ctx.storage.transactionSync(() => {
         for (const entry of batch) insertEntry(this.#sql, entry);
+        if (!this.#tree.damaged && this.#tree.size === batch[0]!.seq - 1)
+          this.#tree.extend(batch.map((entry) => entry.hash));
       });
     } catch (error) {
       this.#loadTip();
+      this.#tree.reload();
       throw error;
     }
   }

@@ -56,6 +56,32 @@ export interface LedgerCheckpoint {
   at: string | null;
 }
 
+/** A Merkle tree head (RFC 6962): the number of entries it covers and its root hash in standard base64. */
+export interface TreeHead {
+  tree_size: number;
+  root_hash: string;
+}
+
+/** An inclusion proof: the audit path of leaf `leaf_index` (the entry with seq leaf_index + 1), base64 hashes. */
+export interface InclusionProof {
+  leaf_index: number;
+  tree_size: number;
+  hashes: string[];
+}
+
+/** A consistency proof from the tree of `from` entries to the tree of `to`, base64 hashes. */
+export interface ConsistencyProof {
+  from: number;
+  to: number;
+  hashes: string[];
+}
+
+/** A tree head or proof was asked of more entries than the ledger holds: `tree_size` is how many it holds. */
+export interface BeyondTree {
+  beyond: true;
+  tree_size: number;
+}
+
 /** Result of recomputing the chain. */
 export interface LedgerVerification {
   ok: boolean;
@@ -83,4 +109,10 @@ export interface Ledger {
   verify(): Promise<LedgerVerification>;
   /** The last entry stamped before `before_iso` (an ISO instant), or the genesis when none was. */
   checkpoint(before_iso: string): Promise<LedgerCheckpoint>;
+  /** The Merkle tree head of the first `size` entries (default all), or the ledger's size when it has fewer. */
+  treeHead(size?: number): Promise<TreeHead | BeyondTree>;
+  /** The audit path of entry `seq` in the tree of `size` entries (default all); needs 1 ≤ seq ≤ size. */
+  inclusionProof(seq: number, size?: number): Promise<InclusionProof | BeyondTree>;
+  /** The proof that the tree of `from` entries is a prefix of the tree of `to` (default all); needs from ≤ to. */
+  consistencyProof(from: number, to?: number): Promise<ConsistencyProof | BeyondTree>;
 }

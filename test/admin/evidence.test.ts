@@ -13,6 +13,7 @@ import {
 import { EVIDENCE_PAGE, evidenceLines } from "../../src/ledger/evidence";
 import { verifyEvidence } from "../../src/ledger/evidence-verify";
 import { bigRefund } from "../approvals/helpers";
+import { fromB64, leafOf, openCheckpoint, TEST_VERIFIER_KEY, verifyInclusion } from "../ledger/checkpoint-helpers";
 import { recorded } from "../ledger/recorded-bodies";
 import { standardRows } from "../fixtures/policies";
 import { ADMIN_TOKEN, BASE, admin, call, connect, newTenant } from "../support/worker";
@@ -60,6 +61,32 @@ async function exportEvidence(query: string) {
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("compliance evidence export", () => {
+  it("carries one signed checkpoint and, for each entry, its inclusion proof against it", async () => {
+    const { tenant, client } = await soxDesk();
+    await call(client, "payments.lookup_customer", { customer_id: "cus_002" });
+    await call(client, "crm.get_contact", { contact_id: "con_001" });
+    await call(client, "payments.lookup_customer", { customer_id: "cus_001" });
+
+    const evidence = await exportEvidence(`tenant=${tenant}&tag=SOX`);
+    expect(evidence.entries).toHaveLength(4);
+    const checkpoint = await openCheckpoint(evidence.summary.checkpoint, TEST_VERIFIER_KEY);
+    expect(checkpoint).toMatchObject({ signed: true, size: evidence.summary.head.seq });
+    for (const entry of evidence.entries) {
+      const proof = entry.inclusion_proof;
+      expect(proof).toMatchObject({ leaf_index: entry.seq - 1, tree_size: checkpoint.size });
+      const included = await verifyInclusion(
+        proof.leaf_index,
+        proof.tree_size,
+        await leafOf(entry),
+        fromB64(proof.hashes),
+        checkpoint.root,
+      );
+      expect(included, `entry ${entry.seq}`).toBe(true);
+    }
+    // The proofs ride beside the entries: each line still verifies offline as before.
+    expect(verifyEvidence(evidence.text)).toMatchObject({ ok: true, entries: 4 });
+  });
+
   it("holds exactly the tagged calls' decision, escalation and outcome entries, and a summary", async () => {
     const { tenant, client } = await soxDesk();
     const lookup = await call(client, "payments.lookup_customer", { customer_id: "cus_002" });
@@ -84,11 +111,13 @@ describe("compliance evidence export", () => {
       [tagged[1], "escalation"],
       [tagged[1], "outcome"],
     ]);
-    // Each entry is what the ledger stores, under the same id the call's outcome cites.
+    // Each entry is what the ledger stores (beside its inclusion proof), under the same id the call's outcome cites.
     const cited = [...lookup.outcome.evidence_ids, ...held.outcome.evidence_ids];
     expect(evidence.entries.map((e) => e.id)).toEqual(cited);
     const stored = (await admin("GET", `/ledger?tenant=${tenant}`)).body.entries;
-    for (const entry of evidence.entries) expect(stored).toContainEqual(entry);
+    const asStored = (entry: object) =>
+      Object.fromEntries(Object.entries(entry).filter(([k]) => k !== "inclusion_proof"));
+    for (const entry of evidence.entries) expect(stored).toContainEqual(asStored(entry));
     expect(evidence.entries.filter((e) => e.kind === "decision").map((e) => e.body.tags)).toEqual([["SOX"], ["SOX"]]);
     expect(evidence.summary).toMatchObject({
       kind: "evidence_summary",

@@ -1,8 +1,10 @@
+import { Buffer } from "node:buffer";
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { budgetBook } from "../../src/budgets";
 import { digestFigures } from "../../src/digest/figures";
-import { GENESIS_HASH } from "../../src/ledger";
+import { GENESIS_HASH, ledgerFor, type TreeHead } from "../../src/ledger";
+import { openCheckpoint, TEST_VERIFIER_KEY } from "../ledger/checkpoint-helpers";
 import { workspaceMonthly } from "../budgets/helpers";
 import { agentRow, bareTenant, ledgerAt, seedCalls, seedEscalations, type SeedCall } from "./seed";
 
@@ -212,7 +214,7 @@ describe("digest figures", () => {
     expect(figures.shadow).toEqual([]);
     expect(figures.top_denied_agents).toEqual([]);
     expect(figures.spend.cost_cents).toBe(0);
-    expect(figures.ledger).toEqual({ seq: 0, hash: GENESIS_HASH, at: null, before: "2026-11-23T00:00:00.000Z" });
+    expect(figures.ledger).toMatchObject({ seq: 0, hash: GENESIS_HASH, at: null, before: "2026-11-23T00:00:00.000Z" });
     // And tenant B's own figures are its own.
     const other = await digestFigures(env, b, WEEK, { now: () => NOW });
     expect(other.calls.total).toBe(30);
@@ -234,7 +236,7 @@ describe("digest figures", () => {
       "2026-11-23T00:00:01.000Z",
     ]);
     const over = await digestFigures(env, a, WEEK, { now: () => NOW });
-    expect(over.ledger).toEqual({
+    expect(over.ledger).toMatchObject({
       seq: 2,
       hash: entries[1]!.hash,
       at: "2026-11-22T23:59:59.000Z",
@@ -242,12 +244,38 @@ describe("digest figures", () => {
     });
     const running = await digestFigures(env, a, WEEK, { now: () => new Date("2026-11-20T00:00:00.000Z") });
     expect(running.complete).toBe(false);
-    expect(running.ledger).toEqual({
+    expect(running.ledger).toMatchObject({
       seq: 1,
       hash: entries[0]!.hash,
       at: "2026-11-18T10:00:00.000Z",
       before: "2026-11-20T00:00:00.000Z",
     });
+  });
+
+  it("carry the signed checkpoint of the ledger's tree at the week's end, which the published key verifies", async () => {
+    const a = await bareTenant();
+    await ledgerAt(a, ["2026-11-18T10:00:00.000Z", "2026-11-22T23:59:59.000Z", "2026-11-23T00:00:01.000Z"]);
+    const { ledger } = await digestFigures(env, a, WEEK, { now: () => NOW });
+    const checkpoint = await openCheckpoint(ledger.signed_checkpoint!, TEST_VERIFIER_KEY);
+    expect(checkpoint).toMatchObject({ signed: true, origin: `policy-os.test/policy-os/${a}`, size: 2 });
+    const head = await ledgerFor(env, a).treeHead(2);
+    expect(head).toMatchObject({ tree_size: 2 });
+    expect(Buffer.from(checkpoint.root).toString("base64")).toBe((head as TreeHead).root_hash);
+
+    const empty = await bareTenant();
+    const none = await openCheckpoint(
+      (await digestFigures(env, empty, WEEK, { now: () => NOW })).ledger.signed_checkpoint!,
+      TEST_VERIFIER_KEY,
+    );
+    expect(none).toMatchObject({ signed: true, size: 0 });
+  });
+
+  it("carry no signed checkpoint when the deployment has no signing key", async () => {
+    const a = await bareTenant();
+    await ledgerAt(a, ["2026-11-18T10:00:00.000Z"]);
+    const unkeyed = { ...env, LEDGER_SIGNING_KEY: undefined } as unknown as typeof env;
+    const figures = await digestFigures(unkeyed, a, WEEK, { now: () => NOW });
+    expect(figures.ledger).toMatchObject({ seq: 1, signed_checkpoint: null });
   });
 
   it("report each cap of the budget book in its current period", async () => {

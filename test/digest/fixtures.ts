@@ -1,5 +1,9 @@
 import type { DigestFigures } from "../../src/digest/figures";
 
+/** A signed checkpoint as the figures carry one (its signature is not checked by what renders it). */
+export const SIGNED_CHECKPOINT =
+  "policy-os.test/policy-os/acme\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u2014 policy-os.test LQY+4Q==\n";
+
 /** Figures of a small, complete week, for tests of what is built from them. */
 export function sampleFigures(overrides: Partial<DigestFigures> = {}): DigestFigures {
   return {
@@ -57,7 +61,13 @@ export function sampleFigures(overrides: Partial<DigestFigures> = {}): DigestFig
       previous: { calls: 3, denied: 1, held: 2, approved: 1, expired: 1 },
       difference: { calls: 21, denied: 4, held: 6, approved: 2, expired: 1 },
     },
-    ledger: { seq: 42, hash: "ab".repeat(32), at: "2026-11-22T23:59:59.000Z", before: "2026-11-23T00:00:00.000Z" },
+    ledger: {
+      seq: 42,
+      hash: "ab".repeat(32),
+      at: "2026-11-22T23:59:59.000Z",
+      before: "2026-11-23T00:00:00.000Z",
+      signed_checkpoint: SIGNED_CHECKPOINT,
+    },
     ...overrides,
   };
 }

@@ -75,6 +75,8 @@ export function digestBlocks(figures: DigestFigures, narrative: DigestNarrative)
       `The figures below are computed by Policy OS from the audit log and the ledger; the narrative above was written by ${writer} around them and cannot change them.`,
     ),
     ...sections(figures).flatMap(([title, lines]) => [heading(title), ...lines.map(bullet)]),
+    // The note exactly as signed, one paragraph with its line breaks, so it can be copied out and checked.
+    ...(figures.ledger.signed_checkpoint === null ? [] : [paragraph(figures.ledger.signed_checkpoint)]),
   ];
   // Sections are bounded, the narrative too; this only guards the page against a future section that is not.
   const room = MAX_DIGEST_BLOCKS - narrativeBlocks.length;
@@ -212,13 +214,18 @@ function sections(f: DigestFigures): [string, string[]][] {
     ],
     [
       "Ledger checkpoint",
-      f.ledger.seq === 0
-        ? [`No ledger entry before ${f.ledger.before}.`]
-        : [
-            `Sequence number: ${f.ledger.seq}`,
-            `Head hash: ${f.ledger.hash}`,
-            `Last entry stamped at ${f.ledger.at ?? "an unknown time"}, before ${f.ledger.before}`,
-          ],
+      [
+        ...(f.ledger.seq === 0
+          ? [`No ledger entry before ${f.ledger.before}.`]
+          : [
+              `Sequence number: ${f.ledger.seq}`,
+              `Head hash: ${f.ledger.hash}`,
+              `Last entry stamped at ${f.ledger.at ?? "an unknown time"}, before ${f.ledger.before}`,
+            ]),
+        f.ledger.signed_checkpoint === null
+          ? "No signed checkpoint: the deployment has no ledger signing key."
+          : `Signed checkpoint of the Merkle tree of these ${f.ledger.seq} entries, below: check it with the deployment's verifier key (GET /admin/ledger/key).`,
+      ],
     ],
   ];
 }

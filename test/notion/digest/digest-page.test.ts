@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { digestBlocks, digestPage, digestProperties, MAX_DIGEST_BLOCKS } from "../../../src/notion/digest/digest-page";
 import type { DigestFigures } from "../../../src/digest/figures";
 import { templateNarrative, type DigestNarrative } from "../../../src/digest/template";
-import { sampleFigures } from "../../digest/fixtures";
+import { sampleFigures, SIGNED_CHECKPOINT } from "../../digest/fixtures";
 
 type Text = { type: "text"; text: { content: string }; annotations?: { bold?: boolean } };
 const ALLOWED = ["paragraph", "heading_2", "bulleted_list_item", "divider"];
@@ -92,6 +92,20 @@ describe("the digest page", () => {
     expect(lines.join("\n")).not.toMatch(/\*\*|^#|`/m);
     const template = digestBlocks(figures, { paragraphs: ["Words."], written_by: "Template" });
     expect(textsOf(template[0]!)[0]!.text.content).toBe("Narrative (template): ");
+  });
+
+  it("ends with the week's signed checkpoint, exactly as signed, after the ledger checkpoint's lines", () => {
+    const blocks = digestBlocks(sampleFigures(), templateNarrative(sampleFigures()));
+    expect(lineOf(blocks.at(-1)!)).toBe(SIGNED_CHECKPOINT);
+    expect(typeOf(blocks.at(-1)!)).toBe("paragraph");
+    expect(lineOf(blocks.at(-2)!)).toMatch(/^Signed checkpoint of the Merkle tree of these 42 entries, below/);
+  });
+
+  it("says there is no signed checkpoint when the deployment has no signing key", () => {
+    const base = sampleFigures();
+    const figures = sampleFigures({ ledger: { ...base.ledger, signed_checkpoint: null } });
+    const lines = digestBlocks(figures, templateNarrative(figures)).map(lineOf);
+    expect(lines.at(-1)).toBe("No signed checkpoint: the deployment has no ledger signing key.");
   });
 
   it("says when caps could not be read instead of listing them", () => {

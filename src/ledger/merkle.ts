@@ -1,0 +1,147 @@
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+
+/**
+ * The ledger's Merkle tree, RFC 6962 §2.1 (RFC 9162 §2.1): leaf hash = SHA-256(0x00 ‖ data), interior node =
+ * SHA-256(0x01 ‖ left ‖ right), and the tree of n leaves splits at the largest power of two below n. Pure: proofs
+ * are built from a {@link NodeSource} that answers the hash of any complete perfect subtree, so a store that keeps
+ * those (src/ledger/tree-store.ts) serves any tree size from O(log n) reads.
+ */
+
+/** A 32-byte SHA-256 hash. */
+export type Hash = Uint8Array;
+
+/**
+ * The hash of the complete perfect subtree at `level` (0: a leaf) and `index`, covering leaves
+ * [index·2^level, (index+1)·2^level). Called only for subtrees that lie wholly inside the tree asked about.
+ */
+export type NodeSource = (level: number, index: number) => Hash;
+
+/** SHA-256 of the empty string: the root of the empty tree (RFC 6962 §2.1). */
+export const EMPTY_ROOT: Hash = sha256(new Uint8Array(0));
+
+/** RFC 6962 leaf hash: SHA-256(0x00 ‖ data). */
+export function leafHash(data: Uint8Array): Hash {
+  return createHash("sha256").update(LEAF_PREFIX).update(data).digest();
+}
+
+/** RFC 6962 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Hash, right: Hash): Hash {
+  return createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** The leaf hash of a ledger entry: SHA-256(0x00 ‖ the 32 raw bytes of its hex `hash`). */
+export function entryLeafHash(entryHashHex: string): Hash {
+  return leafHash(Buffer.from(entryHashHex, "hex"));
+}
+
+/**
+ * MTH of leaves [start, end): the perfect subtrees the range splits into, largest first, folded from the right.
+ * `start` must be a multiple of a power of two at least `end - start` (true of every subtree RFC 6962's recursion
+ * visits), so each of those subtrees is aligned and complete.
+ */
+export function rangeRoot(node: NodeSource, start: number, end: number): Hash {
+  if (end <= start) return EMPTY_ROOT;
+  const parts: Hash[] = [];
+  let at = start;
+  while (at < end) {
+    const level = floorLog2(end - at);
+    parts.push(node(level, at / 2 ** level));
+    at += 2 ** level;
+  }
+  let root = parts.pop()!;
+  while (parts.length > 0) root = nodeHash(parts.pop()!, root);
+  return root;
+}
+
+/** MTH of the first `size` leaves (RFC 6962 §2.1): the tree head a checkpoint signs. */
+export function treeRoot(node: NodeSource, size: number): Hash {
+  return rangeRoot(node, 0, size);
+}
+
+/**
+ * PATH(index, D[0:size]) (RFC 6962 §2.1.1): the audit path of leaf `index` in the tree of `size` leaves, nearest
+ * sibling first. Throws a RangeError unless 0 ≤ index < size.
+ */
+export function inclusionProof(node: NodeSource, index: number, size: number): Hash[] {
+  if (!isCount(size) || !isCount(index) || index >= size) throw new RangeError(`no leaf ${index} in a tree of ${size}`);
+  const path: Hash[] = [];
+  let start = 0;
+  let end = size;
+  // Walks down from the root; each step's sibling subtree joins the path, which is read leaf-first, so it is
+  // reversed at the end.
+  while (end - start > 1) {
+    const split = start + largestPowerOfTwoBelow(end - start);
+    if (index < split) {
+      path.push(rangeRoot(node, split, end));
+      end = split;
+    } else {
+      path.push(rangeRoot(node, start, split));
+      start = split;
+    }
+  }
+  return path.reverse();
+}
+
+/**
+ * PROOF(from, D[0:to]) (RFC 6962 §2.1.2): the nodes that show the tree of `from` leaves is a prefix of the tree of
+ * `to`. Empty when from is 0 or equals to. Throws a RangeError unless 0 ≤ from ≤ to.
+ */
+export function consistencyProof(node: NodeSource, from: number, to: number): Hash[] {
+  if (!isCount(from) || !isCount(to) || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);
+  if (from === 0 || from === to) return [];
+  const proof: Hash[] = [];
+  let start = 0;
+  let end = to;
+  let m = from;
+  let whole = true;
+  // SUBPROOF(m, D[start:end], whole), iteratively; nodes are gathered root-first and reversed at the end.
+  while (m !== end - start) {
+    const k = largestPowerOfTwoBelow(end - start);
+    if (m <= k) {
+      proof.push(rangeRoot(node, start + k, end));
+      end = start + k;
+    } else {
+      proof.push(rangeRoot(node, start, start + k));
+      start += k;
+      m -= k;
+      whole = false;
+    }
+  }
+  if (!whole) proof.push(rangeRoot(node, start, end));
+  return proof.reverse();
+}
+
+/** The largest power of two strictly below `n` (n ≥ 2): where RFC 6962 splits a tree of n leaves. */
+export function largestPowerOfTwoBelow(n: number): number {
+  return 2 ** floorLog2(n - 1);
+}
+
+/** Lower-case hex of a hash. */
+export function toHex(hash: Hash): string {
+  return Buffer.from(hash).toString("hex");
+}
+
+/** Standard base64 (RFC 4648 §4) of a hash: how proofs and checkpoints carry hashes. */
+export function toBase64(hash: Hash): string {
+  return Buffer.from(hash).toString("base64");
+}
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+function sha256(data: Uint8Array): Hash {
+  return createHash("sha256").update(data).digest();
+}
+
+/** ⌊log2 n⌋ for 1 ≤ n ≤ 2^53, exactly (Math.log2 rounds up just below a large power of two). */
+function floorLog2(n: number): number {
+  if (n < 2 ** 32) return 31 - Math.clz32(n);
+  let level = 32;
+  while (2 ** (level + 1) <= n) level++;
+  return level;
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
