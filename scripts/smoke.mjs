@@ -97,6 +97,16 @@ try {
   const verify = await cli("ledger", "verify", "--url", worker.url);
   check(verify.includes("chain intact"), `the CLI verifies the ledger: ${verify.trim()}`);
 
+  // An auditor saves a signed checkpoint; after more calls the live ledger must still extend it.
+  const saved = join(dir, "checkpoint.txt");
+  await cli("ledger", "checkpoint", "--url", worker.url, "--out", saved);
+  await outcome("payments.lookup_customer", { customer_id: "cus_002" });
+  const since = await cli("ledger", "verify", "--since", saved, "--url", worker.url);
+  check(
+    since.includes("extends the checkpoint"),
+    `the live ledger extends a checkpoint saved before a call: ${since.trim()}`,
+  );
+
   const setup = await cli(
     ...["notion", "setup", "--url", emulator.url, "--parent", emulator.rootPageId, "--samples"],
     ...["--connect", worker.url, "--tenant", "demo"],
