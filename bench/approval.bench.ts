@@ -256,11 +256,10 @@ sample rows as \`person:manager\`, adds a policy holding every \`orders.update_o
 and a tenant with the demo hosts, an upstream MCP server in this process registered as host \`orders\`
 (bench/fixtures/upstream-server.ts) and an agent (owner \`requester\`) is connected with \`PUT /admin/notion\` at the
 default 3 requests/s and synced. Each approval: the agent (the MCP SDK client with its key) asks to add a note to an
-order, which is held; once its
-page exists in the Approvals database, \`person:manager\` sets Decision to Approved through @notionhq/client; the
-agent calls \`governance.escalation_status\` every ${POLL_MS} ms and, once it says approved, retries the edit. The
-time runs from just before the Decision edit is sent until the retry's answer says the call ran, so it includes the webhook's delivery, its verification,
-the decision intake (reading the page, the approver and the workspace's people through the gate at 3 requests/s),
+order, which is held; once its page exists in the Approvals database, \`person:manager\` sets Decision to Approved
+through @notionhq/client; the agent calls \`governance.escalation_status\` every ${POLL_MS} ms and, once it says
+approved, retries the call. The time runs from just before the Decision edit is sent until the retry's answer says
+the call ran, so it includes the webhook's delivery, its verification, the decision intake (reading the page, the approver and the workspace's people through the gate at 3 requests/s),
 the agent's polling interval and the retry itself. With polling only, webhooks are off (and the tenant has never
 received one, so the poll does not leave young decisions to the webhook) and the Worker's scheduled handler runs
 every ${TICK_MS / 1000} s as \`npm start\` ticks it (the deployed cron runs every minute), the edit made at a random
@@ -268,7 +267,7 @@ point of that period; the poll attributes the decision to the page's last editor
 changed. The poll's own work after a tick (the query, the page and its editor, the ledger) takes 1 to 3 s at 3
 requests/s, so an edit made just after a tick can wait a little over one period. The host counts what it ran: each
 held call must not have run before its approval and must have run exactly once after its retry, and the host must
-have run nothing else (\`approval.host_executions\` equals the approvals), or the benchmark fails. Smoke runs (\`--smoke\`) make
-one approval each way.`,
+have run nothing else (\`approval.host_executions\` equals the approvals), or the benchmark fails. Smoke runs
+(\`--smoke\`) make one approval each way.`,
   };
 }
