@@ -27,9 +27,10 @@ interface Burst {
 
 async function post<T>(worker: Worker, path: string): Promise<T> {
   const response = await worker.fetch(`http://bench${path}`, { method: "POST" });
-  const body = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
-  return body;
+  // Read as text first: wrangler's dev proxy answers some failures in plain text, and the error should quote it.
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
 }
 
 /** One burst of `BURST` simultaneous reservations into a fresh tenant's book. */
