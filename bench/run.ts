@@ -1,7 +1,7 @@
 /**
- * `npm run bench` (or `npm run bench -- --smoke` for a short CI run): runs every benchmark in this folder,
- * writes bench/results.json, then BENCHMARKS.md's summary and each run benchmark's section from those figures, and
- * prints progress. Pass names to run a subset: `npm run bench -- decide ledger`; `--repeat N` runs each selected
+ * `npm run bench` (or `npm run bench -- --smoke` for a short CI run): runs every benchmark in this folder and,
+ * after each, writes its figures to bench/results.json, then its section of BENCHMARKS.md and the summary from those
+ * figures; prints progress. Pass names to run a subset: `npm run bench -- decide ledger`; `--repeat N` runs each selected
  * benchmark N times and records every run (figures are their medians, with the spread). Smoke runs write nothing.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -52,12 +52,31 @@ const { smoke, repeat, names } = parseArgs(process.argv.slice(2));
 const log = (line: string) => console.log(`  ${line}`);
 const runStarted = performance.now();
 
-interface Done {
-  name: string;
-  last: BenchReport;
-  stored: StoredResult[];
+/**
+ * Writes one finished benchmark's figures into bench/results.json (merged with the rest, so a partial run keeps
+ * them), its section of BENCHMARKS.md and the summary: after each benchmark, so a run stopped part-way keeps what it
+ * measured.
+ */
+async function record(name: string, last: BenchReport, stored: StoredResult[]): Promise<number> {
+  const previous: StoredResult[] = JSON.parse(await readFile("bench/results.json", "utf8").catch(() => "[]"));
+  const merged = mergeResults(previous, stored);
+  await writeFile("bench/results.json", JSON.stringify(merged, null, 2) + "\n");
+  let doc = await readFile("BENCHMARKS.md", "utf8").catch(() => "# Benchmarks\n");
+  const section = renderSection({
+    name,
+    title: last.title,
+    results: stored,
+    notes: last.notes,
+    method: last.method,
+    node: process.version,
+  });
+  doc = replaceBetween(doc, `<!-- results:${name} -->`, `<!-- /results:${name} -->`, section);
+  doc = replaceBetween(doc, SUMMARY_OPEN, SUMMARY_CLOSE, renderSummary(merged));
+  await writeFile("BENCHMARKS.md", doc);
+  return merged.length;
 }
-const done: Done[] = [];
+
+let measured = 0;
 const failed: string[] = [];
 for (const name of names) {
   const measuredAt = new Date().toISOString();
@@ -79,38 +98,14 @@ for (const name of names) {
   }
   const stored = combineRuns(runs, measuredAt);
   if (repeat > 1) for (const r of stored) log(`${r.name} = ${formatFigure(r)}`);
-  done.push({ name, last: runs.at(-1)!, stored });
-}
-
-const measured = done.reduce((sum, d) => sum + d.stored.length, 0);
-if (smoke) {
-  console.log(`smoke run: ${measured} figures measured; bench/results.json and BENCHMARKS.md left unchanged`);
-} else if (done.length > 0) {
-  // Merge with figures from benchmarks not run this time, so a partial run keeps the rest.
-  const previous: StoredResult[] = JSON.parse(await readFile("bench/results.json", "utf8").catch(() => "[]"));
-  const merged = mergeResults(
-    previous,
-    done.flatMap((d) => d.stored),
-  );
-  await writeFile("bench/results.json", JSON.stringify(merged, null, 2) + "\n");
-
-  // Each benchmark owns one section of BENCHMARKS.md between its markers; a partial run replaces only its own.
-  let doc = await readFile("BENCHMARKS.md", "utf8").catch(() => "# Benchmarks\n");
-  for (const { name, last, stored } of done) {
-    const section = renderSection({
-      name,
-      title: last.title,
-      results: stored,
-      notes: last.notes,
-      method: last.method,
-      node: process.version,
-    });
-    doc = replaceBetween(doc, `<!-- results:${name} -->`, `<!-- /results:${name} -->`, section);
+  measured += stored.length;
+  if (!smoke) {
+    const total = await record(name, runs.at(-1)!, stored);
+    console.log(`wrote ${name}'s figures to bench/results.json (${total} figures) and BENCHMARKS.md`);
   }
-  doc = replaceBetween(doc, SUMMARY_OPEN, SUMMARY_CLOSE, renderSummary(merged));
-  await writeFile("BENCHMARKS.md", doc);
-  console.log(`wrote bench/results.json (${merged.length} figures) and BENCHMARKS.md`);
 }
+
+if (smoke) console.log(`smoke run: ${measured} figures measured; bench/results.json and BENCHMARKS.md left unchanged`);
 console.log(`bench run took ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
 if (failed.length > 0) {
   console.error(`failed: ${failed.join(", ")}`);
