@@ -99,6 +99,7 @@ export default async function budgetBench({ smoke, log }: BenchOptions): Promise
         {
           name: "budget.rounds_not_filling_cap",
           target: exactly(0, "rounds"),
+          summary: "budget rounds that took other than the reservations that fit",
           note: `rounds in which other than the ${Math.floor(CAP_CENTS / ASK_CENTS)} reservations that fit were taken`,
         },
         { name: "budget.reservations_per_s", note: "three caps per reservation; median of rounds" },

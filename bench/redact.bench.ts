@@ -157,11 +157,13 @@ export default async function redactBench({ smoke, log }: BenchOptions): Promise
       {
         name: `redact.recall.${detector}`,
         target: exactly(1),
+        summary: `recall on the generated corpus, ${detector}`,
         note: `${mine.found} of ${mine.valid} valid values`,
       },
       {
         name: `redact.false_positives.${detector}`,
         target: exactly(0),
+        summary: `false positives on the generated corpus, ${detector}`,
         note: `of ${mine.negatives} near misses and look-alikes`,
       },
       { name: `redact.baseline.recall.${detector}`, note: `${BASELINE}: ${theirsScore.found} of ${theirsScore.valid}` },
