@@ -9,10 +9,20 @@ import { Client as NotionClient } from "@notionhq/client";
 import { setupNotion } from "../src/notion/setup";
 import { startFrozenWorker } from "./fixtures/frozen-worker";
 import { INTEGRATION_TOKEN, startBenchEmulator } from "./fixtures/notion-emulator";
-import { percentile, type BenchNote, type BenchOptions, type BenchReport, type BenchResult } from "./types";
+import { startUpstream } from "./fixtures/upstream-server";
+import {
+  atMost,
+  exactly,
+  percentile,
+  type BenchNote,
+  type BenchOptions,
+  type BenchReport,
+  type BenchResult,
+} from "./types";
 
 const WORKER_PORT = 18793;
 const EMULATOR_PORT = 18794;
+const UPSTREAM_PORT = 18797;
 const ADMIN = "bench-admin-token";
 const TENANT = "approval-bench";
 /** The local stand-in for the cron trigger's period (the deployed cron runs every minute). */
@@ -52,6 +62,8 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
     webhookUrl: `${workerUrl}/webhooks/notion/${TENANT}`,
     log,
   });
+  // The host the approved calls run on, in this process: it counts what it ran, independently of Policy OS.
+  const upstream = await startUpstream(UPSTREAM_PORT);
   const results: BenchResult[] = [];
   const notes: BenchNote[] = [];
   let worker: Awaited<ReturnType<typeof startFrozenWorker>> | undefined;
@@ -89,21 +101,21 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
       log: () => undefined,
     });
     const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
-    // Refunds run out of refundable balance after a few approvals; contact edits can be approved without end.
     await manager.pages.create({
       parent: { data_source_id: ids.policies! },
       properties: {
-        Name: { title: [{ text: { content: "Contact edits need a manager (benchmark)" } }] },
-        "Policy ID": { rich_text: [{ text: { content: "contact-edits-need-manager" } }] },
+        Name: { title: [{ text: { content: "Order notes need a manager (benchmark)" } }] },
+        "Policy ID": { rich_text: [{ text: { content: "order-notes-need-manager" } }] },
         Type: { select: { name: "approval" } },
         Mode: { select: { name: "pause" } },
         Status: { select: { name: "Active" } },
-        Tools: { rich_text: [{ text: { content: "crm.update_contact" } }] },
+        Tools: { rich_text: [{ text: { content: "orders.update_order" } }] },
         Approvers: { multi_select: [{ name: "manager" }] },
-        "Reason code": { rich_text: [{ text: { content: "contact_edit_needs_manager" } }] },
+        "Reason code": { rich_text: [{ text: { content: "order_note_needs_manager" } }] },
       },
     });
     await admin("POST", "/tenants", { id: TENANT, name: "Approval benchmark", demo_hosts: true });
+    await admin("POST", `/hosts?tenant=${TENANT}`, { id: "orders", url: upstream.url });
     const { api_key } = await admin("POST", `/agents?tenant=${TENANT}`, { name: "bench-agent", owner: "requester" });
     await admin("PUT", `/notion?tenant=${TENANT}`, { data_sources: ids });
     await admin("POST", `/sync?tenant=${TENANT}`, { full: true });
@@ -117,6 +129,8 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
     const call = async (name: string, args: Record<string, unknown>) =>
       (await agent!.callTool({ name, arguments: args })).structuredContent as unknown as Outcome;
     let edit = 0;
+    /** How many times the host ran the call carrying `note`, by the host's own count. */
+    const ranAtHost = (note: string) => upstream.received.filter((c) => c.note === note).length;
 
     /**
      * One approval: a contact edit is held; once its page exists, the manager sets Decision to Approved; the agent
@@ -124,10 +138,11 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
      * from just before the edit was sent until the retry's answer says it ran.
      */
     const approvalToRun = async (beforeEdit?: () => Promise<void>) => {
-      const change = { contact_id: "con_002", fields: { notes: `approval benchmark ${++edit}` } };
-      const held = await call("crm.update_contact", change);
+      const change = { order_id: "ord_42", note: `approval benchmark ${++edit}` };
+      const held = await call("orders.update_order", change);
       if (held.outcome !== "pending_approval" || !held.escalation_id)
-        throw new Error(`the contact edit was not held: ${JSON.stringify(held).slice(0, 300)}`);
+        throw new Error(`the order note was not held: ${JSON.stringify(held).slice(0, 300)}`);
+      if (ranAtHost(change.note) !== 0) throw new Error(`the host ran the held call before its approval`);
       const escalation_id = held.escalation_id;
       const page = await until(
         async () =>
@@ -148,10 +163,12 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
         (status) => status === "approved",
         `the approval of ${escalation_id}`,
       );
-      const retry = await call("crm.update_contact", change);
+      const retry = await call("orders.update_order", change);
       const seconds = (performance.now() - started) / 1000;
       if (retry.outcome !== "succeeded")
         throw new Error(`the approved retry did not run: ${JSON.stringify(retry).slice(0, 600)}`);
+      const runs = ranAtHost(change.note);
+      if (runs !== 1) throw new Error(`the host ran the approved call ${runs} times, not once`);
       return seconds;
     };
 
@@ -179,6 +196,10 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
       log(`  approval ${i + 1}: ${viaWebhook.at(-1)!.toFixed(2)} s`);
     }
 
+    // Every approval ran exactly once at the host, and nothing else ran there.
+    const approvals = viaPoll.length + viaWebhook.length;
+    const executions = upstream.received.length;
+    if (executions !== approvals) throw new Error(`the host ran ${executions} calls for ${approvals} approvals`);
     const webhookMedian = percentile(viaWebhook, 50);
     const webhookMax = Math.max(...viaWebhook);
     const pollMedian = percentile(viaPoll, 50);
@@ -188,25 +209,30 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
       { name: "approval.webhook_to_authorized_s.max", unit: "s", value: round(webhookMax) },
       { name: "approval.poll_to_authorized_s", unit: "s", value: round(pollMedian) },
       { name: "approval.poll_to_authorized_s.max", unit: "s", value: round(pollMax) },
+      { name: "approval.host_executions", unit: "runs", value: executions },
     );
     notes.push(
       {
         name: "approval.webhook_to_authorized_s",
-        target: "≤ 2 s",
-        met: webhookMedian <= 2,
+        target: atMost(2, "s"),
+        summary: "Decision edit in Notion → the agent's retry authorized, through the webhook (median)",
         note: `median of ${viaWebhook.length}: ${viaWebhook.map((s) => s.toFixed(2)).join(", ")} s`,
       },
-      { name: "approval.webhook_to_authorized_s.max", target: "≤ 2 s", met: webhookMax <= 2 },
+      { name: "approval.webhook_to_authorized_s.max", target: atMost(2, "s") },
       {
         name: "approval.poll_to_authorized_s",
-        target: `≤ one poll period (${TICK_MS / 1000} s here)`,
-        met: pollMedian <= TICK_MS / 1000,
+        target: { text: `≤ one poll period (${TICK_MS / 1000} s here)`, holds: (s) => s <= TICK_MS / 1000 },
+        summary: "Decision edit in Notion → the agent's retry authorized, polling only (median)",
         note: `median of ${viaPoll.length}, webhooks off, the scheduled handler every ${TICK_MS / 1000} s: ${viaPoll.map((s) => s.toFixed(2)).join(", ")} s`,
       },
       {
         name: "approval.poll_to_authorized_s.max",
-        target: `≤ one poll period (${TICK_MS / 1000} s here)`,
-        met: pollMax <= TICK_MS / 1000,
+        target: { text: `≤ one poll period (${TICK_MS / 1000} s here)`, holds: (s) => s <= TICK_MS / 1000 },
+      },
+      {
+        name: "approval.host_executions",
+        target: exactly(approvals, "runs (one per approval)"),
+        note: `counted by the host itself; each approved call ran once, after its approval (the bench fails otherwise)`,
       },
     );
     const limited = emulator.emulator.rateLimit;
@@ -217,6 +243,7 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
     await agent?.close().catch(() => undefined);
     await worker?.stop();
     await emulator.close();
+    await upstream.close();
   }
   return {
     title: "Approvals: Decision edit in Notion to the agent's authorized retry (approval.*)",
@@ -225,20 +252,22 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
     method: `The Worker is the production bundle in workerd through Miniflare with local D1 and every Durable Object
 (bench/fixtures/frozen-worker.ts), wired to the Notion emulator running in the benchmark's process at Notion's 3
 requests/s per integration (bench/fixtures/notion-emulator.ts). \`setupNotion\` creates the six databases with their
-sample rows as \`person:manager\`, adds a policy holding every \`crm.update_contact\` for the manager's approval (a
-refund would run out of the demo customer's refundable balance after two approvals), and a tenant with the demo hosts
-and an agent (owner \`requester\`) is connected with \`PUT /admin/notion\` at the default 3 requests/s and synced.
-Each approval: the agent (the MCP SDK client with its key) asks to change a contact's notes, which is held; once its
-page exists in the Approvals database, \`person:manager\` sets Decision to Approved through @notionhq/client; the
-agent calls \`governance.escalation_status\` every ${POLL_MS} ms and, once it says approved, retries the edit. The
-time runs from just before the Decision edit is sent until the retry's answer says the edit ran (the approval authorized it and the adapter ran once), so it includes the webhook's delivery, its verification,
-the decision intake (reading the page, the approver and the workspace's people through the gate at 3 requests/s),
+sample rows as \`person:manager\`, adds a policy holding every \`orders.update_order\` for the manager's approval,
+and a tenant with the demo hosts, an upstream MCP server in this process registered as host \`orders\`
+(bench/fixtures/upstream-server.ts) and an agent (owner \`requester\`) is connected with \`PUT /admin/notion\` at the
+default 3 requests/s and synced. Each approval: the agent (the MCP SDK client with its key) asks to add a note to an
+order, which is held; once its page exists in the Approvals database, \`person:manager\` sets Decision to Approved
+through @notionhq/client; the agent calls \`governance.escalation_status\` every ${POLL_MS} ms and, once it says
+approved, retries the call. The time runs from just before the Decision edit is sent until the retry's answer says
+the call ran, so it includes the webhook's delivery, its verification, the decision intake (reading the page, the approver and the workspace's people through the gate at 3 requests/s),
 the agent's polling interval and the retry itself. With polling only, webhooks are off (and the tenant has never
 received one, so the poll does not leave young decisions to the webhook) and the Worker's scheduled handler runs
 every ${TICK_MS / 1000} s as \`npm start\` ticks it (the deployed cron runs every minute), the edit made at a random
 point of that period; the poll attributes the decision to the page's last editor, since nothing else on the page
 changed. The poll's own work after a tick (the query, the page and its editor, the ledger) takes 1 to 3 s at 3
-requests/s, so an edit made just after a tick can wait a little over one period. Smoke runs (\`--smoke\`) make
-one approval each way.`,
+requests/s, so an edit made just after a tick can wait a little over one period. The host counts what it ran: each
+held call must not have run before its approval and must have run exactly once after its retry, and the host must
+have run nothing else (\`approval.host_executions\` equals the approvals), or the benchmark fails. Smoke runs
+(\`--smoke\`) make one approval each way.`,
   };
 }

@@ -10,23 +10,68 @@ import { join } from "node:path";
 import { startLocalWorker } from "../scripts/local-worker.mjs";
 import { startBundledWorker } from "./fixtures/bundled-worker";
 import { startUpstream } from "./fixtures/upstream-server";
-import { percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
+import { atMost, percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
 const ADMIN = "bench-admin-token";
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const CONCURRENCY = 16;
 
+/** A path a user's call can take through the Worker, and the upstream tool that does the same work directly. */
+interface Path {
+  /** The figures' infix: `overhead.<label>.p50`; empty for the unguarded read, whose names predate the others. */
+  label: string;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+/** The unguarded read, a read under a cost cap (the budget book's reserve and settle), one under a content rule. */
+const PATHS: Path[] = [
+  { label: "", tool: "get_order", args: { order_id: "ord_42" } },
+  { label: "cost_cap", tool: "quote_order", args: { order_id: "ord_42" } },
+  { label: "content", tool: "annotate_order", args: { order_id: "ord_42", note: "customer asked for the invoice" } },
+];
+
+/** The benchmark's own rows beside the samples: a cap the calls never reach, and deny terms the note never holds. */
+const GUARD_ROWS = [
+  {
+    Name: "Order quotes count against a daily cap (benchmark)",
+    "Policy ID": "bench-quote-cap",
+    Type: "cost",
+    Mode: "block",
+    Status: "Active",
+    Tools: "orders.quote_order",
+    Cap: 1_000_000_000,
+    Unit: "calls",
+    Window: "day",
+    Per: "agent",
+    Message: "Order quotes are capped per agent and day.",
+  },
+  {
+    Name: "Order notes never mention wire transfers or gift cards (benchmark)",
+    "Policy ID": "bench-note-terms",
+    Type: "content",
+    Mode: "block",
+    Status: "Active",
+    Tools: "orders.annotate_order",
+    "Deny terms": "wire transfer, gift card, /ACCT-[0-9]{4,8}/",
+    "Reason code": "scam_terms",
+    Message: "Order notes may not mention wire transfers or gift cards.",
+  },
+];
+
 interface Measurement {
-  gatewayMs: number[];
-  directMs: number[];
+  /** Per path label: the gateway's and the direct call's samples (ms). */
+  paths: Map<string, { gatewayMs: number[]; directMs: number[] }>;
+  hopMs: number[];
   gatewayRate: number;
   directRate: number;
 }
 
-/** Sets up a tenant on the Worker at `url` that federates the upstream, then times calls both ways. */
+/** Sets up a tenant on the Worker at `url` that federates the upstream, then times calls both ways on each path. */
 async function measure(
   url: string,
   upstreamUrl: string,
+  paths: Path[],
   sequential: number,
   concurrentTotal: number,
   log: (l: string) => void,
@@ -41,34 +86,38 @@ async function measure(
     return res.json() as Promise<any>;
   };
   await admin("POST", "/tenants", { id: "bench", name: "Benchmark tenant", demo_hosts: true });
-  const samples = JSON.parse(await readFile("notion-templates/policies.json", "utf8")).sample_rows;
-  await admin("PUT", "/policies?tenant=bench", { rows: samples });
-  const { api_key } = await admin("POST", "/agents?tenant=bench", { name: "bench-agent", owner: "requester" });
   await admin("POST", "/hosts?tenant=bench", { id: "orders", url: upstreamUrl });
+  const samples = JSON.parse(await readFile("notion-templates/policies.json", "utf8")).sample_rows;
+  await admin("PUT", "/policies?tenant=bench", { rows: [...samples, ...GUARD_ROWS] });
+  const { api_key } = await admin("POST", "/agents?tenant=bench", { name: "bench-agent", owner: "requester" });
 
   let id = 0;
-  const body = (name: string) =>
-    JSON.stringify({
-      jsonrpc: "2.0",
-      id: ++id,
-      method: "tools/call",
-      params: { name, arguments: { order_id: "ord_42" } },
-    });
-  const direct = async () => {
-    const res = await fetch(upstreamUrl, { method: "POST", headers: HEADERS, body: body("get_order") });
+  const body = (name: string, args: Record<string, unknown>) =>
+    JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name, arguments: args } });
+  const direct = (path: Path) => async () => {
+    const res = await fetch(upstreamUrl, { method: "POST", headers: HEADERS, body: body(path.tool, path.args) });
     const json = (await res.json()) as any;
     if (json.result?.structuredContent?.status !== "shipped")
       throw new Error(`direct call failed: ${JSON.stringify(json)}`);
   };
-  const gateway = async () => {
+  const call = async (tool: string, args: Record<string, unknown>) => {
     const res = await fetch(`${url}/mcp`, {
       method: "POST",
       headers: { ...HEADERS, authorization: `Bearer ${api_key}` },
-      body: body("orders.get_order"),
+      body: body(`orders.${tool}`, args),
     });
     const json = (await res.json()) as any;
-    if (json.result?.structuredContent?.outcome !== "succeeded")
-      throw new Error(`gateway call failed: ${JSON.stringify(json)}`);
+    return json.result?.structuredContent ?? json;
+  };
+  const gateway = (path: Path) => async () => {
+    const outcome = await call(path.tool, path.args);
+    if (outcome.outcome !== "succeeded") throw new Error(`gateway call failed: ${JSON.stringify(outcome)}`);
+  };
+  // The route that does nothing: the runtime's own floor for a request into this Worker.
+  const hop = async () => {
+    const res = await fetch(`${url}/health`);
+    if (!res.ok) throw new Error(`GET /health: ${res.status}`);
+    await res.arrayBuffer();
   };
   const timeEach = async (fn: () => Promise<void>, n: number) => {
     const out: number[] = [];
@@ -91,49 +140,100 @@ async function measure(
   };
 
   log("warming up…");
-  await timeEach(direct, 30);
-  await timeEach(gateway, 30);
-  log(`timing ${sequential} sequential calls each way, interleaved in blocks…`);
-  const directMs: number[] = [];
-  const gatewayMs: number[] = [];
-  for (let block = 0; block < 10; block++) {
-    directMs.push(...(await timeEach(direct, sequential / 10)));
-    gatewayMs.push(...(await timeEach(gateway, sequential / 10)));
+  await timeEach(hop, 30);
+  for (const path of paths) {
+    await timeEach(direct(path), 30);
+    await timeEach(gateway(path), 30);
   }
-  log(`timing throughput with ${CONCURRENCY} concurrent callers…`);
-  const directRate = await throughput(direct, concurrentTotal);
-  const gatewayRate = await throughput(gateway, concurrentTotal);
-  return { gatewayMs, directMs, gatewayRate, directRate };
+  await assertGuarded(paths, admin, call);
+  log(`timing ${sequential} sequential calls each way on ${paths.length} path(s) and ${sequential} hops, in blocks…`);
+  const measured = new Map(paths.map((p) => [p.label, { gatewayMs: [] as number[], directMs: [] as number[] }]));
+  const hopMs: number[] = [];
+  for (let block = 0; block < 10; block++) {
+    hopMs.push(...(await timeEach(hop, sequential / 10)));
+    for (const path of paths) {
+      const into = measured.get(path.label)!;
+      into.directMs.push(...(await timeEach(direct(path), sequential / 10)));
+      into.gatewayMs.push(...(await timeEach(gateway(path), sequential / 10)));
+    }
+  }
+  log(`timing throughput with ${CONCURRENCY} concurrent callers (unguarded read)…`);
+  const directRate = await throughput(direct(paths[0]!), concurrentTotal);
+  const gatewayRate = await throughput(gateway(paths[0]!), concurrentTotal);
+  return { paths: measured, hopMs, gatewayRate, directRate };
+}
+
+/**
+ * Checks that the guarded paths really pass their guard, so a row that no longer applies cannot turn a guarded
+ * figure into an unguarded one: the cost cap's reservation is in the call's decision entry, and the content rule
+ * denies the same call when its note holds a deny term.
+ */
+async function assertGuarded(
+  paths: Path[],
+  admin: (method: string, path: string) => Promise<any>,
+  call: (tool: string, args: Record<string, unknown>) => Promise<any>,
+) {
+  const capped = paths.find((p) => p.label === "cost_cap");
+  if (capped) {
+    const { entries } = (await admin("GET", "/ledger?tenant=bench&limit=1000")) as { entries: any[] };
+    const decision = entries.find((e) => e.kind === "decision" && e.body?.tool === `orders.${capped.tool}`);
+    if (!(decision?.body?.budget?.length > 0))
+      throw new Error(`orders.${capped.tool} was not reserved against its cap: ${JSON.stringify(decision)}`);
+  }
+  const screened = paths.find((p) => p.label === "content");
+  if (screened) {
+    const flagged = await call(screened.tool, { ...screened.args, note: "pay by gift card" });
+    if (flagged.outcome !== "denied")
+      throw new Error(`orders.${screened.tool} was not screened by its content rule: ${JSON.stringify(flagged)}`);
+  }
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+/** `name` with the path's label after its first part: `overhead.p50` → `overhead.cost_cap.p50`. */
+const named = (name: string, label: string) => (label ? name.replace(/^([a-z]+)\./, `$1.${label}.`) : name);
 
 export default async function overhead({ smoke, log }: BenchOptions): Promise<BenchReport> {
   const sequential = smoke ? 60 : 2000;
   const concurrentTotal = smoke ? 100 : 3000;
   const upstream = await startUpstream(18790);
   const results: BenchResult[] = [];
-  let workerd: Measurement;
   try {
     log("bundling the Worker and starting it in workerd (Miniflare)…");
     const worker = await startBundledWorker({ port: 18792, vars: { ADMIN_TOKEN: ADMIN } });
+    let workerd: Measurement;
     try {
-      workerd = await measure(worker.url, upstream.url, sequential, concurrentTotal, log);
+      workerd = await measure(worker.url, upstream.url, PATHS, sequential, concurrentTotal, log);
     } finally {
       await worker.stop();
     }
-    const p50 = percentile(workerd.gatewayMs, 50) - percentile(workerd.directMs, 50);
-    const p99 = percentile(workerd.gatewayMs, 99) - percentile(workerd.directMs, 99);
+    const hop = percentile(workerd.hopMs, 50);
+    for (const { label } of PATHS) {
+      const { gatewayMs, directMs } = workerd.paths.get(label)!;
+      results.push(
+        {
+          name: named("overhead.p50", label),
+          unit: "ms",
+          value: round(percentile(gatewayMs, 50) - percentile(directMs, 50)),
+        },
+        {
+          name: named("overhead.p99", label),
+          unit: "ms",
+          value: round(percentile(gatewayMs, 99) - percentile(directMs, 99)),
+        },
+        { name: named("gateway.p50", label), unit: "ms", value: round(percentile(gatewayMs, 50)) },
+        { name: named("direct.p50", label), unit: "ms", value: round(percentile(directMs, 50)) },
+      );
+    }
+    const overheadP50 = results.find((r) => r.name === "overhead.p50")!.value;
     results.push(
-      { name: "overhead.p50", unit: "ms", value: round(p50) },
-      { name: "overhead.p99", unit: "ms", value: round(p99) },
-      { name: "gateway.p50", unit: "ms", value: round(percentile(workerd.gatewayMs, 50)) },
-      { name: "direct.p50", unit: "ms", value: round(percentile(workerd.directMs, 50)) },
+      { name: "hop.p50", unit: "ms", value: round(hop) },
+      { name: "overhead.beyond_hop.p50", unit: "ms", value: round(overheadP50 - hop) },
       { name: "gateway.calls_per_s", unit: "calls/s", value: round(workerd.gatewayRate, 0) },
       { name: "direct.calls_per_s", unit: "calls/s", value: round(workerd.directRate, 0) },
     );
     if (!smoke) {
-      log("again under wrangler dev, as npm start serves it…");
+      log("again under wrangler dev, as npm start serves it (unguarded read only)…");
       const dir = await mkdtemp(join(tmpdir(), "policy-os-bench-"));
       const dev = await startLocalWorker({
         port: 18791,
@@ -143,11 +243,12 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
         onLog: log,
       });
       try {
-        const m = await measure(dev.url, upstream.url, 500, 500, log);
+        const m = await measure(dev.url, upstream.url, PATHS.slice(0, 1), 500, 500, log);
+        const { gatewayMs, directMs } = m.paths.get("")!;
         results.push({
           name: "overhead.wrangler_dev.p50",
           unit: "ms",
-          value: round(percentile(m.gatewayMs, 50) - percentile(m.directMs, 50)),
+          value: round(percentile(gatewayMs, 50) - percentile(directMs, 50)),
         });
       } finally {
         await dev.stop();
@@ -157,14 +258,49 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
   } finally {
     await upstream.close();
   }
-  const p50 = results.find((r) => r.name === "overhead.p50")!.value;
   return {
     title: "Governance overhead per call (through the Worker vs. direct)",
     results,
     notes: [
-      { name: "overhead.p50", target: "≤ 1 ms", met: p50 <= 1 },
-      { name: "overhead.p99", note: "gateway p99 minus direct p99" },
-      { name: "gateway.calls_per_s", note: `${CONCURRENCY} concurrent callers` },
+      {
+        name: "overhead.p50",
+        target: atMost(1, "ms"),
+        summary: "governance overhead per call, unguarded read (gateway p50 − direct p50)",
+      },
+      {
+        name: "overhead.p99",
+        note: "gateway p99 minus direct p99",
+        summary: "governance overhead per call, unguarded read, p99",
+      },
+      {
+        name: "overhead.cost_cap.p50",
+        note: "a read under a cost cap: the budget book's reserve before the host and settle after",
+        summary: "governance overhead per call under a cost cap",
+      },
+      { name: "overhead.cost_cap.p99", summary: "governance overhead per call under a cost cap, p99" },
+      {
+        name: "overhead.content.p50",
+        note: "a read under a content rule: its deny terms screened in the arguments",
+        summary: "governance overhead per call under a content rule",
+      },
+      { name: "overhead.content.p99", summary: "governance overhead per call under a content rule, p99" },
+      {
+        name: "hop.p50",
+        note: "GET /health: a round trip into the same Worker on a route that does nothing, timed beside the calls",
+        summary: "bare round trip into the Worker (the runtime's floor here)",
+      },
+      {
+        name: "overhead.beyond_hop.p50",
+        target: atMost(1, "ms"),
+        note: "overhead.p50 minus hop.p50: what governance adds beyond the request's own hop into workerd",
+        summary: "governance overhead beyond the hop, unguarded read",
+      },
+      {
+        name: "gateway.calls_per_s",
+        note: `${CONCURRENCY} concurrent callers, unguarded read`,
+        summary: "calls/s through the Worker, 16 concurrent callers",
+      },
+      { name: "direct.calls_per_s", summary: "calls/s directly to the upstream, 16 concurrent callers" },
       {
         name: "overhead.wrangler_dev.p50",
         note: "the same, under `wrangler dev` (its local proxy adds ~4 ms per request)",
@@ -177,9 +313,17 @@ is one \`tools/call\` JSON-RPC POST made with Node's fetch: directly to the upst
 an agent key. Through the Worker a call authenticates the key (a D1 read, reused by the isolate for 5 s),
 validates the arguments, decides, appends the decision to the tenant's ledger Durable Object, forwards the call,
 appends the outcome, answers, and then writes the audit row (D1, after the response): two Durable Object round trips
-on the path that the direct call does not make. ${sequential} sequential
-samples each way, interleaved in 10 blocks; throughput with ${CONCURRENCY} concurrent callers, ${concurrentTotal} calls
-each way. Overhead = gateway minus direct at the same percentile. Full runs repeat the measurement under
-\`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.`,
+on the path that the direct call does not make. Three paths are timed, each against the same work done directly
+(the upstream serves the same lookup under three names): the unguarded read \`orders.get_order\` (\`overhead.p50\`,
+the figure's name since it was first measured), \`orders.quote_order\` under a cost cap the calls never reach
+(\`overhead.cost_cap.*\`: the call reserves against the cap in the tenant's budget book, a third Durable Object,
+before the host runs, and settles after), and \`orders.annotate_order\` under a content rule whose deny terms its note
+never holds (\`overhead.content.*\`: the arguments are screened). Before timing, the benchmark checks that the capped
+call's decision entry carries its reservation and that the content rule denies the same call with a deny term in its
+note, so neither guard can silently fall off its path. \`hop.p50\` is \`GET /health\`, a route that does nothing,
+timed in the same blocks: the runtime's own floor for a request into this Worker here. ${sequential} sequential
+samples of each, interleaved in 10 blocks; throughput (unguarded read) with ${CONCURRENCY} concurrent callers,
+${concurrentTotal} calls each way. Overhead = gateway minus direct at the same percentile. Full runs repeat the
+unguarded measurement under \`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.`,
   };
 }

@@ -19,7 +19,16 @@ import {
   type CorpusPayload,
   type DetectorScore,
 } from "./fixtures/pii-corpus";
-import { percentile, type BenchNote, type BenchOptions, type BenchReport, type BenchResult } from "./types";
+import {
+  atLeast,
+  atMost,
+  exactly,
+  percentile,
+  type BenchNote,
+  type BenchOptions,
+  type BenchReport,
+  type BenchResult,
+} from "./types";
 
 const BASELINE = "redact-pii@3.4.0";
 
@@ -70,8 +79,8 @@ function heldOutFigures(ours: HeldOutScore, theirs: HeldOutScore): { results: Be
     notes.push(
       {
         name: `redact.held_out.recall.${detector}`,
-        target: "≥ 0.99",
-        met: heldOutRecall(ours, detector) >= 0.99,
+        target: atLeast(0.99, ""),
+        summary: `held-out recall, ${detector}`,
         note: `${mine.found} of ${mine.positives} held-out values`,
       },
       {
@@ -91,8 +100,8 @@ function heldOutFigures(ours: HeldOutScore, theirs: HeldOutScore): { results: Be
   notes.push(
     {
       name: "redact.held_out.false_positive_rate",
-      target: "≤ 0.001",
-      met: rate(ours) <= 0.001,
+      target: atMost(0.001, ""),
+      summary: "held-out false positives (share of negatives changed)",
       note: `${ours.falsePositives} of ${ours.negatives} held-out negatives changed${by ? ` (${by})` : ""}`,
     },
     {
@@ -126,8 +135,8 @@ export default async function redactBench({ smoke, log }: BenchOptions): Promise
   const notes: BenchNote[] = [
     {
       name: "redact.ms_per_3kb",
-      target: "≤ 0.1 ms",
-      met: ours <= 0.1,
+      target: atMost(0.1, "ms"),
+      summary: "`redact()` per 3 KB payload",
       note: `median over the corpus of ${corpus.length} payloads, ${meanBytes} bytes each on average`,
     },
     {
@@ -147,14 +156,14 @@ export default async function redactBench({ smoke, log }: BenchOptions): Promise
     notes.push(
       {
         name: `redact.recall.${detector}`,
-        target: "1.0",
-        met: mine.found === mine.valid,
+        target: exactly(1),
+        summary: `recall on the generated corpus, ${detector}`,
         note: `${mine.found} of ${mine.valid} valid values`,
       },
       {
         name: `redact.false_positives.${detector}`,
-        target: "0",
-        met: mine.falsePositives === 0,
+        target: exactly(0),
+        summary: `false positives on the generated corpus, ${detector}`,
         note: `of ${mine.negatives} near misses and look-alikes`,
       },
       { name: `redact.baseline.recall.${detector}`, note: `${BASELINE}: ${theirsScore.found} of ${theirsScore.valid}` },
