@@ -13,6 +13,7 @@ const nodeTests = [
   "test/pipeline/stages/*.test.ts",
   "test/policy/*.test.ts",
   "test/redaction/*.test.ts",
+  "test/scripts/bench-summary.test.ts",
   "test/scripts/load-checks.test.ts",
   "test/scripts/local-worker.test.ts",
   "test/approvals/may-decide.test.ts",
