@@ -12,8 +12,10 @@ import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./
  */
 export function decide(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
-    const few = snapshot.candidates(request.tool.name).length <= PLAIN_CANDIDATES;
-    return isPlannable(request) && !few ? decideByPlan(snapshot, request) : decidePlainlyOrThrow(snapshot, request);
+    // Most tools have a few candidate rows: they are decided row by row, without the index or its shape checks.
+    if (snapshot.candidates(request.tool.name).length <= PLAIN_CANDIDATES)
+      return decidePlainlyOrThrow(snapshot, request);
+    return isPlannable(request) ? decideByPlan(snapshot, request) : decidePlainlyOrThrow(snapshot, request);
   } catch (error) {
     return engineError(snapshot, error);
   }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../../src/db/tenancy";
 import { agentAuth } from "../../src/http/agent-auth";
 import { principalForToken } from "../../src/http/token-auth";
+import { ledgerEntries } from "../approvals/helpers";
 import { admin, auditRows, BASE, call, newTenant } from "../support/worker";
 
 /** A local authorization server: its issuer, signing key and JWKS are made here and served through msw. */
@@ -209,6 +210,39 @@ describe("an MCP client with an access token of the tenant's authorization serve
     for (const sub of ["a", "b", "c"])
       expect((await attempt(tenant, await accessToken(tenant, { sub }))).status).toBe(200);
     expect(jwksFetches.length).toBe(before);
+  });
+});
+
+describe("the person a token proves, through the pipeline", () => {
+  it("is the person the agent acts for, and the decision entry says the token verified it", async () => {
+    const { tenant } = await oauthTenant();
+    const client = await connectWithToken(tenant, await accessToken(tenant));
+    const { outcome } = await call(client, "payments.lookup_customer", { customer_id: "cus_002" });
+    expect(outcome.outcome).toBe("succeeded");
+    const decision = (await ledgerEntries(tenant)).find(
+      (e) => e.kind === "decision" && e.invocation_id === outcome.invocation_id,
+    );
+    expect(decision.body.caller).toEqual({
+      via: "token",
+      person: "[REDACTED:email]",
+      person_verified_by: "token",
+      workspace: null,
+      run: "none",
+    });
+  });
+
+  it("cannot be swapped for another person by on_behalf_of: the call is refused, never run for either", async () => {
+    const { tenant } = await oauthTenant();
+    const client = await connectWithToken(tenant, await accessToken(tenant));
+    const { outcome } = await call(
+      client,
+      "payments.lookup_customer",
+      { customer_id: "cus_002" },
+      { on_behalf_of: "boss@example.com" },
+    );
+    expect(outcome).toMatchObject({ outcome: "denied", denial: { code: "on_behalf_of_mismatch" } });
+    const [row] = await auditRows(tenant, 1);
+    expect(row).toMatchObject({ invocation_id: outcome.invocation_id, outcome: "denied" });
   });
 });
 
