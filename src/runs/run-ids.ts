@@ -67,7 +67,9 @@ export function runIds(secret: string | null | undefined): RunIds {
       if (!secret) return { ok: false, why: "not_configured" };
       const parts = SHAPE.exec(run_id);
       const mac = parts ? fromBase64url(parts[4]!) : null;
-      if (!parts || !mac) return { ok: false, why: "malformed" };
+      // Only the canonical spelling of the MAC: its last character has spare bits, so four spellings decode alike,
+      // and each would otherwise be another run id (another per-run budget) for one minted run.
+      if (!parts || !mac || base64url(mac) !== parts[4]) return { ok: false, why: "malformed" };
       const body = [parts[1]!, parts[2]!, parts[3]!] as const;
       // subtle.verify compares in constant time.
       if (!(await crypto.subtle.verify("HMAC", await hmacKey(), mac, signed(owner, body))))

@@ -135,6 +135,15 @@ describe("the run", () => {
       expect((await refusal({ run_id })).code).toBe("unknown_run");
   });
 
+  it("a minted run id is accepted in its own spelling only: no other spelling of its MAC is another run", async () => {
+    const real = await mint();
+    const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const respelled = [...ALPHABET].map((c) => `${real.slice(0, -1)}${c}`).filter((id) => id !== real);
+    expect(respelled).toHaveLength(63);
+    for (const run_id of respelled) expect((await refusal({ run_id })).code).toBe("unknown_run");
+    expect(await facts({ run_id: real })).toMatchObject({ run_id: real, record: { run: "minted" } });
+  });
+
   it("a run id minted for another agent or another tenant is refused", async () => {
     expect((await refusal({ run_id: await mint({ tenant_id: "acme", agent_id: "agt_other" }) })).code).toBe(
       "unknown_run",
