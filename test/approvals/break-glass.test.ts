@@ -13,8 +13,9 @@ import { webhookEventSchema } from "../../src/notion/webhook";
 // @ts-expect-error plain ESM helper of the `policy-os` CLI
 import { decisionLine, decisionRequest } from "../../scripts/approvals-decide.mjs";
 import { notion, useEmulatorNetwork } from "../emulator/helpers";
-import { connectedTenant, disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
-import { admin, auditRows, call, connect, newTenant } from "../support/worker";
+import { disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
+import { admin, auditRows, call, newTenant } from "../support/worker";
+import { heldForRequester, refund, type Held } from "./held-for-requester";
 import { escalationRow, ledgerEntries, refundsMade } from "./helpers";
 
 /**
@@ -26,35 +27,6 @@ import { escalationRow, ledgerEntries, refundsMade } from "./helpers";
 
 useEmulatorNetwork();
 disconnectAfterEach();
-
-const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };
-const OPS_ID = "a0000000-0000-4000-8000-000000000002";
-const REQUESTER_ID = "a0000000-0000-4000-8000-000000000003";
-
-/** A tenant whose agent ops owns, holding a refund the agent asked for on the requester's behalf, its page written. */
-async function heldForRequester() {
-  const t = await connectedTenant({ approvers: ["ops", "manager", "requester"] });
-  // The agent may act for the requester: named so through the admin API, and kept so by its Agents row's Acts for.
-  await admin("PATCH", `/agents/${t.agent_id}?tenant=${t.tenant}`, { acts_for: ["requester"] });
-  await t.manager.pages.update({
-    page_id: t.agentRow,
-    properties: { Owner: { people: [{ id: OPS_ID }] }, "Acts for": { people: [{ id: REQUESTER_ID }] } },
-  });
-  expect((await admin("POST", `/sync?tenant=${t.tenant}`, { wait: true })).status).toBe(200);
-  const agent = await connect(t.key);
-  const held = await call(agent, "payments.create_refund", refund, { on_behalf_of: "requester" });
-  expect(held.outcome).toMatchObject({ outcome: "pending_approval", escalation_id: expect.any(String) });
-  const escalation_id = held.outcome.escalation_id!;
-  let row = await escalationRow(escalation_id);
-  for (let attempt = 0; !row?.notion_page_id && attempt < 200; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    row = await escalationRow(escalation_id);
-  }
-  expect(row).toMatchObject({ status: "pending", requested_for: "requester", notion_page_id: expect.any(String) });
-  return { ...t, agent, escalation_id, page_id: row!.notion_page_id as string };
-}
-
-type Held = Awaited<ReturnType<typeof heldForRequester>>;
 
 /**
  * Makes Notion unreachable for the Worker's integration: every request it sends is dropped, and listed. People's

@@ -3,11 +3,11 @@ import { isFullPage } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../emulator/notion/webhooks";
 import { takeWebhookDecision } from "../../src/approvals/decisions";
-import type { Agent } from "../../src/db/tenancy";
 import { webhookEventSchema } from "../../src/notion/webhook";
 import { notion, useEmulatorNetwork } from "../emulator/helpers";
-import { connectedTenant, disconnectAfterEach } from "../support/notion-tenant";
-import { admin, call, connect } from "../support/worker";
+import { disconnectAfterEach } from "../support/notion-tenant";
+import { call } from "../support/worker";
+import { heldForRequester, OPS_ID, refund, type Held } from "./held-for-requester";
 import { escalationRow, ledgerEntries } from "./helpers";
 
 /**
@@ -21,41 +21,7 @@ import { escalationRow, ledgerEntries } from "./helpers";
 useEmulatorNetwork();
 disconnectAfterEach();
 
-const OPS_ID = "a0000000-0000-4000-8000-000000000002";
-const REQUESTER_ID = "a0000000-0000-4000-8000-000000000003";
-const refund = { customer_id: "cus_002", amount_cents: 75_000, reason: "damaged in transit" };
 const APPROVERS = "an approver (ops, manager, requester)";
-
-/** A tenant whose agent ops owns, holding a refund the agent asked for on the requester's behalf. */
-async function heldForRequester() {
-  const t = await connectedTenant({ approvers: ["ops", "manager", "requester"] });
-  // The agent may act for the requester: named so through the admin API, and kept so by its Agents row's Acts for.
-  await admin("PATCH", `/agents/${t.agent_id}?tenant=${t.tenant}`, { acts_for: ["requester"] });
-  await t.manager.pages.update({
-    page_id: t.agentRow,
-    properties: { Owner: { people: [{ id: OPS_ID }] }, "Acts for": { people: [{ id: REQUESTER_ID }] } },
-  });
-  expect((await admin("POST", `/sync?tenant=${t.tenant}`, { wait: true })).status).toBe(200);
-  const agents = (await admin("GET", `/agents?tenant=${t.tenant}`)).body.agents as Agent[];
-  expect(agents.find((agent) => agent.id === t.agent_id)).toMatchObject({
-    owner: "ops@example.com",
-    acts_for: ["requester"],
-  });
-
-  const agent = await connect(t.key);
-  const held = await call(agent, "payments.create_refund", refund, { on_behalf_of: "requester" });
-  expect(held.outcome).toMatchObject({ outcome: "pending_approval", escalation_id: expect.any(String) });
-  const escalation_id = held.outcome.escalation_id!;
-  let row = await escalationRow(escalation_id);
-  for (let attempt = 0; !row?.notion_page_id && attempt < 200; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    row = await escalationRow(escalation_id);
-  }
-  expect(row).toMatchObject({ requested_for: "requester", status: "pending", notion_page_id: expect.any(String) });
-  return { ...t, agent, escalation_id, page_id: row!.notion_page_id as string };
-}
-
-type Held = Awaited<ReturnType<typeof heldForRequester>>;
 
 /** `person` sets the page's Decision in Notion; returns the one webhook event that edit made. */
 async function setDecision(t: Held, person: string, decision: string): Promise<WebhookEvent> {
