@@ -566,7 +566,10 @@ describe("the decision intake while Notion cannot say who decided", () => {
     });
     // The lookup's deadline passed, at Notion or (on a busy machine) still in the gate's queue: either way it failed.
     expect(taken).toEqual({ result: "failed", error: expect.stringMatching(/NotionGateError: .*within the deadline/) });
-    await expect(pollDecisions(env, pages, t.tenant)).rejects.toThrow(`decision intake of escalation ${id} failed`);
+    // The poll fails too: at this intake, or (on a busy machine) at its own query still queued behind the lookup.
+    await expect(pollDecisions(env, pages, t.tenant)).rejects.toThrow(
+      new RegExp(`decision intake of escalation ${id} failed|within the deadline`),
+    );
     await nothingDecided(held);
     await runsOnceAfterRecovery(held);
   });
