@@ -9,8 +9,9 @@ import { join } from "node:path";
 // @ts-expect-error plain ESM helper shared with `npm start`
 import { startLocalWorker } from "../scripts/local-worker.mjs";
 import { startBundledWorker } from "./fixtures/bundled-worker";
+import { startPeerProxy } from "./fixtures/peer-proxy";
 import { startUpstream } from "./fixtures/upstream-server";
-import { atMost, percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
+import { atLeast, atMost, percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
 const ADMIN = "bench-admin-token";
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
@@ -65,9 +66,14 @@ interface Measurement {
   hopMs: number[];
   gatewayRate: number;
   directRate: number;
+  /** The pass-through peer on the unguarded read, when one was given. */
+  peer?: { ms: number[]; rate: number };
 }
 
-/** Sets up a tenant on the Worker at `url` that federates the upstream, then times calls both ways on each path. */
+/**
+ * Sets up a tenant on the Worker at `url` that federates the upstream, then times calls both ways on each path, and
+ * through the pass-through peer at `peerUrl` (when given) on the unguarded read, in the same blocks.
+ */
 async function measure(
   url: string,
   upstreamUrl: string,
@@ -75,6 +81,7 @@ async function measure(
   sequential: number,
   concurrentTotal: number,
   log: (l: string) => void,
+  peerUrl?: string,
 ): Promise<Measurement> {
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/admin${path}`, {
@@ -94,12 +101,14 @@ async function measure(
   let id = 0;
   const body = (name: string, args: Record<string, unknown>) =>
     JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name, arguments: args } });
-  const direct = (path: Path) => async () => {
-    const res = await fetch(upstreamUrl, { method: "POST", headers: HEADERS, body: body(path.tool, path.args) });
+  const plain = (to: string, label: string) => (path: Path) => async () => {
+    const res = await fetch(to, { method: "POST", headers: HEADERS, body: body(path.tool, path.args) });
     const json = (await res.json()) as any;
     if (json.result?.structuredContent?.status !== "shipped")
-      throw new Error(`direct call failed: ${JSON.stringify(json)}`);
+      throw new Error(`${label} call failed: ${JSON.stringify(json)}`);
   };
+  const direct = plain(upstreamUrl, "direct");
+  const peer = peerUrl ? plain(peerUrl, "peer") : null;
   const call = async (tool: string, args: Record<string, unknown>) => {
     const res = await fetch(`${url}/mcp`, {
       method: "POST",
@@ -141,6 +150,7 @@ async function measure(
 
   log("warming up…");
   await timeEach(hop, 30);
+  if (peer) await timeEach(peer(paths[0]!), 30);
   for (const path of paths) {
     await timeEach(direct(path), 30);
     await timeEach(gateway(path), 30);
@@ -149,8 +159,10 @@ async function measure(
   log(`timing ${sequential} sequential calls each way on ${paths.length} path(s) and ${sequential} hops, in blocks…`);
   const measured = new Map(paths.map((p) => [p.label, { gatewayMs: [] as number[], directMs: [] as number[] }]));
   const hopMs: number[] = [];
+  const peerMs: number[] = [];
   for (let block = 0; block < 10; block++) {
     hopMs.push(...(await timeEach(hop, sequential / 10)));
+    if (peer) peerMs.push(...(await timeEach(peer(paths[0]!), sequential / 10)));
     for (const path of paths) {
       const into = measured.get(path.label)!;
       into.directMs.push(...(await timeEach(direct(path), sequential / 10)));
@@ -160,7 +172,14 @@ async function measure(
   log(`timing throughput with ${CONCURRENCY} concurrent callers (unguarded read)…`);
   const directRate = await throughput(direct(paths[0]!), concurrentTotal);
   const gatewayRate = await throughput(gateway(paths[0]!), concurrentTotal);
-  return { paths: measured, hopMs, gatewayRate, directRate };
+  const peerRate = peer ? await throughput(peer(paths[0]!), concurrentTotal) : NaN;
+  return {
+    paths: measured,
+    hopMs,
+    gatewayRate,
+    directRate,
+    ...(peer ? { peer: { ms: peerMs, rate: peerRate } } : {}),
+  };
 }
 
 /**
@@ -199,13 +218,15 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
   const upstream = await startUpstream(18790);
   const results: BenchResult[] = [];
   try {
-    log("bundling the Worker and starting it in workerd (Miniflare)…");
+    log("bundling the Worker and starting it in workerd (Miniflare), and the pass-through peer in Node…");
     const worker = await startBundledWorker({ port: 18792, vars: { ADMIN_TOKEN: ADMIN } });
+    const peer = await startPeerProxy(18793, upstream.url);
     let workerd: Measurement;
     try {
-      workerd = await measure(worker.url, upstream.url, PATHS, sequential, concurrentTotal, log);
+      workerd = await measure(worker.url, upstream.url, PATHS, sequential, concurrentTotal, log, peer.url);
     } finally {
       await worker.stop();
+      await peer.close();
     }
     const hop = percentile(workerd.hopMs, 50);
     for (const { label } of PATHS) {
@@ -226,11 +247,20 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
       );
     }
     const overheadP50 = results.find((r) => r.name === "overhead.p50")!.value;
+    const directP50 = percentile(workerd.paths.get("")!.directMs, 50);
+    const directP99 = percentile(workerd.paths.get("")!.directMs, 99);
+    const gatewayP99 = percentile(workerd.paths.get("")!.gatewayMs, 99);
+    const peerOverhead = percentile(workerd.peer!.ms, 50) - directP50;
     results.push(
       { name: "hop.p50", unit: "ms", value: round(hop) },
       { name: "overhead.beyond_hop.p50", unit: "ms", value: round(overheadP50 - hop) },
+      { name: "overhead.beyond_hop.p99", unit: "ms", value: round(gatewayP99 - directP99 - hop) },
       { name: "gateway.calls_per_s", unit: "calls/s", value: round(workerd.gatewayRate, 0) },
       { name: "direct.calls_per_s", unit: "calls/s", value: round(workerd.directRate, 0) },
+      { name: "gateway.direct_rate_ratio", unit: "x", value: round(workerd.gatewayRate / workerd.directRate) },
+      { name: "peer.overhead.p50", unit: "ms", value: round(peerOverhead) },
+      { name: "peer.calls_per_s", unit: "calls/s", value: round(workerd.peer!.rate, 0) },
+      { name: "overhead.peer_ratio", unit: "x", value: round(overheadP50 / peerOverhead) },
     );
     if (!smoke) {
       log("again under wrangler dev, as npm start serves it (unguarded read only)…");
@@ -302,6 +332,30 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
       },
       { name: "direct.calls_per_s", summary: "calls/s directly to the upstream, 16 concurrent callers" },
       {
+        name: "overhead.beyond_hop.p99",
+        target: atMost(3, "ms"),
+        note: "gateway p99 minus direct p99, minus hop.p50",
+        summary: "governance overhead beyond the hop, unguarded read, p99",
+      },
+      {
+        name: "gateway.direct_rate_ratio",
+        target: atLeast(0.8, "×"),
+        note: `gateway.calls_per_s ÷ direct.calls_per_s, ${CONCURRENCY} concurrent callers`,
+        summary: "share of the upstream's own rate the gateway sustains",
+      },
+      {
+        name: "peer.overhead.p50",
+        note: "a plain pass-through proxy on the official MCP SDK in Node (no governance): its p50 minus direct p50",
+        summary: "an ungoverned SDK proxy's overhead per call (the peer)",
+      },
+      { name: "peer.calls_per_s", summary: "calls/s through the ungoverned peer proxy, 16 concurrent callers" },
+      {
+        name: "overhead.peer_ratio",
+        target: atMost(1, "×"),
+        note: "overhead.p50 ÷ peer.overhead.p50: what governance costs against an ungoverned proxy",
+        summary: "our overhead as a multiple of the ungoverned peer's",
+      },
+      {
         name: "overhead.wrangler_dev.p50",
         note: "the same, under `wrangler dev` (its local proxy adds ~4 ms per request)",
       },
@@ -322,7 +376,10 @@ never holds (\`overhead.content.*\`: the arguments are screened). Before timing,
 call's decision entry carries its reservation and that the content rule denies the same call with a deny term in its
 note, so neither guard can silently fall off its path. \`hop.p50\` is \`GET /health\`, a route that does nothing,
 timed in the same blocks: the runtime's own floor for a request into this Worker here. ${sequential} sequential
-samples of each, interleaved in 10 blocks; throughput (unguarded read) with ${CONCURRENCY} concurrent callers,
+samples of each, interleaved in 10 blocks. The peer (\`peer.*\`) is a plain pass-through proxy on the official MCP
+SDK in Node (bench/fixtures/peer-proxy.ts: a stateless server per request facing the caller, one client connected to
+the upstream, no authentication, policy or ledger), timed on the unguarded read in the same blocks and for throughput
+the same way. Throughput (unguarded read) with ${CONCURRENCY} concurrent callers,
 ${concurrentTotal} calls each way. Overhead = gateway minus direct at the same percentile. Full runs repeat the
 unguarded measurement under \`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.`,
   };
