@@ -14,19 +14,21 @@ import { startLocalWorker } from "./local-worker.mjs";
 const TENANT = "demo";
 
 /**
- * Starts the Worker (and the emulator unless `realNotion` gives a token) and seeds the demo tenant. `setup(parent)`
+ * Starts the Worker (and the emulator unless `realNotion` gives a token) and seeds the demo tenant. With `webhooks:
+ * false` the emulator sends none, so edits reach the Worker by its sync and poll only, as from real Notion to a
+ * Worker on 127.0.0.1 (where webhooks never arrive). `setup(parent)`
  * then runs `policy-os notion setup --samples --connect` under that page and returns the data source ids;
  * `agent()` connects an MCP client as the demo agent; `stop()` ends everything and removes the folder.
- * @param {{ workerPort: number, emulatorPort?: number, realNotion?: { token: string } }} options
+ * @param {{ workerPort: number, emulatorPort?: number, realNotion?: { token: string }, webhooks?: boolean }} options
  */
-export async function startStack({ workerPort, emulatorPort, realNotion }) {
+export async function startStack({ workerPort, emulatorPort, realNotion, webhooks = true }) {
   const dir = await mkdtemp(join(tmpdir(), "policy-os-stack-"));
   const emulator = realNotion
     ? undefined
     : await startEmulatorProcess({
         port: emulatorPort,
         file: join(dir, "notion", "state.json"),
-        webhookUrl: `http://127.0.0.1:${workerPort}/webhooks/notion/${TENANT}`,
+        webhookUrl: webhooks ? `http://127.0.0.1:${workerPort}/webhooks/notion/${TENANT}` : undefined,
         onLine: () => {},
       });
   const notionUrl = emulator?.url ?? "https://api.notion.com";
@@ -70,7 +72,7 @@ export async function startStack({ workerPort, emulatorPort, realNotion }) {
           "scripts/policy-os.mjs",
           ...["notion", "setup", "--url", notionUrl, "--parent", parent, "--samples", "--json"],
           ...["--connect", worker.url, "--tenant", TENANT],
-          ...(emulator ? [] : ["--webhook-secret", "none"]),
+          ...(emulator && webhooks ? [] : ["--webhook-secret", "none"]),
         ],
         { encoding: "utf8", env: { ...process.env, ADMIN_TOKEN: worker.adminToken, NOTION_TOKEN: notionToken } },
       );
