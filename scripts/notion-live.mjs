@@ -66,7 +66,7 @@ try {
     ids,
     parent,
     notion,
-    editor: live ? notion : client("person:manager"),
+
     approver: live ? liveApprover() : emulatorApprover(),
     patienceMs: live ? 120_000 : 20_000,
   };
@@ -141,7 +141,8 @@ async function cleanUp() {
   if (!parent) return;
   await stack.admin("DELETE", "/notion").catch(() => undefined);
   try {
-    await notion.pages.update({ page_id: parent, in_trash: true });
+    const trashed = await notion.pages.update({ page_id: parent, in_trash: true });
+    if (!trashed.in_trash) throw new Error("Notion did not say it is in the trash");
     console.log(`\ncleaned up: the test page and its databases are in Notion's trash`);
   } catch (error) {
     console.log(`\n✗ could not move the test page ${parent} to the trash: ${error.message}`);

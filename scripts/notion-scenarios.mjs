@@ -10,9 +10,8 @@ import { until } from "./local-stack.mjs";
  * @property {Awaited<ReturnType<typeof import("./local-stack.mjs").startStack>>} stack the Worker (and emulator)
  * @property {Record<string, string>} ids the data source ids `notion setup` created, by lower-case database title
  * @property {string} parent the fresh page the databases are under
- * @property {import("@notionhq/client").Client} notion the integration
- * @property {import("@notionhq/client").Client} editor who edits rows: a person in the emulator; the integration in
- *   real Notion, whose API acts only as the integration
+ * @property {import("@notionhq/client").Client} notion the integration: it reads, and edits rows as a person would
+ *   (Notion's API acts only as the integration; the browser demo plays people's edits in the emulator)
  * @property {{ name: string, decide?: (pageId: string, url: string) => Promise<void>, absent?: string }} approver
  *   the approver the policy names; `decide` sets an approval page's Decision to Approved as that person, or
  *   `absent` says why no person can here
@@ -60,7 +59,7 @@ async function setup(ctx) {
 async function syncOfAnEdit(ctx) {
   const row = await rowOf(ctx, "policies", "Policy ID", "refund-over-limit");
   const approvers = ["manager", ctx.approver.name];
-  await ctx.editor.pages.update({
+  await ctx.notion.pages.update({
     page_id: row.id,
     properties: { Approvers: { multi_select: approvers.map((name) => ({ name })) } },
   });
@@ -80,7 +79,7 @@ async function syncOfAnEdit(ctx) {
 /** @param {ScenarioContext} ctx */
 async function rejectedRow(ctx) {
   const text = (content) => ({ rich_text: [{ type: "text", text: { content } }] });
-  const row = await ctx.editor.pages.create({
+  const row = await ctx.notion.pages.create({
     parent: { data_source_id: ctx.ids.policies },
     properties: {
       Name: { title: [{ type: "text", text: { content: "Contact edits wait for a broken condition" } }] },
