@@ -20,7 +20,7 @@ th { color: #787774; font-weight: 500; white-space: nowrap; }
 table.properties th { border: none; width: 160px; }
 table.properties td { border: none; }
 form.cell { display: flex; gap: 6px; margin: 0; }
-form.cell input[type=text], form.cell input[type=number] { min-width: 320px; border: 1px solid transparent; background: transparent; padding: 2px 4px; }
+form.cell input[type=text], form.cell input[type=number] { min-width: 480px; border: 1px solid transparent; background: transparent; padding: 2px 4px; }
 form.cell input:hover, form.cell input:focus { border-color: #d3d1cb; background: #fff; }
 form.cell button { visibility: hidden; }
 form.cell:focus-within button { visibility: visible; }

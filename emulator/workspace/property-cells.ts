@@ -14,6 +14,12 @@ export function plainText(items: readonly RichTextItemResponse[]): string {
   return items.map((item) => item.plain_text).join("");
 }
 
+/** A page's title as plain text ("Untitled" when it has none). */
+export function pageTitle(page: PageObjectResponse): string {
+  const title = Object.values(page.properties).find((value) => value.type === "title");
+  return (title?.type === "title" ? plainText(title.title) : "") || "Untitled";
+}
+
 /** A value as one line of text, the way a Notion table cell shows it; `nameOf` names users. */
 export function displayValue(value: PropertyValue | undefined, nameOf: (id: string) => string): string {
   if (!value) return "";

@@ -6,7 +6,7 @@ import type {
 } from "@notionhq/client";
 import type { PersonConfig } from "../notion";
 import { html, type Html } from "./html";
-import { displayValue, plainText, propertyEditor, type PropertyConfig } from "./property-cells";
+import { displayValue, pageTitle, plainText, propertyEditor, type PropertyConfig } from "./property-cells";
 
 /** What every screen shows around its content: who is looking and how to switch. */
 export interface Frame {
@@ -126,25 +126,39 @@ export function tableView(
   );
 }
 
-/** A page: its properties (editable where a person edits them), its blocks and its comments. */
-export function pageView(
-  frame: Frame,
-  page: PageObjectResponse,
-  source: DataSourceObjectResponse | undefined,
-  blocks: readonly BlockTree[],
-  comments: readonly CommentObjectResponse[],
-  error?: string,
-): Html {
+/** Everything a page's screen shows. */
+export interface PageScreen {
+  page: PageObjectResponse;
+  /** The data source the page is a row of (undefined for a page under a page). */
+  source: DataSourceObjectResponse | undefined;
+  /** Titles of the pages its relations link to, by id. */
+  related: ReadonlyMap<string, string>;
+  blocks: readonly BlockTree[];
+  comments: readonly CommentObjectResponse[];
+  /** Why the last edit was not saved, in Notion's words. */
+  error?: string;
+}
+
+/** A page: its properties (editable where a person edits them, relations as links), its blocks and its comments. */
+export function pageView(frame: Frame, { page, source, related, blocks, comments, error }: PageScreen): Html {
   const schema: Record<string, PropertyConfig> = source?.properties ?? {};
-  const titleValue = Object.values(page.properties).find((value) => value.type === "title");
-  const title = (titleValue?.type === "title" ? plainText(titleValue.title) : "") || "Untitled";
-  const rows = orderedColumns(schema).map(
-    ([name, config]) =>
-      html`<tr>
-        <th>${name}</th>
-        <td>${propertyEditor(name, config, page.properties[name], frame.nameOf)}</td>
-      </tr>`,
-  );
+  const title = pageTitle(page);
+  const rows = orderedColumns(schema).map(([name, config]) => {
+    const value = page.properties[name];
+    const cell =
+      value?.type === "relation"
+        ? value.relation.map(
+            (link) =>
+              html`<a class="relation" href="/pages/${encodeURIComponent(link.id)}"
+                >${related.get(link.id) ?? link.id}</a
+              > `,
+          )
+        : propertyEditor(name, config, value, frame.nameOf);
+    return html`<tr>
+      <th>${name}</th>
+      <td>${cell}</td>
+    </tr>`;
+  });
   const crumbs = source
     ? html`<a href="/">Databases</a> /
         <a href="/data-sources/${encodeURIComponent(source.id)}">${plainText(source.title)}</a>`

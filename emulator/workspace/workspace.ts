@@ -11,11 +11,11 @@ import type {
 import { NOTION_VERSION, type NotionEmulator } from "../notion";
 import { WORKSPACE_CSS, WORKSPACE_JS } from "./assets";
 import type { Html } from "./html";
-import { requestValue } from "./property-cells";
+import { pageTitle, requestValue } from "./property-cells";
 import { errorView, homeView, pageView, tableView, type BlockTree, type Frame } from "./views";
 
-/** Rows a table shows at most; the Policy OS databases hold far fewer in a local workspace. */
-const TABLE_ROWS = 200;
+/** Rows a table shows (one page of a query, Notion's largest); a local workspace's databases hold fewer. */
+const TABLE_ROWS = 100;
 const COOKIE = "workspace_person";
 
 /** The emulator's web workspace: answers every request that is not the Notion API (`/v1/…`). */
@@ -88,7 +88,7 @@ export function createWorkspace(emulator: NotionEmulator): Workspace {
       }
       if (request.method !== "GET" || table[2]) return notAllowed();
       const rows = await notion<QueryDataSourceResponse>("POST", `/v1/data_sources/${id}/query`, {
-        page_size: Math.min(TABLE_ROWS, 100),
+        page_size: TABLE_ROWS,
       });
       if ("error" in rows) return page(errorView(frame, rows.error), rows.status);
       const pages = rows.value.results.filter((r): r is PageObjectResponse => r.object === "page");
@@ -183,9 +183,31 @@ async function showPage(
   if (source && "error" in source) return source;
   const blocks = await blockTree(notion, id, 2);
   const comments = await notion<{ results: CommentObjectResponse[] }>("GET", `/v1/comments?block_id=${id}`);
+  const related = await relatedTitles(notion, found.value);
   return {
-    html: pageView(frame, found.value, source?.value, blocks, "error" in comments ? [] : comments.value.results, error),
+    html: pageView(frame, {
+      page: found.value,
+      source: source?.value,
+      related,
+      blocks,
+      comments: "error" in comments ? [] : comments.value.results,
+      error,
+    }),
   };
+}
+
+/** The titles of the pages a page's relations link to, by id (a page that cannot be read is left out). */
+async function relatedTitles(notion: NotionCall, page: PageObjectResponse): Promise<Map<string, string>> {
+  const ids = Object.values(page.properties).flatMap((value) =>
+    value.type === "relation" ? value.relation.map((link) => link.id) : [],
+  );
+  const titles = await Promise.all(
+    [...new Set(ids)].map(async (id) => {
+      const linked = await notion<PageObjectResponse>("GET", `/v1/pages/${encodeURIComponent(id)}`);
+      return "error" in linked ? [] : [[id, pageTitle(linked.value)] as const];
+    }),
+  );
+  return new Map(titles.flat());
 }
 
 async function blockTree(notion: NotionCall, id: string, depth: number): Promise<BlockTree[]> {
