@@ -114,12 +114,12 @@ export async function startStack({ workerPort, emulatorPort, realNotion, webhook
   return stack;
 }
 
-/** Polls `read` until `done` holds or `ms` passes; returns the last value. */
-export async function until(read, done, ms = 15_000) {
+/** Polls `read` every `everyMs` until `done` holds or `ms` passes; returns the last value. */
+export async function until(read, done, ms = 15_000, everyMs = 250) {
   const started = Date.now();
   let value = await read();
   while (!done(value) && Date.now() - started < ms) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
     value = await read();
   }
   return value;

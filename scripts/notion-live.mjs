@@ -69,6 +69,7 @@ try {
 
     approver: live ? liveApprover() : emulatorApprover(),
     patienceMs: live ? 120_000 : 20_000,
+    pollMs: live ? 3_000 : 250,
   };
   for (const scenario of SCENARIOS) {
     console.log(`\n${scenario.name} (at ${elapsed()})`);

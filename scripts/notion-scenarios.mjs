@@ -16,6 +16,7 @@ import { until } from "./local-stack.mjs";
  *   the approver the policy names; `decide` sets an approval page's Decision to Approved as that person, or
  *   `absent` says why no person can here
  * @property {number} patienceMs how long an effect may take to show (real Notion's search and queries lag)
+ * @property {number} pollMs how often to look again (each look may run the Worker's cron: gentle on real Notion)
  * @property {(ok: boolean, what: string) => boolean} check records one expectation
  * @property {(why: string) => void} skip records that the rest of the scenario cannot run here, and why
  */
@@ -72,6 +73,7 @@ async function syncOfAnEdit(ctx) {
     },
     inForce,
     ctx.patienceMs,
+    ctx.pollMs,
   );
   ctx.check(inForce(rows), `refund-over-limit now names ${approvers.join(" and ")} as its approvers`);
 }
@@ -99,6 +101,7 @@ async function rejectedRow(ctx) {
     },
     (value) => value.startsWith("not applied:"),
     ctx.patienceMs,
+    ctx.pollMs,
   );
   ctx.check(
     status.startsWith("not applied: Condition:") && status.endsWith("This row is not in force."),
@@ -128,6 +131,7 @@ async function approvalByPerson(ctx) {
     () => rowOf(ctx, "approvals", "Escalation ID", held.escalation_id).catch(() => null),
     (found) => found !== null,
     ctx.patienceMs,
+    ctx.pollMs,
   );
   if (!ctx.check(page !== null, `its approval page is in Approvals`)) return;
   const blocks = await ctx.notion.blocks.children.list({ block_id: page.id });
@@ -150,6 +154,7 @@ async function approvalByPerson(ctx) {
     },
     (seen) => seen.decision === "Pending" && seen.comment !== undefined,
     ctx.patienceMs,
+    ctx.pollMs,
   );
   ctx.check(
     reverted.decision === "Pending" && reverted.comment !== undefined,
@@ -165,6 +170,7 @@ async function approvalByPerson(ctx) {
     },
     (value) => value === "approved",
     ctx.patienceMs,
+    ctx.pollMs,
   );
   ctx.check(status === "approved", `${ctx.approver.name}'s decision is taken: the escalation is ${status}`);
   const retry = await agent.call("payments.create_refund", REFUND);
@@ -173,6 +179,7 @@ async function approvalByPerson(ctx) {
     () => ctx.notion.pages.retrieve({ page_id: page.id }),
     (p) => selectOf(p, "Decision") === "Executed",
     ctx.patienceMs,
+    ctx.pollMs,
   );
   ctx.check(
     selectOf(executed, "Decision") === "Executed" && executed.properties["Decided by"]?.people?.length === 1,
@@ -195,6 +202,7 @@ async function digestPage(ctx) {
       null,
     (page) => page !== null,
     ctx.patienceMs,
+    ctx.pollMs,
   );
   const numberOf = (name) => digest?.properties[name]?.number;
   ctx.check(
