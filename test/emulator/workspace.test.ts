@@ -133,6 +133,19 @@ describe("the web workspace", () => {
     expect(page.last_edited_by.id).toBe(person("manager").id);
   });
 
+  it("takes a multi-select as comma-separated names and a checkbox as ticked or not", async () => {
+    const { emulator, row, open } = await workspaceWithRow();
+    await open(`/pages/${row.id}`, { form: { property: "Tags", value: " finance, refunds ,," } });
+    await open(`/pages/${row.id}`, { form: { property: "Active", value: "on" } });
+    let page = await pageOf(emulator, row.id);
+    expect(page.properties.Tags).toMatchObject({ multi_select: [{ name: "finance" }, { name: "refunds" }] });
+    expect(page.properties.Active).toMatchObject({ checkbox: true });
+    // An unticked checkbox sends no value at all.
+    await open(`/pages/${row.id}`, { form: { property: "Active" } });
+    page = await pageOf(emulator, row.id);
+    expect(page.properties.Active).toMatchObject({ checkbox: false });
+  });
+
   it("adds a new row as the chosen person and opens it", async () => {
     const { emulator, dataSourceId, open } = await workspaceWithRow();
     const created = await open(`/data-sources/${dataSourceId}/rows`, { as: "requester", form: { title: "New rule" } });
