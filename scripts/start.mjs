@@ -201,6 +201,7 @@ function realNotionBanner(notion) {
 
 async function emulatorBanner(notion, ids) {
   return `Notion (offline: the local emulator, data in ${EMULATOR_FILE})
+  Workspace      ${notion.url}/   open it in a browser: the databases, approval pages and edits as the manager, ops or the requester
   Notion API     ${notion.url}   token secret_emulator; "Authorization: Bearer person:manager" (or ops, requester) acts as that person
   Databases      Policies, Agents, Tools, Runbooks, Approvals, Digests under page ${notion.parent}; tenant ${TENANT} is connected
   Sync           an edit made as person:manager reaches the Worker at once through the webhook, or within 10 s by the sync

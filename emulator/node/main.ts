@@ -16,6 +16,7 @@ const running = await startEmulatorServer({ port, file, webhookUrl }).catch((err
   process.exit(1);
 });
 console.log(`Notion emulator on ${running.url} (data in ${file})
+  workspace          ${running.url}/   (the databases in a browser, as the manager, ops or the requester)
   integration token  secret_emulator      people  person:manager, person:ops, person:requester
   root page          ${ROOT_PAGE_ID}   (create the Policy OS databases under it)
   webhooks           ${webhookUrl ?? "not sent (set NOTION_EMULATOR_WEBHOOK_URL)"}

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createNotionEmulator, type NotionEmulator, type NotionEmulatorOptions } from "../notion";
+import { createWorkspace } from "../workspace/workspace";
 import { createJsonFileStore } from "./file-store";
 import { createWebhookSender } from "./webhook-sender";
 
@@ -13,7 +14,10 @@ export interface EmulatorServerOptions extends Omit<NotionEmulatorOptions, "stor
   webhookUrl?: string;
 }
 
-/** Starts the emulator behind a Node http server (default http://127.0.0.1:8788); rejects if it cannot listen. */
+/**
+ * Starts the emulator behind a Node http server (default http://127.0.0.1:8788): the Notion API under /v1/, the web
+ * workspace everywhere else. Rejects if it cannot listen.
+ */
 export async function startEmulatorServer(
   options: EmulatorServerOptions = {},
 ): Promise<{ server: Server; emulator: NotionEmulator; url: string; close(): Promise<void> }> {
@@ -28,6 +32,7 @@ export async function startEmulatorServer(
     baseUrl: url,
     store: createJsonFileStore(options.file ?? ".notion-emulator/state.json"),
   });
+  const workspace = createWorkspace(emulator);
   const server = createServer((req, res) => {
     answer(req, res).catch((error: unknown) => {
       // A client that went away mid-request must not take the server down with it.
@@ -44,7 +49,9 @@ export async function startEmulatorServer(
       if (typeof value === "string") headers.set(name, value);
     }
     const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
-    const response = await emulator.handle(
+    // The Notion API lives under /v1/; everything else is the web workspace a person clicks through.
+    const target = (req.url ?? "/").startsWith("/v1/") ? emulator : workspace;
+    const response = await target.handle(
       new Request(new URL(req.url ?? "/", url), {
         method: req.method,
         headers,
