@@ -40,3 +40,51 @@ export async function callModern(
     isError: result.isError === true,
   };
 }
+
+/** The Tasks extension a client declares in its per-request capabilities. */
+export const TASKS = { extensions: { "io.modelcontextprotocol/tasks": {} } };
+
+let rawId = 0;
+
+/**
+ * One MCP 2026-07-28 request POSTed as a client on that revision sends it (the `_meta` envelope and the standard
+ * headers), returning the JSON-RPC answer. The 2.x SDK client has no Tasks support yet (it refuses a `task` result),
+ * so the Tasks tests speak the extension's tools/call this way; everything else uses the SDK client.
+ */
+export async function modernRequest(
+  key: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  capabilities: Record<string, unknown> = {},
+): Promise<{ status: number; body: any }> {
+  const name = typeof params.name === "string" ? params.name : typeof params.taskId === "string" ? params.taskId : null;
+  const response = await SELF.fetch(`${BASE}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": MODERN,
+      "mcp-method": method,
+      ...(name !== null ? { "mcp-name": name } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: ++rawId,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          ...(params._meta as object | undefined),
+          "io.modelcontextprotocol/protocolVersion": MODERN,
+          "io.modelcontextprotocol/clientInfo": { name: "tasks-client", version: "1.0.0" },
+          "io.modelcontextprotocol/clientCapabilities": capabilities,
+        },
+      },
+    }),
+  });
+  const text = await response.text();
+  // A single JSON body, or one SSE message event carrying it.
+  const json = text.startsWith("{") ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? "null");
+  return { status: response.status, body: JSON.parse(json) };
+}
