@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { TOOL_LIST_TTL_MS } from "../../src/mcp/server-2026";
+import { bigRefund, refundDesk } from "../approvals/helpers";
 import { standardRows } from "../fixtures/policies";
-import { callModern, connectModern } from "../support/modern-client";
+import { callModern, connectModern, modernRequest, TASKS } from "../support/modern-client";
 import { call, connect, newTenant } from "../support/worker";
 
 describe("both MCP eras on one endpoint", () => {
@@ -18,5 +21,44 @@ describe("both MCP eras on one endpoint", () => {
     expect(ran.outcome).toMatchObject({ outcome: "succeeded", success: true });
     const old = await call(legacy, "payments.lookup_customer", { customer_id: "cus_001" });
     expect(old.outcome).toMatchObject({ outcome: "succeeded", success: true });
+  });
+});
+
+describe("the 2026-07-28 era's own surface", () => {
+  it("answers server/discover with the Tasks extension and tools/list with private cache hints", async () => {
+    const { key } = await newTenant({ rows: standardRows });
+    const modern = await connectModern(key);
+    expect(modern.getServerCapabilities()?.extensions).toEqual({ "io.modelcontextprotocol/tasks": {} });
+    const listed = await modernRequest(key, "tools/list");
+    // The list is this agent's own (its allowed tools, its policy state): only the requesting client may cache it.
+    expect(listed.body.result).toMatchObject({
+      resultType: "complete",
+      ttlMs: TOOL_LIST_TTL_MS,
+      cacheScope: "private",
+    });
+    const discovered = await modernRequest(key, "server/discover");
+    expect(discovered.body.result.capabilities.extensions).toEqual({ "io.modelcontextprotocol/tasks": {} });
+  });
+
+  it("refuses a tools/list cursor it never handed out", async () => {
+    const { key } = await newTenant({ rows: standardRows });
+    const refused = await modernRequest(key, "tools/list", { cursor: "eyJvZmZzZXQiOjEwMH0" });
+    expect(refused.body.error).toMatchObject({ code: -32602, message: expect.stringMatching(/unknown cursor/) });
+  });
+
+  it("lets a 2.x SDK client poll a task it holds with tasks/get", async () => {
+    const { key } = await refundDesk();
+    const held = await modernRequest(
+      key,
+      "tools/call",
+      { name: "payments.create_refund", arguments: bigRefund },
+      TASKS,
+    );
+    const modern = await connectModern(key, TASKS);
+    const task = await modern.request(
+      { method: "tasks/get", params: { taskId: held.body.result.taskId } },
+      z.looseObject({ taskId: z.string(), status: z.string() }),
+    );
+    expect(task).toMatchObject({ taskId: held.body.result.taskId, status: "working" });
   });
 });
