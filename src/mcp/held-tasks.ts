@@ -18,7 +18,7 @@ const CLAIM_LEASE_MS = 60_000;
 /** A task as `tasks/get` shows it (SEP-2663 `DetailedTask`, without the wire-only `resultType`). */
 export interface TaskView {
   taskId: string;
-  status: "working" | "completed" | "cancelled";
+  status: "working" | "completed" | "failed" | "cancelled";
   statusMessage: string;
   createdAt: string;
   lastUpdatedAt: string;
@@ -26,7 +26,12 @@ export interface TaskView {
   pollIntervalMs: number;
   /** The CallToolResult the call ended with (status `completed` only). */
   result?: Record<string, unknown>;
+  /** Why the call never ran (status `failed` only): its escalation expired without a decision. */
+  error?: { code: number; message: string; data: Record<string, unknown> };
 }
+
+/** The JSON-RPC error code of a task whose approval expired (implementation-defined server error range). */
+export const APPROVAL_EXPIRED_CODE = -32000;
 
 /** Who asks about a task: only the agent that made the call may see, run or cancel it. */
 export interface TaskOwner {
@@ -67,7 +72,9 @@ export interface HeldTasks {
   /**
    * The task now. Once a person has decided its escalation, the first poll runs the call (`run`) with the same
    * arguments and the escalation id, exactly as an approved retry does, and the task completes with that outcome: it
-   * ran once on an approval, or a denial says why not (denied, expired, already used). Later polls read it back.
+   * ran once on an approval, or a denial says why not (denied, already used). An escalation that expired without a
+   * decision fails the task instead (nothing runs, and nobody is asked again unless the agent calls again). Later
+   * polls read it back.
    */
   get(owner: TaskOwner, task_id: string, run: (call: HeldCall) => Promise<RanCall>): Promise<TaskLookup>;
   /** Cancels a task still waiting (the call will not be run for it); a finished or running task is left as it is. */
@@ -80,7 +87,7 @@ interface TaskRow {
   tool: string;
   arguments: string | null;
   meta: string;
-  status: "working" | "running" | "completed" | "cancelled";
+  status: "working" | "running" | "completed" | "failed" | "cancelled";
   status_message: string;
   result: string | null;
   created_at: string;
@@ -156,10 +163,31 @@ export function heldTasks(deps: HeldTaskDeps): HeldTasks {
     async get(owner, task_id, run) {
       const row = await known(owner, task_id);
       if (!row) return { found: false };
-      if (row.status === "completed" || row.status === "cancelled") return { found: true, task: viewOf(row) };
+      if (row.status !== "working" && row.status !== "running") return { found: true, task: viewOf(row) };
       const now = deps.now();
       const escalation = await deps.escalationOf(owner, row.escalation_id);
-      if (escalation && statusAt(escalation, now) === "pending") return { found: true, task: viewOf(row) };
+      const status = escalation ? statusAt(escalation, now) : null;
+      if (status === "pending") return { found: true, task: viewOf(row) };
+      // A retry after an expiry asks people again; a task does not, or it would reopen its approval forever.
+      if (escalation && status === "expired") {
+        const message = `${row.tool} did not run: escalation ${escalation.id} expired at ${escalation.expires_at} without a decision. Call ${row.tool} again to ask again.`;
+        const error = {
+          code: APPROVAL_EXPIRED_CODE,
+          message,
+          data: {
+            denial: { code: "approval_expired", message, retryable: true },
+            escalation_id: escalation.id,
+          },
+        };
+        await db
+          .prepare(
+            `UPDATE mcp_tasks SET status = 'failed', result = ?, arguments = NULL, status_message = ?, updated_at = ?
+             WHERE task_id = ? AND status = 'working'`,
+          )
+          .bind(JSON.stringify(error), message, now.toISOString(), task_id)
+          .run();
+        return { found: true, task: viewOf((await read(owner, task_id))!) };
+      }
       const claimed = await db
         .prepare(
           `UPDATE mcp_tasks SET status = 'running', claimed_at = ?1, updated_at = ?1
@@ -226,5 +254,6 @@ function viewOf(row: TaskRow): TaskView {
     ttlMs: Math.max(0, Date.parse(row.expires_at) - Date.parse(row.created_at)),
     pollIntervalMs: POLL_INTERVAL_MS,
     ...(status === "completed" && row.result ? { result: JSON.parse(row.result) as Record<string, unknown> } : {}),
+    ...(status === "failed" && row.result ? { error: JSON.parse(row.result) as TaskView["error"] } : {}),
   };
 }

@@ -1,5 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { bigRefund, decide, escalationRow, refundDesk, refundsMade } from "../approvals/helpers";
+import { bigRefund, decide, escalationCount, escalationRow, refundDesk, refundsMade } from "../approvals/helpers";
 import { standardRows } from "../fixtures/policies";
 import { callModern, connectModern, modernRequest, TASKS } from "../support/modern-client";
 import { call, connect, newTenant } from "../support/worker";
@@ -75,6 +76,26 @@ describe("held calls as Tasks (MCP 2026-07-28, the Tasks extension)", () => {
       denial: { code: "approval_denied", retryable: false },
     });
     expect(await refundsMade(client)).toHaveLength(0);
+  });
+
+  it("fails the task with the expiry when nobody decided in time; nothing runs and nobody is asked again", async () => {
+    const { key, client, tenant } = await refundDesk();
+    const task = await heldAsTask(key);
+    await env.DB.prepare(`UPDATE escalations SET expires_at = ? WHERE id = ?`)
+      .bind(new Date(Date.now() - 1000).toISOString(), task._meta["policy-os/outcome"].escalation_id)
+      .run();
+    const done = (await poll(key, task.taskId)).result;
+    expect(done).toMatchObject({
+      status: "failed",
+      error: {
+        code: -32000,
+        message: expect.stringMatching(/expired .* without a decision/),
+        data: { denial: { code: "approval_expired", retryable: true } },
+      },
+    });
+    expect((await poll(key, task.taskId)).result).toEqual(done);
+    expect(await refundsMade(client)).toHaveLength(0);
+    expect(await escalationCount(tenant)).toBe(1);
   });
 
   it("cancels a waiting task: an approval after it runs nothing for the task", async () => {
