@@ -4,7 +4,7 @@ import { TOOL_LIST_TTL_MS } from "../../src/mcp/server-2026";
 import { bigRefund, refundDesk } from "../approvals/helpers";
 import { standardRows } from "../fixtures/policies";
 import { callModern, connectModern, modernRequest, TASKS } from "../support/modern-client";
-import { call, connect, newTenant } from "../support/worker";
+import { call, connect, newTenant, rawMcp } from "../support/worker";
 
 describe("both MCP eras on one endpoint", () => {
   it("lists the same tools with the same policy state to a 2026-07-28 client and a 2025 client", async () => {
@@ -60,5 +60,18 @@ describe("the 2026-07-28 era's own surface", () => {
       z.looseObject({ taskId: z.string(), status: z.string() }),
     );
     expect(task).toMatchObject({ taskId: held.body.result.taskId, status: "working" });
+  });
+});
+
+describe("choosing the era per request", () => {
+  it("answers a 2026-07-28 request that lacks its _meta envelope with the 2026 era's -32602, not a 2025 refusal", async () => {
+    const { key } = await newTenant({ rows: standardRows });
+    const answer = await rawMcp(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }), {
+      authorization: `Bearer ${key}`,
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/list",
+    });
+    const body = (await answer.json()) as { error: { code: number; message: string } };
+    expect(body.error).toMatchObject({ code: -32602, message: expect.stringMatching(/envelope/) });
   });
 });
