@@ -4,13 +4,15 @@ import { endTime, startTime, timing, type TimingVariables } from "hono/timing";
 import { adminRoutes } from "./admin/routes";
 import { snapshotFor } from "./db/policies";
 import type { Principal } from "./db/tenancy";
-import type { Env } from "./env";
+import { runSigningKey, type Env } from "./env";
 import { pipelineDeps } from "./deps";
 import { authorizationServers } from "./db/oauth";
 import { agentAuth } from "./http/agent-auth";
 import { ApiError, apiError, jsonRpcError } from "./http/errors";
 import { originAllowed } from "./http/origin";
+import { heldTasks } from "./mcp/held-tasks";
 import { serveMcp } from "./mcp/server";
+import { taskIds } from "./mcp/task-ids";
 import { isTenantId, protectedResourceMetadata } from "./oauth/resource";
 import { notionWebhookRoutes } from "./notion/webhook-routes";
 
@@ -110,6 +112,12 @@ export function createApp() {
         pipeline,
         // Bounded and redacted as a whole by the pipeline before any record: a cut here could halve an email.
         user_agent: c.req.header("user-agent") ?? null,
+        heldTasks: heldTasks({
+          db: c.env.DB,
+          ids: taskIds(runSigningKey(c.env)),
+          escalationOf: (owner, id) => pipeline.escalations.escalationOfAgent(owner, id),
+          now: pipeline.now,
+        }),
       });
     },
   );

@@ -8,11 +8,15 @@ import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
+import { isModernMcpRequest } from "./era";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
+import type { HeldTasks } from "./held-tasks";
 import { requestShapeRefusal } from "./request-shape";
+import { serveModernMcp } from "./server-2026";
 import { toolsFor } from "./tool-list";
 
-const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description ends with its policy state for you
+/** What every client is told about Policy OS on connecting (both eras). */
+export const INSTRUCTIONS = `Policy OS governs every tool call. Each tool's description ends with its policy state for you
 (open, restricted, approval_required, audited, blocked). Every tools/call returns an outcome in structuredContent:
 outcome is succeeded, denied, pending_approval, failed or invalid. pending_approval carries an escalation_id: call the
 same tool with the same arguments again once a person has approved it. denial.retryable says whether retrying helps.
@@ -38,6 +42,8 @@ export interface McpRequest {
   pipeline: PipelineDeps;
   /** The caller's user agent, recorded as the client id. */
   user_agent: string | null;
+  /** Held calls as MCP Tasks for 2026-07-28 clients that declare the extension (absent: no tasks are offered). */
+  heldTasks?: HeldTasks;
 }
 
 /**
@@ -61,10 +67,12 @@ function argumentsAsSent(body: unknown): Map<string | number, unknown> {
 }
 
 /**
- * Serves one MCP POST statelessly: a server and transport built for this request only
+ * Serves one MCP POST of either era statelessly: a server and transport built for this request only
  * (a shared one breaks under concurrent requests in workerd).
  */
 export async function serveMcp(request: Request, body: unknown, mcp: McpRequest): Promise<Response> {
+  // 2026-07-28 requests go to the 2.x SDK's server; 2025-06-18 and 2025-11-25 ones stay with the 1.x server below.
+  if (await isModernMcpRequest(request, body)) return serveModernMcp(request, body, mcp);
   const refusal = requestShapeRefusal(body, request.headers.get("mcp-protocol-version"));
   if (refusal) return Response.json(refusal.body, { status: refusal.status });
   const server = new Server(
