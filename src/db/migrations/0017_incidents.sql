@@ -56,3 +56,8 @@ CREATE TABLE tool_host_health (
 
 -- How many syncs of a database failed in a row (0 after one that succeeded): "failing repeatedly".
 ALTER TABLE notion_sync_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+
+-- A runbook's sections for incidents, as the Runbooks database has them ('' when the row leaves them empty).
+ALTER TABLE runbooks ADD COLUMN recovery TEXT NOT NULL DEFAULT '';
+ALTER TABLE runbooks ADD COLUMN operator_lanes TEXT NOT NULL DEFAULT '';
+ALTER TABLE runbooks ADD COLUMN rollback TEXT NOT NULL DEFAULT '';
