@@ -143,7 +143,9 @@ describe("an incident's lifecycle", () => {
   const FIFTEEN = 15 * 60_000;
 
   it("opens one incident for a cause, and updates it while the cause lasts", () => {
-    expect(planIncidents([], { conditions: [condition, condition], checked }, at(0), FIFTEEN).open).toEqual([condition]);
+    expect(planIncidents([], { conditions: [condition, condition], checked }, at(0), FIFTEEN).open).toEqual([
+      condition,
+    ]);
     const plan = planIncidents([incident()], { conditions: [condition], checked }, at(1), FIFTEEN);
     expect(plan.open).toEqual([]);
     expect(plan.update).toHaveLength(1);
