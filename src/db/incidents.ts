@@ -108,21 +108,30 @@ export async function insertIncident(
   return result.meta.changes === 1;
 }
 
-/** The open incident's condition still holds: its title, tools, agents and figures are the latest; clearing stops. */
+/**
+ * The open incident's condition still holds: its title, tools, agents and figures are the latest; clearing stops;
+ * a runbook found now is linked if none was.
+ */
 export async function updateIncidentSeen(
   db: D1Database,
   id: string,
-  condition: Condition,
-  tools: string[],
-  agents: string[],
-  now: string,
+  seen: { condition: Condition; tools: string[]; agents: string[]; runbook_page_id: string | null; now: string },
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE incidents SET title = ?, tools = ?, agents = ?, figures = ?, last_seen_at = ?, clear_since = NULL
+      `UPDATE incidents SET title = ?, tools = ?, agents = ?, figures = ?, last_seen_at = ?, clear_since = NULL,
+         runbook_page_id = COALESCE(runbook_page_id, ?)
         WHERE id = ? AND status = 'open'`,
     )
-    .bind(condition.title, JSON.stringify(tools), JSON.stringify(agents), JSON.stringify(condition.figures), now, id)
+    .bind(
+      seen.condition.title,
+      JSON.stringify(seen.tools),
+      JSON.stringify(seen.agents),
+      JSON.stringify(seen.condition.figures),
+      seen.now,
+      seen.runbook_page_id,
+      id,
+    )
     .run();
 }
 

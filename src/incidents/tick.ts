@@ -1,6 +1,7 @@
 import { runbookFor } from "../approvals/page-facts";
 import {
   forgetIncidentPage,
+  getIncident,
   incidentsWithStalePages,
   incidentTenants,
   insertIncident,
@@ -72,7 +73,15 @@ export async function incidentTick(deps: IncidentDeps, tenant_id: string, now: D
   for (const { incident, condition } of plan.update) {
     const tools = merged(incident.tools, condition.tools);
     const agents = merged(incident.agents, condition.agents);
-    await updateIncidentSeen(deps.db, incident.id, condition, tools, agents, at);
+    // A host incident opened before any call named its tools links its runbook once one does.
+    const runbook = incident.runbook_page_id ? null : await runbookOf(deps.db, tenant_id, tools);
+    await updateIncidentSeen(deps.db, incident.id, {
+      condition,
+      tools,
+      agents,
+      runbook_page_id: runbook?.page_id ?? null,
+      now: at,
+    });
     report.updated.push(incident.id);
   }
   for (const incident of plan.clearing) await markIncidentClearing(deps.db, incident.id, at);
@@ -87,12 +96,14 @@ export async function incidentTick(deps: IncidentDeps, tenant_id: string, now: D
     await recordIncidentSummary(deps.db, incident.id, summary);
     Object.assign(incident, { summary, summary_by: "Claude" });
   }
-  const toWrite = [...(await incidentsWithStalePages(deps.db, tenant_id, MAX_PAGE_WRITES)), ...current];
-  await writePages(deps, tenant_id, toWrite, now, report);
+  await writePages(deps, tenant_id, current, now, report);
 
-  const notified = new Map([...toWrite].map((incident) => [incident.id, incident]));
-  for (const id of report.opened) await notifyOnce(deps, notified.get(id), "opened");
-  for (const id of report.resolved) await notifyOnce(deps, notified.get(id), "resolved");
+  // Notified after the pages are written, so a notification can link the incident's page.
+  for (const [ids, transition] of [
+    [report.opened, "opened"],
+    [report.resolved, "resolved"],
+  ] as const)
+    for (const id of ids) await notifyOnce(deps, await getIncident(deps.db, tenant_id, id), transition);
   return report;
 }
 
@@ -112,7 +123,7 @@ export async function incidentTicks(deps: IncidentDeps, now: Date): Promise<Inci
 
 async function notifyOnce(
   deps: IncidentDeps,
-  incident: StoredIncident | undefined,
+  incident: Incident | null,
   transition: "opened" | "resolved",
 ): Promise<void> {
   if (!incident) return;
@@ -123,14 +134,24 @@ async function notifyOnce(
   }
 }
 
-/** Writes the pages whose view changed, the most urgent first (status changes, then new figures), within bounds. */
+/**
+ * Writes the pages whose view changed (the open incidents, and resolved ones whose page does not say so yet), the
+ * most urgent first (a new page or a new status, then new figures), within bounds. Nothing for a tenant without an
+ * Incidents database.
+ */
 async function writePages(
   deps: IncidentDeps,
   tenant_id: string,
-  candidates: StoredIncident[],
+  open: StoredIncident[],
   now: Date,
   report: IncidentTickReport,
 ): Promise<void> {
+  const opener = await deps.ports.pages(tenant_id).catch((error: unknown) => {
+    report.page_error = String(error);
+    return null;
+  });
+  if (!opener) return;
+  const candidates = [...(await incidentsWithStalePages(deps.db, tenant_id, MAX_PAGE_WRITES)), ...open];
   const due: { incident: StoredIncident; view: IncidentPageView; hash: string; urgent: boolean }[] = [];
   for (const incident of candidates) {
     const view: IncidentPageView = { incident, runbook: await linkedRunbook(deps.db, incident) };
@@ -143,14 +164,9 @@ async function writePages(
     due.push({ incident, view, hash, urgent });
   }
   if (due.length === 0) return;
-  const open = await deps.ports.pages(tenant_id).catch((error: unknown) => {
-    report.page_error = String(error);
-    return null;
-  });
-  if (!open) return;
   let store: IncidentPageStore;
   try {
-    store = await open();
+    store = await opener();
   } catch (error) {
     report.page_error = String(error);
     return;
