@@ -133,6 +133,50 @@ describe("the incident loop on the cron tick", () => {
   });
 });
 
+/** Makes the emulator store the Worker's next Incidents page but answer 500, as if the answer were lost. */
+function loseNextIncidentCreate(t: Connected) {
+  const watch = { creates: 0 };
+  const handle = t.emulator.handle.bind(t.emulator);
+  t.emulator.handle = async (request: Request) => {
+    const isCreate =
+      request.method === "POST" &&
+      new URL(request.url).pathname === "/v1/pages" &&
+      ((await request.clone().json()) as { parent?: { data_source_id?: string } }).parent?.data_source_id ===
+        t.ids.incidents;
+    if (!isCreate) return handle(request);
+    if (watch.creates++ > 0) return handle(request);
+    await handle(request);
+    return Response.json(
+      { object: "error", status: 500, code: "internal_server_error", message: "lost" },
+      { status: 500 },
+    );
+  };
+  return watch;
+}
+
+describe("incident pages when Notion fails", () => {
+  it("finds the page a create whose answer was lost made on the next tick, never making a second, and notifies once", async () => {
+    claude.answer({ status: 500 });
+    const t = await connectedTenant();
+    const { deps, sent } = recordingDeps();
+    const lost = loseNextIncidentCreate(t);
+    const now = new Date();
+    await auditRows(t.tenant, t.agent_id, "crm.delete_contact", "denied", 12, plus(now, -2));
+
+    const first = await incidentTick(deps, t.tenant, now);
+    expect(first).toMatchObject({ opened: [expect.any(String)], pages_written: 0, page_error: expect.any(String) });
+    expect((await incidentsOf(t.tenant))[0]).toMatchObject({ status: "open", notion_page_id: null });
+
+    const second = await incidentTick(deps, t.tenant, plus(now, 1));
+    expect(second).toMatchObject({ opened: [], pages_written: 1 });
+    expect(lost.creates).toBe(1);
+    const pages = await incidentPages(t);
+    expect(pages).toHaveLength(1);
+    expect((await incidentsOf(t.tenant))[0]!.notion_page_id).toBe(pages[0]!.id);
+    expect(sent.map((event) => event.kind)).toEqual(["incident_opened"]);
+  });
+});
+
 describe("incidents in the admin API and the digest", () => {
   it("never shows a tenant another tenant's incidents", async () => {
     const { deps } = recordingDeps();
