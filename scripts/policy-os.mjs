@@ -53,6 +53,8 @@ Usage: policy-os <command> [options]
             [--circuit <json>]         e.g. --circuit '{"min_failures":3,"cooldown_ms":10000}' (docs/hosts.md)
   hosts remove <namespace>
   escalations [--status pending]       held calls
+  incidents [--limit n]                open incidents first, then the latest resolved (docs/incidents.md)
+  incidents show <incident-id>         one incident: figures, affected tools and agents, its Notion page
   approvals decide <escalation-id> --approve|--deny --as <person> --reason "…"
                                        break-glass, while Notion is unreachable: decide a held call as one of
                                        its approvers (the same rules as in Notion: an approver, not the person
@@ -596,6 +598,29 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     show(await api("DELETE", `/hosts/${encodeURIComponent(need(rest[0], "<namespace>"))}`), (p) =>
       console.log(`removed ${p.removed}`),
     );
+    break;
+  case "incidents":
+    show(await api("GET", "/incidents", { query: { limit: opts.limit } }), (p) => {
+      console.log(`${p.open ?? 0} open`);
+      table(p.incidents ?? [], [
+        ["incident", "id"],
+        ["status", "status"],
+        ["since", "opened_at"],
+        ["resolved", (i) => i.resolved_at ?? (i.clear_since ? `clear since ${i.clear_since}` : "")],
+        ["what", "title"],
+      ]);
+    });
+    break;
+  case "incidents show":
+    show(await api("GET", `/incidents/${encodeURIComponent(need(rest[0], "<incident-id>"))}`), ({ incident }) => {
+      if (!incident) return console.log("no such incident");
+      console.log(`${incident.title}\n${incident.status}, since ${incident.opened_at}, cause ${incident.cause}`);
+      if (incident.resolved_at) console.log(`resolved at ${incident.resolved_at}`);
+      console.log(`tools: ${incident.tools.join(", ") || "-"}\nagents: ${incident.agents.join(", ") || "-"}`);
+      for (const [name, value] of Object.entries(incident.figures)) console.log(`  ${name}: ${value ?? "-"}`);
+      if (incident.summary) console.log(`Summary (Claude): ${incident.summary}`);
+      if (incident.notion_page_id) console.log(`Notion page ${incident.notion_page_id}`);
+    });
     break;
   case "escalations":
     show(await api("GET", "/escalations", { query: { status: opts.status, limit: opts.limit } }), (p) =>

@@ -6,6 +6,8 @@ import { followPages } from "./approvals/follow-page";
 import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
 import type { Env } from "./env";
+import type { Notify } from "./incidents/ports";
+import { incidentTicks } from "./incidents/tick";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { ledgerFor } from "./ledger";
 import { listConnections } from "./notion/connection";
@@ -13,6 +15,7 @@ import { drainOutcomeOutbox } from "./pipeline/outcome-later";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 import { digestPorts } from "./wiring/digest";
+import { incidentDeps, refreshHostHealthColumn } from "./wiring/incidents";
 
 export { BudgetDO } from "./budgets/budget.do";
 export { HostHealthDO } from "./hosts/health/host-health.do";
@@ -23,17 +26,34 @@ export { NotionEscalationDO as EscalationDO } from "./wiring/escalation.do";
 
 const app = createApp();
 
+/**
+ * Where incident notifications go. MERGE: replace with `(event) => notify(env, event)` from
+ * src/notifications/notify.ts (the alerts slice); until then each one is logged as not delivered, never dropped
+ * silently.
+ */
+const incidentNotify =
+  (_env: Env): Notify =>
+  async (event) =>
+    console.error(`incident notification ${event.event_id} not delivered: no notification channels are wired`);
+
 export default {
   fetch: app.fetch,
   /**
    * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
    * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay,
-   * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), and hand escalations
-   * whose object never tracked them (or whose expiry passed) to their objects.
+   * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), hand escalations
+   * whose object never tracked them (or whose expiry passed) to their objects, run the incident loop (open, update,
+   * resolve, notify) and write each Tools row's host health.
    */
   async scheduled(_controller, env, ctx) {
+    const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
+    ctx.waitUntil(
+      incidentTicks(incidentDeps(env, incidentNotify(env), defer), new Date()).catch((error: unknown) =>
+        console.error(`incident pass failed: ${String(error)}`),
+      ),
+    );
     ctx.waitUntil(
       drainOutcomeOutbox(env.DB, (tenant_id) => ledgerFor(env, tenant_id)).then(
         (drain) => {
@@ -74,6 +94,11 @@ export default {
               console.error(`digest of ${report.tenant_id} for ${report.week_start} waits: ${report.page.error}`);
           },
           (error: unknown) => console.error(`digest of ${connection.tenant_id} failed: ${String(error)}`),
+        ),
+      );
+      ctx.waitUntil(
+        refreshHostHealthColumn(env, connection.tenant_id, defer).catch((error: unknown) =>
+          console.error(`host health column of ${connection.tenant_id} waits: ${String(error)}`),
         ),
       );
       ctx.waitUntil(

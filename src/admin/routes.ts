@@ -8,6 +8,7 @@ import { digestAdminRoutes } from "./digest-routes";
 import { escalationAdminRoutes } from "./escalation-routes";
 import { evidenceAdminRoutes } from "./evidence-routes";
 import { hostAdminRoutes } from "./host-routes";
+import { incidentAdminRoutes } from "./incident-routes";
 import { keyAdminRoutes } from "./key-routes";
 import { ledgerAdminRoutes } from "./ledger-routes";
 import { notionAdminRoutes } from "./notion-routes";
@@ -34,6 +35,7 @@ export function adminRoutes() {
   admin.route("/", runAdminRoutes());
   admin.route("/", policyAdminRoutes());
   admin.route("/", hostAdminRoutes());
+  admin.route("/", incidentAdminRoutes());
   admin.route("/", escalationAdminRoutes());
   admin.route("/", auditAdminRoutes());
   admin.route("/", ledgerAdminRoutes());

@@ -81,7 +81,7 @@ function holdingPolicy(
 }
 
 /** The runbook the tool's row links when Active, else the first Active runbook whose tool patterns match. */
-function runbookFor(
+export function runbookFor(
   tool: string,
   linked: Record<string, unknown> | undefined,
   active: readonly Record<string, unknown>[],

@@ -23,9 +23,20 @@ export async function gatherArtifactState(env: Env, tenant: Tenant): Promise<Art
     listAgents(db, tenant.id),
     snapshotFor(db, tenant),
     db
-      .prepare("SELECT page_id, name, tools, checks, status FROM runbooks WHERE tenant_id = ?")
+      .prepare(
+        "SELECT page_id, name, tools, checks, recovery, operator_lanes, rollback, status FROM runbooks WHERE tenant_id = ?",
+      )
       .bind(tenant.id)
-      .all<{ page_id: string; name: string; tools: string; checks: string; status: string }>(),
+      .all<{
+        page_id: string;
+        name: string;
+        tools: string;
+        checks: string;
+        recovery: string;
+        operator_lanes: string;
+        rollback: string;
+        status: string;
+      }>(),
     db
       .prepare("SELECT tool, runbook_page_id FROM tool_settings WHERE tenant_id = ? AND runbook_page_id IS NOT NULL")
       .bind(tenant.id)
@@ -80,6 +91,9 @@ export async function gatherArtifactState(env: Env, tenant: Tenant): Promise<Art
       name: row.name,
       tools: JSON.parse(row.tools) as string[],
       checks: row.checks,
+      recovery: row.recovery,
+      operator_lanes: row.operator_lanes,
+      rollback: row.rollback,
       status: row.status,
     })),
     tool_runbooks: links.results ?? [],

@@ -5,8 +5,8 @@ import { sortedBy, type ArtifactState } from "./state";
 export const RUNBOOK = "runbook.md";
 
 /**
- * `runbook.md`: the tenant's runbooks (what an approver checks, for which tools), the incident procedure and the
- * rollback steps Policy OS supports today, saying plainly what does not exist yet. Pure.
+ * `runbook.md`: the tenant's runbooks (what an approver checks, for which tools; recovery, operator lanes and
+ * rollback when an incident opens on them), the incident procedure and what Policy OS itself can undo. Pure.
  */
 export function renderRunbook(state: ArtifactState): string {
   const { tenant } = state;
@@ -35,13 +35,23 @@ export function renderRunbook(state: ArtifactState): string {
     const links = [...(linked.get(runbook.page_id) ?? [])].sort();
     if (links.length > 0) lines.push(`- Linked from the Tools rows of: ${links.map((t) => `\`${t}\``).join(", ")}`);
     lines.push(`- Notion page: ${runbook.page_id}`, "", "Checks before approving:", "");
-    const checks = runbook.checks
-      .split("\n")
-      .map((line) => line.trim())
-      .filter((line) => line !== "");
+    const checks = linesOf(runbook.checks);
     if (checks.length === 0) lines.push("- (none written)");
     for (const check of checks) lines.push(`- [ ] ${check}`);
     lines.push("");
+    for (const [title, text] of [
+      ["Recovery", runbook.recovery],
+      ["Operator lanes", runbook.operator_lanes],
+      ["Rollback", runbook.rollback],
+    ] as const) {
+      const steps = linesOf(text);
+      lines.push(
+        `${title}:`,
+        "",
+        ...(steps.length === 0 ? ["- (none written)"] : steps.map((step) => `- ${step}`)),
+        "",
+      );
+    }
   }
   const uncovered = sortedBy(
     state.tools.filter(
@@ -55,18 +65,22 @@ export function renderRunbook(state: ArtifactState): string {
   lines.push(
     "## Incident procedure",
     "",
-    "Policy OS does not open incidents yet (no Incidents database, no alert channels). What an operator has today:",
+    "Policy OS opens an incident for a failing host, a spike of denials or held calls on a tool, an exhausted budget,",
+    "a ledger that does not verify and a Notion sync that keeps failing; each has a page in the Notion Incidents",
+    "database linking the runbook of its tool, and the tenant's channels hear when it opens and resolves.",
     "",
-    "1. See what is happening: `policy-os audit --outcome failed`, `policy-os escalations --status pending`,",
-    "   `policy-os hosts` (each host's last tool-list error).",
-    "2. Stop an agent at once: `policy-os agents suspend <agent-id>` (its calls get 401 `agent_suspended`), or",
+    "1. See what is open: `policy-os incidents` (open first), `policy-os incidents show <id>` (figures, tools, agents).",
+    "2. Follow the linked runbook's Recovery steps and Operator lanes above.",
+    "3. Look closer: `policy-os audit --outcome failed`, `policy-os escalations --status pending`, `policy-os hosts`",
+    "   (each host's circuit, error rate and latency).",
+    "4. Stop an agent at once: `policy-os agents suspend <agent-id>` (its calls get 401 `agent_suspended`), or",
     "   `policy-os keys revoke <key-prefix>`.",
-    "3. Stop a tool for everyone: add an Active `block` row for it (Notion Policies, or `policy-os policies set`).",
-    "4. Check the record: `policy-os ledger verify` recomputes the hash chain.",
+    "5. Stop a tool for everyone: add an Active `block` row for it (Notion Policies, or `policy-os policies set`).",
+    "6. Check the record: `policy-os ledger verify` recomputes the hash chain.",
     "",
     "## Rollback",
     "",
-    "Runbooks carry no rollback section yet. What can be undone today:",
+    "Each runbook's Rollback section above says how to undo what its tools did. What Policy OS itself can undo:",
     "",
     `- Policies: every change is a new snapshot (in force: \`${tenant.snapshot_hash ?? "none"}\`); put back the rows of`,
     "  an earlier version with `policy-os policies set <rows.json>` (all or nothing; a refused row changes nothing).",
@@ -75,4 +89,11 @@ export function renderRunbook(state: ArtifactState): string {
     "- A call a host already ran is not undone by Policy OS; the host's own undo applies.",
   );
   return `${lines.join("\n")}\n`;
+}
+
+function linesOf(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }

@@ -79,6 +79,10 @@ export interface ArtifactRunbook {
   name: string;
   tools: string[];
   checks: string;
+  /** The incident sections: what brings the tools back, who does what, how to undo (each '' when not written). */
+  recovery: string;
+  operator_lanes: string;
+  rollback: string;
   status: string;
 }
 

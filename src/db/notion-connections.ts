@@ -1,13 +1,18 @@
 /** The databases a tenant's Notion connection names, by the key the admin API and D1 use. */
 export const SOURCES = ["policies", "agents", "tools", "runbooks", "approvals", "digests"] as const;
 export type SourceName = (typeof SOURCES)[number];
+/** The databases a connection may name but need not (set up after the first six: connections made before lack them). */
+export const OPTIONAL_SOURCES = ["incidents"] as const;
+export type OptionalSourceName = (typeof OPTIONAL_SOURCES)[number];
+/** A connection's data source ids: the six it must name, and the optional ones it does. */
+export type ConnectionDataSources = Record<SourceName, string> & Partial<Record<OptionalSourceName, string>>;
 
 /** A tenant's Notion connection (no secret values: only their names). */
 export interface NotionConnection {
   tenant_id: string;
   token_secret: string;
   webhook_secret: string | null;
-  data_sources: Record<SourceName, string>;
+  data_sources: ConnectionDataSources;
   requests_per_second: number;
   handshake_at: string | null;
   created_at: string;
@@ -29,7 +34,7 @@ const COLUMNS =
 
 const fromRow = (row: ConnectionRow): NotionConnection => ({
   ...row,
-  data_sources: JSON.parse(row.data_sources) as Record<SourceName, string>,
+  data_sources: JSON.parse(row.data_sources) as ConnectionDataSources,
 });
 
 /** The tenant's Notion connection, or null when it has none. */

@@ -11,6 +11,12 @@ export interface Runbook {
   /** The tool patterns it covers. */
   tools: readonly string[];
   checks: string;
+  /** What operators do when an incident opens on its tools; '' when the row says nothing. */
+  recovery: string;
+  /** Who does what during an incident. */
+  operator_lanes: string;
+  /** How to undo what the tools did. */
+  rollback: string;
   status: string;
 }
 
@@ -32,11 +38,23 @@ export interface AgentGovernance {
 export function runbookStatement(db: D1Database, tenant_id: string, runbook: Runbook): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, status) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, recovery, operator_lanes, rollback, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (tenant_id, page_id) DO UPDATE SET name = excluded.name, tools = excluded.tools,
-       checks = excluded.checks, status = excluded.status`,
+       checks = excluded.checks, recovery = excluded.recovery, operator_lanes = excluded.operator_lanes,
+       rollback = excluded.rollback, status = excluded.status`,
     )
-    .bind(tenant_id, runbook.page_id, runbook.name, JSON.stringify(runbook.tools), runbook.checks, runbook.status);
+    .bind(
+      tenant_id,
+      runbook.page_id,
+      runbook.name,
+      JSON.stringify(runbook.tools),
+      runbook.checks,
+      runbook.recovery,
+      runbook.operator_lanes,
+      runbook.rollback,
+      runbook.status,
+    );
 }
 
 /** The statement that forgets a deleted Runbooks row. */

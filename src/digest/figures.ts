@@ -1,5 +1,6 @@
 import type { BudgetScope, BudgetStatus, BudgetUnit, BudgetWindow } from "../budgets";
 import { budgetBook } from "../budgets";
+import { countIncidents } from "../db/incidents";
 import { weekActivity, type CallTotals, type EscalationTotals, type WeekActivity } from "../db/week-activity";
 import type { Env } from "../env";
 import { checkpointOf, checkpointSigner, ledgerFor } from "../ledger";
@@ -165,6 +166,8 @@ export interface DigestFigures {
   };
   /** What Shadow policies would have done to the week's calls, most calls first. */
   shadow: ShadowFigure[];
+  /** Incidents opened in the week, and incidents resolved in it (by when each happened, whatever opened them). */
+  incidents: { opened: number; resolved: number };
   /** The five agents with the most denied calls, most first (ties by agent id); agents with none are left out. */
   top_denied_agents: DeniedAgent[];
   /** The week against the week before. */
@@ -239,10 +242,11 @@ export async function digestFigures(
   const previous = weekTotals(activity.previous.totals, activity.previous.escalations);
   const checkpointAt = complete ? period.to : at;
   const ledger = ledgerFor(env, tenant_id);
-  const [caps, checkpoint, signer] = await Promise.all([
+  const [caps, checkpoint, signer, incidents] = await Promise.all([
     capFigures(env, tenant_id, now),
     ledger.checkpoint(checkpointAt),
     checkpointSigner(env.LEDGER_SIGNING_KEY),
+    countIncidents(env.DB, tenant_id, period.from, period.to),
   ]);
   const signed = "problem" in signer ? null : await checkpointOf(ledger, signer, tenant_id, checkpoint.seq);
 
@@ -278,6 +282,7 @@ export async function digestFigures(
     },
     spend: { cost_cents: count(activity.totals.cost_cents), ...caps },
     shadow: shadowFigures(activity.shadow),
+    incidents,
     top_denied_agents: activity.denied_agents.map((row) => ({
       agent_id: String(row.agent_id),
       name: row.name === null || row.name === undefined ? String(row.agent_id) : String(row.name),

@@ -52,11 +52,12 @@ export const connectionInputSchema = z.strictObject({
     .max(100)
     .default(3)
     .describe("The integration's rate limit: Notion allows about 3 requests/s; change it only if Notion told you so"),
-  data_sources: z.strictObject(
-    Object.fromEntries(SOURCES.map((s) => [s, dataSourceId])) as {
+  data_sources: z.strictObject({
+    ...(Object.fromEntries(SOURCES.map((s) => [s, dataSourceId])) as {
       [K in SourceName]: typeof dataSourceId;
-    },
-  ),
+    }),
+    incidents: dataSourceId.optional().describe("The Incidents database (optional: incidents get no pages without it)"),
+  }),
 });
 
 /** Connects a tenant to Notion, or changes its connection. Sync state is kept when the data sources stay. */

@@ -168,13 +168,17 @@ describe("outcome_contract.md", () => {
 });
 
 describe("runbook.md", () => {
-  it("lists each runbook's checks and the tools no runbook covers, and says what is not there yet", async () => {
+  it("lists each runbook's checks, its incident sections and the tools no runbook covers, and the incident procedure", async () => {
     const text = renderRunbook(await stateFixture());
     expect(text).toContain("### Refunds over the limit");
     expect(text).toContain("- [ ] The order exists and was paid.");
     expect(text).toContain("- Linked from the Tools rows of: `payments.create_refund`");
     expect(text).toContain("Tools no Active runbook covers: `crm.delete_contact`, `crm.get_contact`.");
-    expect(text).toContain("Policy OS does not open incidents yet");
-    expect(text).toContain("Runbooks carry no rollback section yet.");
+    expect(text).toContain(
+      "Recovery:\n\n- Wait for the payments host to be healthy.\n- Retry held refunds once it is.",
+    );
+    expect(text).toContain("Operator lanes:\n\n- On-call: restores the host.");
+    expect(text).toContain("Rollback:\n\n- (none written)");
+    expect(text).toContain("1. See what is open: `policy-os incidents`");
   });
 });

@@ -12,6 +12,7 @@ export function sampleFigures(overrides: Partial<DigestFigures> = {}): DigestFig
     period: { from: "2026-11-16T00:00:00.000Z", to: "2026-11-23T00:00:00.000Z" },
     computed_at: "2026-11-24T12:00:00.000Z",
     complete: true,
+    incidents: { opened: 2, resolved: 1 },
     calls: {
       total: 24,
       by_decision: { authorized: 16, escalated: 1, denied: 5, invalid: 2 },

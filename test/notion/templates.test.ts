@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEMO_AGENT_ID } from "../../src/admin/seed";
 import { createHostRegistry, enableDemoHosts } from "../../src/hosts";
+import { INCIDENT_KINDS } from "../../src/incidents/types";
+import { KIND_NAMES } from "../../src/notion/incidents/incident-page";
 import { notionProperties, TEMPLATES, type DatabaseTemplate } from "../../src/notion/templates";
 import { matchesGlob } from "../../src/policy/glob";
 
@@ -35,9 +37,17 @@ function fits(property: DatabaseTemplate["properties"][string], value: unknown):
 }
 
 describe("the Notion database templates", () => {
-  it("define the six databases, each relation's target before the database pointing at it", () => {
+  it("define the seven databases, each relation's target before the database pointing at it", () => {
     const titles = TEMPLATES.map((t) => t.title);
-    expect([...titles].sort()).toEqual(["Agents", "Approvals", "Digests", "Policies", "Runbooks", "Tools"]);
+    expect([...titles].sort()).toEqual([
+      "Agents",
+      "Approvals",
+      "Digests",
+      "Incidents",
+      "Policies",
+      "Runbooks",
+      "Tools",
+    ]);
     TEMPLATES.forEach((t, index) => {
       for (const property of Object.values(t.properties))
         if (property.type === "relation") expect(titles.indexOf(property.database)).toBeLessThan(index);
@@ -89,6 +99,27 @@ describe("the Notion database templates", () => {
         String(runbook["Name"]),
       ).toBe(true);
     }
+  });
+
+  it("give every sample runbook the sections an incident points operators to: Recovery, Operator lanes, Rollback", () => {
+    for (const runbook of template("Runbooks").sample_rows)
+      for (const section of ["Recovery", "Operator lanes", "Rollback"]) {
+        expect(template("Runbooks").properties[section]?.type).toBe("rich_text");
+        expect(String(runbook[section] ?? "").trim(), `${String(runbook["Name"])}: ${section}`).not.toBe("");
+      }
+  });
+
+  it("give Incidents a Kind for every kind of incident, a Status, and a Runbook relation", () => {
+    const incidents = template("Incidents").properties;
+    expect(incidents["Kind"]).toMatchObject({ type: "select", options: Object.values(KIND_NAMES) });
+    expect(incidents["Status"]).toMatchObject({ type: "select", options: ["Open", "Resolved"] });
+    expect(incidents["Runbook"]).toMatchObject({ type: "relation", database: "Runbooks" });
+    expect(Object.keys(KIND_NAMES).sort()).toEqual([...INCIDENT_KINDS].sort());
+  });
+
+  it("give Tools a Host health column apart from Policy state", () => {
+    expect(template("Tools").properties["Host health"]).toMatchObject({ type: "rich_text" });
+    expect(template("Tools").properties["Policy state"]).toMatchObject({ type: "rich_text" });
   });
 });
 

@@ -182,6 +182,7 @@ function sections(f: DigestFigures): [string, string[]][] {
         ...(f.spend.caps.length > 0 ? ["Caps show their current periods, when this page was written."] : []),
       ],
     ],
+    ["Incidents", [`Opened: ${f.incidents.opened}`, `Resolved: ${f.incidents.resolved}`]],
     [
       "Shadow policies (what they would have done)",
       listed(

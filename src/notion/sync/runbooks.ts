@@ -5,7 +5,7 @@ import { toolPatterns } from "./tool-patterns";
 
 const STATUSES = ["Draft", "Active", "Retired"];
 
-/** Applies changed Runbooks rows (approval pages link the Active ones); a deleted row's runbook goes. */
+/** Applies changed Runbooks rows (approval and incident pages link the Active ones); a deleted row's runbook goes. */
 export function syncRunbooks(db: D1Database, changes: Changes): Applied {
   const verdicts = new Map<string, Verdict>();
   const statements: D1PreparedStatement[] = changes.removed.map((page_id) =>
@@ -29,6 +29,9 @@ export function syncRunbooks(db: D1Database, changes: Changes): Applied {
         name,
         tools: tools.patterns,
         checks: textOf(row.values.Checks),
+        recovery: textOf(row.values.Recovery),
+        operator_lanes: textOf(row.values["Operator lanes"]),
+        rollback: textOf(row.values.Rollback),
         status,
       }),
     );
