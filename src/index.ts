@@ -5,6 +5,7 @@ import { sweepEscalations } from "./approvals/escalation-sweep";
 import { followPages } from "./approvals/follow-page";
 import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
+import { pruneDecisionInputs } from "./db/decision-inputs";
 import type { Env } from "./env";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { ledgerFor } from "./ledger";
@@ -30,10 +31,16 @@ export default {
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
    * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay,
    * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), and hand escalations
-   * whose object never tracked them (or whose expiry passed) to their objects.
+   * whose object never tracked them (or whose expiry passed) to their objects, and forget decision inputs past each
+   * tenant's retention.
    */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
+    ctx.waitUntil(
+      pruneDecisionInputs(env.DB, new Date()).catch((error: unknown) =>
+        console.error(`decision inputs prune failed: ${String(error)}`),
+      ),
+    );
     ctx.waitUntil(
       drainOutcomeOutbox(env.DB, (tenant_id) => ledgerFor(env, tenant_id)).then(
         (drain) => {
