@@ -1,5 +1,5 @@
 import { redact } from "../redaction";
-import type { DecisionInput } from "../release/decision-input";
+import type { DecisionInput } from "../db/decision-inputs";
 import type { CallState, Decided, Verdict } from "./call-state";
 
 /**

@@ -11,7 +11,7 @@ import type { PendingOutcome } from "../db/ledger-outbox";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
-import type { DecisionInput } from "../release/decision-input";
+import type { DecisionInput } from "../db/decision-inputs";
 import type { RunIds } from "../runs/run-ids";
 
 /** Appends to one tenant's ledger (the ledger Durable Object's RPC surface the pipeline uses). */

@@ -1,46 +1,66 @@
 /** Golden tasks: named calls with the decision a tenant expects; every candidate snapshot must still give it. */
 import { z } from "zod";
+import { GOLDEN_VERDICTS, type GoldenResult, type GoldenTaskSettings } from "../db/golden-tasks";
+import type { Agent, Tenant } from "../db/tenancy";
+import type { ToolDescriptor } from "../hosts/host";
+import { callerFacts } from "../pipeline/caller-facts";
 import { decide, type PolicySnapshot } from "../policy";
 import type { DecisionRequest } from "../policy/types";
 
-const VERDICTS = ["authorized", "escalated", "denied"] as const;
-
-/** A golden task as an admin, the CLI or the Golden tasks database sets it. */
-export const goldenTaskInputSchema = z.strictObject({
+/** A golden task as an admin or the CLI sets it (the boundary schema). */
+export const goldenTaskSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).describe("Unique per tenant: names the task in reports"),
   tool: z.string().min(1).max(200).describe("The tool called, `host.tool`"),
   arguments: z.record(z.string(), z.unknown()).default({}).describe("The call's arguments (a JSON object)"),
   agent: z.string().min(1).max(200).describe("The calling agent's name or id"),
   acts_for: z.string().min(1).max(200).nullable().default(null).describe("The person the agent acts for"),
   workspace: z.string().min(1).max(200).nullable().default(null).describe("The workspace the call names"),
-  expected: z.enum(VERDICTS).describe("The decision the task expects"),
+  expected: z.enum(GOLDEN_VERDICTS).describe("The decision the task expects"),
   expected_reason: z.string().min(1).max(200).nullable().default(null).describe("The reason code it expects"),
   status: z.enum(["active", "paused"]).default("active").describe("Paused tasks are not checked"),
-});
+}) satisfies z.ZodType<GoldenTaskSettings, unknown>;
 
-/** A golden task's settings. */
-export type GoldenTaskInput = z.infer<typeof goldenTaskInputSchema>;
-
-/** What one check of a golden task gave. */
-export interface GoldenResult {
-  name: string;
-  expected: (typeof VERDICTS)[number];
-  expected_reason: string | null;
-  /** The candidate's verdict, or `unresolved` when the task's agent, tool or caller facts could not be resolved. */
-  got: (typeof VERDICTS)[number] | "unresolved";
-  reason_code: string;
-  passed: boolean;
-}
-
-/** A stored golden task: its settings and its last result. */
-export interface GoldenTask extends GoldenTaskInput {
-  last_result: (GoldenResult & { release_id: string | null; snapshot: string; at: string }) | null;
-  updated_at: string;
-}
-
-/** A task ready to decide (its request built from the tenant's agent and tool catalog), or why it is not. */
+/** A task ready to decide, or why it cannot be (its agent or tool is unknown, its caller facts are refused). */
 export type GoldenCall =
-  { task: GoldenTaskInput; request: DecisionRequest } | { task: GoldenTaskInput; unresolved: string };
+  { task: GoldenTaskSettings; request: DecisionRequest } | { task: GoldenTaskSettings; unresolved: string };
+
+/**
+ * The request decide() gets for a task, built as the pipeline builds a call's: the agent found by id or name, the
+ * tool's catalog entry, the person and workspace verified like a call's `_meta` claims (caller-facts.ts).
+ */
+export function goldenCallOf(
+  task: GoldenTaskSettings,
+  tenant: Tenant,
+  agents: readonly Agent[],
+  descriptor: ToolDescriptor | null,
+  now: string,
+): GoldenCall {
+  const agent = agents.find((a) => a.id === task.agent) ?? agents.find((a) => a.name === task.agent);
+  if (!agent) return { task, unresolved: "golden_agent_unknown" };
+  if (!descriptor) return { task, unresolved: "golden_tool_unknown" };
+  const claims = {
+    ...(task.acts_for === null ? {} : { on_behalf_of: task.acts_for }),
+    ...(task.workspace === null ? {} : { workspace: task.workspace }),
+  };
+  const verified = callerFacts({ tenant, agent, proof: { via: "key" } }, claims, null);
+  if (!verified.ok) return { task, unresolved: verified.refusal.code };
+  return {
+    task,
+    request: {
+      tool: { name: descriptor.name, host: descriptor.host, annotations: descriptor.annotations },
+      agent: { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes },
+      args: task.arguments,
+      context: {
+        user: verified.facts.user,
+        workspace: verified.facts.workspace,
+        correlation_id: null,
+        session_id: null,
+        run_id: null,
+        now,
+      },
+    },
+  };
+}
 
 /**
  * Decides each task against `snapshot`. A task passes when its verdict (and its reason code, when it names one)

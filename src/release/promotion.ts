@@ -1,19 +1,6 @@
 /** The promotion rule: whether a checked candidate snapshot takes effect at once or is held for a person. */
-import type { GoldenResult } from "./golden";
+import type { GoldenResult } from "../db/golden-tasks";
 import type { ReplayReport } from "./replay";
-
-/** A tenant's release settings (release_settings). */
-export interface ReleaseSettings {
-  /** Days decision inputs are kept. */
-  retention_days: number;
-  /** Days of decision inputs a candidate is replayed against. */
-  replay_days: number;
-  /** Share of replayed calls, in percent, a candidate may change before it is held. */
-  threshold_pct: number;
-}
-
-/** Seven days kept, seven replayed, 5% changed at most. */
-export const DEFAULT_RELEASE_SETTINGS: ReleaseSettings = { retention_days: 7, replay_days: 7, threshold_pct: 5 };
 
 /** The rule's answer: live, or held with one sentence saying why. */
 export type Promotion = { status: "live"; because: null } | { status: "held"; because: string };

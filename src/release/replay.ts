@@ -5,7 +5,8 @@
 import { decide, type CompiledPolicy, type PolicySnapshot } from "../policy";
 import type { Decision } from "../policy/types";
 import { argumentReads, readsRedacted, type ArgumentReads } from "./argument-reads";
-import type { DecisionInput } from "./decision-input";
+import type { DecisionInput } from "../db/decision-inputs";
+import { rowSignature } from "./changed-rows";
 
 /** At most this many recorded calls are replayed for one candidate (the newest). */
 export const MAX_REPLAYED = 100_000;
@@ -149,14 +150,7 @@ function toolSides(inForce: PolicySnapshot, candidate: PolicySnapshot): (tool: s
 
 /** What a tool's rows say, in deciding order: two equal signatures decide every call of the tool alike. */
 function signature(rows: readonly CompiledPolicy[]): string {
-  return JSON.stringify(rows.map(rowContent));
-}
-
-function rowContent(row: CompiledPolicy): unknown[] {
-  const { policy_id, name, type, mode, status, tools, agents, scopes, users, approvers, tags } = row;
-  const { condition, priority, reason_code, message, guard } = row;
-  const routing = [policy_id, name, type, mode, status, tools, agents, scopes, users, approvers, tags];
-  return [...routing, condition, priority, reason_code, message, guard ?? null];
+  return rows.map(rowSignature).join("\n");
 }
 
 /** What any of a tool's rows may read among the arguments. */

@@ -5,7 +5,7 @@
 import type { Escalation } from "../../src/approvals/escalations";
 import type { BudgetLine } from "../../src/budgets/types";
 import type { AuditRow } from "../../src/db/audit";
-import type { DecisionInput } from "../../src/release/decision-input";
+import type { DecisionInput } from "../../src/db/decision-inputs";
 import type { PendingOutcome } from "../../src/db/ledger-outbox";
 import { DEFAULT_APPROVAL_TIMING, type Principal } from "../../src/db/tenancy";
 import type { ModerationAnswer } from "../../src/guards/moderation";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { insertDecisionInput, pruneDecisionInputs, recentDecisionInputs } from "../../src/db/decision-inputs";
-import type { DecisionInput } from "../../src/release/decision-input";
+import type { DecisionInput } from "../../src/db/decision-inputs";
 
 function input(tenant_id: string, n: number, created_at: string): DecisionInput {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionInput } from "../../src/release/decision-input";
+import type { DecisionInput } from "../../src/db/decision-inputs";
 import { argumentReads } from "../../src/release/argument-reads";
 import { replay } from "../../src/release/replay";
 import { policyRow, snapshotOf } from "../pipeline/fake-deps";
