@@ -27,6 +27,7 @@ const BENCHES: Record<string, () => Promise<{ default: (o: BenchOptions) => Prom
   approval: () => import("./approval.bench"),
   redact: () => import("./redact.bench"),
   budget: () => import("./budget.bench"),
+  release: () => import("./release.bench"),
 };
 
 /** The command line: benchmark names, `--smoke`, `--repeat N` (or `--repeat=N`). */

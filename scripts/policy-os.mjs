@@ -46,7 +46,24 @@ Usage: policy-os <command> [options]
                                        endpoint accepts (jwks_uri discovered when omitted; person: email, else sub)
   oauth remove-issuer <issuer-url>     stop accepting that authorization server's tokens
   policies                             the policy rows in force and the snapshot hash
-  policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why)
+  policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why); the new
+                                       snapshot is a candidate, checked before it takes effect (docs/releases.md)
+  policies rollback <snapshot>         make an earlier snapshot a new candidate, checked like any other
+  releases                             the tenant's releases, newest first (status, golden tasks, replay impact)
+  releases show <release-id>           one release with its report (changed rows, golden results, replay)
+  releases accept <release-id> --as <person> --reason "…"
+                                       accept a held release: its snapshot takes effect (recorded with who and why)
+  release check [--rows <rows.json>]   dry run: check the rows (default: the rows in force) like a candidate and
+                                       print the report; exit 1 when it breaks a golden task, 3 when it would be
+                                       held for the replay threshold
+  release settings [--retention-days <n>] [--replay-days <n>] [--threshold <percent>]
+                                       how long decision inputs are kept (default 7 days), how many days are
+                                       replayed (7) and the share of replayed calls a candidate may change (5%)
+  golden                               the tenant's golden tasks and their last results
+  golden set <task.json>               set golden tasks by name (one task, or an array): tool, arguments, agent,
+                                       acts_for, workspace, expected (authorized|escalated|denied),
+                                       expected_reason, status (active|paused)
+  golden remove <name>                 delete a golden task
   hosts                                the tenant's hosts with their health (circuit, calls, errors,
                                        p50/p95, last success) and its tool catalog
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
@@ -162,6 +179,10 @@ const { values: opts, positionals } = parseArgs({
     entry: { type: "string" },
     proof: { type: "string" },
     since: { type: "string" },
+    rows: { type: "string" },
+    "retention-days": { type: "string" },
+    "replay-days": { type: "string" },
+    threshold: { type: "string" },
   },
 });
 
@@ -338,6 +359,48 @@ function table(rows, columns) {
       .trimEnd();
   console.log(line(columns.map((c) => c[0])));
   for (const row of cells) console.log(line(row));
+}
+
+/** Policy rows from a file: an array, or `{ rows }`, or a template's `{ sample_rows }`. */
+async function readRows(path) {
+  const file = JSON.parse(await readFile(path, "utf8"));
+  const rows = Array.isArray(file) ? file : (file.sample_rows ?? file.rows);
+  if (!Array.isArray(rows)) fail("the file must hold an array of rows, or { rows: [...] }");
+  return rows;
+}
+
+/** What setting or rolling back rows did: the candidate, and its release (live, or held and why). */
+function showProposal(p) {
+  if (!p.release) return console.log(`${p.rows} rows, snapshot ${p.snapshot}: already in force`);
+  const { release: r } = p;
+  console.log(`${p.rows} rows, snapshot ${p.snapshot}: release ${r.id} ${r.status}`);
+  if (r.held_because) console.log(`held because ${r.held_because}; in force: ${p.in_force ?? "none"}`);
+}
+
+/** A release report: golden results, then the replay's changed calls by tool, agent and reason codes. */
+function showReport(report) {
+  const { golden, replay, changed_rows: rows } = report;
+  console.log(
+    `rows added ${rows.added.join(", ") || "-"}; removed ${rows.removed.join(", ") || "-"}; changed ${rows.modified.join(", ") || "-"}`,
+  );
+  table(golden, [
+    ["golden task", "name"],
+    ["expected", (g) => (g.expected_reason ? `${g.expected} (${g.expected_reason})` : g.expected)],
+    ["got", (g) => `${g.got} (${g.reason_code})`],
+    ["", (g) => (g.passed ? "passed" : "FAILED")],
+  ]);
+  console.log(
+    `replayed ${replay.calls} calls of the last ${replay.days} days: ${replay.changed} would change, ` +
+      `${replay.indeterminate} indeterminate (a condition reads a redacted field)`,
+  );
+  if (replay.groups.length > 0)
+    table(replay.groups, [
+      ["tool", "tool"],
+      ["agent", "agent"],
+      ["from", (g) => `${g.from.decision} (${g.from.reason_code})`],
+      ["to", (g) => `${g.to.decision} (${g.to.reason_code})`],
+      ["calls", "calls"],
+    ]);
 }
 
 /** Prints a tenant's OAuth settings (GET /admin/oauth). */
@@ -551,14 +614,104 @@ switch (`${command} ${sub ?? ""}`.trim()) {
     });
     break;
   case "policies set": {
-    const file = JSON.parse(await readFile(need(rest[0], "<rows.json>"), "utf8"));
-    const rows = Array.isArray(file) ? file : (file.sample_rows ?? file.rows);
-    if (!Array.isArray(rows)) fail("the file must hold an array of rows, or { rows: [...] }");
-    show(await api("PUT", "/policies", { body: { rows } }), (p) =>
-      console.log(`${p.rows} rows in force, snapshot ${p.snapshot}`),
+    const rows = await readRows(need(rest[0], "<rows.json>"));
+    show(await api("PUT", "/policies", { body: { rows } }), showProposal);
+    break;
+  }
+  case "policies rollback":
+    show(await api("POST", "/policies/rollback", { body: { snapshot: need(rest[0], "<snapshot>") } }), showProposal);
+    break;
+  case "releases":
+    show(await api("GET", "/releases", { query: { limit: opts.limit } }), (p) =>
+      table(p.releases, [
+        ["release", "id"],
+        ["status", "status"],
+        ["snapshot", (r) => `${r.snapshot.slice(0, 19)}…`],
+        ["golden", (r) => `${r.golden.passed} passed, ${r.golden.failed} failed`],
+        ["replayed", (r) => r.replay.calls],
+        ["changed", (r) => r.replay.changed],
+        ["indeterminate", (r) => r.replay.indeterminate],
+        ["created", "created_at"],
+      ]),
+    );
+    break;
+  case "releases show":
+    show(await api("GET", `/releases/${encodeURIComponent(need(rest[0], "<release-id>"))}`), (r) => {
+      console.log(`release ${r.id}: ${r.status} (from ${r.source}), snapshot ${r.snapshot}`);
+      if (r.held_because) console.log(`held because ${r.held_because}`);
+      if (r.decided_by) console.log(`accepted by ${r.decided_by}: ${r.decided_reason}`);
+      showReport(r.report);
+    });
+    break;
+  case "releases accept":
+    show(
+      await api("POST", `/releases/${encodeURIComponent(need(rest[0], "<release-id>"))}/accept`, {
+        body: { by: need(opts.as, "--as <person>"), reason: need(opts.reason, '--reason "…"') },
+      }),
+      (r) => console.log(`release ${r.id} accepted by ${r.decided_by}: snapshot ${r.snapshot} is in force`),
+    );
+    break;
+  case "release check": {
+    const body = opts.rows ? { rows: await readRows(opts.rows) } : {};
+    const p = await api("POST", "/releases/check", { body });
+    show(p, () => {
+      console.log(`candidate ${p.snapshot} (in force: ${p.in_force ?? "none"}): would be ${p.status}`);
+      if (p.because) console.log(`because ${p.because}`);
+      showReport(p.report);
+    });
+    if (p.report?.golden?.some((result) => !result.passed)) process.exitCode = 1;
+    else if (p.status === "held") process.exitCode = 3;
+    break;
+  }
+  case "release settings": {
+    const given = ["retention-days", "replay-days", "threshold"].some((name) => opts[name] !== undefined);
+    const current = await api("GET", "/release-settings");
+    const settings = given
+      ? await api("PUT", "/release-settings", {
+          body: {
+            retention_days: Number(opts["retention-days"] ?? current.retention_days),
+            replay_days: Number(opts["replay-days"] ?? current.replay_days),
+            threshold_pct: Number(opts.threshold ?? current.threshold_pct),
+          },
+        })
+      : current;
+    show(settings, (p) =>
+      console.log(
+        `decision inputs kept ${p.retention_days} days; candidates replay ${p.replay_days} days and are held ` +
+          `past ${p.threshold_pct}% changed`,
+      ),
     );
     break;
   }
+  case "golden":
+    show(await api("GET", "/golden-tasks"), (p) =>
+      table(p.golden_tasks, [
+        ["name", "name"],
+        ["tool", "tool"],
+        ["agent", "agent"],
+        ["expected", (t) => (t.expected_reason ? `${t.expected} (${t.expected_reason})` : t.expected)],
+        ["status", "status"],
+        [
+          "last result",
+          (t) => (t.last_result ? `${t.last_result.passed ? "passed" : "FAILED"}: ${t.last_result.got}` : ""),
+        ],
+      ]),
+    );
+    break;
+  case "golden set": {
+    const file = JSON.parse(await readFile(need(rest[0], "<task.json>"), "utf8"));
+    const tasks = Array.isArray(file) ? file : [file];
+    for (const task of tasks)
+      show(await api("PUT", "/golden-tasks", { body: task }), (p) =>
+        console.log(`golden task "${p.golden_task.name}" set`),
+      );
+    break;
+  }
+  case "golden remove":
+    show(await api("DELETE", `/golden-tasks/${encodeURIComponent(need(rest[0], "<name>"))}`), (p) =>
+      console.log(`removed golden task "${p.deleted}"`),
+    );
+    break;
   case "hosts":
     show(await api("GET", "/hosts"), (p) => {
       table(p.hosts ?? [], [

@@ -6,6 +6,7 @@ import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
+import { insertDecisionInput } from "./db/decision-inputs";
 import { keepPendingOutcome } from "./db/ledger-outbox";
 import { toolCostCents } from "./db/tool-settings";
 import { runSigningKey, type Env } from "./env";
@@ -35,6 +36,7 @@ export function pipelineDeps(
     },
     runs: runIds(runSigningKey(env)),
     audit: { writeAudit: (row) => insertAuditRow(env.DB, row) },
+    decisionInputs: { keep: (input) => insertDecisionInput(env.DB, input) },
     outbox: { keep: (pending) => keepPendingOutcome(env.DB, pending) },
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tools: hosts,

@@ -5,6 +5,7 @@ import { sweepEscalations } from "./approvals/escalation-sweep";
 import { followPages } from "./approvals/follow-page";
 import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
+import { pruneDecisionInputs } from "./db/decision-inputs";
 import type { Env } from "./env";
 import type { Notify } from "./incidents/ports";
 import { incidentTicks } from "./incidents/tick";
@@ -44,7 +45,7 @@ export default {
    * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay,
    * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), hand escalations
    * whose object never tracked them (or whose expiry passed) to their objects, run the incident loop (open, update,
-   * resolve, notify) and write each Tools row's host health.
+   * resolve, notify), write each Tools row's host health, and forget decision inputs past each tenant's retention.
    */
   async scheduled(_controller, env, ctx) {
     const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
@@ -52,6 +53,11 @@ export default {
     ctx.waitUntil(
       incidentTicks(incidentDeps(env, incidentNotify(env), defer), new Date()).catch((error: unknown) =>
         console.error(`incident pass failed: ${String(error)}`),
+      ),
+    );
+    ctx.waitUntil(
+      pruneDecisionInputs(env.DB, new Date()).catch((error: unknown) =>
+        console.error(`decision inputs prune failed: ${String(error)}`),
       ),
     );
     ctx.waitUntil(

@@ -58,12 +58,34 @@ export function snapshotStatements(
   rows: unknown[],
   now: string,
 ): D1PreparedStatement[] {
-  return [
-    db
-      .prepare(
-        "INSERT INTO policy_snapshots (tenant_id, hash, rows, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      )
-      .bind(tenant_id, hash, JSON.stringify(rows), now),
-    db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(hash, tenant_id),
-  ];
+  return [storeSnapshotStatement(db, tenant_id, hash, rows, now), inForceStatement(db, tenant_id, hash)];
+}
+
+/** The statement that stores a snapshot's rows (once per hash), without putting it in force: a held candidate. */
+export function storeSnapshotStatement(
+  db: D1Database,
+  tenant_id: string,
+  hash: string,
+  rows: unknown[],
+  now: string,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      "INSERT INTO policy_snapshots (tenant_id, hash, rows, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant_id, hash, JSON.stringify(rows), now);
+}
+
+/** The statement that puts a stored snapshot in force for the tenant. */
+export function inForceStatement(db: D1Database, tenant_id: string, hash: string): D1PreparedStatement {
+  return db.prepare("UPDATE tenants SET snapshot_hash = ? WHERE id = ?").bind(hash, tenant_id);
+}
+
+/** The rows of one of the tenant's stored snapshots (any it ever had), or null when it has none of that hash. */
+export async function storedSnapshotRows(db: D1Database, tenant_id: string, hash: string): Promise<unknown[] | null> {
+  const row = await db
+    .prepare("SELECT rows FROM policy_snapshots WHERE tenant_id = ? AND hash = ?")
+    .bind(tenant_id, hash)
+    .first<{ rows: string }>();
+  return row ? (JSON.parse(row.rows) as unknown[]) : null;
 }

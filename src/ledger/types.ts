@@ -2,13 +2,21 @@ import type { JsonValue } from "./canonical";
 import type { TypedLedgerEntryInput } from "./entries";
 
 /** Every kind of ledger entry. Later issues add kinds (approval decisions, …). */
-export const LEDGER_ENTRY_KINDS = ["decision", "outcome", "escalation", "policy_sync"] as const;
+export const LEDGER_ENTRY_KINDS = [
+  "decision",
+  "outcome",
+  "escalation",
+  "policy_sync",
+  "release",
+  "release_accepted",
+] as const;
 
 /** Kinds of ledger entry. */
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 
 /**
- * What a caller appends, built with decisionEntry, outcomeEntry, escalationEntry or policySyncEntry (./entries):
+ * What a caller appends, built with decisionEntry, outcomeEntry, escalationEntry, policySyncEntry, releaseEntry or
+ * releaseAcceptedEntry (./entries):
  * one kind with its typed body. The ledger assigns seq, time, prev_hash and hash.
  */
 export type LedgerEntryInput = TypedLedgerEntryInput;

@@ -11,6 +11,7 @@ import type { PendingOutcome } from "../db/ledger-outbox";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
+import type { DecisionInput } from "../db/decision-inputs";
 import type { RunIds } from "../runs/run-ids";
 
 /** Appends to one tenant's ledger (the ledger Durable Object's RPC surface the pipeline uses). */
@@ -52,6 +53,12 @@ export interface AuditPort {
   writeAudit(row: AuditRow): Promise<void>;
 }
 
+/** Where the decision inputs replay reads are kept (D1 `decision_inputs`, src/release). */
+export interface DecisionInputPort {
+  /** Keeps one call's decision input; keeping an invocation twice keeps it once. */
+  keep(input: DecisionInput): Promise<void>;
+}
+
 /** Where an outcome the ledger refused after its host ran is kept for the cron (D1 `ledger_outbox`). */
 export interface OutboxPort {
   /** Keeps `pending` until the cron appends it; keeping an invocation twice keeps it once. */
@@ -89,6 +96,8 @@ export interface PipelineDeps {
   /** Mints and checks run ids (governance.start_run mints; the caller stage checks `_meta.run_id`). */
   runs: RunIds;
   audit: AuditPort;
+  /** The call's decision input, kept for replaying candidate snapshots against (written after the response). */
+  decisionInputs: DecisionInputPort;
   tools: ToolResolver;
   /** The hosts' circuit breaker: an open circuit fails calls fast, every call that reached a host is reported. */
   hostHealth: HostHealthPort;

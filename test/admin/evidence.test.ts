@@ -194,12 +194,13 @@ describe("compliance evidence export", () => {
     const problems = (edited: string[]) => verifyEvidence(edited).problems.map((p) => [p.seq, p.problem]);
 
     const denied = lines.map((line, i) => (i === 0 ? line.replace('"authorized"', '"denied"') : line));
-    expect(problems(denied)).toEqual([[1, "the hash does not recompute"]]);
+    // seq 1 is the release of the desk's policies; the first lookup's decision is seq 2.
+    expect(problems(denied)).toEqual([[2, "the hash does not recompute"]]);
 
     const relinked = lines.map((line, i) =>
       i === 1 ? line.replace(/"prev_hash":"\w+"/, `"prev_hash":"${"0".repeat(64)}"`) : line,
     );
-    expect(problems(relinked)).toContainEqual([2, "prev_hash is not the hash of seq 1"]);
+    expect(problems(relinked)).toContainEqual([3, "prev_hash is not the hash of seq 2"]);
 
     expect(problems(lines.slice(0, -1))).toEqual([[null, "no summary line: the export is incomplete"]]);
     expect(problems([...lines.slice(0, 1), ...lines.slice(2)])).toEqual([

@@ -13,6 +13,8 @@ import {
   outcomeEntry,
   parseLedgerEntry,
   policySyncEntry,
+  releaseAcceptedEntry,
+  releaseEntry,
   type DecisionBodyV1,
   type EscalationBodyV1,
   type Ledger,
@@ -48,6 +50,8 @@ const recordedEntries: LedgerEntryInput[] = [
   escalationEntry(null, recorded.escalationExpired),
   escalationEntry("inv_1", recorded.escalationExecuted),
   policySyncEntry(recorded.policySync),
+  releaseEntry(recorded.release),
+  releaseAcceptedEntry(recorded.releaseAccepted),
 ];
 
 /** The problem parseLedgerEntry reports for one stored entry of `kind` with `body`, or null when it reads it. */

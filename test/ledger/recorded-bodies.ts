@@ -2,7 +2,14 @@
  * Entry bodies exactly as the pipeline, the approvals intake and the policy sync wrote them while the existing
  * tests ran (copied from their ledgers), one per shape a kind takes.
  */
-import type { DecisionBodyV1, EscalationBodyV1, OutcomeBodyV1, PolicySyncBodyV1 } from "../../src/ledger/entries";
+import type {
+  DecisionBodyV1,
+  EscalationBodyV1,
+  OutcomeBodyV1,
+  PolicySyncBodyV1,
+  ReleaseAcceptedBodyV1,
+  ReleaseBodyV1,
+} from "../../src/ledger/entries";
 
 /** Recorded bodies, by what the entry says. */
 export const recorded = {
@@ -195,4 +202,22 @@ export const recorded = {
     removed: [],
     snapshot: "sha256:7f62137cded0bef7717f09db97873e07549867d7d64e3b97147e6c4f6ec42e2b",
   } satisfies PolicySyncBodyV1,
+  release: {
+    release_id: "rel_01JF3Q6W2M8T4K9X1C5V7B0N2D",
+    snapshot: "sha256:7f62137cded0bef7717f09db97873e07549867d7d64e3b97147e6c4f6ec42e2b",
+    previous: "sha256:4e31f6293f015403968344aaebeb0166816a11c0c0d9f9d1af7eb5122ccb9779",
+    source: "notion",
+    status: "held",
+    changed_rows: { added: [], removed: [], modified: ["refund-over-limit"] },
+    golden: { passed: 2, failed: ["small refund goes through"] },
+    replay: { calls: 1200, changed: 310, indeterminate: 4 },
+    held_because: 'it breaks golden task "small refund goes through" (expected authorized, got denied)',
+  } satisfies ReleaseBodyV1,
+  releaseAccepted: {
+    release_id: "rel_01JF3Q6W2M8T4K9X1C5V7B0N2D",
+    snapshot: "sha256:7f62137cded0bef7717f09db97873e07549867d7d64e3b97147e6c4f6ec42e2b",
+    previous: "sha256:4e31f6293f015403968344aaebeb0166816a11c0c0d9f9d1af7eb5122ccb9779",
+    accepted_by: "manager@acme.test",
+    reason: "Refunds over $100 need review from today on.",
+  } satisfies ReleaseAcceptedBodyV1,
 };

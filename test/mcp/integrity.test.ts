@@ -25,8 +25,8 @@ describe("ledger and audit integrity", () => {
     ]);
 
     const verification = (await admin("GET", `/ledger/verify?tenant=${tenant}`)).body;
-    // Every call: a decision and an outcome entry; every new escalation: one more.
-    expect(verification).toEqual({ ok: true, entries: 200 * 2 + 50, first_bad_seq: null });
+    // The policies' release; every call: a decision and an outcome entry; every new escalation: one more.
+    expect(verification).toEqual({ ok: true, entries: 1 + 200 * 2 + 50, first_bad_seq: null });
     const audit = await auditRows(tenant, 200);
     expect(audit).toHaveLength(200);
     const evidence = new Set(audit.flatMap((row: any) => row.evidence_ids));
@@ -39,20 +39,20 @@ describe("ledger and audit integrity", () => {
     for (let i = 0; i < 3; i++) await call(client, "payments.lookup_customer", { customer_id: "cus_002" });
     expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
       ok: true,
-      entries: 6,
+      entries: 7,
       first_bad_seq: null,
     });
 
     const stub = env.LEDGER.get(env.LEDGER.idFromName(tenant));
     await runInDurableObject(stub, (_, state) => {
       state.storage.sql.exec(
-        "UPDATE ledger_entries SET body = replace(body, '\"authorized\"', '\"denied\"') WHERE seq = 3",
+        "UPDATE ledger_entries SET body = replace(body, '\"authorized\"', '\"denied\"') WHERE seq = 4",
       );
     });
     expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
       ok: false,
-      entries: 6,
-      first_bad_seq: 3,
+      entries: 7,
+      first_bad_seq: 4,
     });
   });
 });

@@ -115,6 +115,9 @@ describe("syncing Notion into the Worker", () => {
 
   it("blocks a tool once a manager adds a block row, and opens it again when the row is retired", async () => {
     const t = await connectedTenant();
+    // Each change flips every recorded lookup: past the default replay threshold, which test/release covers.
+    const settings = { retention_days: 7, replay_days: 7, threshold_pct: 100 };
+    expect((await admin("PUT", `/release-settings?tenant=${t.tenant}`, settings)).status).toBe(200);
     await sync(t.tenant);
     const agent = await connect(t.key);
     const lookup = { customer_id: "cus_001" };

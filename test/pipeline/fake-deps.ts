@@ -5,6 +5,7 @@
 import type { Escalation } from "../../src/approvals/escalations";
 import type { BudgetLine } from "../../src/budgets/types";
 import type { AuditRow } from "../../src/db/audit";
+import type { DecisionInput } from "../../src/db/decision-inputs";
 import type { PendingOutcome } from "../../src/db/ledger-outbox";
 import { DEFAULT_APPROVAL_TIMING, type Principal } from "../../src/db/tenancy";
 import type { ModerationAnswer } from "../../src/guards/moderation";
@@ -87,6 +88,8 @@ export interface FakeWorld {
   outbox: PendingOutcome[];
   waits: number[];
   audit: AuditRow[];
+  /** Decision inputs kept for replay, in the order the calls ended. */
+  inputs: DecisionInput[];
   escalations: Escalation[];
   /** Set to make every escalation read or write fail. */
   escalationsDown: boolean;
@@ -122,6 +125,7 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     outbox: [],
     waits: [],
     audit: [],
+    inputs: [],
     escalations: [],
     escalationsDown: false,
     released: [],
@@ -175,6 +179,7 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     escalations: fakeEscalations(world),
     runs: runIds("fake-run-signing-key"),
     audit: { writeAudit: async (row) => void world.audit.push(row) },
+    decisionInputs: { keep: async (input) => void world.inputs.push(input) },
     outbox: { keep: async (pending) => void world.outbox.push(pending) },
     wait: async (ms) => void world.waits.push(ms),
     tools: {

@@ -24,10 +24,18 @@ export const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
 /**
  * A tenant connected to databases the manager set up (under the emulator's root page, or `parent_page_id`), with an
  * Agents row for its agent, synced once with its write-back finished, so the sample policy `refund-over-limit` holds
- * refunds over $500 for its approvers (the sample's, or `approvers`). `settings` go to the new tenant.
+ * refunds over $500 for its approvers (the sample's, or `approvers`). `settings` go to the new tenant. Unless
+ * `replayThreshold` says otherwise, a changed snapshot is never held for the calls it would change (threshold 100%):
+ * these tests are about syncing, and test/release holds releases at the default threshold.
  */
 export async function connectedTenant(
-  options: { emulator?: NotionEmulator; parent_page_id?: string; approvers?: string[]; settings?: object } = {},
+  options: {
+    emulator?: NotionEmulator;
+    parent_page_id?: string;
+    approvers?: string[];
+    settings?: object;
+    replayThreshold?: number;
+  } = {},
 ) {
   const emulator = options.emulator ?? startEmulator();
   const manager = notion("person:manager", { maxRetries: 20 });
@@ -51,6 +59,8 @@ export async function connectedTenant(
     });
   }
   const tenant = await newTenant({ settings: options.settings });
+  const threshold = { retention_days: 7, replay_days: 7, threshold_pct: options.replayThreshold ?? 100 };
+  expect((await admin("PUT", `/release-settings?tenant=${tenant.tenant}`, threshold)).status).toBe(200);
   const connected = await admin("PUT", `/notion?tenant=${tenant.tenant}`, {
     data_sources: ids,
     requests_per_second: 100,

@@ -8,8 +8,18 @@ import { callerV1, decisionV1Schema, type CallerRecord, type DecisionBodyV1 } fr
 import { escalationV1Schema, type EscalationBodyV1 } from "./escalation.v1";
 import { outcomeV1Schema, type OutcomeBodyV1 } from "./outcome.v1";
 import { policySyncV1Schema, type PolicySyncBodyV1 } from "./policy_sync.v1";
+import { releaseV1Schema, type ReleaseBodyV1 } from "./release.v1";
+import { releaseAcceptedV1Schema, type ReleaseAcceptedBodyV1 } from "./release_accepted.v1";
 
-export type { CallerRecord, DecisionBodyV1, EscalationBodyV1, OutcomeBodyV1, PolicySyncBodyV1 };
+export type {
+  CallerRecord,
+  DecisionBodyV1,
+  EscalationBodyV1,
+  OutcomeBodyV1,
+  PolicySyncBodyV1,
+  ReleaseAcceptedBodyV1,
+  ReleaseBodyV1,
+};
 export { callerV1 };
 
 /**
@@ -23,6 +33,8 @@ export const LEDGER_ENTRY_SCHEMAS = {
   outcome: { 1: outcomeV1Schema },
   escalation: { 1: escalationV1Schema },
   policy_sync: { 1: policySyncV1Schema },
+  release: { 1: releaseV1Schema },
+  release_accepted: { 1: releaseAcceptedV1Schema },
 } as const satisfies { readonly [K in LedgerEntryKind]: { readonly [version: number]: z.ZodType } };
 
 type Schemas = typeof LEDGER_ENTRY_SCHEMAS;
@@ -73,6 +85,16 @@ export function escalationEntry(
 /** A `policy_sync` entry: a new policy snapshot (no call causes one, so no invocation id). */
 export function policySyncEntry(body: PolicySyncBodyV1): LedgerEntryInputOf<"policy_sync"> {
   return { kind: "policy_sync", invocation_id: null, body };
+}
+
+/** A `release` entry: a candidate snapshot checked, live or held (no call causes one, so no invocation id). */
+export function releaseEntry(body: ReleaseBodyV1): LedgerEntryInputOf<"release"> {
+  return { kind: "release", invocation_id: null, body };
+}
+
+/** A `release_accepted` entry: a person accepted a held release, before its snapshot takes effect. */
+export function releaseAcceptedEntry(body: ReleaseAcceptedBodyV1): LedgerEntryInputOf<"release_accepted"> {
+  return { kind: "release_accepted", invocation_id: null, body };
 }
 
 /** A stored entry whose body its kind's schema at its version accepts; narrow on `kind` for the typed body. */

@@ -1,15 +1,16 @@
-import { snapshotStatements } from "../../db/policies";
+import type { Release } from "../../db/releases";
 import type { Tenant } from "../../db/tenancy";
-import type { Ledger } from "../../ledger";
 import { policySyncEntry } from "../../ledger";
 import { compilePolicies, parsePolicyRow } from "../../policy";
+import { proposeCandidate, type ProposeDeps } from "../../release/propose";
 import { appliedOf, fitStatus, type Applied, type Changes, type Verdict } from "./changes";
-import { givenIdNote, POLICY_ID, uniquePolicyId } from "./policy-id";
+import { givenIdNote, givenIdOf, POLICY_ID, uniquePolicyId } from "./policy-id";
 import { textOf, type RowValues } from "./row-values";
 
-/** What syncing the Policies database decided. */
+/** What syncing the Policies database decided; `release` is the candidate's release when the rows changed it. */
 export interface PolicySync extends Applied {
   snapshot: { hash: string; changed: boolean };
+  release?: Pick<Release, "id" | "status" | "held_because">;
 }
 
 /** `sha256:` and the first 12 hex digits: enough for a person to match a snapshot in the ledger. */
@@ -23,15 +24,12 @@ const SWITCHED_OFF: readonly string[] = ["Draft", "Retired"];
  * Notion with its Sync status). A row that does not parse, or that takes a Policy ID another row holds, keeps its
  * last good version (or stays out, when it has none), except a Draft or Retired row: that one leaves the snapshot
  * even when other columns are invalid, since switching a rule off is a manager's explicit act. Deleted rows leave
- * the snapshot too. The rest are compiled into the snapshot in force; a new snapshot is written to the ledger
- * (`policy_sync`, switched-off and deleted rows listed as `removed`) before it takes effect.
+ * the snapshot too. The rest are compiled into a candidate snapshot, checked like every candidate (golden tasks,
+ * replay; src/release/propose.ts): when its release goes live it is written to the ledger (`policy_sync`,
+ * switched-off and deleted rows listed as `removed`) before it takes effect; when it is held, the snapshot in force
+ * stays and the changed rows' Sync status says why.
  */
-export async function syncPolicies(
-  db: D1Database,
-  ledger: Ledger,
-  tenant: Tenant,
-  changes: Changes,
-): Promise<PolicySync> {
+export async function syncPolicies(deps: ProposeDeps, tenant: Tenant, changes: Changes): Promise<PolicySync> {
   const verdicts = new Map<string, Verdict>();
   const inForce = new Map<string, RowValues>();
   for (const [page_id, row] of changes.stored) if (row.value) inForce.set(page_id, row.value);
@@ -69,8 +67,16 @@ export async function syncPolicies(
   }
   const changed = snapshot.hash !== tenant.snapshot_hash;
   const statements: D1PreparedStatement[] = [];
-  if (changed) {
-    await ledger.append(tenant.id, [
+  const proposal = changed ? await proposeCandidate(deps, tenant, { snapshot, rows: values, source: "notion" }) : null;
+  const release = proposal?.release;
+  if (proposal) statements.push(...proposal.statements);
+  if (release && release.status !== "live") {
+    for (const row of changes.changed) {
+      const verdict = verdicts.get(row.page_id)!;
+      if (verdict.ok) verdict.status = heldStatus(release, verdict.status);
+    }
+  } else if (changed) {
+    await deps.ledger.append(tenant.id, [
       policySyncEntry({
         snapshot: snapshot.hash,
         previous: tenant.snapshot_hash,
@@ -82,9 +88,25 @@ export async function syncPolicies(
         removed: [...changes.removed, ...switchedOff],
       }),
     ]);
-    statements.push(...snapshotStatements(db, tenant.id, snapshot.hash, values, changes.now));
   }
-  return { ...appliedOf(changes, verdicts, statements), snapshot: { hash: snapshot.hash, changed } };
+  return {
+    ...appliedOf(changes, verdicts, statements),
+    snapshot: { hash: snapshot.hash, changed },
+    ...(release ? { release: { id: release.id, status: release.status, held_because: release.held_because } } : {}),
+  };
+}
+
+/**
+ * The Sync status of a changed row whose candidate is held: why, the release to accept, and that the previous
+ * version decides meanwhile. `status` (what the row would say once in force) keeps a Policy ID the sync gave it.
+ */
+function heldStatus(release: Release, status: string): string {
+  const given = givenIdOf(status);
+  return fitStatus(
+    `held: release ${release.id} is held because ${release.held_because ?? "a person must accept it"}.`,
+    ` The snapshot in force keeps deciding until a manager accepts the release (policy-os releases accept ` +
+      `${release.id}) or fixes the rows.${given ? givenIdNote(given) : ""}`,
+  );
 }
 
 /**

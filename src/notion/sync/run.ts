@@ -6,7 +6,9 @@ import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
 import type { Env } from "../../env";
 import { hostRegistryFor } from "../../hosts";
+import { newId } from "../../ids";
 import { ledgerFor } from "../../ledger";
+import type { ProposeDeps } from "../../release/propose";
 import {
   SYNCED_SOURCES,
   getConnection,
@@ -243,7 +245,7 @@ async function apply(
     return { rows: [], statements: [], rejected: [], applied: 0 };
   switch (source) {
     case "policies":
-      return syncPolicies(env.DB, ledgerFor(env, tenant.id), tenant, changes);
+      return syncPolicies(releaseDeps(env, tenant.id), tenant, changes);
     case "agents":
       return syncAgents(env.DB, await listAgents(env.DB, tenant.id), changes);
     case "tools":
@@ -251,6 +253,18 @@ async function apply(
     case "runbooks":
       return syncRunbooks(env.DB, changes);
   }
+}
+
+/** What checking a candidate snapshot from the Policies database needs (src/release/propose.ts). */
+function releaseDeps(env: Env, tenant_id: string): ProposeDeps {
+  const hosts = hostRegistryFor(env);
+  return {
+    db: env.DB,
+    tool: async (tenant, name) => (await hosts.resolve(tenant, name))?.descriptor ?? null,
+    ledger: ledgerFor(env, tenant_id),
+    newId,
+    now: () => new Date(),
+  };
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,7 @@
 import type { AuditRow } from "../../db/audit";
 import type { ToolCallResult } from "../call-state";
 import type { Ending } from "../ending";
+import { decisionInputOf } from "../decision-input";
 import { deferSafely, describeFault } from "../fault";
 import type { Outcome } from "../outcome";
 import { recordOutcomeLater } from "../outcome-later";
@@ -9,11 +10,15 @@ import { sentenceFor } from "../sentence";
 import type { Stopwatch } from "../stopwatch";
 import { decisionEntry, outcomeEntry } from "./ledger-entries";
 
-type RecordDeps = Pick<PipelineDeps, "ledger" | "audit" | "now" | "defer" | "approvalUsed" | "outbox" | "wait">;
+type RecordDeps = Pick<
+  PipelineDeps,
+  "ledger" | "audit" | "decisionInputs" | "now" | "defer" | "approvalUsed" | "outbox" | "wait"
+>;
 
 /**
  * Record, for every call however it ended: its decision entry (unless the adapter appended it before the host
- * ran), escalation events and outcome entry on the ledger, awaited; then the audit row, after the response. A
+ * ran), escalation events and outcome entry on the ledger, awaited; then the audit row and the decision input kept
+ * for replay, after the response. A
  * ledger that refuses the entries leaves the outcome without their evidence ids, never without an answer; when the
  * host ran, its decision is on the ledger already, so its outcome is recorded later (outcome-later.ts) and the
  * answer says so.
@@ -62,6 +67,11 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
   deferSafely(deps, `audit row failed for ${invocation_id}`, () =>
     deps.audit.writeAudit(auditRow(ending, outcome, watch)),
   );
+  // Built after the response too: a denial before the guards ran has its arguments redacted here, off the hot path.
+  deferSafely(deps, `decision input of ${invocation_id} not kept`, async () => {
+    const input = decisionInputOf(state, verdict);
+    if (input) await deps.decisionInputs.keep(input);
+  });
   const used = ran ? state.approval : null;
   if (used) deferSafely(deps, `page of escalation ${used.id} still shows Approved`, () => deps.approvalUsed(used));
   const sentence = ending.sentence ?? sentenceFor(outcome, decision);

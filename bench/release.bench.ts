@@ -1,0 +1,134 @@
+/**
+ * Replay: the time to decide 100,000 recorded calls against a candidate snapshot of 1,000 rows and against the
+ * snapshot in force (src/release/replay.ts), where the candidate changes a tenth of the rows' limits, so most
+ * tools' rows differ between the two and nearly every call is decided twice.
+ */
+import type { DecisionInput } from "../src/db/decision-inputs";
+import { compilePolicies, type PolicySnapshot } from "../src/policy/compile";
+import type { DefaultPosture } from "../src/policy/types";
+import { replay } from "../src/release/replay";
+import { mulberry32 } from "./fixtures/random";
+import { atMost, type BenchOptions, type BenchReport } from "./types";
+
+const ROWS = 1_000;
+const CALLS = 100_000;
+const HOSTS = 50;
+const TOOLS_PER_HOST = 10;
+const AGENTS = 20;
+const REGIONS = ["north", "south", "east", "west"];
+const ALL_ALLOW: DefaultPosture = { read_only: "allow", write: "allow", destructive: "hold", unannotated: "deny" };
+
+/** 1,000 rows over 50 hosts of 10 tools: conditional blocks, regional pauses on a host, agent-scoped blocks, alerts. */
+function rowsOf(seed: number, changedShare: number): Record<string, unknown>[] {
+  const random = mulberry32(seed);
+  const change = mulberry32(seed + 1);
+  const pick = (count: number) => Math.floor(random() * count);
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    const host = `h${pick(HOSTS)}`;
+    const tool = `${host}.t${pick(TOOLS_PER_HOST)}`;
+    const drawn = 1000 * (1 + pick(99));
+    // The candidate lowers a tenth of the limits: those rows start to match calls they let through before.
+    const limit = change() < changedShare ? Math.floor(drawn / 2) : drawn;
+    const base = { Name: `Policy ${i}`, "Policy ID": `p${i}`, Status: "Active", Priority: pick(5) };
+    const roll = random();
+    if (roll < 0.4)
+      rows.push({ ...base, Type: "block", Mode: "block", Tools: tool, Condition: `args.amount_cents > ${limit}` });
+    else if (roll < 0.6)
+      rows.push({
+        ...base,
+        Type: "approval",
+        Mode: "pause",
+        Tools: `${host}.*`,
+        Condition: `args.region == "${REGIONS[pick(REGIONS.length)]}" && args.amount_cents > ${limit}`,
+      });
+    else if (roll < 0.8)
+      rows.push({
+        ...base,
+        Type: "block",
+        Mode: "block",
+        Tools: tool,
+        Agents: [`a${pick(AGENTS)}`],
+        Condition: `args.amount_cents > ${limit}`,
+      });
+    else rows.push({ ...base, Type: "block", Mode: "alert", Tools: tool, Condition: `args.memo.contains("fraud")` });
+  }
+  return rows;
+}
+
+async function compiled(rows: Record<string, unknown>[]): Promise<PolicySnapshot> {
+  const { snapshot, rejected } = await compilePolicies(rows, { posture: ALL_ALLOW });
+  if (rejected.length > 0) throw new Error(`bench rows rejected: ${rejected[0]!.reason}`);
+  return snapshot;
+}
+
+/** Recorded calls spread over every tool and agent; one in twenty has a redacted memo. */
+function inputsOf(count: number): DecisionInput[] {
+  const random = mulberry32(7);
+  const pick = (n: number) => Math.floor(random() * n);
+  return Array.from({ length: count }, (_, n) => {
+    const tool = `h${pick(HOSTS)}.t${pick(TOOLS_PER_HOST)}`;
+    const agent = `a${pick(AGENTS)}`;
+    const redacted = n % 20 === 0;
+    const at = new Date(Date.UTC(2026, 11, 1) + n * 1000).toISOString();
+    return {
+      tenant_id: "bench",
+      invocation_id: `inv_${n}`,
+      created_at: at,
+      facts: {
+        tool: { name: tool, host: tool.split(".")[0]!, annotations: { readOnlyHint: false, destructiveHint: false } },
+        agent: { id: agent, name: agent, owner: null, scopes: [] },
+        context: { user: null, workspace: null, correlation_id: null, session_id: null, run_id: null, now: at },
+      },
+      args: {
+        amount_cents: 1000 * (1 + pick(99)),
+        region: REGIONS[pick(REGIONS.length)]!,
+        memo: redacted ? "call [REDACTED:phone]" : "refund",
+      },
+      redacted: redacted ? ["$.memo"] : [],
+      args_hash: `sha256:${n}`,
+      decision: "authorized",
+      reason_code: "default_allow",
+      snapshot: "sha256:bench",
+    };
+  });
+}
+
+export default async function releaseBench({ smoke, log }: BenchOptions): Promise<BenchReport> {
+  const calls = smoke ? 10_000 : CALLS;
+  const rounds = smoke ? 1 : 5;
+  const inForce = await compiled(rowsOf(1, 0));
+  const candidate = await compiled(rowsOf(1, 0.1));
+  const inputs = inputsOf(calls);
+  log(`replaying ${calls} recorded calls against ${ROWS}-row snapshots, ${rounds} rounds`);
+  const seconds: number[] = [];
+  let last = replay(inputs.slice(0, 1000), inForce, candidate);
+  for (let round = 0; round < rounds; round++) {
+    // Fresh snapshots each round: their memoised candidate lists and indexes are paid inside the measured time.
+    const before = await compiled(rowsOf(1, 0));
+    const after = await compiled(rowsOf(1, 0.1));
+    const started = performance.now();
+    last = replay(inputs, before, after);
+    seconds.push((performance.now() - started) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  const median = seconds[Math.floor(seconds.length / 2)]!;
+  log(`replay: ${median.toFixed(3)} s; ${last.changed} changed, ${last.indeterminate} indeterminate of ${last.calls}`);
+  return {
+    title: "Release checks: replaying recorded calls",
+    results: [
+      { name: "release.replay_100k_s", unit: "s", value: Number(median.toFixed(3)) },
+      { name: "release.replay_100k_changed", unit: "calls", value: last.changed },
+      { name: "release.replay_100k_indeterminate", unit: "calls", value: last.indeterminate },
+    ],
+    notes: [
+      {
+        name: "release.replay_100k_s",
+        target: atMost(2, "s"),
+        summary: "replay of 100,000 recorded calls against a 1,000-row candidate",
+        note: "median of 5 rounds; each call decided against both snapshots unless its tool's rows are the same in both",
+      },
+    ],
+    method: `\`replay()\` (src/release/replay.ts) over ${CALLS.toLocaleString("en-US")} synthetic recorded calls spread over ${HOSTS * TOOLS_PER_HOST} tools and ${AGENTS} agents, against a ${ROWS.toLocaleString("en-US")}-row snapshot in force and a candidate that halves a tenth of the rows' limits (so most tools' rows differ and nearly every call is decided twice); one call in twenty carries a redacted field. Both snapshots are compiled fresh each round and their lazily built candidate lists and indexes are paid inside the measured time; reading the inputs from D1 is not included.`,
+  };
+}
