@@ -47,6 +47,9 @@ const nodeTests = [
   "test/hosts/safe-schema.test.ts",
   "test/ledger/signing-key.test.ts",
   "test/notion/approval-caller.test.ts",
+  "test/incidents/conditions.test.ts",
+  "test/release/replay.test.ts",
+  "test/scripts/incidents-cli.test.ts",
 ];
 
 /**
