@@ -8,11 +8,13 @@ import { writeDueDigest } from "./digest/weekly";
 import type { Env } from "./env";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { ledgerFor } from "./ledger";
+import { consumeNotifications } from "./notifications/consumer";
 import { listConnections } from "./notion/connection";
 import { drainOutcomeOutbox } from "./pipeline/outcome-later";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 import { digestPorts } from "./wiring/digest";
+import { notificationConsumerDeps } from "./wiring/notifications";
 
 export { BudgetDO } from "./budgets/budget.do";
 export { HostHealthDO } from "./hosts/health/host-health.do";
@@ -25,6 +27,10 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  /** The notification queue's consumer (src/notifications/consumer.ts): delivers to channels, with retries. */
+  async queue(batch, env) {
+    await consumeNotifications(notificationConsumerDeps(env), batch);
+  },
   /**
    * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
