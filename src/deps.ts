@@ -7,11 +7,14 @@ import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
 import { keepPendingOutcome } from "./db/ledger-outbox";
+import { policyPageId } from "./db/notion-rows";
 import { toolCostCents } from "./db/tool-settings";
 import { runSigningKey, type Env } from "./env";
 import { hostHealthFor, hostRegistryFor, validateArguments, type HostHealthBoard, type HostRegistry } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
+import { alertEvents } from "./notifications/alert-event";
+import { notify } from "./notifications/notify";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import type { PipelineDeps } from "./pipeline/ports";
 import { runIds } from "./runs/run-ids";
@@ -60,6 +63,12 @@ export function pipelineDeps(
     },
     approvalUsed: async (escalation) => {
       await followPageNow(env, escalation);
+    },
+    alerted: async (alert) => {
+      const pages = new Map<string, string | null>();
+      for (const { policy_id } of alert.policies)
+        pages.set(policy_id, await policyPageId(env.DB, alert.tenant_id, policy_id));
+      await Promise.all(alertEvents(alert, (id) => pages.get(id) ?? null).map((event) => notify(env, event)));
     },
   };
 }

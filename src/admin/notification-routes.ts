@@ -1,12 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import {
-  deleteChannel,
-  insertChannel,
-  listChannels,
-  listDeliveries,
-  type ChannelRow,
-} from "../db/notifications";
+import { deleteChannel, insertChannel, listChannels, listDeliveries, type ChannelRow } from "../db/notifications";
 import { ApiError } from "../http/errors";
 import { channelInputSchema } from "../notifications/channel.schema";
 import { limitOf, now, type AdminEnv } from "./request";

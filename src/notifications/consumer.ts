@@ -59,9 +59,15 @@ export async function consumeNotifications(deps: ConsumerDeps, batch: MessageBat
 export async function deliverEvent(deps: ConsumerDeps, event: NotificationEvent): Promise<number | null> {
   const { channels, missing } = await channelsFor(deps.db, event.tenant_id, event.channels);
   if (missing.length > 0)
-    await markUndeliverable(deps.db, { ...event, channels: missing }, "the tenant has no channel of this name", deps.now());
+    await markUndeliverable(
+      deps.db,
+      { ...event, channels: missing },
+      "the tenant has no channel of this name",
+      deps.now(),
+    );
   const now = deps.now().toISOString();
-  if (channels.length > 0) await deps.db.batch(channels.map((channel) => openDelivery(deps.db, event, channel.name, now)));
+  if (channels.length > 0)
+    await deps.db.batch(channels.map((channel) => openDelivery(deps.db, event, channel.name, now)));
   const waits = await Promise.all(channels.map((channel) => deliverToChannel(deps, channel, event)));
   const delays = waits.filter((wait): wait is number => wait !== null);
   return delays.length > 0 ? Math.min(...delays) : null;
@@ -75,7 +81,12 @@ async function deliverToChannel(
 ): Promise<number | null> {
   const key = { tenant_id: event.tenant_id, event_id: event.event_id, channel: channel.name };
   const now = deps.now();
-  const claimed = await claimDelivery(deps.db, key, now.toISOString(), new Date(now.getTime() - CLAIM_STALE_MS).toISOString());
+  const claimed = await claimDelivery(
+    deps.db,
+    key,
+    now.toISOString(),
+    new Date(now.getTime() - CLAIM_STALE_MS).toISOString(),
+  );
   const attempts = await attemptsOf(deps.db, key);
   // Another consumer holds a fresh claim: look again once it would have gone stale, in case that consumer died.
   if (!claimed) return attempts.status === "sending" ? CLAIM_STALE_MS / 1000 : null;
@@ -93,7 +104,8 @@ async function deliverToChannel(
   }
   const dead = attempt.permanent || attempts.attempts >= MAX_ATTEMPTS;
   await settleDelivery(deps.db, key, { status: dead ? "dead" : "pending", error: attempt.error }, at);
-  if (dead) console.error(`notification ${event.event_id} to channel ${channel.name} is a dead letter: ${attempt.error}`);
+  if (dead)
+    console.error(`notification ${event.event_id} to channel ${channel.name} is a dead letter: ${attempt.error}`);
   return dead ? null : retryDelaySeconds(attempts.attempts);
 }
 

@@ -74,7 +74,9 @@ async function post(deps: DeliveryDeps, url: string, body: string, headers: Reco
     const timedOut = error instanceof DOMException && error.name === "TimeoutError";
     return {
       ok: false,
-      error: timedOut ? `the receiver did not answer within ${deps.timeout_ms} ms` : "the receiver could not be reached",
+      error: timedOut
+        ? `the receiver did not answer within ${deps.timeout_ms} ms`
+        : "the receiver could not be reached",
       permanent: false,
     };
   }
