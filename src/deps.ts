@@ -14,6 +14,7 @@ import { hostHealthFor, hostRegistryFor, validateArguments, type HostHealthBoard
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
 import { alertEvents } from "./notifications/alert-event";
+import { budgetEvent } from "./notifications/budget-event";
 import { notify } from "./notifications/notify";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import type { PipelineDeps } from "./pipeline/ports";
@@ -69,6 +70,9 @@ export function pipelineDeps(
       for (const { policy_id } of alert.policies)
         pages.set(policy_id, await policyPageId(env.DB, alert.tenant_id, policy_id));
       await Promise.all(alertEvents(alert, (id) => pages.get(id) ?? null).map((event) => notify(env, event)));
+    },
+    budgetCrossed: async (tenant_id, crossings) => {
+      await Promise.all(crossings.map((crossing) => notify(env, budgetEvent(tenant_id, crossing))));
     },
   };
 }

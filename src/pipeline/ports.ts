@@ -8,6 +8,7 @@ import type {
 import type { BudgetBook } from "../budgets";
 import type { AuditRow } from "../db/audit";
 import type { PendingOutcome } from "../db/ledger-outbox";
+import type { BudgetCrossing } from "../guards/budget-thresholds";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
@@ -129,4 +130,6 @@ export interface PipelineDeps {
   approvalUsed: (escalation: Escalation) => Promise<void>;
   /** Tells the alert rows' channels about a call, deferred (src/notifications: it only enqueues). */
   alerted: (alert: CallAlert) => Promise<void>;
+  /** Tells the caps' channels of the thresholds (80%, 100%) a call took them across, deferred. */
+  budgetCrossed: (tenant_id: string, crossings: BudgetCrossing[]) => Promise<void>;
 }
