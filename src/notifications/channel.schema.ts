@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_NAME } from "./event.schema";
+import { CHANNEL_NAME } from "../policy";
 
 const name = z
   .string()

@@ -1,8 +1,6 @@
 import { z } from "zod";
+import { CHANNEL_NAME } from "../policy";
 import type { NotificationEvent } from "./notify";
-
-/** A channel's name: 1 to 64 lower-case letters, digits, `_` or `-`, starting with a letter or digit. */
-export const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** The kinds of event Policy OS notifies about. */
 export const EVENT_KINDS = [

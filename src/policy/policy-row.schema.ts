@@ -55,8 +55,8 @@ export const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Control and format characters (zero-width, bidirectional overrides) but line breaks and tabs: they hide or reorder what a reader sees. */
 const INVISIBLE = /(?![\n\t])[\p{Cc}\p{Cf}]/u;
 const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
-/** What a channel's name may be (src/notifications/event.schema.ts keeps the same rule). */
-const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** What a notification channel's name may be: 1 to 64 lower-case letters, digits, `_` or `-`, starting with a letter or digit. */
+export const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function blankToUndefined(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
