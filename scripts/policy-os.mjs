@@ -69,6 +69,16 @@ Usage: policy-os <command> [options]
   hosts add <namespace> <url> [--auth-secret <SECRET_NAME>] [--auth-header <name>] [--timeout-ms <n>]
             [--circuit <json>]         e.g. --circuit '{"min_failures":3,"cooldown_ms":10000}' (docs/hosts.md)
   hosts remove <namespace>
+  channels                             the tenant's notification channels (secrets shown by name only)
+  channels add <name> webhook <https-url> --secret <SECRET_NAME> [--default]
+  channels add <name> slack --url-secret <SECRET_NAME> [--default]
+  channels add <name> notion_comment [--default]
+                                       where alerts, budget thresholds and held calls nearing expiry go: a
+                                       signed webhook, a Slack incoming webhook, a comment on the event's Notion
+                                       page; --default: events whose policy names no channel (docs/notifications.md)
+  channels remove <name>
+  notifications [--status dead] [--limit n]
+                                       deliveries to the channels: status, attempts, last error (dead letters)
   escalations [--status pending]       held calls
   incidents [--limit n]                open incidents first, then the latest resolved (docs/incidents.md)
   incidents show <incident-id>         one incident: figures, affected tools and agents, its Notion page
@@ -163,6 +173,9 @@ const { values: opts, positionals } = parseArgs({
     "auth-header": { type: "string" },
     "timeout-ms": { type: "string" },
     circuit: { type: "string" },
+    secret: { type: "string" },
+    "url-secret": { type: "string" },
+    default: { type: "boolean" },
     tag: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
@@ -774,6 +787,45 @@ switch (`${command} ${sub ?? ""}`.trim()) {
       if (incident.summary) console.log(`Summary (Claude): ${incident.summary}`);
       if (incident.notion_page_id) console.log(`Notion page ${incident.notion_page_id}`);
     });
+    break;
+  case "channels":
+    show(await api("GET", "/channels"), (p) =>
+      table(p.channels, [
+        ["channel", "name"],
+        ["kind", "kind"],
+        ["where", (c) => c.url ?? (c.url_secret ? `URL in ${c.url_secret}` : "the event's Notion page")],
+        ["signed with", (c) => c.secret ?? ""],
+        ["default", (c) => (c.default ? "yes" : "")],
+      ]),
+    );
+    break;
+  case "channels add": {
+    const kind = need(rest[1], "<kind: webhook, slack or notion_comment>");
+    const body = { name: need(rest[0], "<name>"), kind, default: opts.default ?? false };
+    if (kind === "webhook") Object.assign(body, { url: need(rest[2], "<https-url>"), secret: opts.secret });
+    if (kind === "slack") body.url_secret = opts["url-secret"];
+    show(await api("POST", "/channels", { body }), (p) =>
+      console.log(`added ${p.channel.kind} channel ${p.channel.name}`),
+    );
+    break;
+  }
+  case "channels remove":
+    show(await api("DELETE", `/channels/${encodeURIComponent(need(rest[0], "<name>"))}`), (p) =>
+      console.log(`removed ${p.removed}`),
+    );
+    break;
+  case "notifications":
+    show(await api("GET", "/notifications", { query: { status: opts.status, limit: opts.limit } }), (p) =>
+      table(p.notifications, [
+        ["time", "created_at"],
+        ["event", "event_id"],
+        ["kind", "kind"],
+        ["channel", "channel"],
+        ["status", "status"],
+        ["attempts", "attempts"],
+        ["last error", (n) => n.last_error ?? ""],
+      ]),
+    );
     break;
   case "escalations":
     show(await api("GET", "/escalations", { query: { status: opts.status, limit: opts.limit } }), (p) =>

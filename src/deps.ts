@@ -8,11 +8,15 @@ import { moderateWithClaude } from "./claude/moderation";
 import { insertAuditRow } from "./db/audit";
 import { insertDecisionInput } from "./db/decision-inputs";
 import { keepPendingOutcome } from "./db/ledger-outbox";
+import { policyPageId } from "./db/notion-rows";
 import { toolCostCents } from "./db/tool-settings";
 import { runSigningKey, type Env } from "./env";
 import { hostHealthFor, hostRegistryFor, validateArguments, type HostHealthBoard, type HostRegistry } from "./hosts";
 import { newId } from "./ids";
 import { ledgerFor } from "./ledger";
+import { alertEvents } from "./notifications/alert-event";
+import { budgetEvent } from "./notifications/budget-event";
+import { notify } from "./notifications/notify";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import type { PipelineDeps } from "./pipeline/ports";
 import { runIds } from "./runs/run-ids";
@@ -62,6 +66,15 @@ export function pipelineDeps(
     },
     approvalUsed: async (escalation) => {
       await followPageNow(env, escalation);
+    },
+    alerted: async (alert) => {
+      const pages = new Map<string, string | null>();
+      for (const { policy_id } of alert.policies)
+        pages.set(policy_id, await policyPageId(env.DB, alert.tenant_id, policy_id));
+      await Promise.all(alertEvents(alert, (id) => pages.get(id) ?? null).map((event) => notify(env, event)));
+    },
+    budgetCrossed: async (tenant_id, crossings) => {
+      await Promise.all(crossings.map((crossing) => notify(env, budgetEvent(tenant_id, crossing))));
     },
   };
 }

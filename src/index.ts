@@ -7,16 +7,18 @@ import { summarizePending } from "./claude";
 import { writeDueDigest } from "./digest/weekly";
 import { pruneDecisionInputs } from "./db/decision-inputs";
 import type { Env } from "./env";
-import type { Notify } from "./incidents/ports";
 import { incidentTicks } from "./incidents/tick";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { ledgerFor } from "./ledger";
+import { consumeNotifications } from "./notifications/consumer";
+import { notify } from "./notifications/notify";
 import { listConnections } from "./notion/connection";
 import { drainOutcomeOutbox } from "./pipeline/outcome-later";
 import { requestSync } from "./notion/sync/sync.do";
 import { pruneWebhookEvents } from "./notion/webhook";
 import { digestPorts } from "./wiring/digest";
 import { incidentDeps, refreshHostHealthColumn } from "./wiring/incidents";
+import { notificationConsumerDeps } from "./wiring/notifications";
 
 export { BudgetDO } from "./budgets/budget.do";
 export { HostHealthDO } from "./hosts/health/host-health.do";
@@ -27,18 +29,12 @@ export { NotionEscalationDO as EscalationDO } from "./wiring/escalation.do";
 
 const app = createApp();
 
-/**
- * Where incident notifications go. MERGE: replace with `(event) => notify(env, event)` from
- * src/notifications/notify.ts (the alerts slice); until then each one is logged as not delivered, never dropped
- * silently.
- */
-const incidentNotify =
-  (_env: Env): Notify =>
-  async (event) =>
-    console.error(`incident notification ${event.event_id} not delivered: no notification channels are wired`);
-
 export default {
   fetch: app.fetch,
+  /** The notification queue's consumer (src/notifications/consumer.ts): delivers to channels, with retries. */
+  async queue(batch, env) {
+    await consumeNotifications(notificationConsumerDeps(env), batch);
+  },
   /**
    * The cron (wrangler.toml): sync every tenant connected to Notion, give held calls their Approvals pages (and
    * Claude's summaries the first try missed), poll those pages for decisions the webhook missed, bring pages up to
@@ -51,9 +47,10 @@ export default {
     const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
     ctx.waitUntil(pruneWebhookEvents(env.DB, new Date()));
     ctx.waitUntil(
-      incidentTicks(incidentDeps(env, incidentNotify(env), defer), new Date()).catch((error: unknown) =>
-        console.error(`incident pass failed: ${String(error)}`),
-      ),
+      incidentTicks(
+        incidentDeps(env, (event) => notify(env, event), defer),
+        new Date(),
+      ).catch((error: unknown) => console.error(`incident pass failed: ${String(error)}`)),
     );
     ctx.waitUntil(
       pruneDecisionInputs(env.DB, new Date()).catch((error: unknown) =>

@@ -13,6 +13,7 @@ import { incidentAdminRoutes } from "./incident-routes";
 import { keyAdminRoutes } from "./key-routes";
 import { ledgerAdminRoutes } from "./ledger-routes";
 import { notionAdminRoutes } from "./notion-routes";
+import { notificationAdminRoutes } from "./notification-routes";
 import { oauthAdminRoutes } from "./oauth-routes";
 import { policyAdminRoutes } from "./policy-routes";
 import type { AdminEnv } from "./request";
@@ -48,6 +49,7 @@ export function adminRoutes() {
   admin.route("/", notionAdminRoutes());
   admin.route("/", seedAdminRoutes());
   admin.route("/", artifactAdminRoutes());
+  admin.route("/", notificationAdminRoutes());
 
   return admin;
 }

@@ -34,7 +34,7 @@ const RETRY_MS = 30_000;
 
 /**
  * One object per escalation (named by its id). Its alarm reminds the approvers once when nobody has decided by
- * `remind_at`, and expires the escalation if it is still pending at `expires_at`. Decisions taken from its
+ * `remind_at` (and tells the tenant's notification channels the held call nears its expiry), and expires the escalation if it is still pending at `expires_at`. Decisions taken from its
  * Approvals page and writes of that page's Decision run here one at a time. Every ledger entry it makes is kept in
  * its storage until the ledger has it, so a decision recorded in D1 is never missing from the ledger. It knows the
  * Approvals pages only through {@link ApprovalPagesFor}: the class the Worker exports (src/wiring/escalation.do.ts)
@@ -44,6 +44,8 @@ export abstract class EscalationDO extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
   /** The tenants' Approvals pages. */
   protected abstract readonly pagesFor: ApprovalPagesFor;
+  /** Tells the tenant's channels that a pending held call nears its expiry; only enqueues, never throws. */
+  protected abstract holdExpiring(target: { tenant_id: string; escalation_id: string }): Promise<void>;
 
   /**
    * Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. A
@@ -121,6 +123,11 @@ export abstract class EscalationDO extends DurableObject<Env> {
       return;
     }
     if (!tracked.reminded && tracked.remind_at && tracked.remind_at <= now.toISOString()) {
+      // The channels hear of it at the reminder's moment, with or without Notion; a retried alarm enqueues the same
+      // event id again, which the consumer delivers once.
+      await this.holdExpiring(tracked).catch((error: unknown) =>
+        console.error(`expiry notice of ${tracked.escalation_id} not sent: ${String(error)}`),
+      );
       const reminded = await this.serialized(() => remindApprovers(this.env.DB, this.pagesFor, tracked, now)).catch(
         (error: unknown) => {
           console.error(`reminder for ${tracked.escalation_id} waits for Notion: ${String(error)}`);

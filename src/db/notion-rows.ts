@@ -108,3 +108,15 @@ export async function markStatusWritten(db: D1Database, tenant_id: string, statu
     .bind(status.sync_status, tenant_id, status.page_id, status.sync_status)
     .run();
 }
+
+/** The Notion page of the tenant's Policies row with this Policy ID (null when the tenant's policies are not from Notion). */
+export async function policyPageId(db: D1Database, tenant_id: string, policy_id: string): Promise<string | null> {
+  const row = await db
+    .prepare(
+      `SELECT page_id FROM notion_rows
+       WHERE tenant_id = ? AND source = 'policies' AND json_extract(value, '$."Policy ID"') = ? LIMIT 1`,
+    )
+    .bind(tenant_id, policy_id)
+    .first<{ page_id: string }>();
+  return row?.page_id ?? null;
+}

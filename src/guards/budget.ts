@@ -1,3 +1,4 @@
+import { thresholdsCrossed, type BudgetCrossing } from "./budget-thresholds";
 /**
  * Cost guards: the budget lines a call reserves in its tenant's budget book (one per cost policy and counter), and
  * what to do with the book's answer.
@@ -133,7 +134,7 @@ export function bookLines(lines: readonly CostLine[]): BudgetLine[] {
 export type Reservation =
   /** Nothing to reserve (no cost policy applies, or every line costs nothing). */
   | { kind: "none" }
-  | { kind: "reserved"; lines: CostLine[]; alerts: string[]; shadow: ShadowResult[] }
+  | { kind: "reserved"; lines: CostLine[]; alerts: string[]; shadow: ShadowResult[]; crossings: BudgetCrossing[] }
   /** The book could not be reached, but no line enforces a cap: the call goes on uncounted. */
   | { kind: "uncounted" }
   /** The book could not be reached and a cap must be checked: the call stops. */
@@ -141,8 +142,8 @@ export type Reservation =
   | { kind: "over_cap"; denial: BudgetDenial; line: CostLine | undefined };
 
 /**
- * Reserves `lines` in the budget book, all or none, under the call's invocation id: reserved (with the alerts and
- * Shadow results the new counters give), over a cap, or the book unreachable (which stops the call only when a
+ * Reserves `lines` in the budget book, all or none, under the call's invocation id: reserved (with the alerts,
+ * Shadow results and threshold crossings the new counters give), over a cap, or the book unreachable (which stops the call only when a
  * line enforces its cap).
  */
 export async function reserveCosts(
@@ -163,5 +164,10 @@ export async function reserveCosts(
     return lines.some((line) => line.enforce) ? { kind: "unavailable" } : { kind: "uncounted" };
   }
   if (!answer.ok) return { kind: "over_cap", denial: answer.denial, line: lineOf(lines, answer.denial) };
-  return { kind: "reserved", lines, ...overCap(lines, answer.lines) };
+  return {
+    kind: "reserved",
+    lines,
+    ...overCap(lines, answer.lines),
+    crossings: thresholdsCrossed(lines, answer.lines),
+  };
 }

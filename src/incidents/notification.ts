@@ -1,4 +1,4 @@
-import type { NotificationEvent } from "./ports";
+import type { NotificationEvent } from "../notifications/notify";
 import type { Incident } from "./types";
 
 /** Notion's address of a page, for links in notifications. */

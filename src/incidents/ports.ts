@@ -5,29 +5,8 @@
 import type { BudgetStatus } from "../budgets";
 import type { HealthFigures } from "../hosts/health/circuit";
 import type { LedgerVerification } from "../ledger";
+import type { NotificationEvent } from "../notifications/notify";
 import type { Incident } from "./types";
-
-/**
- * One notification, in the shape src/notifications/notify.ts takes (the alerts slice owns that file; this is the
- * incident loop's copy of the contract, so the domain does not depend on it).
- */
-export interface NotificationEvent {
-  tenant_id: string;
-  /** Stable per event: the receiver's idempotency key (at-most-once). */
-  event_id: string;
-  kind: "alert" | "budget_threshold" | "hold_expiring" | "incident_opened" | "incident_resolved";
-  /** One line, no personal data. */
-  title: string;
-  /** Redacted text only. */
-  summary: string;
-  /** The relevant Notion page or admin link. */
-  url?: string;
-  /** Channel names; absent = the tenant's default channels. */
-  channels?: string[];
-  facts: Record<string, string | number | boolean>;
-  /** Notion page whose owners a Notion-comment channel mentions. */
-  notion_page_id?: string;
-}
 
 /** Hands a notification to the channels (enqueues; never throws to the caller): `notify` with its env bound. */
 export type Notify = (event: NotificationEvent) => Promise<void>;

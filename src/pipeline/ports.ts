@@ -8,6 +8,7 @@ import type {
 import type { BudgetBook } from "../budgets";
 import type { AuditRow } from "../db/audit";
 import type { PendingOutcome } from "../db/ledger-outbox";
+import type { BudgetCrossing } from "../guards/budget-thresholds";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
 import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
@@ -85,6 +86,21 @@ export interface HostHealthPort {
   observe(tenant_id: string, host: Host, observation: HostObservation): void;
 }
 
+/** An alert a call raised: the Active alert rows it matched, with what the call did. The arguments are redacted. */
+export interface CallAlert {
+  tenant_id: string;
+  invocation_id: string;
+  tool: string;
+  agent: { id: string; name: string };
+  /** The alert rows, in deciding order: each names the channels its alert goes to (none: the default channels). */
+  policies: { policy_id: string; name: string; channels: readonly string[] }[];
+  outcome: string;
+  reason_code: string;
+  /** The arguments as every record shows them (PII replaced); null when the call never got that far. */
+  arguments: Record<string, unknown> | null;
+  at: string;
+}
+
 /** Everything the pipeline reaches outside itself; injected so tests can control time and ids. */
 export interface PipelineDeps {
   ledger: (tenant_id: string) => LedgerPort;
@@ -121,4 +137,8 @@ export interface PipelineDeps {
   moderate: Moderator;
   /** Follows a used approval up, deferred: its page's Decision becomes Executed (the cron retries it). */
   approvalUsed: (escalation: Escalation) => Promise<void>;
+  /** Tells the alert rows' channels about a call, deferred (src/notifications: it only enqueues). */
+  alerted: (alert: CallAlert) => Promise<void>;
+  /** Tells the caps' channels of the thresholds (80%, 100%) a call took them across, deferred. */
+  budgetCrossed: (tenant_id: string, crossings: BudgetCrossing[]) => Promise<void>;
 }

@@ -120,6 +120,7 @@ export async function compilePolicies(rows: unknown[], options: CompileOptions):
       users: row.users,
       approvers: row.approvers,
       tags: row.tags,
+      channels: row.channels ?? [],
       condition: row.condition,
       priority: row.priority,
       reason_code: row.reason_code,

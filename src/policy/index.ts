@@ -12,6 +12,7 @@ export {
   POLICY_TYPES,
   MODES_BY_TYPE,
   DEFAULT_REASON,
+  CHANNEL_NAME,
 } from "./policy-row.schema";
 export type { PolicyRow, RowParse } from "./policy-row.schema";
 export { compileCondition } from "./cel";

@@ -45,7 +45,7 @@ export const MAX_MESSAGE_LENGTH = 2000;
 export const MAX_TOOL_PATTERNS = 100;
 /** Longest tool pattern, in characters (tool names are cut at 200 where they are recorded). */
 export const MAX_TOOL_PATTERN_LENGTH = 200;
-/** Most names in one Agents, Scopes, Users, Approvers, Tags or Detectors cell. */
+/** Most names in one Agents, Scopes, Users, Approvers, Tags, Channels or Detectors cell. */
 export const MAX_NAMES = 100;
 /** Longest name in those cells, in characters (Notion's limit for a select option). */
 export const MAX_NAME_ENTRY_LENGTH = 100;
@@ -55,6 +55,8 @@ export const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Control and format characters (zero-width, bidirectional overrides) but line breaks and tabs: they hide or reorder what a reader sees. */
 const INVISIBLE = /(?![\n\t])[\p{Cc}\p{Cf}]/u;
 const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+/** What a notification channel's name may be: 1 to 64 lower-case letters, digits, `_` or `-`, starting with a letter or digit. */
+export const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function blankToUndefined(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
@@ -210,6 +212,14 @@ export const policyRowSchema = z
     Users: multiSelect,
     Approvers: multiSelect,
     Tags: multiSelect,
+    Channels: multiSelect.superRefine((names, ctx) => {
+      const bad = names.find((name) => !CHANNEL_NAME.test(name));
+      if (bad !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `${shown(bad)} is not a channel name; use lower-case letters, digits, _ or - (as policy-os channels list shows)`,
+        });
+    }),
     Condition: condition,
     Priority: priority,
     "Reason code": optionalText().refine((code) => code === undefined || REASON_CODE.test(code), {
@@ -260,6 +270,8 @@ export const policyRowSchema = z
     users: row.Users,
     approvers: row.Approvers,
     tags: row.Tags,
+    // Only when named, so the snapshot hashes of rows that name no channel are what they were before the column.
+    ...(row.Channels.length > 0 ? { channels: row.Channels } : {}),
     condition: row.Condition ?? "",
     priority: row.Priority,
     reason_code: row["Reason code"] ?? DEFAULT_REASON[row.Type],
@@ -284,6 +296,8 @@ export interface PolicyRow {
   users: string[];
   approvers: string[];
   tags: string[];
+  /** The notification channels an alert of this row goes to (absent: the tenant's default channels). */
+  channels?: string[];
   /** CEL; empty means always. */
   condition: string;
   priority: number;

@@ -1,7 +1,15 @@
 import { EscalationDO } from "../approvals/escalation.do";
 import { notionApprovalPages } from "../notion/approvals/notion-approval-pages";
+import { notifyHoldExpiring } from "./hold-expiring";
 
-/** The escalation's Durable Object the Worker exports (as `EscalationDO`), its Approvals pages in Notion. */
+/**
+ * The escalation's Durable Object the Worker exports (as `EscalationDO`): its Approvals pages in Notion, and the
+ * tenant's notification channels for a held call nearing its expiry.
+ */
 export class NotionEscalationDO extends EscalationDO {
   protected override readonly pagesFor = notionApprovalPages(this.env);
+
+  protected override holdExpiring(target: { tenant_id: string; escalation_id: string }): Promise<void> {
+    return notifyHoldExpiring(this.env, target);
+  }
 }

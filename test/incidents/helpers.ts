@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { insertAuditRow } from "../../src/db/audit";
 import type { Env } from "../../src/env";
-import type { NotificationEvent } from "../../src/incidents/ports";
+import type { NotificationEvent } from "../../src/notifications/notify";
 import { incidentDeps } from "../../src/wiring/incidents";
 
 /** The Worker's bindings as the incident loop's wiring takes them. */

@@ -14,7 +14,8 @@ import type { LooseLedgerEntryInput } from "../../src/ledger/types";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy";
 import { DEFAULT_POSTURE } from "../../src/policy/types";
 import { startCall, type Identified, type Screened, type ToolCall } from "../../src/pipeline/call-state";
-import type { HostAdmission, HostObservation, PipelineDeps } from "../../src/pipeline/ports";
+import type { BudgetCrossing } from "../../src/guards/budget-thresholds";
+import type { CallAlert, HostAdmission, HostObservation, PipelineDeps } from "../../src/pipeline/ports";
 import { caller } from "../../src/pipeline/stages/caller";
 import { guards } from "../../src/pipeline/stages/guards";
 import { policy } from "../../src/pipeline/stages/policy";
@@ -97,6 +98,10 @@ export interface FakeWorld {
   released: string[];
   /** Escalations followed up after they opened, and approvals followed up after they were used. */
   followedUp: { opened: Escalation[]; used: Escalation[] };
+  /** The alerts the pipeline raised (deferred). */
+  alerts: CallAlert[];
+  /** The budget thresholds calls crossed (deferred). */
+  crossings: BudgetCrossing[];
   /** Budget counters by line key, and reservations by id. */
   counters: Map<string, { spent: number; reserved: number }>;
   reservations: Map<string, { lines: BudgetLine[]; state: "held" | "settled" | "released" }>;
@@ -130,6 +135,8 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     escalationsDown: false,
     released: [],
     followedUp: { opened: [], used: [] },
+    alerts: [],
+    crossings: [],
     counters: new Map(),
     reservations: new Map(),
     budgetsDown: false,
@@ -207,6 +214,8 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
     escalationOpened: async (escalation) => void world.followedUp.opened.push(escalation),
     moderate: async () => world.moderation,
     approvalUsed: async (escalation) => void world.followedUp.used.push(escalation),
+    alerted: async (alert) => void world.alerts.push(alert),
+    budgetCrossed: async (_tenant_id, crossings) => void world.crossings.push(...crossings),
   };
   return { deps, world, settled: async () => void (await Promise.allSettled(deferred)) };
 }

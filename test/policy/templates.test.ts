@@ -17,7 +17,7 @@ describe("the Policies template", () => {
 
   it("describes every column the row schema reads", () => {
     const columns = ["Name", "Policy ID", "Type", "Mode", "Status", "Tools", "Agents", "Scopes", "Users", "Condition"];
-    const more = ["Priority", "Approvers", "Tags", "Reason code", "Message", "Sync status"];
+    const more = ["Priority", "Approvers", "Tags", "Channels", "Reason code", "Message", "Sync status"];
     const guards = ["Cap", "Unit", "Window", "Per", "Cost", "Detectors", "Pattern", "Deny terms", "Allow terms"];
     expect(Object.keys(template.properties).sort()).toEqual(
       [...columns, ...more, ...guards, "Check results", "Moderation"].sort(),

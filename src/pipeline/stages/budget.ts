@@ -1,10 +1,12 @@
 import { budgetDenialMessage } from "../../budgets";
 import type { BudgetDenial } from "../../budgets/types";
 import { costLines, needsToolCost, reserveCosts, type Reservation } from "../../guards/budget";
+import { capReached, type BudgetCrossing } from "../../guards/budget-thresholds";
 import type { CompiledPolicy } from "../../policy";
 import type { Decision } from "../../policy/types";
 import type { Granted, Screened } from "../call-state";
 import { denied, failed, next, type Ending, type Step } from "../ending";
+import { deferSafely } from "../fault";
 import type { Denial } from "../outcome";
 import type { PipelineDeps } from "../ports";
 import { releaseClaim } from "./approval";
@@ -18,7 +20,7 @@ export interface BudgetHold {
   held: Decision;
 }
 
-type BudgetDeps = Pick<PipelineDeps, "budgets" | "toolCost" | "now" | "escalations">;
+type BudgetDeps = Pick<PipelineDeps, "budgets" | "toolCost" | "now" | "escalations" | "defer" | "budgetCrossed">;
 
 /**
  * Budget: every cap the call counts against is reserved at once in the tenant's budget book. Over a cap the call is
@@ -52,6 +54,7 @@ export async function budget(deps: BudgetDeps, state: Screened): Promise<Step<Sc
     case "uncounted":
       return next(counted);
     case "reserved": {
+      tellCrossings(deps, tenant_id, reservation.crossings);
       const { alerts, shadow } = counted.decision;
       const reserved = {
         ...counted.decision,
@@ -78,6 +81,7 @@ async function overCap(
   state: Screened,
   { line, denial }: Extract<Reservation, { kind: "over_cap" }>,
 ): Promise<Ending | BudgetHold> {
+  tellCrossings(deps, state.call.principal.tenant.id, capReached(line, denial));
   if (line?.policy.mode === "pause" && !state.approval)
     return { kind: "hold", state, held: budgetHold(state.decision, line.policy, denial) };
   await releaseClaim(deps, state);
@@ -86,6 +90,12 @@ async function overCap(
     { ...state, decision: { ...refused, reason_code: "budget_exhausted" } },
     budgetDenial(denial, line?.policy),
   );
+}
+
+/** Tells the caps' channels, after the answer, of the thresholds this call took them across. */
+function tellCrossings(deps: BudgetDeps, tenant_id: string, crossings: BudgetCrossing[]): void {
+  if (crossings.length > 0)
+    deferSafely(deps, `budget thresholds of ${tenant_id} not told`, () => deps.budgetCrossed(tenant_id, crossings));
 }
 
 /** A cap past which a pause-mode cost policy holds the call: the approver allows the overrun or not. */

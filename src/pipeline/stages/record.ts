@@ -5,14 +5,14 @@ import { decisionInputOf } from "../decision-input";
 import { deferSafely, describeFault } from "../fault";
 import type { Outcome } from "../outcome";
 import { recordOutcomeLater } from "../outcome-later";
-import type { PipelineDeps } from "../ports";
+import type { CallAlert, PipelineDeps } from "../ports";
 import { sentenceFor } from "../sentence";
 import type { Stopwatch } from "../stopwatch";
 import { decisionEntry, outcomeEntry } from "./ledger-entries";
 
 type RecordDeps = Pick<
   PipelineDeps,
-  "ledger" | "audit" | "decisionInputs" | "now" | "defer" | "approvalUsed" | "outbox" | "wait"
+  "ledger" | "audit" | "decisionInputs" | "now" | "defer" | "approvalUsed" | "alerted" | "outbox" | "wait"
 >;
 
 /**
@@ -74,6 +74,8 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
   });
   const used = ran ? state.approval : null;
   if (used) deferSafely(deps, `page of escalation ${used.id} still shows Approved`, () => deps.approvalUsed(used));
+  const alert = alertOf(state, outcome);
+  if (alert) deferSafely(deps, `alert of ${invocation_id} not sent`, () => deps.alerted(alert));
   const sentence = ending.sentence ?? sentenceFor(outcome, decision);
   return { outcome, sentence: recordedLater ? `${sentence} ${OUTCOME_RECORDED_LATER}` : sentence };
 }
@@ -81,6 +83,29 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
 /** What the answer adds when the ledger refused the outcome of a call that ran: it is recorded after the answer. */
 export const OUTCOME_RECORDED_LATER =
   "Its outcome is still being recorded on the ledger; evidence_ids lists what is recorded so far.";
+
+/** The alert the call raised when Active alert rows matched it (decide's, its guards' and its caps'), else null. */
+function alertOf(state: Ending["state"], outcome: Outcome): CallAlert | null {
+  const ids = state.decision?.alerts ?? [];
+  if (ids.length === 0) return null;
+  const rows = state.call.snapshot.policies.filter((policy) => ids.includes(policy.policy_id));
+  if (rows.length === 0) return null;
+  return {
+    tenant_id: state.call.principal.tenant.id,
+    invocation_id: outcome.invocation_id,
+    tool: state.name,
+    agent: { id: state.call.principal.agent.id, name: state.call.principal.agent.name },
+    policies: rows.map((policy) => ({
+      policy_id: policy.policy_id,
+      name: policy.name,
+      channels: policy.channels ?? [],
+    })),
+    outcome: outcome.outcome,
+    reason_code: outcome.decision.reason_code,
+    arguments: state.screening?.recorded ?? null,
+    at: outcome.completed_at,
+  };
+}
 
 /** The call's operational audit row. */
 function auditRow({ state, ran }: Ending, outcome: Outcome, watch: Stopwatch): AuditRow {
