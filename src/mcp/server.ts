@@ -8,6 +8,7 @@ import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
+import { callToolResult } from "./call-result";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import { requestShapeRefusal } from "./request-shape";
 import { toolsFor } from "./tool-list";
@@ -78,7 +79,7 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
     const run = isGovernanceTool(req.params.name) ? runGovernanceTool : runToolCall;
-    const { outcome, sentence } = await run(mcp.pipeline, {
+    const result = await run(mcp.pipeline, {
       principal: mcp.principal,
       snapshot: mcp.snapshot,
       name: req.params.name,
@@ -86,14 +87,7 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
       meta: (req.params._meta ?? {}) as Record<string, unknown>,
       client_id: mcp.user_agent,
     });
-    return {
-      content: [
-        { type: "text", text: sentence },
-        { type: "text", text: JSON.stringify(outcome) },
-      ],
-      structuredContent: outcome as unknown as Record<string, unknown>,
-      isError: !outcome.success,
-    };
+    return callToolResult(result);
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

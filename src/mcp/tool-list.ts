@@ -6,6 +6,7 @@ import type { PolicySnapshot } from "../policy";
 import { matchesGlob, toolPolicyState } from "../policy";
 import { availabilityLine, availabilityOf } from "./availability";
 import { GOVERNANCE_TOOLS } from "./governance-tools";
+import { outputSchemaFor } from "./output-schema";
 
 /** `_meta` keys Policy OS puts on listed tools. */
 export const META = {
@@ -43,6 +44,7 @@ export function toolsFor(
         ...(tool.title ? { title: tool.title } : {}),
         description: `${tool.description}\n\nPolicy state: ${state.summary}.${availabilityLine(tool.host, availability)}`,
         inputSchema: tool.input_schema as Tool["inputSchema"],
+        outputSchema: outputSchemaFor(tool),
         annotations: tool.annotations,
         _meta: {
           [META.version]: tool.version,

@@ -65,7 +65,11 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
   const used = ran ? state.approval : null;
   if (used) deferSafely(deps, `page of escalation ${used.id} still shows Approved`, () => deps.approvalUsed(used));
   const sentence = ending.sentence ?? sentenceFor(outcome, decision);
-  return { outcome, sentence: recordedLater ? `${sentence} ${OUTCOME_RECORDED_LATER}` : sentence };
+  return {
+    outcome,
+    sentence: recordedLater ? `${sentence} ${OUTCOME_RECORDED_LATER}` : sentence,
+    ...(ending.content ? { content: ending.content } : {}),
+  };
 }
 
 /** What the answer adds when the ledger refused the outcome of a call that ran: it is recorded after the answer. */
