@@ -11,6 +11,7 @@ import { agentAuth } from "./http/agent-auth";
 import { ApiError, apiError, jsonRpcError } from "./http/errors";
 import { originAllowed } from "./http/origin";
 import { serveMcp } from "./mcp/server";
+import { mcpFeatures } from "./wiring/mcp-features";
 import { isTenantId, protectedResourceMetadata } from "./oauth/resource";
 import { notionWebhookRoutes } from "./notion/webhook-routes";
 
@@ -108,6 +109,7 @@ export function createApp() {
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
         circuits: () => pipeline.hostHealth.circuits(principal.tenant.id),
         pipeline,
+        features: mcpFeatures(c.env, c.executionCtx, principal.tenant.id),
         // Bounded and redacted as a whole by the pipeline before any record: a cut here could halve an email.
         user_agent: c.req.header("user-agent") ?? null,
       });

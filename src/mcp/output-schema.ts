@@ -1,6 +1,6 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolDescriptor } from "../hosts/host";
-import { safeSchema } from "../hosts/safe-schema";
+import { safeSchema } from "../hosts";
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: "null" }] });
 const reason = {

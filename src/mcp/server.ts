@@ -9,6 +9,8 @@ import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
 import { callToolResult } from "./call-result";
+import { FEATURE_CAPABILITIES, registerFeatures } from "./feature-handlers";
+import type { McpFeatures } from "./features";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import { requestShapeRefusal } from "./request-shape";
 import { toolsFor } from "./tool-list";
@@ -37,6 +39,8 @@ export interface McpRequest {
   /** Each host's circuit as this isolate knows it (tools/list shows availability beside policy state). */
   circuits: () => CircuitViews;
   pipeline: PipelineDeps;
+  /** Where resources and prompts come from (upstream hosts, runbooks) and where reads are recorded. */
+  features: McpFeatures;
   /** The caller's user agent, recorded as the client id. */
   user_agent: string | null;
 }
@@ -70,8 +74,14 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   if (refusal) return Response.json(refusal.body, { status: refusal.status });
   const server = new Server(
     { name: "policy-os", title: "Policy OS", version: "0.1.0" },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator },
+    {
+      capabilities: { tools: { listChanged: false }, ...FEATURE_CAPABILITIES },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator,
+    },
   );
+  const { principal, catalog, features, user_agent } = mcp;
+  registerFeatures(server, { principal, catalog, features, client_id: user_agent });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot, mcp.circuits()),
   }));
