@@ -84,11 +84,22 @@ export function outcomeSchema(data: Record<string, unknown>): NonNullable<Tool["
  */
 export function outputSchemaFor(tool: ToolDescriptor): NonNullable<Tool["outputSchema"]> {
   const own = tool.output_schema;
-  if (!own || !safeSchema(own).ok) return outcomeSchema({});
+  if (!own) return UNTYPED;
+  // The catalog is cached per isolate, so each upstream schema is checked once, not on every tools/list.
+  let published = publishedSchemas.get(own);
+  if (!published) publishedSchemas.set(own, (published = typedBy(own)));
+  return published;
+}
+
+const UNTYPED = outcomeSchema({});
+const publishedSchemas = new WeakMap<object, NonNullable<Tool["outputSchema"]>>();
+
+function typedBy(own: Record<string, unknown>): NonNullable<Tool["outputSchema"]> {
+  if (!safeSchema(own).ok) return UNTYPED;
   const { $defs, definitions, $schema: _dialect, $id: _id, ...data } = own;
   // Pointers into the upstream schema's definitions resolve from the root: its definitions move there with it.
   // Any other pointer ("#", "#/properties/...") would now point into the outcome, so such a schema stays untyped.
-  if (/"\$ref":"#(?!\/(\$defs|definitions)\/)/.test(JSON.stringify(data))) return outcomeSchema({});
+  if (/"\$ref":"#(?!\/(\$defs|definitions)\/)/.test(JSON.stringify(data))) return UNTYPED;
   return {
     ...outcomeSchema(nullable(data)),
     ...($defs ? { $defs } : {}),

@@ -9,7 +9,7 @@ import type { GetPromptResult, ListPromptsResult, Prompt } from "@modelcontextpr
 import { federatedContent } from "../hosts";
 import { recordable } from "../pipeline/run";
 import { INTERNAL_ERROR, INVALID_PARAMS, mayList, type FeatureAnswer, type FeatureContext } from "./features";
-import { allPages } from "./resources";
+import { allPages } from "./all-pages";
 
 /** The upstream prompts the agent may see, in one page. */
 export async function listPrompts(ctx: FeatureContext): Promise<ListPromptsResult> {

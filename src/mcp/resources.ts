@@ -23,10 +23,8 @@ import {
   type FeatureAnswer,
   type FeatureContext,
 } from "./features";
+import { allPages } from "./all-pages";
 import { RUNBOOK_URI_PREFIX, runbookContents, runbookResource, runbooksInView } from "./runbook-resources";
-
-/** Pages of an upstream list read at most (a longer list is cut there). */
-const MAX_PAGES = 20;
 
 /** The runbooks and upstream resources the agent may see, in one page. */
 export async function listResources(ctx: FeatureContext): Promise<ListResourcesResult> {
@@ -151,19 +149,4 @@ function allTemplates(client: Client, options: RequestOptions): Promise<Resource
     const page = await client.listResourceTemplates(cursor === undefined ? {} : { cursor }, options);
     return { items: page.resourceTemplates, next: page.nextCursor };
   });
-}
-
-/** Every item of a paginated upstream list, up to {@link MAX_PAGES} pages (a longer list is cut there). */
-export async function allPages<T>(
-  page: (cursor: string | undefined) => Promise<{ items: T[]; next?: string | undefined }>,
-): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | undefined;
-  for (let n = 0; n < MAX_PAGES; n++) {
-    const { items, next } = await page(cursor);
-    all.push(...items);
-    if (next === undefined) break;
-    cursor = next;
-  }
-  return all;
 }

@@ -62,6 +62,19 @@ export function createRichUpstream(url: string): { handlers: HttpHandler[] } {
       },
       async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }], structuredContent: { sum: a + b } }),
     );
+    server.registerTool(
+      "status",
+      {
+        description: "A clean structured status, with the note in its text content.",
+        inputSchema: { note_id: z.enum(Object.keys(NOTES) as [keyof typeof NOTES]) },
+        outputSchema: { status: z.string() },
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
+      async ({ note_id }) => ({
+        content: [{ type: "text", text: NOTES[note_id].blob }],
+        structuredContent: { status: "ok" },
+      }),
+    );
     server.registerResource("public_note", "notes://public/1", { mimeType: "text/plain" }, async (uri) => ({
       contents: [{ uri: uri.href, text: "The public note." }],
     }));

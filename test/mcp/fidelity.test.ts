@@ -90,6 +90,26 @@ describe("a governed call keeps what the upstream returned", () => {
     expect(JSON.stringify(result.content)).not.toContain(base64Of("codeword nightingale"));
   });
 
+  it("withholds a result whose structured content is clean when its text content holds the blocked term", async () => {
+    const { client } = await tenantWithRich({
+      rows: [
+        row("no_codewords", {
+          Type: "content",
+          Mode: "block",
+          Tools: "rich.*",
+          "Deny terms": "nightingale",
+          "Check results": true,
+        }),
+      ],
+    });
+    const clean = await client.callTool({ name: "rich.status", arguments: { note_id: "plain" } });
+    expect(clean.structuredContent).toMatchObject({ outcome: "succeeded", data: { status: "ok" } });
+    expect(clean.content).toEqual([expect.objectContaining({ type: "text" }), { type: "text", text: "blue skies" }]);
+    const hiding = await client.callTool({ name: "rich.status", arguments: { note_id: "codeword" } });
+    expect(hiding.structuredContent).toMatchObject({ outcome: "failed", error: { code: "no_codewords" } });
+    expect(JSON.stringify(hiding.content)).not.toMatch(/nightingale/i);
+  });
+
   it("redacts a term inside text blocks and base64 text blobs alike, and leaves the image's bytes untouched", async () => {
     const { client } = await tenantWithRich({
       rows: [
