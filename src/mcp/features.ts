@@ -38,9 +38,11 @@ export interface FeatureError {
 /** An answer for the client, or the JSON-RPC error to send instead. */
 export type FeatureAnswer<T> = { ok: true; result: T } | { ok: false; error: FeatureError };
 
-/** JSON-RPC codes: MCP's "resource not found" and the standard "invalid params" and "internal error". */
+/** MCP's "resource not found": a URI the agent may not read, or that does not exist. */
 export const RESOURCE_NOT_FOUND = -32002;
+/** JSON-RPC "invalid params": a prompt the agent may not get, or that does not exist. */
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC "internal error": the host asked did not answer. */
 export const INTERNAL_ERROR = -32603;
 
 /** Whether the agent sees host `ns`'s resource, template or prompt named `name` (the rule above). */
