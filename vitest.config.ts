@@ -50,6 +50,8 @@ const nodeTests = [
   "test/incidents/conditions.test.ts",
   "test/release/replay.test.ts",
   "test/scripts/incidents-cli.test.ts",
+  // Starts the real server-everything in a Node process.
+  "test/hosts/server-everything.test.ts",
 ];
 
 /**

@@ -13,6 +13,7 @@ import { originAllowed } from "./http/origin";
 import { heldTasks } from "./mcp/held-tasks";
 import { serveMcp } from "./mcp/server";
 import { taskIds } from "./mcp/task-ids";
+import { mcpFeatures } from "./wiring/mcp-features";
 import { isTenantId, protectedResourceMetadata } from "./oauth/resource";
 import { notionWebhookRoutes } from "./notion/webhook-routes";
 
@@ -110,6 +111,7 @@ export function createApp() {
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
         circuits: () => pipeline.hostHealth.circuits(principal.tenant.id),
         pipeline,
+        features: mcpFeatures(c.env, c.executionCtx, principal.tenant.id),
         // Bounded and redacted as a whole by the pipeline before any record: a cut here could halve an email.
         user_agent: c.req.header("user-agent") ?? null,
         heldTasks: heldTasks({

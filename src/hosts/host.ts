@@ -1,3 +1,4 @@
+import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonValue } from "../ledger/canonical";
 import type { ToolAnnotations } from "../policy/types";
 
@@ -18,6 +19,8 @@ export interface ToolDescriptor {
   title: string | null;
   description: string;
   input_schema: JsonSchemaObject;
+  /** The upstream's own `outputSchema` for its structured result, when it publishes one. */
+  output_schema?: JsonSchemaObject;
   annotations: ToolAnnotations;
   version: string;
   /** Whether the host is a built-in demo host (shown as such to users). */
@@ -37,7 +40,14 @@ export interface HostCallContext {
  * answer is too large to read gives `result_unusable`.
  */
 export type HostCallResult =
-  | { ok: true; data: JsonValue; host_ref: string; cost_cents?: number }
+  | {
+      ok: true;
+      data: JsonValue;
+      /** The content blocks an upstream MCP tool returned (text, image, audio, resource links, resources). */
+      content?: ContentBlock[];
+      host_ref: string;
+      cost_cents?: number;
+    }
   | {
       ok: false;
       error: {

@@ -22,3 +22,11 @@ export { CircuitSettingsSchema } from "./host-config";
 export { DEFAULT_CIRCUIT, type CircuitState, type HealthFigures } from "./health/circuit";
 export type { CircuitView, CircuitViews, HostHealthDO } from "./health/host-health.do";
 export { hostHealthFor, type HostHealthBoard } from "./health/host-health";
+export { safeSchema } from "./safe-schema";
+export {
+  upstreamFeatures,
+  type Asked,
+  type UpstreamFeatureDeps,
+  type UpstreamFeatures,
+} from "./upstream/upstream-features";
+export { federatedContent, federatedUri, HOST_URI_PREFIX, upstreamUriOf } from "./upstream/federated-uri";

@@ -1,4 +1,4 @@
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, type ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonValue } from "../ledger/canonical";
 import type { Host, HostCallContext, HostCallResult, ToolDescriptor } from "./host";
 import type { HostConfig } from "./host-config";
@@ -13,6 +13,7 @@ import {
   toolFailed,
   type HostFailure,
 } from "./upstream/host-failure";
+import { federatedContent } from "./upstream/federated-uri";
 import { initializeSession } from "./upstream/initialize-session";
 import { listUpstreamTools } from "./upstream/list-upstream-tools";
 import { postRpc } from "./upstream/post-rpc";
@@ -82,13 +83,16 @@ export async function listUpstreamToolsFor(
   return { ok: true, tools: listed.tools };
 }
 
+/** What an upstream tool answered: its structured content (else its content as data) and its content blocks. */
+type UpstreamAnswer = { ok: true; data: JsonValue; content: ContentBlock[] };
+
 async function callUpstreamTool(
   config: HostConfig,
   secrets: Record<string, unknown>,
   tool: string,
   args: Record<string, unknown>,
   ctx: HostCallContext,
-): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+): Promise<UpstreamAnswer | { error: HostFailure }> {
   const auth = authHeaders(config, secrets);
   if (!auth.ok) return { error: rejected(auth.message) };
   const message = {
@@ -108,7 +112,7 @@ async function sendCall(
   auth: Record<string, string>,
   message: { id: string },
   ctx: HostCallContext,
-): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+): Promise<UpstreamAnswer | { error: HostFailure }> {
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
   // Whether the call itself may have reached the host: from then on a missing answer leaves its outcome unknown.
   const progress = { sent: false };
@@ -144,7 +148,7 @@ async function readCallAnswer(
   config: HostConfig,
   response: Response,
   invocation_id: string,
-): Promise<{ ok: true; data: JsonValue } | { error: HostFailure }> {
+): Promise<UpstreamAnswer | { error: HostFailure }> {
   if (!response.ok) {
     const detail = await rpcErrorMessage(response);
     const failure = failureForStatus(response.status, config.id, true);
@@ -166,8 +170,10 @@ async function readCallAnswer(
     const text = result.data.content.flatMap((c) => (c.type === "text" ? [c.text] : [])).join(" ");
     return { error: toolFailed(excerpt(text) || `the tool on host ${config.id} failed without a message`) };
   }
-  const data = result.data.structuredContent ?? { content: result.data.content };
-  return { ok: true, data: data as JsonValue };
+  // Resource URIs are federated under the host's namespace, so an agent can read what a result links to.
+  const content = federatedContent(config.id, result.data.content);
+  const data = result.data.structuredContent ?? { content };
+  return { ok: true, data: data as JsonValue, content };
 }
 
 async function rpcErrorMessage(response: Response): Promise<string | null> {

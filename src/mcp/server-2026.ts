@@ -10,10 +10,14 @@ import {
 } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
-import type { Outcome } from "../pipeline/outcome";
 import { runToolCall } from "../pipeline/run";
+import { callToolResult } from "./call-result";
+import { FEATURE_CAPABILITIES } from "./feature-handlers";
+import type { FeatureAnswer, FeatureContext } from "./features";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import { TASKS_EXTENSION, type HeldCall, type RanCall, type TaskLookup, type TaskOwner } from "./held-tasks";
+import { getPrompt, listPrompts } from "./prompts";
+import { listResources, listResourceTemplates, readResource } from "./resources";
 import { INSTRUCTIONS, type McpRequest } from "./server";
 import { toolsFor } from "./tool-list";
 
@@ -47,7 +51,11 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
   const server = new Server(
     { name: "policy-os", title: "Policy OS", version: "0.1.0" },
     {
-      capabilities: { tools: { listChanged: false }, ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}) },
+      capabilities: {
+        tools: { listChanged: false },
+        ...FEATURE_CAPABILITIES,
+        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+      },
       instructions: tasks ? `${INSTRUCTIONS}\n${TASKS_INSTRUCTIONS}` : INSTRUCTIONS,
       jsonSchemaValidator,
       cacheHints: { "tools/list": { ttlMs: TOOL_LIST_TTL_MS, cacheScope: "private" } },
@@ -57,7 +65,7 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
   const runCall = async (call: HeldCall): Promise<RanCall> => {
     // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
     const run = isGovernanceTool(call.tool) ? runGovernanceTool : runToolCall;
-    const { outcome, sentence } = await run(mcp.pipeline, {
+    const ran = await run(mcp.pipeline, {
       principal: mcp.principal,
       snapshot: mcp.snapshot,
       name: call.tool,
@@ -65,8 +73,14 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
       meta: call.meta,
       client_id: mcp.user_agent,
     });
-    return { outcome, sentence, result: callToolResult(outcome, sentence) as Record<string, unknown> };
+    return { outcome: ran.outcome, sentence: ran.sentence, result: callToolResult(ran) as Record<string, unknown> };
   };
+  registerModernFeatures(server, {
+    principal: mcp.principal,
+    catalog: mcp.catalog,
+    features: mcp.features,
+    client_id: mcp.user_agent,
+  });
 
   server.setRequestHandler("tools/list", async (req) => {
     // This endpoint hands out no cursors (the list is one page), so any cursor is not one it signed.
@@ -110,16 +124,21 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
   return server;
 }
 
-/** The outcome contract as a CallToolResult: the sentence, the outcome as JSON text, structuredContent, isError. */
-function callToolResult(outcome: Outcome, sentence: string): CallToolResult {
-  return {
-    content: [
-      { type: "text", text: sentence },
-      { type: "text", text: JSON.stringify(outcome) },
-    ],
-    structuredContent: outcome as unknown as Record<string, unknown>,
-    isError: !outcome.success,
-  };
+/** Resources and prompts (src/mcp/resources.ts, prompts.ts), as the 2025 server registers them. */
+function registerModernFeatures(server: Server, ctx: FeatureContext): void {
+  server.setRequestHandler("resources/list", () => listResources(ctx));
+  server.setRequestHandler("resources/templates/list", () => listResourceTemplates(ctx));
+  server.setRequestHandler("resources/read", async (req) => answered(await readResource(ctx, req.params.uri)));
+  server.setRequestHandler("prompts/list", () => listPrompts(ctx));
+  server.setRequestHandler("prompts/get", async (req) =>
+    answered(await getPrompt(ctx, req.params.name, req.params.arguments)),
+  );
+}
+
+/** The result, or the JSON-RPC error the SDK sends for it. */
+function answered<T>(answer: FeatureAnswer<T>): T {
+  if (answer.ok) return answer.result;
+  throw new ProtocolError(answer.error.code, answer.error.message);
 }
 
 /** Whether the request's client capabilities (its `_meta` envelope) declare the Tasks extension. */

@@ -9,6 +9,9 @@ import type { PolicySnapshot } from "../policy";
 import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
 import { isModernMcpRequest } from "./era";
+import { callToolResult } from "./call-result";
+import { FEATURE_CAPABILITIES, registerFeatures } from "./feature-handlers";
+import type { McpFeatures } from "./features";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import type { HeldTasks } from "./held-tasks";
 import { requestShapeRefusal } from "./request-shape";
@@ -40,6 +43,8 @@ export interface McpRequest {
   /** Each host's circuit as this isolate knows it (tools/list shows availability beside policy state). */
   circuits: () => CircuitViews;
   pipeline: PipelineDeps;
+  /** Where resources and prompts come from (upstream hosts, runbooks) and where reads are recorded. */
+  features: McpFeatures;
   /** The caller's user agent, recorded as the client id. */
   user_agent: string | null;
   /** Held calls as MCP Tasks for 2026-07-28 clients that declare the extension (absent: no tasks are offered). */
@@ -77,8 +82,14 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   if (refusal) return Response.json(refusal.body, { status: refusal.status });
   const server = new Server(
     { name: "policy-os", title: "Policy OS", version: "0.1.0" },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator },
+    {
+      capabilities: { tools: { listChanged: false }, ...FEATURE_CAPABILITIES },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator,
+    },
   );
+  const { principal, catalog, features, user_agent } = mcp;
+  registerFeatures(server, { principal, catalog, features, client_id: user_agent });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot, mcp.circuits()),
   }));
@@ -86,7 +97,7 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
     const run = isGovernanceTool(req.params.name) ? runGovernanceTool : runToolCall;
-    const { outcome, sentence } = await run(mcp.pipeline, {
+    const result = await run(mcp.pipeline, {
       principal: mcp.principal,
       snapshot: mcp.snapshot,
       name: req.params.name,
@@ -94,14 +105,7 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
       meta: (req.params._meta ?? {}) as Record<string, unknown>,
       client_id: mcp.user_agent,
     });
-    return {
-      content: [
-        { type: "text", text: sentence },
-        { type: "text", text: JSON.stringify(outcome) },
-      ],
-      structuredContent: outcome as unknown as Record<string, unknown>,
-      isError: !outcome.success,
-    };
+    return callToolResult(result);
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

@@ -3,9 +3,11 @@ import type { Principal } from "../db/tenancy";
 import type { CircuitViews } from "../hosts";
 import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
-import { matchesGlob, toolPolicyState } from "../policy";
+import { toolPolicyState } from "../policy";
 import { availabilityLine, availabilityOf } from "./availability";
+import { visibleTools } from "./features";
 import { GOVERNANCE_TOOLS } from "./governance-tools";
+import { outputSchemaFor } from "./output-schema";
 
 /** `_meta` keys Policy OS puts on listed tools. */
 export const META = {
@@ -29,28 +31,23 @@ export function toolsFor(
 ): Tool[] {
   const { agent } = principal;
   const facts = { id: agent.id, name: agent.name, owner: agent.owner, scopes: agent.scopes };
-  const hosted = catalog
-    .filter((tool) => agent.allowed_tools.some((pattern) => matchesGlob(pattern, tool.name)))
-    .map((tool) => {
-      const state = toolPolicyState(
-        snapshot,
-        { name: tool.name, host: tool.host, annotations: tool.annotations },
-        facts,
-      );
-      const availability = availabilityOf(circuits[tool.host], now);
-      return {
-        name: tool.name,
-        ...(tool.title ? { title: tool.title } : {}),
-        description: `${tool.description}\n\nPolicy state: ${state.summary}.${availabilityLine(tool.host, availability)}`,
-        inputSchema: tool.input_schema as Tool["inputSchema"],
-        annotations: tool.annotations,
-        _meta: {
-          [META.version]: tool.version,
-          [META.policyState]: { state: state.state, policies: state.policies, summary: state.summary },
-          [META.availability]: availability,
-          ...(tool.demo ? { [META.demoHost]: true } : {}),
-        },
-      };
-    });
+  const hosted = visibleTools(catalog, principal).map((tool) => {
+    const state = toolPolicyState(snapshot, { name: tool.name, host: tool.host, annotations: tool.annotations }, facts);
+    const availability = availabilityOf(circuits[tool.host], now);
+    return {
+      name: tool.name,
+      ...(tool.title ? { title: tool.title } : {}),
+      description: `${tool.description}\n\nPolicy state: ${state.summary}.${availabilityLine(tool.host, availability)}`,
+      inputSchema: tool.input_schema as Tool["inputSchema"],
+      outputSchema: outputSchemaFor(tool),
+      annotations: tool.annotations,
+      _meta: {
+        [META.version]: tool.version,
+        [META.policyState]: { state: state.state, policies: state.policies, summary: state.summary },
+        [META.availability]: availability,
+        ...(tool.demo ? { [META.demoHost]: true } : {}),
+      },
+    };
+  });
   return [...hosted, ...GOVERNANCE_TOOLS];
 }

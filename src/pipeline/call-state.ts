@@ -2,6 +2,7 @@
  * A call as it goes through the stages: what is known so far. Each stage hands on a copy that knows more, or ends
  * the call; the record stage writes whatever was known when it ended.
  */
+import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { Escalation } from "../approvals/escalations";
 import type { Principal } from "../db/tenancy";
 import type { CostLine } from "../guards/budget";
@@ -33,6 +34,8 @@ export interface ToolCall {
 export interface ToolCallResult {
   outcome: Outcome;
   sentence: string;
+  /** The host's own content blocks, after the result guards (a succeeded call to an upstream MCP tool only). */
+  content?: ContentBlock[];
 }
 
 /** What a call's records say was decided: decide()'s verdict, or `invalid` when no policy looked at it. */

@@ -1,4 +1,5 @@
 /** How a call ends, as a value: the stage that ends it says what the record stage writes and answers. */
+import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { Escalation } from "../approvals/escalations";
 import type { GuardHit } from "../guards/screen";
 import type { JsonValue } from "../ledger/canonical";
@@ -37,12 +38,14 @@ export interface Ending {
   ran?: HostRun;
   /** Said instead of the outcome's usual sentence. */
   sentence?: string;
+  /** The content blocks the host returned, as the result guards let them through (a succeeded upstream call). */
+  content?: ContentBlock[];
 }
 
 /** What a stage hands on: the state for the next stage, or how the call ends. */
 export type Step<S> = { kind: "next"; state: S } | Ending;
 
-type EndingDetails = Pick<Ending, "escalation" | "entries" | "ran" | "sentence">;
+type EndingDetails = Pick<Ending, "escalation" | "entries" | "ran" | "sentence" | "content">;
 
 /** Hands `state` to the next stage. */
 export function next<S>(state: S): Step<S> {

@@ -364,7 +364,7 @@ describe("requests that are not what they look like", () => {
   });
 
   it.for([
-    { name: "resources/list", method: "resources/list" },
+    { name: "resources/subscribe", method: "resources/subscribe" },
     { name: "tools/delete", method: "tools/delete" },
     { name: "of 10,000 characters", method: "m".repeat(10_000) },
     { name: "constructor", method: "constructor" },

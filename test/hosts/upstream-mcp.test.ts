@@ -54,6 +54,7 @@ describe("upstream MCP host: calls", () => {
     expect(result).toEqual({
       ok: true,
       data: { id: "T-1", title: "Printer on fire", priority: "high" },
+      content: [{ type: "text", text: "Created T-1" }],
       host_ref: expect.stringMatching(/^tickets:tickets-\d+\.upstream\.example$/),
     });
     const sent = fake.requests.slice(before);

@@ -1,13 +1,10 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { ToolDescriptor } from "../host";
 import type { HostConfig } from "../host-config";
-import { boundedResponse } from "./bounded-response";
 import { excerpt } from "./host-failure";
-import { CLIENT_INFO } from "./initialize-session";
 import { toDescriptor } from "./to-descriptor";
+import { upstreamClient } from "./upstream-client";
 import type { UpstreamSession } from "./upstream-session";
 
 const MAX_PAGES = 50;
@@ -17,13 +14,7 @@ export async function listUpstreamTools(
   config: HostConfig,
   auth: Record<string, string>,
 ): Promise<{ ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null } | { ok: false; message: string }> {
-  const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  const transport = new StreamableHTTPClientTransport(new URL(config.url ?? ""), {
-    // A redirect is a failure, never followed: it could point at an address the URL check would refuse.
-    fetch: async (url, init) =>
-      boundedResponse(await globalThis.fetch(url, { ...init, redirect: "manual" }), init?.signal ?? undefined),
-    requestInit: { headers: auth },
-  });
+  const { client, transport } = upstreamClient(config, auth);
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
   try {
     await client.connect(transport, options);

@@ -25,6 +25,7 @@ export function toDescriptor(namespace: string, tool: Tool, serverVersion: strin
     title: typeof title === "string" ? title : null,
     description: tool.description ?? "",
     input_schema: tool.inputSchema as JsonSchemaObject,
+    ...(tool.outputSchema ? { output_schema: tool.outputSchema as JsonSchemaObject } : {}),
     annotations,
     version: metaVersion(tool._meta) ?? serverVersion ?? DEFAULT_TOOL_VERSION,
     demo: false,

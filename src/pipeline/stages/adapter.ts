@@ -1,11 +1,11 @@
 import { escalationEvent } from "../../approvals/escalations";
-import { screenResult } from "../../guards/screen";
 import type { Host, HostCallResult, ToolDescriptor } from "../../hosts/host";
 import type { JsonValue } from "../../ledger/canonical";
 import type { Screened } from "../call-state";
 import { end, failed, type Ending, type HostRun } from "../ending";
 import { deferSafely, describeFault } from "../fault";
 import type { PipelineDeps } from "../ports";
+import { screenHostResult } from "../result-content";
 import { resultProblem } from "../result-limits";
 import { releaseClaim } from "./approval";
 import { faultedAfterRun } from "./faulted";
@@ -143,8 +143,8 @@ function hostEnding(state: Screened, result: HostCallResult, decision_entry_id: 
   const { approval, name, invocation_id } = state;
   const escalation_id = approval?.id ?? null;
   // A result that cannot be hashed, screened or answered is never handed on: the host ran, the agent gets why.
-  const unusable = result.ok ? resultProblem(result.data) : null;
-  const screened = result.ok && !unusable ? screenResult(state.decision.guards, result.data) : null;
+  const unusable = result.ok ? (resultProblem(result.data) ?? resultProblem(result.content ?? null)) : null;
+  const screened = result.ok && !unusable ? screenHostResult(state.decision.guards, result.data, result.content) : null;
   const estimate = state.budget.find((line) => line.unit === "usd_cents")?.amount ?? null;
   const ran: HostRun = {
     decision_entry_id,
@@ -192,7 +192,8 @@ function hostEnding(state: Screened, result: HostCallResult, decision_entry_id: 
   const sentence = approval
     ? `${name} ran once with the approval of ${approval.decided_by ?? "an approver"} (escalation ${approval.id}) and succeeded (invocation ${invocation_id}).`
     : undefined;
-  return end(state, "authorized", succeeded, { ran, entries, ...(sentence ? { sentence } : {}) });
+  const content = screened!.content ? { content: screened!.content } : {};
+  return end(state, "authorized", succeeded, { ran, entries, ...content, ...(sentence ? { sentence } : {}) });
 }
 
 async function callHost(

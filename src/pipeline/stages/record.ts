@@ -77,7 +77,11 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
   const alert = alertOf(state, outcome);
   if (alert) deferSafely(deps, `alert of ${invocation_id} not sent`, () => deps.alerted(alert));
   const sentence = ending.sentence ?? sentenceFor(outcome, decision);
-  return { outcome, sentence: recordedLater ? `${sentence} ${OUTCOME_RECORDED_LATER}` : sentence };
+  return {
+    outcome,
+    sentence: recordedLater ? `${sentence} ${OUTCOME_RECORDED_LATER}` : sentence,
+    ...(ending.content ? { content: ending.content } : {}),
+  };
 }
 
 /** What the answer adds when the ledger refused the outcome of a call that ran: it is recorded after the answer. */
