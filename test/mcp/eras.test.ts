@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { TOOL_LIST_TTL_MS } from "../../src/mcp/server-2026";
@@ -21,6 +22,28 @@ describe("both MCP eras on one endpoint", () => {
     expect(ran.outcome).toMatchObject({ outcome: "succeeded", success: true });
     const old = await call(legacy, "payments.lookup_customer", { customer_id: "cus_001" });
     expect(old.outcome).toMatchObject({ outcome: "succeeded", success: true });
+  });
+});
+
+describe("resources on both eras", () => {
+  it("lists and reads the same runbook to a 2026-07-28 client as to a 2025 client, and hides the same other one", async () => {
+    const { key, tenant } = await newTenant({ agent: { allowed_tools: ["payments.*"] } });
+    const insert = (page_id: string, name: string, tools: string[]) =>
+      env.DB.prepare(
+        "INSERT INTO runbooks (tenant_id, page_id, name, tools, checks, status) VALUES (?, ?, ?, ?, ?, 'Active')",
+      )
+        .bind(tenant, page_id, name, JSON.stringify(tools), "The amount matches the order")
+        .run();
+    await insert("rb-refunds", "Refunds", ["payments.create_refund"]);
+    await insert("rb-crm", "Contact changes", ["crm.*"]);
+    const [modern, legacy] = await Promise.all([connectModern(key), connect(key)]);
+    const uris = async (client: { listResources: () => Promise<{ resources: { uri: string }[] }> }) =>
+      (await client.listResources()).resources.map((r) => r.uri);
+    expect(await uris(modern)).toEqual(["policy-os://runbooks/rb-refunds"]);
+    expect(await uris(modern)).toEqual(await uris(legacy));
+    const read = await modern.readResource({ uri: "policy-os://runbooks/rb-refunds" });
+    expect((read.contents[0] as { text: string }).text).toContain("The amount matches the order");
+    await expect(modern.readResource({ uri: "policy-os://runbooks/rb-crm" })).rejects.toThrow(/not found/);
   });
 });
 
