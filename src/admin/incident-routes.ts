@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { getIncident, listIncidents, saveIncidentSettings, storedIncidentSettings } from "../db/incidents";
+import { getIncident, listIncidents, saveIncidentSettings, storedIncidentSettings } from "../incidents/store";
 import { ApiError } from "../http/errors";
 import { incidentSettingsInputSchema, settingsFrom } from "../incidents/settings";
 import { limitOf, now, type AdminEnv } from "./request";

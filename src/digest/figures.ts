@@ -1,6 +1,6 @@
 import type { BudgetScope, BudgetStatus, BudgetUnit, BudgetWindow } from "../budgets";
 import { budgetBook } from "../budgets";
-import { countIncidents } from "../db/incidents";
+import { countIncidents } from "../incidents/store";
 import { weekActivity, type CallTotals, type EscalationTotals, type WeekActivity } from "../db/week-activity";
 import type { Env } from "../env";
 import { checkpointOf, checkpointSigner, ledgerFor } from "../ledger";

@@ -1,4 +1,4 @@
-import { claimCheck, toolActivity, type ActivityRow } from "../db/incidents";
+import { claimCheck, toolActivity, type ActivityRow } from "./store";
 import { failingSyncs } from "../db/notion-sync-state";
 import { exhaustedBudgets } from "./conditions/budget-exhausted";
 import { failingHosts } from "./conditions/host-failing";

@@ -15,7 +15,7 @@ import {
   storedIncidentSettings,
   updateIncidentSeen,
   type StoredIncident,
-} from "../db/incidents";
+} from "./store";
 import { hashOf } from "../ledger";
 import { detect } from "./detect";
 import { planIncidents } from "./lifecycle";

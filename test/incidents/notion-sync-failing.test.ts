@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listIncidents } from "../../src/db/incidents";
+import { listIncidents } from "../../src/incidents/store";
 import { syncRunStatement } from "../../src/db/notion-sync-state";
 import { incidentTick } from "../../src/incidents/tick";
 import { newTenant } from "../support/worker";

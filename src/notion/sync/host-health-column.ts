@@ -1,5 +1,5 @@
 import { APIErrorCode, isNotionClientError, type Client } from "@notionhq/client";
-import { recordHostHealthWritten, writtenHostHealth } from "../../db/incidents";
+import { recordHostHealthWritten, writtenHostHealth } from "../../incidents/store";
 import { catalogStates } from "../../db/tool-settings";
 import type { HealthFigures } from "../../hosts";
 import { richText } from "../page-properties";

@@ -1,5 +1,5 @@
 /** The incidents' SQL: incidents (one open per cause), their thresholds, the slow checks' clock, and their signals. */
-import type { Condition, Figure, Incident, IncidentKind } from "../incidents/types";
+import type { Condition, Figure, Incident, IncidentKind } from "./types";
 
 interface IncidentRow {
   id: string;
