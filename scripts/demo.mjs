@@ -97,7 +97,7 @@ try {
     ...["notion", "setup", "--url", emulator.url, "--parent", emulator.rootPageId, "--samples"],
     ...["--connect", worker.url, "--tenant", "demo"],
   );
-  check(/Connected tenant demo/.test(setup), "notion setup creates the six databases and connects the demo tenant");
+  check(/Connected tenant demo/.test(setup), "notion setup creates the databases and connects the demo tenant");
   const sources = await dataSources();
 
   agent = new Client({ name: "policy-os-demo-agent", version: "1.0.0" });
@@ -289,7 +289,7 @@ try {
 console.log(failures === 0 ? "\nEvery step behaved." : `\n${failures} step(s) did not behave.`);
 process.exitCode = failures === 0 ? 0 : 1;
 
-/** The data source ids of the six databases, by lower-case title. */
+/** The data source ids of the databases, by lower-case title. */
 async function dataSources() {
   const found = await manager.search({ filter: { property: "object", value: "data_source" } });
   return Object.fromEntries(

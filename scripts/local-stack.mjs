@@ -64,7 +64,7 @@ export async function startStack({ workerPort, emulatorPort, realNotion, webhook
     notionUrl,
     notionToken,
     admin,
-    /** Runs `policy-os notion setup --samples --connect` under `parent`; the ids of the six data sources. */
+    /** Runs `policy-os notion setup --samples --connect` under `parent`; the ids of its data sources. */
     async setup(parent) {
       const { stdout } = await promisify(execFile)(
         process.execPath,

@@ -23,7 +23,10 @@ import { until } from "./local-stack.mjs";
 
 /** The scenarios, in the order they build on each other: setup, an edit's sync, a rejected row, an approval, a digest. */
 export const SCENARIOS = [
-  { name: "setup creates the six databases under the page, with their template's properties", run: setup },
+  {
+    name: "setup creates every database of notion-templates/ under the page, with their template's properties",
+    run: setup,
+  },
   { name: "an edit of a policy row is synced and in force", run: syncOfAnEdit },
   { name: "a row that cannot apply says why in its Sync status, and is not in force", run: rejectedRow },
   { name: "a held call's approval page is decided by a person, and then shows Executed", run: approvalByPerson },

@@ -4,6 +4,7 @@
 // ledger, `notion setup --connect`, a manager's edit in Notion changing the next decision, and the emulator keeping
 // its data across a restart. Used by CI; exits non-zero on failure.
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,7 +112,11 @@ try {
     ...["notion", "setup", "--url", emulator.url, "--parent", emulator.rootPageId, "--samples"],
     ...["--connect", worker.url, "--tenant", "demo"],
   );
-  check((setup.match(/: created /g) ?? []).length === 6, "notion setup creates the six databases in the emulator");
+  const databases = readdirSync("notion-templates").filter((file) => file.endsWith(".json")).length;
+  check(
+    (setup.match(/: created /g) ?? []).length === databases,
+    `notion setup creates the ${databases} databases of notion-templates/ in the emulator`,
+  );
   check(
     /Connected tenant demo/.test(setup) && /policies +10 read, 10 applied, 0 rejected/.test(setup),
     "setup --connect connects the demo tenant and its first sync applies the 10 sample policies",

@@ -1,5 +1,6 @@
 import policies from "../../notion-templates/policies.json";
 import { replacePolicyRows } from "../db/policies";
+import { insertChannel } from "../db/notifications";
 import { agentExists, keepOnlyKey } from "../db/seed";
 import {
   createAgent,
@@ -25,8 +26,9 @@ const DEMO_REACH = { scopes: ["support"], acts_for: ["ops"], workspaces: ["suppo
 
 /**
  * Local dev only: the demo tenant with the sample policies of notion-templates/policies.json, the built-in demo
- * hosts, and a demo agent whose key is DEMO_AGENT_KEY (or the documented default). Idempotent; policies are
- * seeded only while the tenant has none, so local edits survive a restart.
+ * hosts, a demo agent whose key is DEMO_AGENT_KEY (or the documented default), and the `finance` channel the sample
+ * alert row names (a comment on the row's Notion page). Idempotent; policies are seeded only while the tenant has
+ * none, so local edits survive a restart.
  */
 export async function seedDemo(env: Env, now: string) {
   const db = env.DB;
@@ -48,6 +50,17 @@ export async function seedDemo(env: Env, now: string) {
     if (agent && agent.acts_for.length === 0 && agent.workspaces.length === 0)
       await updateAgent(db, id, DEMO_AGENT_ID, DEMO_REACH);
   }
+
+  // "Finance hears about every refund": each refund's alert comments on that row's page, mentioning its owners.
+  await insertChannel(db, {
+    tenant_id: id,
+    name: "finance",
+    kind: "notion_comment",
+    url: null,
+    secret_name: null,
+    is_default: false,
+    created_at: now,
+  });
 
   let seededPolicies = 0;
   if (!tenant.snapshot_hash) {
