@@ -85,9 +85,10 @@ describe("invalid tool calls", () => {
       outcome: "invalid",
       tool: "payments.print_money",
     });
+    // The release that put the tenant's policies live, then the call's decision and outcome.
     expect((await admin("GET", `/ledger/verify?tenant=${tenant}`)).body).toEqual({
       ok: true,
-      entries: 2,
+      entries: 3,
       first_bad_seq: null,
     });
   });

@@ -76,7 +76,9 @@ describe("tools/call", () => {
 
     const ledger = await admin("GET", `/ledger?tenant=${tenant}`);
     const kinds = ledger.body.entries.map((e: any) => [e.id, e.kind]);
+    // The tenant's policies went live as a release; then the call's two entries.
     expect(kinds).toEqual([
+      [expect.any(String), "release"],
       [outcome.evidence_ids[0], "decision"],
       [outcome.evidence_ids[1], "outcome"],
     ]);
