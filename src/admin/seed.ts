@@ -1,5 +1,6 @@
 import policies from "../../notion-templates/policies.json";
 import { replacePolicyRows } from "../db/policies";
+import { DEFAULT_RELEASE_SETTINGS, putReleaseSettings } from "../db/releases";
 import { insertChannel } from "../db/notifications";
 import { agentExists, keepOnlyKey } from "../db/seed";
 import {
@@ -64,6 +65,9 @@ export async function seedDemo(env: Env, now: string) {
 
   let seededPolicies = 0;
   if (!tenant.snapshot_hash) {
+    // A local demo has a handful of recorded calls, so any edit changes more than 5% of them: the demo tenant's
+    // releases are held only by a broken golden task, and a manager's edit takes effect at once, as the demo shows.
+    await putReleaseSettings(db, id, { ...DEFAULT_RELEASE_SETTINGS, threshold_pct: 100 });
     const result = await replacePolicyRows(db, tenant, policies.sample_rows, now);
     if (!result.ok) throw new Error(`sample policies do not compile: ${JSON.stringify(result.rejected)}`);
     seededPolicies = policies.sample_rows.length;

@@ -13,10 +13,14 @@ export interface NotificationEvent {
   /** Stable per event: the receiver's idempotency key (at-most-once). */
   event_id: string;
   kind: "alert" | "budget_threshold" | "hold_expiring" | "incident_opened" | "incident_resolved";
-  title: string; // one line, no PII
-  summary: string; // redacted text only
-  url?: string; // the relevant Notion page or admin link
-  channels?: string[]; // channel names; absent = the tenant's default channels
+  /** One line, no PII. */
+  title: string;
+  /** Redacted text only. */
+  summary: string;
+  /** The relevant Notion page or admin link. */
+  url?: string;
+  /** Channel names; absent: the tenant's default channels. */
+  channels?: string[];
   facts: Record<string, string | number | boolean>;
   /** Notion page whose owners a Notion-comment channel mentions. */
   notion_page_id?: string;
