@@ -204,6 +204,12 @@ export default async function notionBench({ smoke, log }: BenchOptions): Promise
     const { ids, toggledPageId } = await fillNotion(manager, emulator, rowCount);
 
     await admin("POST", "/tenants", { id: TENANT, name: "Notion benchmark", demo_hosts: true });
+    // Edit → effect is measured for an edit that goes live: the release check may not hold it for the replay.
+    await admin("PUT", `/release-settings?tenant=${TENANT}`, {
+      retention_days: 7,
+      replay_days: 7,
+      threshold_pct: 100,
+    });
     const { api_key } = await admin<{ api_key: string }>("POST", `/agents?tenant=${TENANT}`, {
       name: "bench-agent",
       owner: "requester",
