@@ -4,6 +4,7 @@
  * src/runs/run-ids.ts, under its own label so a task id is never a run id). Checking one needs no D1 read: another
  * tenant's or agent's id, a changed character or a made-up id fails the MAC before any row is looked up.
  */
+import { base64url, fromBase64url } from "../ids";
 
 /** Whose task an id is: it is valid for this tenant's agent only. */
 export interface TaskBinding {
@@ -64,19 +65,4 @@ function signed(binding: TaskBinding, nonce: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(
     new TextEncoder().encode(["policy-os/task/v1", binding.tenant_id, binding.agent_id, nonce].join("\n")),
   );
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
 }

@@ -3,6 +3,7 @@
  * signing key over the tenant, the agent, both times and the nonce. Checking one needs the key and the caller's
  * principal only (no D1 read): another tenant's or agent's id, a changed time or a made-up id fails the MAC.
  */
+import { base64url, fromBase64url } from "../ids";
 
 /** How long a run lasts unless its minter asks otherwise: a day. */
 export const DEFAULT_RUN_TTL_SECONDS = 86_400;
@@ -86,19 +87,4 @@ function signed(owner: RunOwner, [issued, expires, nonce]: readonly [string, str
   return new Uint8Array(
     new TextEncoder().encode(["policy-os/run/v1", owner.tenant_id, owner.agent_id, issued, expires, nonce].join("\n")),
   );
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
 }
