@@ -46,15 +46,22 @@ export abstract class EscalationDO extends DurableObject<Env> {
   protected abstract readonly pagesFor: ApprovalPagesFor;
   /** Tells the tenant's channels that a pending held call nears its expiry; only enqueues, never throws. */
   protected abstract holdExpiring(target: { tenant_id: string; escalation_id: string }): Promise<void>;
+  /**
+   * Ends what waited on this escalation's decision or expiry (held calls returned to clients as tasks: each runs once
+   * now, or fails with the expiry). A throw leaves that work to the clients' first polls, which do the same.
+   */
+  protected abstract endWaiting(target: { tenant_id: string; escalation_id: string }): Promise<void>;
 
   /**
    * Takes the decision the escalation's page shows now (see {@link takeDecision}), after any intake before it. A
    * fault (Notion down or slow, D1) comes back as an {@link ObjectFault}; nothing was decided then.
    */
   async takeDecision(intake: DecisionIntake): Promise<IntakeResult | ObjectFault> {
-    return this.serialized(() =>
+    const taken = await this.serialized(() =>
       takeDecision(this.env.DB, this.pagesFor, intake, { record: (entries) => this.record(intake.tenant_id, entries) }),
     ).catch(faultOf);
+    if (taken.result === "accepted") await this.ended(intake);
+    return taken;
   }
 
   /**
@@ -62,9 +69,11 @@ export abstract class EscalationDO extends DurableObject<Env> {
    * A fault (D1) comes back as an {@link ObjectFault}; nothing was decided then.
    */
   async decideBreakGlass(request: BreakGlassRequest): Promise<BreakGlassResult | ObjectFault> {
-    return this.serialized(() =>
+    const taken = await this.serialized(() =>
       decideBreakGlass(this.env.DB, request, { record: (entries) => this.record(request.tenant_id, entries) }),
     ).catch(faultOf);
+    if (taken.result === "accepted") await this.ended(request);
+    return taken;
   }
 
   /** Writes the escalation's status to its page as its Decision (see {@link followPage}); a fault as a value. */
@@ -154,11 +163,23 @@ export abstract class EscalationDO extends DurableObject<Env> {
     if (!expired) return null;
     await this.ctx.storage.delete(TRACKED_KEY);
     await this.record(target.tenant_id, [escalationEvent(expired, "expired", null)]);
+    await this.ended(target);
     // The page says Expired at once when it can; the cron's pass writes it when Notion cannot be reached now.
     await this.serialized(() => followPage(this.env.DB, this.pagesFor, target)).catch((error: unknown) =>
       console.error(`approval page of ${target.escalation_id} still shows it pending: ${String(error)}`),
     );
     return expired;
+  }
+
+  /**
+   * Ends what waited on the escalation, outside the intake queue: a held call runs its host there, and the page write
+   * that follows a used approval comes back to this object's queue.
+   */
+  private async ended(target: { tenant_id: string; escalation_id: string }): Promise<void> {
+    await this.endWaiting({ tenant_id: target.tenant_id, escalation_id: target.escalation_id }).catch(
+      (error: unknown) =>
+        console.error(`held tasks of ${target.escalation_id} wait for their first poll: ${String(error)}`),
+    );
   }
 
   /**

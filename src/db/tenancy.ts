@@ -214,6 +214,29 @@ export async function principalForKeyHash(db: D1Database, key_hash: string): Pro
   return { tenant: tenantFrom(row), agent };
 }
 
+/**
+ * The principal of a tenant's agent, read now, for work done on its behalf outside a request (a held call run when a
+ * person decides); null when the agent is gone or suspended. The caller adds the proof the agent gave then.
+ */
+export async function principalOfAgent(
+  db: D1Database,
+  tenant_id: string,
+  agent_id: string,
+): Promise<Omit<Principal, "proof"> | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${PRINCIPAL_COLUMNS}
+         FROM agents a JOIN agents c ON c.id = a.id AND c.tenant_id = a.tenant_id
+         JOIN tenants t ON t.id = a.tenant_id
+        WHERE a.tenant_id = ? AND a.id = ?`,
+    )
+    .bind(tenant_id, agent_id)
+    .first<Record<string, unknown>>();
+  if (!row) return null;
+  const agent = agentFrom(row);
+  return agent.status === "suspended" ? null : { tenant: tenantFrom(row), agent };
+}
+
 /** Reads one tenant, or null. */
 export async function getTenant(db: D1Database, id: string): Promise<Tenant | null> {
   const row = await db.prepare("SELECT * FROM tenants WHERE id = ?").bind(id).first<Record<string, unknown>>();

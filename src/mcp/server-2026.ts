@@ -10,14 +10,12 @@ import {
 } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
-import { runToolCall } from "../pipeline/run";
-import { callToolResult } from "./call-result";
 import { FEATURE_CAPABILITIES } from "./feature-handlers";
 import type { FeatureAnswer, FeatureContext } from "./features";
-import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
-import { TASKS_EXTENSION, type HeldCall, type RanCall, type TaskLookup, type TaskOwner } from "./held-tasks";
+import { TASKS_EXTENSION, type HeldCall, type TaskLookup, type TaskOwner } from "./held-tasks";
 import { getPrompt, listPrompts } from "./prompts";
 import { listResources, listResourceTemplates, readResource } from "./resources";
+import { runCall } from "./run-call";
 import { INSTRUCTIONS, type McpRequest } from "./server";
 import { toolsFor } from "./tool-list";
 
@@ -62,19 +60,13 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
     },
   );
   const owner: TaskOwner = { tenant_id: mcp.principal.tenant.id, agent_id: mcp.principal.agent.id };
-  const runCall = async (call: HeldCall): Promise<RanCall> => {
-    // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
-    const run = isGovernanceTool(call.tool) ? runGovernanceTool : runToolCall;
-    const ran = await run(mcp.pipeline, {
-      principal: mcp.principal,
-      snapshot: mcp.snapshot,
-      name: call.tool,
-      args: call.args,
-      meta: call.meta,
-      client_id: mcp.user_agent,
-    });
-    return { outcome: ran.outcome, sentence: ran.sentence, result: callToolResult(ran) as Record<string, unknown> };
+  const asCaller = {
+    pipeline: mcp.pipeline,
+    principal: mcp.principal,
+    snapshot: mcp.snapshot,
+    client_id: mcp.user_agent,
   };
+  const runHere = (call: HeldCall) => runCall(asCaller, call);
   registerModernFeatures(server, {
     principal: mcp.principal,
     catalog: mcp.catalog,
@@ -98,9 +90,10 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
       args: argumentsAsSent(body) ?? req.params.arguments,
       meta: (req.params._meta ?? {}) as Record<string, unknown>,
     };
-    const ran = await runCall(call);
+    const ran = await runHere(call);
     if (tasks && ran.outcome.outcome === "pending_approval" && declaresTasks(ctx)) {
-      const task = await tasks.open(owner, call, ran.outcome, ran.sentence);
+      const caller = { proof: mcp.principal.proof ?? { via: "key" as const }, client_id: mcp.user_agent };
+      const task = await tasks.open(owner, call, ran.outcome, ran.sentence, caller);
       // SEP-2663's CreateTaskResult: the SDK passes a handler's resultType through on tools/call.
       if (task)
         return {
@@ -114,7 +107,7 @@ function modernServer(mcp: McpRequest, body: unknown): Server {
 
   if (tasks) {
     server.setRequestHandler("tasks/get", { params: taskParams, result: taskResult }, async (params) =>
-      taskOrRefusal(await tasks.get(owner, params.taskId, runCall), params.taskId),
+      taskOrRefusal(await tasks.get(owner, params.taskId, runHere), params.taskId),
     );
     server.setRequestHandler("tasks/cancel", { params: taskParams, result: taskResult }, async (params) => {
       taskOrRefusal(await tasks.cancel(owner, params.taskId), params.taskId);

@@ -6,15 +6,13 @@ import type { Principal } from "../db/tenancy";
 import type { CircuitViews } from "../hosts";
 import type { ToolDescriptor } from "../hosts/host";
 import type { PolicySnapshot } from "../policy";
-import { runToolCall } from "../pipeline/run";
 import type { PipelineDeps } from "../pipeline/ports";
 import { isModernMcpRequest } from "./era";
-import { callToolResult } from "./call-result";
 import { FEATURE_CAPABILITIES, registerFeatures } from "./feature-handlers";
 import type { McpFeatures } from "./features";
-import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import type { HeldTasks } from "./held-tasks";
 import { requestShapeRefusal } from "./request-shape";
+import { runCall } from "./run-call";
 import { serveModernMcp } from "./server-2026";
 import { toolsFor } from "./tool-list";
 
@@ -94,18 +92,14 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
     tools: toolsFor(await mcp.catalog(), mcp.principal, mcp.snapshot, mcp.circuits()),
   }));
   const sent = argumentsAsSent(body);
+  const asCaller = { pipeline: mcp.pipeline, principal, snapshot: mcp.snapshot, client_id: user_agent };
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    // Governance tools read the caller's own records and run no host: they do not pass the pipeline.
-    const run = isGovernanceTool(req.params.name) ? runGovernanceTool : runToolCall;
-    const result = await run(mcp.pipeline, {
-      principal: mcp.principal,
-      snapshot: mcp.snapshot,
-      name: req.params.name,
+    const ran = await runCall(asCaller, {
+      tool: req.params.name,
       args: sent.has(extra.requestId) ? sent.get(extra.requestId) : req.params.arguments,
       meta: (req.params._meta ?? {}) as Record<string, unknown>,
-      client_id: mcp.user_agent,
     });
-    return callToolResult(result);
+    return ran.result as CallToolResult;
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signedDelivery } from "../../emulator/notion/webhooks";
 import { escalationRow } from "../approvals/helpers";
@@ -24,7 +24,7 @@ async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, wh
 }
 
 describe("a held call as a task, decided by a person in Notion", () => {
-  it("completes the task with the refund once ops sets Approved on the page, and the page says Executed", async () => {
+  it("makes the refund when ops sets Approved on the page; tasks/get returns it, and the page says Executed", async () => {
     const t = await connectedTenant({ approvers: ["ops", "manager"] });
     const held = await modernRequest(t.key, "tools/call", { name: "payments.create_refund", arguments: refund }, TASKS);
     const task = held.body.result;
@@ -47,10 +47,12 @@ describe("a held call as a task, decided by a person in Notion", () => {
       const answer = await SELF.fetch(`${BASE}/webhooks/notion/${t.tenant}`, { method: "POST", ...delivery });
       expect(answer.status).toBe(202);
     }
+    // The call runs when the decision is taken, before the client polls.
     await until(
-      () => escalationRow(escalation_id),
-      (row) => row?.status === "approved",
-      "the approval",
+      () =>
+        env.DB.prepare(`SELECT status FROM mcp_tasks WHERE task_id = ?`).bind(task.taskId).first<{ status: string }>(),
+      (row) => row?.status === "completed",
+      "the task's run at decision time",
     );
 
     const polled = await modernRequest(t.key, "tasks/get", { taskId: task.taskId }, TASKS);
