@@ -8,6 +8,7 @@ import { writeDueDigest } from "./digest/weekly";
 import { pruneDecisionInputs } from "./db/decision-inputs";
 import type { Env } from "./env";
 import { incidentTicks } from "./incidents/tick";
+import { clearEndedTasks } from "./mcp/held-tasks";
 import { notionApprovalPages } from "./notion/approvals/notion-approval-pages";
 import { ledgerFor } from "./ledger";
 import { consumeNotifications } from "./notifications/consumer";
@@ -41,7 +42,8 @@ export default {
    * date with their escalations, write each tenant's weekly digest when due, forget webhook event ids past replay,
    * append the outcomes the ledger refused after their host ran (every tenant's, Notion or not), hand escalations
    * whose object never tracked them (or whose expiry passed) to their objects, run the incident loop (open, update,
-   * resolve, notify), write each Tools row's host health, and forget decision inputs past each tenant's retention.
+   * resolve, notify), write each Tools row's host health, forget decision inputs past each tenant's retention, and
+   * delete MCP tasks that ended past theirs.
    */
   async scheduled(_controller, env, ctx) {
     const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
@@ -55,6 +57,11 @@ export default {
     ctx.waitUntil(
       pruneDecisionInputs(env.DB, new Date()).catch((error: unknown) =>
         console.error(`decision inputs prune failed: ${String(error)}`),
+      ),
+    );
+    ctx.waitUntil(
+      clearEndedTasks(env.DB, new Date()).catch((error: unknown) =>
+        console.error(`ended MCP tasks prune failed: ${String(error)}`),
       ),
     );
     ctx.waitUntil(
