@@ -89,6 +89,9 @@ Usage: policy-os <command> [options]
                                        recorded as break-glass in the ledger, the digest and, once Notion is
                                        back, on its Approvals page
   audit [--tool t] [--outcome o] [--agent a] [--limit n]
+  audit reads [--method resources/read|prompts/get] [--outcome read|refused|failed] [--agent a] [--limit n]
+                                       what agents read besides tool calls: resources and prompts, and whether
+                                       they got them
   ledger [--after <seq>] [--limit n]   ledger entries and the head
   ledger verify                        recompute the hash chain (on the server)
   ledger checkpoint [--out <file>]     the current signed checkpoint (a C2SP signed note); save it to check later
@@ -166,6 +169,7 @@ const { values: opts, positionals } = parseArgs({
     reason: { type: "string" },
     tool: { type: "string" },
     outcome: { type: "string" },
+    method: { type: "string" },
     agent: { type: "string" },
     limit: { type: "string" },
     after: { type: "string" },
@@ -863,6 +867,22 @@ switch (`${command} ${sub ?? ""}`.trim()) {
           ["agent", "agent_id"],
           ["ms", "total_ms"],
           ["invocation", "invocation_id"],
+        ]),
+    );
+    break;
+  case "audit reads":
+    show(
+      await api("GET", "/audit/reads", {
+        query: { method: opts.method, outcome: opts.outcome, agent: opts.agent, limit: opts.limit },
+      }),
+      (p) =>
+        table(p.reads, [
+          ["time", "created_at"],
+          ["method", "method"],
+          ["what", "target"],
+          ["outcome", (r) => (r.reason ? `${r.outcome} (${r.reason})` : r.outcome)],
+          ["host", (r) => r.host_ref ?? ""],
+          ["agent", "agent_id"],
         ]),
     );
     break;

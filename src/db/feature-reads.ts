@@ -38,11 +38,36 @@ export async function insertFeatureRead(db: D1Database, read: FeatureRead): Prom
     .run();
 }
 
-/** A tenant's reads, newest first (at most `limit`). */
-export async function listFeatureReads(db: D1Database, tenant_id: string, limit = 100): Promise<FeatureRead[]> {
+/** Which reads to list: by agent, method, outcome, older than `before`; at most `limit`. */
+export interface FeatureReadFilter {
+  agent_id?: string;
+  method?: string;
+  outcome?: string;
+  before?: string;
+  limit: number;
+}
+
+/** A tenant's reads, newest first, with optional filters (the admin API's `GET /admin/audit/reads`). */
+export async function listFeatureReads(
+  db: D1Database,
+  tenant_id: string,
+  filter: FeatureReadFilter,
+): Promise<FeatureRead[]> {
   const { results } = await db
-    .prepare("SELECT * FROM feature_reads WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")
-    .bind(tenant_id, limit)
+    .prepare(
+      `SELECT * FROM feature_reads
+        WHERE tenant_id = ?1 AND (?2 IS NULL OR agent_id = ?2) AND (?3 IS NULL OR method = ?3)
+          AND (?4 IS NULL OR outcome = ?4) AND (?5 IS NULL OR created_at < ?5)
+        ORDER BY created_at DESC, id DESC LIMIT ?6`,
+    )
+    .bind(
+      tenant_id,
+      filter.agent_id ?? null,
+      filter.method ?? null,
+      filter.outcome ?? null,
+      filter.before ?? null,
+      filter.limit,
+    )
     .all<FeatureRead>();
   return results;
 }
