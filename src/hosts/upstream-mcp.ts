@@ -16,6 +16,7 @@ import {
 import { federatedContent } from "./upstream/federated-uri";
 import { initializeSession } from "./upstream/initialize-session";
 import { listUpstreamTools } from "./upstream/list-upstream-tools";
+import { discoverModern, isModern, listModernTools } from "./upstream/modern-upstream";
 import { postRpc } from "./upstream/post-rpc";
 import { boundedText, MAX_ANSWER_BYTES, readRpcResponse, TOO_LARGE } from "./upstream/read-rpc-response";
 import { cachedSession, forgetSession, rememberSession } from "./upstream/upstream-session";
@@ -36,7 +37,8 @@ export function upstreamHostRef(config: HostConfig): string {
 
 /**
  * A `Host` for an upstream MCP server over Streamable HTTP, its tools federated as `<ns>.<tool>`.
- * Tool lists go through the SDK client; a call is one POST on the session this isolate negotiated once.
+ * Tool lists go through the SDK client; a call is one POST on the session this isolate negotiated once. A host that
+ * refuses the 2025 era is spoken to in 2026-07-28 (src/hosts/upstream/modern-upstream.ts).
  * A stored URL the address policy refuses is never contacted (it may predate the policy or come from elsewhere).
  */
 export function createUpstreamHost(
@@ -77,10 +79,33 @@ export async function listUpstreamToolsFor(
   if (!address.ok) return { ok: false, message: `the URL of host ${config.id} ${address.reason}` };
   const auth = authHeaders(config, secrets);
   if (!auth.ok) return { ok: false, message: auth.message };
-  const listed = await listUpstreamTools(config, auth.headers);
+  const listed = await listInEra(config, auth.headers);
   if (!listed.ok) return { ok: false, message: withoutSecrets(listed.message, auth.headers) };
   if (listed.session && !cachedSession(config)) rememberSession(config, listed.session);
   return { ok: true, tools: listed.tools };
+}
+
+/**
+ * Lists in the era this isolate knows the host speaks; else in the 2025 era, then, when the host answered and
+ * refused that, in 2026-07-28 (a host built on the 2.x SDK that serves that revision only).
+ */
+async function listInEra(config: HostConfig, auth: Record<string, string>) {
+  if (isModern(cachedSession(config))) return listModernTools(config, auth);
+  const legacy = await listUpstreamTools(config, auth);
+  if (legacy.ok || !legacy.refused) return legacy;
+  const modern = await listModernTools(config, auth);
+  return modern.ok ? modern : legacy;
+}
+
+/**
+ * Opens a session with a host: `initialize` (the 2025 era); when the host refuses it, `server/discover` through the
+ * 2.x SDK client (2026-07-28, no session id). The first refusal is the one reported when neither works.
+ */
+async function openSession(config: HostConfig, auth: Record<string, string>, signal: AbortSignal) {
+  const legacy = await initializeSession(config, auth, signal);
+  if (legacy.ok || legacy.error.code !== "host_rejected") return legacy;
+  const modern = await discoverModern(config, auth, signal);
+  return modern.ok ? modern : legacy;
 }
 
 /** What an upstream tool answered: its structured content (else its content as data) and its content blocks. */
@@ -122,7 +147,7 @@ async function sendCall(
       let session = cachedSession(config);
       const reused = session !== undefined;
       if (!session) {
-        const opened = await initializeSession(config, auth, deadline);
+        const opened = await openSession(config, auth, deadline);
         if (!opened.ok) return { error: opened.error };
         session = opened.session;
         rememberSession(config, session);

@@ -9,11 +9,17 @@ import type { UpstreamSession } from "./upstream-session";
 
 const MAX_PAGES = 50;
 
-/** The tools an upstream offers (all `tools/list` pages), federated under its namespace, plus the session it opened. */
+/**
+ * The tools an upstream offers (all `tools/list` pages) in the 2025 era, federated under its namespace, plus the
+ * session it opened; `refused` when the host answered and refused (not its credentials): it may speak 2026-07-28.
+ */
 export async function listUpstreamTools(
   config: HostConfig,
   auth: Record<string, string>,
-): Promise<{ ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null } | { ok: false; message: string }> {
+): Promise<
+  | { ok: true; tools: ToolDescriptor[]; session: UpstreamSession | null }
+  | { ok: false; message: string; refused: boolean }
+> {
   const { client, transport } = upstreamClient(config, auth);
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
   try {
@@ -36,10 +42,19 @@ export async function listUpstreamTools(
         : { protocol_version: transport.protocolVersion, session_id: transport.sessionId ?? null };
     return { ok: true, tools, session };
   } catch (error) {
-    return { ok: false, message: describeListFailure(config, error) };
+    return { ok: false, message: describeListFailure(config, error), refused: refusedByHost(error) };
   } finally {
     await client.close().catch(() => undefined);
   }
+}
+
+/** Whether the host answered and refused the 2025 era (an HTTP error other than its credentials', a JSON-RPC error). */
+function refusedByHost(error: unknown): boolean {
+  if (error instanceof StreamableHTTPError)
+    return (
+      error.code !== undefined && error.code >= 400 && error.code < 500 && error.code !== 401 && error.code !== 403
+    );
+  return error instanceof McpError && error.code !== ErrorCode.RequestTimeout;
 }
 
 // The SDK's messages can quote response bodies; keep only what is safe and useful to show an admin.

@@ -1,4 +1,5 @@
 import { boundedResponse } from "./bounded-response";
+import { isModern, modernEnvelope } from "./modern-upstream";
 import type { HostConfig } from "../host-config";
 import type { UpstreamSession } from "./upstream-session";
 
@@ -9,7 +10,10 @@ export interface RpcHeaders {
   invocation_id?: string;
 }
 
-/** POST one JSON-RPC message to the host's endpoint, its answer's body bounded; throws only what fetch throws. */
+/**
+ * POST one JSON-RPC message to the host's endpoint, its answer's body bounded; throws only what fetch throws. On a
+ * 2026-07-28 session a request carries that era's `_meta` envelope and its `Mcp-Method` / `Mcp-Name` headers.
+ */
 export async function postRpc(
   config: HostConfig,
   message: unknown,
@@ -21,15 +25,22 @@ export async function postRpc(
     "Content-Type": "application/json",
     Accept: "application/json, text/event-stream",
   };
+  let body = message;
   if (headers.session) {
     sent["MCP-Protocol-Version"] = headers.session.protocol_version;
     if (headers.session.session_id) sent["Mcp-Session-Id"] = headers.session.session_id;
+    if (isModern(headers.session)) {
+      const request = message as { method: string; params?: { name?: unknown; _meta?: Record<string, unknown> } };
+      sent["Mcp-Method"] = request.method;
+      if (typeof request.params?.name === "string") sent["Mcp-Name"] = request.params.name;
+      body = { ...request, params: { ...request.params, _meta: { ...modernEnvelope(), ...request.params?._meta } } };
+    }
   }
   if (headers.invocation_id) sent["X-Policy-OS-Invocation-Id"] = headers.invocation_id;
   const response = await globalThis.fetch(config.url ?? "", {
     method: "POST",
     headers: sent,
-    body: JSON.stringify(message),
+    body: JSON.stringify(body),
     signal,
     redirect: "manual",
   });
