@@ -14,6 +14,7 @@ import { FEATURE_CAPABILITIES, registerFeatures } from "./feature-handlers";
 import type { McpFeatures } from "./features";
 import { isGovernanceTool, runGovernanceTool } from "./governance-tools";
 import type { HeldTasks } from "./held-tasks";
+import { OneCallTransport, oneToolCall } from "./one-call";
 import { requestShapeRefusal } from "./request-shape";
 import { serveModernMcp } from "./server-2026";
 import { toolsFor } from "./tool-list";
@@ -107,6 +108,13 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
     });
     return callToolResult(result);
   });
+  // A lone tools/call, the hot path, skips the HTTP transport's per-POST bookkeeping; the server handles it the same.
+  const call = oneToolCall(request, body);
+  if (call) {
+    const one = new OneCallTransport(call);
+    await server.connect(one);
+    return one.answer();
+  }
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
