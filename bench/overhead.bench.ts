@@ -13,8 +13,10 @@ import { startPeerProxy } from "./fixtures/peer-proxy";
 import { startUpstream } from "./fixtures/upstream-server";
 import { atLeast, atMost, percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
-const ADMIN = "bench-admin-token";
-const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+/** The benchmark Worker's admin token. */
+export const ADMIN = "bench-admin-token";
+/** The headers of every MCP POST the benchmark sends. */
+export const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const CONCURRENCY = 16;
 
 /** A path a user's call can take through the Worker, and the upstream tool that does the same work directly. */
@@ -60,6 +62,35 @@ const GUARD_ROWS = [
   },
 ];
 
+/** The admin API of the Worker at `url`, as the benchmark's operator. */
+export function adminOf(url: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+}
+
+/**
+ * Makes the benchmark's tenant on the Worker at `url`: the demo hosts, the upstream as host `orders`, the sample
+ * policies plus the benchmark's guard rows, and one agent, whose key it returns.
+ */
+export async function setUpBenchTenant(url: string, upstreamUrl: string) {
+  const admin = adminOf(url);
+  await admin("POST", "/tenants", { id: "bench", name: "Benchmark tenant", demo_hosts: true });
+  await admin("POST", "/hosts?tenant=bench", { id: "orders", url: upstreamUrl });
+  const samples = JSON.parse(await readFile("notion-templates/policies.json", "utf8")).sample_rows;
+  await admin("PUT", "/policies?tenant=bench", { rows: [...samples, ...GUARD_ROWS] });
+  const { api_key } = (await admin("POST", "/agents?tenant=bench", { name: "bench-agent", owner: "requester" })) as {
+    api_key: string;
+  };
+  return { admin, api_key };
+}
+
 interface Measurement {
   /** Per path label: the gateway's and the direct call's samples (ms). */
   paths: Map<string, { gatewayMs: number[]; directMs: number[] }>;
@@ -83,20 +114,7 @@ async function measure(
   log: (l: string) => void,
   peerUrl?: string,
 ): Promise<Measurement> {
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}/admin${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<any>;
-  };
-  await admin("POST", "/tenants", { id: "bench", name: "Benchmark tenant", demo_hosts: true });
-  await admin("POST", "/hosts?tenant=bench", { id: "orders", url: upstreamUrl });
-  const samples = JSON.parse(await readFile("notion-templates/policies.json", "utf8")).sample_rows;
-  await admin("PUT", "/policies?tenant=bench", { rows: [...samples, ...GUARD_ROWS] });
-  const { api_key } = await admin("POST", "/agents?tenant=bench", { name: "bench-agent", owner: "requester" });
+  const { admin, api_key } = await setUpBenchTenant(url, upstreamUrl);
 
   let id = 0;
   const body = (name: string, args: Record<string, unknown>) =>

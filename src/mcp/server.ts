@@ -11,6 +11,7 @@ import { isModernMcpRequest } from "./era";
 import { FEATURE_CAPABILITIES, registerFeatures } from "./feature-handlers";
 import type { McpFeatures } from "./features";
 import type { HeldTasks } from "./held-tasks";
+import { OneCallTransport, oneToolCall } from "./one-call";
 import { requestShapeRefusal } from "./request-shape";
 import { runCall } from "./run-call";
 import { serveModernMcp } from "./server-2026";
@@ -101,6 +102,13 @@ export async function serveMcp(request: Request, body: unknown, mcp: McpRequest)
     });
     return ran.result as CallToolResult;
   });
+  // A lone tools/call, the hot path, skips the HTTP transport's per-POST bookkeeping; the server handles it the same.
+  const call = oneToolCall(request, body);
+  if (call) {
+    const one = new OneCallTransport(call);
+    await server.connect(one);
+    return one.answer();
+  }
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

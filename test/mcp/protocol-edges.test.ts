@@ -164,3 +164,32 @@ describe("the ledger after odd requests", () => {
     expect(await decisionsWithoutOutcome(tenant)).toEqual([]);
   });
 });
+
+describe("a lone tools/call (the hot path, served without the SDK's HTTP transport)", () => {
+  it.each([7, "call-7"])("answers with 200, application/json and its result under the request's id %j", async (id) => {
+    const { key, tenant } = await newTenant();
+    const res = await rawMcp(JSON.stringify(lookup(id, "cus_001")), { authorization: `Bearer ${key}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ jsonrpc: "2.0", id, result: { structuredContent: { outcome: "succeeded" } } });
+    expect(await decisionsWithoutOutcome(tenant)).toEqual([]);
+  });
+
+  it("still gets the transport's refusals: an Accept without event streams, a body that is not JSON by type", async () => {
+    const { key, tenant } = await newTenant();
+    const body = JSON.stringify(lookup(1, "cus_001"));
+    const auth = { authorization: `Bearer ${key}` };
+    expect((await rawMcp(body, { ...auth, accept: "application/json" })).status).toBe(406);
+    expect((await rawMcp(body, { ...auth, "content-type": "text/plain" })).status).toBe(415);
+    expect(await ledger(tenant)).toEqual([]);
+  });
+
+  it("still gets the transport's refusal of a request with a member JSON-RPC does not define, running nothing", async () => {
+    const { key, tenant } = await newTenant();
+    const res = await post(key, { ...lookup(1, "cus_001"), extra: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(-32700);
+    expect(await ledger(tenant)).toEqual([]);
+  });
+});
