@@ -1,4 +1,5 @@
-import { canonicalJson, sha256HexSync, type JsonValue } from "./canonical";
+import { canonicalJson, sha256Digest, sha256HexSync, type JsonValue } from "./canonical";
+import { hexOf } from "./sha256";
 import type { LedgerEntry, LooseLedgerEntryInput, LedgerVerification } from "./types";
 
 /** `prev_hash` of the first entry: 64 zeros. */
@@ -33,13 +34,37 @@ type HashableEntry = Omit<UnsealedEntry, "kind" | "body"> & { kind: string; body
  * @example entryPreimage(entry) // '{"at":"…","body":{…},"id":"led_1","invocation_id":null,"kind":"…","prev_hash":"…","seq":1,"tenant_id":"…"}'
  */
 export function entryPreimage(entry: HashableEntry): string {
-  const { id, seq, tenant_id, at, kind, invocation_id, body, prev_hash } = entry;
-  return canonicalJson({ id, seq, tenant_id, at, kind, invocation_id, body, prev_hash });
+  return preimageWithBody(entry, canonicalJson(entry.body));
 }
+
+/**
+ * {@link entryPreimage} given the body's canonical JSON: the entry's members in code-unit order of their names, each
+ * written as canonicalJson writes it (undefined ones dropped), so the string is exactly canonicalJson of the entry
+ * without canonicalising its body a second time.
+ */
+function preimageWithBody(entry: HashableEntry, bodyJson: string): string {
+  let out = "{";
+  for (const name of HASHED_FIELDS) {
+    const value = entry[name];
+    if (value === undefined) continue;
+    out += `${out.length === 1 ? "" : ","}"${name}":${name === "body" ? bodyJson : canonicalJson(value)}`;
+  }
+  return out + "}";
+}
+
+/** The fields an entry's hash covers, in code-unit order (none needs escaping in JSON). */
+const HASHED_FIELDS = ["at", "body", "id", "invocation_id", "kind", "prev_hash", "seq", "tenant_id"] as const;
 
 /** Lower-case sha256 hex of {@link entryPreimage}: the entry's `hash`. */
 export function entryHash(entry: HashableEntry): string {
   return sha256HexSync(entryPreimage(entry));
+}
+
+/** A chained entry with its body's canonical JSON (what the ledger stores) and the 32 bytes of its hash. */
+export interface SealedEntry {
+  entry: LedgerEntry;
+  body_json: string;
+  digest: Uint8Array;
 }
 
 /**
@@ -52,10 +77,22 @@ export function chainEntries(
   at: string,
   inputs: readonly LooseLedgerEntryInput[],
 ): LedgerEntry[] {
+  return sealEntries(after, tenant_id, at, inputs).map((sealed) => sealed.entry);
+}
+
+/** {@link chainEntries}, keeping what the ledger stores and its tree hashes: each body's JSON and hash's bytes. */
+export function sealEntries(
+  after: ChainPosition,
+  tenant_id: string,
+  at: string,
+  inputs: readonly LooseLedgerEntryInput[],
+): SealedEntry[] {
   let position = after;
   return inputs.map((input) => {
     const seq = position.seq + 1;
-    const body = JSON.parse(canonicalJson(input.body)) as { [key: string]: JsonValue };
+    // One canonical form of the body serves the object kept, the hash and the stored row.
+    const body_json = canonicalJson(input.body);
+    const body = JSON.parse(body_json) as { [key: string]: JsonValue };
     const unsealed: UnsealedEntry = {
       id: entryId(seq),
       seq,
@@ -66,9 +103,10 @@ export function chainEntries(
       body,
       prev_hash: position.hash,
     };
-    const entry: LedgerEntry = { ...unsealed, hash: entryHash(unsealed) };
+    const digest = sha256Digest(preimageWithBody(unsealed, body_json));
+    const entry: LedgerEntry = { ...unsealed, hash: hexOf(digest) };
     position = { seq, hash: entry.hash };
-    return entry;
+    return { entry, body_json, digest };
   });
 }
 

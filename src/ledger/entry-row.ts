@@ -1,4 +1,5 @@
-import { canonicalJson, type JsonValue } from "./canonical";
+import type { JsonValue } from "./canonical";
+import type { SealedEntry } from "./chain";
 import type { LedgerEntry, LedgerEntryKind } from "./types";
 
 /** The ledger's table in the Durable Object's SQLite storage; `body` holds canonical JSON text. */
@@ -38,8 +39,8 @@ export type EntryRow = {
   hash: string;
 };
 
-/** Writes one entry as a row. */
-export function insertEntry(sql: SqlStorage, entry: LedgerEntry): void {
+/** Writes one chained entry as a row, its body as the canonical JSON it was hashed with. */
+export function insertEntry(sql: SqlStorage, { entry, body_json }: SealedEntry): void {
   sql.exec(
     `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     entry.seq,
@@ -48,7 +49,7 @@ export function insertEntry(sql: SqlStorage, entry: LedgerEntry): void {
     entry.at,
     entry.kind,
     entry.invocation_id,
-    canonicalJson(entry.body),
+    body_json,
     entry.prev_hash,
     entry.hash,
   );

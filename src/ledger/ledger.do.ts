@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { chainEntries, GENESIS, GENESIS_HASH, verifyChain, type ChainPosition } from "./chain";
+import { GENESIS, GENESIS_HASH, sealEntries, verifyChain, type ChainPosition, type SealedEntry } from "./chain";
 import { parseAppendArgs } from "./entry-input.schema";
 import { GroupCommit } from "./group-commit";
 import {
@@ -48,10 +48,10 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
    */
   protected keepsTree = true;
   readonly #sql: SqlStorage;
-  readonly #commits: GroupCommit<LedgerEntry>;
+  readonly #commits: GroupCommit<SealedEntry>;
   /** The Merkle tree over the committed entries (docs/ledger.md#the-merkle-tree). */
   readonly #tree: TreeStore;
-  /** Whether the tree holds every committed entry; from then on each commit extends it in step. */
+  /** Whether the tree holds every committed entry; from then on each commit extends it in step (if it keeps it). */
   #treeCaughtUp = false;
   /** The newest entry, committed or waiting in #commits: where the next append chains from. */
   #tip: ChainPosition = GENESIS;
@@ -93,11 +93,12 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
     }
     // No await from reading the tip to moving it: concurrent RPCs interleave only at awaits, so each append
     // chains from the previous one's entries and the chain stays gap-free.
-    const entries = chainEntries(this.#tip, args.tenant_id, this.clock().toISOString(), args.inputs);
+    const sealed = sealEntries(this.#tip, args.tenant_id, this.clock().toISOString(), args.inputs);
+    const entries = sealed.map((one) => one.entry);
     const last = entries[entries.length - 1]!;
     this.#tip = { seq: last.seq, hash: last.hash };
     this.#tenant = args.tenant_id;
-    const committed = this.#commits.add(entries);
+    const committed = this.#commits.add(sealed);
     if (invocation !== null) {
       this.#uncommitted.set(invocation, { entries, committed });
       const forget = () => void this.#uncommitted.delete(invocation);
@@ -220,6 +221,8 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
    */
   async #treeSize(): Promise<number> {
     if (this.#tree.damaged) throw new Error("the ledger's Merkle tree storage is damaged");
+    // A ledger whose commits leave the tree behind catches it up on every read, not only the first.
+    if (!this.keepsTree) this.#treeCaughtUp = false;
     while (!this.#treeCaughtUp) {
       try {
         this.#treeCaughtUp = this.ctx.storage.transactionSync(() => this.#tree.catchUpPage()) === 0;
@@ -237,12 +240,12 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
    * none is stored and the tip and tree return to what is stored. While the tree lags behind the entries (a ledger
    * from before the tree, until its first proof), the batch's leaves are left for that backfill.
    */
-  #insert(batch: LedgerEntry[]): void {
+  #insert(batch: SealedEntry[]): void {
     try {
       this.ctx.storage.transactionSync(() => {
-        for (const entry of batch) insertEntry(this.#sql, entry);
-        if (!this.#tree.damaged && this.#tree.size === batch[0]!.seq - 1)
-          this.#tree.extend(batch.map((entry) => entry.hash));
+        for (const sealed of batch) insertEntry(this.#sql, sealed);
+        if (this.keepsTree && !this.#tree.damaged && this.#tree.size === batch[0]!.entry.seq - 1)
+          this.#tree.extend(batch.map((sealed) => sealed.digest));
       });
     } catch (error) {
       this.#loadTip();

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { sha256 } from "./sha256";
 
 /**
  * The ledger's Merkle tree, RFC 6962 §2.1 (RFC 9162 §2.1): leaf hash = SHA-256(0x00 ‖ data), interior node =
@@ -20,14 +20,26 @@ export type NodeSource = (level: number, index: number) => Hash;
 /** SHA-256 of the empty string: the root of the empty tree (RFC 6962 §2.1). */
 export const EMPTY_ROOT: Hash = sha256(new Uint8Array(0));
 
+// Inputs of the usual sizes (a 32-byte leaf, two 32-byte children) are written into one reused buffer each, saving an
+// allocation per hash; hashing is synchronous, so no two calls share one at once.
+const LEAF_INPUT = new Uint8Array(33);
+const NODE_INPUT = new Uint8Array(65);
+
 /** RFC 6962 leaf hash: SHA-256(0x00 ‖ data). */
 export function leafHash(data: Uint8Array): Hash {
-  return createHash("sha256").update(LEAF_PREFIX).update(data).digest();
+  const input = data.length === 32 ? LEAF_INPUT : new Uint8Array(1 + data.length);
+  input[0] = 0x00;
+  input.set(data, 1);
+  return sha256(input);
 }
 
 /** RFC 6962 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+  const input = left.length === 32 && right.length === 32 ? NODE_INPUT : new Uint8Array(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return sha256(input);
 }
 
 /** The leaf hash of a ledger entry: SHA-256(0x00 ‖ the 32 raw bytes of its hex `hash`). */
@@ -125,13 +137,6 @@ export function toHex(hash: Hash): string {
 /** Standard base64 (RFC 4648 §4) of a hash: how proofs and checkpoints carry hashes. */
 export function toBase64(hash: Hash): string {
   return Buffer.from(hash).toString("base64");
-}
-
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
-
-function sha256(data: Uint8Array): Hash {
-  return createHash("sha256").update(data).digest();
 }
 
 /** ⌊log2 n⌋ for 1 ≤ n ≤ 2^53, exactly (Math.log2 rounds up just below a large power of two). */

@@ -1,4 +1,5 @@
-import { entryLeafHash, nodeHash, type Hash, type NodeSource } from "./merkle";
+import { Buffer } from "node:buffer";
+import { entryLeafHash, leafHash, nodeHash, type Hash, type NodeSource } from "./merkle";
 
 /**
  * The Merkle tree over a ledger's entries, kept in the ledger Durable Object's SQLite storage beside them: the hash
@@ -76,12 +77,12 @@ export class TreeStore {
   }
 
   /**
-   * Adds the entries with these hashes as the next leaves (their seqs must follow `size`), storing each perfect
-   * subtree they complete and the new size. Call inside the transaction that stores the entries.
+   * Adds the entries whose hashes are these 32-byte digests as the next leaves (their seqs must follow `size`),
+   * storing each perfect subtree they complete and the new size. Call inside the transaction that stores the entries.
    */
-  extend(entryHashes: readonly string[]): void {
-    for (const hex of entryHashes) {
-      let hash = entryLeafHash(hex);
+  extend(entryDigests: readonly Uint8Array[]): void {
+    for (const digest of entryDigests) {
+      let hash = leafHash(digest);
       let level = 0;
       const leaf = this.#size;
       // Each completed pair at a level becomes a node one level up, as in binary addition with carries.
@@ -93,7 +94,8 @@ export class TreeStore {
           "INSERT INTO ledger_tree (level, idx, hash) VALUES (?, ?, ?)",
           level,
           Math.floor(leaf / 2 ** level),
-          bytes(hash),
+          // A fresh digest owns exactly its 32-byte buffer: SQLite stores that as the BLOB, with no copy.
+          hash.buffer,
         );
       }
       this.#frontier[level] = hash;
@@ -118,7 +120,7 @@ export class TreeStore {
         this.#page,
       )
       .toArray()
-      .map((row) => row.hash);
+      .map((row) => Buffer.from(row.hash, "hex"));
     if (hashes.length > 0) this.extend(hashes);
     return hashes.length;
   }
@@ -138,9 +140,4 @@ export class TreeStore {
     if (!row) throw new Error(`ledger tree: no node at level ${level}, index ${index}`);
     return new Uint8Array(row.hash);
   };
-}
-
-/** A hash as SQLite stores a BLOB: its own ArrayBuffer. */
-function bytes(hash: Hash): ArrayBuffer {
-  return hash.buffer.slice(hash.byteOffset, hash.byteOffset + hash.byteLength) as ArrayBuffer;
 }
