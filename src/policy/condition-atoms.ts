@@ -144,3 +144,18 @@ export function atomHolds(atom: ConditionAtom, value: string | number | boolean)
 
 /** The type of value a test decides natively. */
 export const atomType = (atom: ConditionAtom): AtomType => (atom.test === "equal" ? atom.type : "number");
+
+/**
+ * What a conjunction of tests gives on these arguments when the tests alone decide it: false as soon as one test
+ * reads a value of its type and fails (`false && anything` is false in CEL, errors included), true when every test
+ * reads such a value and holds; undefined when some argument is unreadable and none failed (the interpreter decides).
+ */
+export function atomsDecide(atoms: readonly ConditionAtom[], args: unknown): boolean | undefined {
+  let unreadable = false;
+  for (const atom of atoms) {
+    const value = readArgument(args, atom.path);
+    if (!isNativeValue(value, atomType(atom))) unreadable = true;
+    else if (!atomHolds(atom, value)) return false;
+  }
+  return unreadable ? undefined : true;
+}

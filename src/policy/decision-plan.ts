@@ -9,8 +9,7 @@ import { admitsAgent, admitsUser } from "./applies-to";
 import { CONDITION_BUDGET_EXCEEDED, type CompiledCondition, type ConditionOutcome, type ConditionVars } from "./cel";
 import type { CompiledPolicy } from "./compile";
 import {
-  atomHolds,
-  atomType,
+  atomsDecide,
   isNativeValue,
   readArgument,
   type AtomType,
@@ -454,15 +453,9 @@ class Matcher {
 
   /** A row whose indexed test held: its other tests, natively when their arguments can be read. */
   private matchRest(position: number, atoms: readonly ConditionAtom[]): void {
-    const args = this.request.args;
-    let unreadable = false;
-    for (const atom of atoms) {
-      const value = readArgument(args, atom.path);
-      if (!isNativeValue(value, atomType(atom))) unreadable = true;
-      else if (!atomHolds(atom, value)) return; // `false && anything` is false in CEL, errors included.
-    }
-    if (!unreadable) setBit(this.applying, position);
-    else if (hasBit(this.admitted, position))
+    const held = atomsDecide(atoms, this.request.args);
+    if (held === true) setBit(this.applying, position);
+    else if (held === undefined && hasBit(this.admitted, position))
       this.record(position, this.outcomeOf(this.plan.rows[position]!.compiledCondition!));
   }
 
