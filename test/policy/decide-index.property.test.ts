@@ -203,6 +203,38 @@ describe("decide() with its index", () => {
     }
   }, 120_000);
 
+  it("gives the same decision on sets concentrated on one tool or one host, on thousands of random calls", async () => {
+    const r = randomFrom(23);
+    let cases = 0;
+    for (let set = 0; set < 12; set++) {
+      // The benchmark's mix (thresholds, equality and threshold, agent-scoped thresholds, a shared text test,
+      // unconditional allows) beside random rows, hundreds of them on the same candidates.
+      const tools = r.pick([["pay.refund"], ["pay.*", "pay.refund", "pay.charge"]]);
+      const rows = Array.from({ length: 300 + Math.floor(r.next() * 500) }, (_, id) => {
+        const row = randomRow(r, id, tools);
+        const k = Math.floor(r.next() * 40) * 50;
+        const roll = r.next();
+        if (roll < 0.3) return { ...row, Agents: [], Scopes: [], Users: [], Condition: `args.amount > ${k}` };
+        if (roll < 0.45) return { ...row, Condition: `args.region == "${r.pick(["eu", "us"])}" && args.amount > ${k}` };
+        if (roll < 0.6)
+          return { ...row, Agents: [r.pick(AGENTS)], Condition: `args.amount ${r.pick([">", "<="])} ${k}` };
+        if (roll < 0.7) return { ...row, Condition: `args.memo.contains("fraud")` };
+        if (roll < 0.8) return { ...row, Condition: "" };
+        return row;
+      });
+      const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+      for (let call = 0; call < 250; call++) {
+        const request = randomCall(r);
+        request.tool.name = r.pick(["pay.refund", "pay.charge"]);
+        if (r.next() < 0.8) request.args.amount = Math.floor(r.next() * 2100) - 50;
+        const plain = decidePlainly(snapshot, request);
+        expect({ set, call, decision: decide(snapshot, request) }).toStrictEqual({ set, call, decision: plain });
+        cases++;
+      }
+    }
+    expect(cases).toBe(3_000);
+  }, 300_000);
+
   it("answers a malformed request as plain evaluation does: denied as an engine fault", async () => {
     const rows = [
       {
