@@ -57,10 +57,11 @@ const interpreted: Evaluator = (condition, vars) => condition.evaluate(vars);
 const MATCHED: ConditionOutcome = { ok: true, matched: true };
 const NOT_MATCHED: ConditionOutcome = { ok: true, matched: false };
 
-/** A condition made only of argument tests is decided natively when they read their arguments, as the index does. */
+/** A condition's argument tests are decided natively when they read their arguments, as the index does. */
 const natively: Evaluator = (condition, vars) => {
   const held = condition.atoms === null ? undefined : atomsDecide(condition.atoms, vars.args);
-  return held === undefined ? condition.evaluate(vars) : held ? MATCHED : NOT_MATCHED;
+  if (held === false) return NOT_MATCHED;
+  return held === true && condition.rest.length === 0 ? MATCHED : condition.evaluate(vars);
 };
 
 /** The rows of one strength that apply (blocks, pauses or allows), in deciding order; built only when they decide. */

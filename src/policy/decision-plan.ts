@@ -31,6 +31,8 @@ const TAGGED = 64;
 interface AtomNode {
   /** Rows whose tests all held on the way here. */
   readonly always: Int32Array;
+  /** Rows whose tests all held on the way here and that have other conjuncts to check (DecisionPlan.rest). */
+  readonly checked: Int32Array;
   readonly equal: readonly EqualGroup[];
   readonly ranges: readonly RangeGroup[];
 }
@@ -98,6 +100,11 @@ export interface DecisionPlan {
   /** 1 where the Agents list is the row's only list, so finding it under the agent's id or name admits it. */
   readonly agentsOnly: Uint8Array;
   readonly native: AtomNode;
+  /**
+   * By position: the conjuncts beside a row's indexed tests (`args.amount > 500 && args.memo.contains("x")`), one
+   * instance per source text, so each runs once per call however many rows share it; null for none.
+   */
+  readonly rest: readonly (readonly CompiledCondition[] | null)[];
   readonly shared: readonly SharedCondition[];
   readonly kinds: Uint8Array;
   /** Active block, pause and allow rows (they decide), and rows that tag, guard, shadow or alert. */
@@ -134,6 +141,8 @@ const frozen = <K>(map: Map<K, number[]>) => new Map([...map].map(([key, list]) 
 interface Pending {
   position: number;
   atoms: readonly ConditionAtom[];
+  /** Whether the row has conjuncts besides its tests. */
+  more: boolean;
 }
 
 const pathKey = (path: readonly string[]) => JSON.stringify(path);
@@ -153,6 +162,7 @@ function keyAtom(atoms: readonly ConditionAtom[]): number {
 
 function buildNode(pending: readonly Pending[], words: number): AtomNode {
   const always: number[] = [];
+  const checked: number[] = [];
   const equal = new Map<string, { path: readonly string[]; type: AtomType; byKey: Map<unknown, Pending[]> }>();
   const ranges = new Map<
     string,
@@ -160,12 +170,12 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
   >();
   for (const item of pending) {
     if (item.atoms.length === 0) {
-      always.push(item.position);
+      (item.more ? checked : always).push(item.position);
       continue;
     }
     const index = keyAtom(item.atoms);
     const atom = item.atoms[index]!;
-    const rest = { position: item.position, atoms: item.atoms.filter((_, i) => i !== index) };
+    const rest = { position: item.position, atoms: item.atoms.filter((_, i) => i !== index), more: item.more };
     if (atom.test === "equal") {
       const id = `${atom.type}:${pathKey(atom.path)}`;
       let group = equal.get(id);
@@ -177,7 +187,8 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
       }
     } else {
       // Rows without other tests get their own group, which large sets index by prefix bitsets.
-      const id = `${atom.op}:${pathKey(atom.path)}:${rest.atoms.length === 0 ? "only" : "more"}`;
+      const only = rest.atoms.length === 0 && !rest.more;
+      const id = `${atom.op}:${pathKey(atom.path)}:${only ? "only" : "more"}`;
       let group = ranges.get(id);
       if (!group) ranges.set(id, (group = { path: atom.path, op: atom.op, entries: [] }));
       group.entries.push({ bound: atom.bound, item: rest });
@@ -186,6 +197,7 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
   const rowsOf = (items: Iterable<Pending>) => Int32Array.from(new Set([...items].map((item) => item.position)));
   return {
     always: Int32Array.from(always),
+    checked: Int32Array.from(checked),
     equal: [...equal.values()].map(({ path, type, byKey }) => ({
       path,
       type,
@@ -195,7 +207,9 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
     ranges: [...ranges.values()].map(({ path, op, entries }) => {
       entries.sort((a, b) => a.bound - b.bound);
       const positions = Int32Array.from(entries, (entry) => entry.item.position);
-      const rest = entries.map((entry) => (entry.item.atoms.length === 0 ? null : entry.item.atoms));
+      const rest = entries.map((entry) =>
+        entry.item.atoms.length === 0 && !entry.item.more ? null : entry.item.atoms,
+      );
       const prefixed = rest.every((others) => others === null) ? prefixesOf(positions, words) : null;
       return {
         path,
@@ -233,6 +247,8 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
   const agentsOnly = new Uint8Array(rows.length);
   const native: Pending[] = [];
   const shared = new Map<CompiledCondition, number[]>();
+  const rest: (readonly CompiledCondition[] | null)[] = [];
+  const conjuncts = new Map<string, CompiledCondition>();
   const kinds = new Uint8Array(rows.length);
   const masks = {
     block: new Uint32Array(words),
@@ -255,8 +271,12 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     else setBit(open, position);
     const condition = policy.compiledCondition;
     if (!condition) setBit(unconditional, position);
-    else if (condition.atoms) native.push({ position, atoms: condition.atoms });
+    else if (condition.atoms) native.push({ position, atoms: condition.atoms, more: condition.rest.length > 0 });
     else pushTo(shared, condition, position);
+    rest[position] =
+      condition?.atoms && condition.rest.length > 0
+        ? condition.rest.map((part) => conjuncts.get(part.source) ?? (conjuncts.set(part.source, part), part))
+        : null;
   });
   return {
     rows,
@@ -268,6 +288,7 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     byScope: frozen(byScope),
     agentsOnly,
     native: buildNode(native, words),
+    rest,
     shared: [...shared].map(([condition, positions]) => ({ condition, positions: Int32Array.from(positions) })),
     kinds,
     masks,
@@ -401,6 +422,7 @@ class Matcher {
   matchNode(node: AtomNode): void {
     const { applying } = this;
     for (const position of node.always) setBit(applying, position);
+    for (const position of node.checked) this.matchConjuncts(position);
     const args = this.request.args;
     for (const group of node.equal) {
       const value = readArgument(args, group.path);
@@ -454,9 +476,24 @@ class Matcher {
   /** A row whose indexed test held: its other tests, natively when their arguments can be read. */
   private matchRest(position: number, atoms: readonly ConditionAtom[]): void {
     const held = atomsDecide(atoms, this.request.args);
-    if (held === true) setBit(this.applying, position);
+    if (held === true) this.matchConjuncts(position);
     else if (held === undefined && hasBit(this.admitted, position))
       this.record(position, this.outcomeOf(this.plan.rows[position]!.compiledCondition!));
+  }
+
+  /** A row whose tests all held: its other conjuncts, each run once per call; any error is left to its condition. */
+  private matchConjuncts(position: number): void {
+    const conjuncts = this.plan.rest[position];
+    if (!conjuncts) return setBit(this.applying, position);
+    if (!hasBit(this.admitted, position)) return;
+    let settled = true;
+    for (const conjunct of conjuncts) {
+      const outcome = this.outcomeOf(conjunct);
+      if (outcome.ok && !outcome.matched) return; // `false && anything` is false in CEL, errors included.
+      if (!outcome.ok) settled = false;
+    }
+    if (settled) setBit(this.applying, position);
+    else this.record(position, this.outcomeOf(this.plan.rows[position]!.compiledCondition!));
   }
 
   finish(): PlannedMatch {

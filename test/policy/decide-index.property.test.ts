@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy/compile";
 import { decide, decidePlainly, decideWithIndex } from "../../src/policy/decide";
 import { MODES_BY_TYPE, POLICY_TYPES } from "../../src/policy/policy-row.schema";
@@ -50,6 +50,11 @@ const indexed = (r: Random): string => {
     `args.amount > ${k} && args.flag == false`,
     `args.amount >= ${k} && args.meta.level <= ${r.pick(LITERALS)}`,
     `args.currency == "EUR" && args.memo.contains("x")`,
+    // Tests beside other conjuncts, shared by rows with different thresholds (each runs once per call).
+    `args.memo.contains("fraud") && args.amount > ${k}`,
+    `args.amount <= ${k} && args.flag && args.currency in ["EUR", "USD"]`,
+    `(args.currency == "EUR" || args.flag == true) && args.amount > ${k}`,
+    `args.region == "${r.pick(["eu", "us"])}" && !(args.flag == true) && size(args.memo) > 1`,
   ]);
 };
 /** …and conditions it does not (left to the interpreter, shared by rows that repeat them). */
@@ -218,7 +223,15 @@ describe("decide() with its index", () => {
         if (roll < 0.45) return { ...row, Condition: `args.region == "${r.pick(["eu", "us"])}" && args.amount > ${k}` };
         if (roll < 0.6)
           return { ...row, Agents: [r.pick(AGENTS)], Condition: `args.amount ${r.pick([">", "<="])} ${k}` };
-        if (roll < 0.7) return { ...row, Condition: `args.memo.contains("fraud")` };
+        if (roll < 0.7)
+          return {
+            ...row,
+            Condition: r.pick([
+              `args.memo.contains("fraud")`,
+              `args.memo.contains("fraud") && args.amount > ${k}`,
+              `(args.region == "eu" || args.flag == true) && args.amount > ${k}`,
+            ]),
+          };
         if (roll < 0.8) return { ...row, Condition: "" };
         return row;
       });
@@ -234,6 +247,29 @@ describe("decide() with its index", () => {
     }
     expect(cases).toBe(3_000);
   }, 300_000);
+
+  it("runs a conjunct shared by many rows once per call, beside their indexed thresholds", async () => {
+    const rows = Array.from({ length: 200 }, (_, id) => ({
+      Name: `Gold over ${id * 10}`,
+      "Policy ID": `f${String(id).padStart(3, "0")}`,
+      Type: "block",
+      Mode: "block",
+      Status: "Active",
+      Tools: "pay.refund",
+      Condition: `(args.tier == "gold" || args.vip == true) && args.amount > ${id * 10}`,
+    }));
+    const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+    const conjuncts = new Set(snapshot.plan("pay.refund").rest.flatMap((parts) => parts ?? []));
+    expect(conjuncts.size).toBe(1);
+    const evaluate = vi.spyOn([...conjuncts][0]!, "evaluate");
+    const request = randomCall(randomFrom(3));
+    request.tool.name = "pay.refund";
+    request.args = { tier: "gold", amount: 995 };
+    const decision = decide(snapshot, request);
+    expect(evaluate).toHaveBeenCalledTimes(1);
+    expect(decision.policy_ids).toHaveLength(100);
+    expect(decision).toStrictEqual(decidePlainly(snapshot, request));
+  });
 
   it("answers a malformed request as plain evaluation does: denied as an engine fault", async () => {
     const rows = [
