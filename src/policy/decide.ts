@@ -2,7 +2,8 @@ import { admitsAgent, admitsUser } from "./applies-to";
 import { CONDITION_BUDGET_EXCEEDED, type CompiledCondition, type ConditionOutcome, type ConditionVars } from "./cel";
 import { atomsDecide } from "./condition-atoms";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
-import { countBoth, firstBoth, idsAndNames, matchPlan, ROW_KINDS, rowsBoth } from "./decision-plan";
+import { matchPlan, ROW_KINDS } from "./decision-plan";
+import { countBoth, firstBoth, idsAndNames, rowsBoth } from "./row-bits";
 import { POSTURE_REASON, postureClause, toolClassOf } from "./posture";
 import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./types";
 

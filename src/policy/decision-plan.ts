@@ -16,6 +16,8 @@ import {
   type ConditionAtom,
   type RangeOp,
 } from "./condition-atoms";
+import { hasBit, setBit, wordsFor } from "./row-bits";
+import { PREFIX_STEP, prefixesOf, rangeOf } from "./threshold-range";
 import type { DecisionRequest } from "./types";
 
 /** Per-row flags the final pass reads (one byte per row). */
@@ -62,23 +64,6 @@ interface RangeGroup {
   readonly all: Uint32Array | null;
 }
 
-/** Entries between two prefix bitsets of a range group. */
-const PREFIX_STEP = 64;
-/** Most words the prefix bitsets of one group may take (1 MiB); a larger group sets its rows one by one. */
-const PREFIX_WORDS_LIMIT = 1 << 18;
-
-function prefixesOf(positions: Int32Array, words: number): { prefixes: Uint32Array[]; all: Uint32Array } | null {
-  const count = Math.floor(positions.length / PREFIX_STEP);
-  if (count < 2 || (count + 1) * words > PREFIX_WORDS_LIMIT) return null;
-  const prefixes: Uint32Array[] = [new Uint32Array(words)];
-  const running = new Uint32Array(words);
-  positions.forEach((position, i) => {
-    setBit(running, position);
-    if ((i + 1) % PREFIX_STEP === 0) prefixes.push(running.slice());
-  });
-  return { prefixes, all: running };
-}
-
 /** Rows sharing one condition no index covers: it runs once per call when any of them is admitted. */
 interface SharedCondition {
   readonly condition: CompiledCondition;
@@ -123,12 +108,6 @@ export interface PlannedMatch {
   /** Positions whose condition was stopped at its budget (null: none). */
   readonly overBudget: ReadonlySet<number> | null;
 }
-
-const wordsFor = (count: number) => (count + 31) >>> 5;
-const setBit = (bits: Uint32Array, position: number) => {
-  bits[position >>> 5]! |= 1 << (position & 31);
-};
-const hasBit = (bits: Uint32Array, position: number) => (bits[position >>> 5]! & (1 << (position & 31))) !== 0;
 
 function pushTo<K>(map: Map<K, number[]>, key: K, position: number): void {
   const list = map.get(key);
@@ -297,34 +276,6 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
   };
 }
 
-/** First index in an ascending array whose bound is past `value` (`strict`: > value, else >= value). */
-function boundaryOf(bounds: Float64Array, value: number, strict: boolean): number {
-  let lo = 0;
-  let hi = bounds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const bound = bounds[mid]!;
-    if (strict ? bound <= value : bound < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The slice [from, to) of a range group's rows whose test holds for `value`. */
-function rangeOf(group: RangeGroup, value: number): [number, number] {
-  const { bounds, op } = group;
-  switch (op) {
-    case ">": // bound < value
-      return [0, boundaryOf(bounds, value, false)];
-    case ">=": // bound <= value
-      return [0, boundaryOf(bounds, value, true)];
-    case "<": // bound > value
-      return [boundaryOf(bounds, value, true), bounds.length];
-    case "<=": // bound >= value
-      return [boundaryOf(bounds, value, false), bounds.length];
-  }
-}
-
 /** One call's walk over a plan. */
 class Matcher {
   readonly applying: Uint32Array;
@@ -438,7 +389,7 @@ class Matcher {
         this.evaluateEach(group.rows);
         continue;
       }
-      let [from, to] = rangeOf(group, value as number);
+      let [from, to] = rangeOf(group.bounds, group.op, value as number);
       const { positions, rest, prefixes, all } = group;
       if (prefixes !== null && all !== null) [from, to] = this.setPrefixed(group.op, from, to, prefixes, all);
       for (let i = from; i < to; i++) {
@@ -514,67 +465,6 @@ export function matchPlan(plan: DecisionPlan, request: DecisionRequest): Planned
 
 /** What the final pass needs of a row: the BLOCK… flags. */
 export const ROW_KINDS = { BLOCK, PAUSE, ALERT, ALLOW, SHADOW, GUARD, TAGGED } as const;
-
-/** How many bits are set in both `a` and `mask`. */
-export function countBoth(a: Uint32Array, mask: Uint32Array): number {
-  let count = 0;
-  for (let w = 0; w < a.length; w++) {
-    let x = a[w]! & mask[w]!;
-    x -= (x >>> 1) & 0x55555555;
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-    count += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-  }
-  return count;
-}
-
-/**
- * The ids and names at the positions set in both `a` and `mask`, in ascending position, in one walk; `count` (from
- * countBoth) sizes the lists up front, which is faster than growing them.
- */
-export function idsAndNames(
-  a: Uint32Array,
-  mask: Uint32Array,
-  plan: DecisionPlan,
-  count: number,
-): { ids: string[]; names: string[] } {
-  const ids = new Array<string>(count);
-  const names = new Array<string>(count);
-  let next = 0;
-  for (let w = 0; w < a.length; w++) {
-    let word = a[w]! & mask[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      word ^= low;
-      const position = (w << 5) + 31 - Math.clz32(low);
-      ids[next] = plan.ids[position]!;
-      names[next++] = plan.names[position]!;
-    }
-  }
-  return { ids, names };
-}
-
-/** The rows at the positions set in both `a` and `mask`, in ascending position. */
-export function rowsBoth(a: Uint32Array, mask: Uint32Array, rows: readonly CompiledPolicy[]): CompiledPolicy[] {
-  const picked: CompiledPolicy[] = [];
-  for (let w = 0; w < a.length; w++) {
-    let word = a[w]! & mask[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      word ^= low;
-      picked.push(rows[(w << 5) + 31 - Math.clz32(low)]!);
-    }
-  }
-  return picked;
-}
-
-/** The first position set in both `a` and `mask`, or -1. */
-export function firstBoth(a: Uint32Array, mask: Uint32Array): number {
-  for (let w = 0; w < a.length; w++) {
-    const word = a[w]! & mask[w]!;
-    if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
-  }
-  return -1;
-}
 
 /** Most tool names whose plans are kept (as for candidates); the memo starts over when it is full. */
 export const PLAN_MEMO_LIMIT = 4096;
