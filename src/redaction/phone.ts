@@ -20,7 +20,7 @@
  * Italian and other plans with nine-digit numbers after the trunk `0` are read in three or more groups
  * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+` and without separators
  * (`4155552671`, an order id) is never a phone, nor is a number behind a code label such as `PN`, `SKU` or `REF`
- * (an upper-case label of two to five letters and a space or dash, other than `TEL`, `FAX`, `MOB`, `CELL`): part
+ * (two to five capital letters and a space or dash, other than `TEL`, `FAX`, `MOB`, `CELL`, `PH`): part
  * and product numbers are written that way, phone numbers are not.
  */
 import type { Detector, Span } from "./types";
@@ -150,13 +150,21 @@ const isInternationalPrefix = (lens: number[], digits: string) =>
   digits.length >= 10 &&
   digits.length <= 17;
 
-/** A code label right before a number (`PN 123-4567-890`, `SKU-1234`): the number is an identifier. */
-const CODE_LABEL = /(?:^|[^\p{L}\d])(\p{Lu}{2,5})[ -]$/u;
+/** Labels that name a phone number rather than a code. */
 const PHONE_LABELS = new Set(["TEL", "FAX", "MOB", "CELL", "PH", "PHONE"]);
 
+/**
+ * Whether a code label stands right before `at` (`PN 123-4567-890`, `SKU-1234`): two to five capital letters, not
+ * the end of a longer word, then one space or dash. Read with character tests, since most numbers have no label.
+ */
 function behindCodeLabel(text: string, at: number): boolean {
-  const label = CODE_LABEL.exec(text.slice(Math.max(0, at - 7), at))?.[1];
-  return label !== undefined && !PHONE_LABELS.has(label);
+  const sep = text.charCodeAt(at - 1);
+  if (sep !== 32 && sep !== 45) return false;
+  let i = at - 2;
+  while (i >= 0 && at - 2 - i < 6 && text.charCodeAt(i) >= 65 && text.charCodeAt(i) <= 90) i--;
+  const length = at - 2 - i;
+  if (length < 2 || length > 5 || (i >= 0 && isWordChar(text.charCodeAt(i)))) return false;
+  return !PHONE_LABELS.has(text.slice(i + 1, at - 1));
 }
 
 /** Finds phone numbers in the layouts described above. */
