@@ -329,8 +329,9 @@ There decide() is also timed beside \`decidePlainly\` (\`decide.plain.*\`), the 
 row; before anything is timed, both answer each of the 2,000 distinct calls of every set (spread ones too) with the
 same decision, field for field. For a tool with more than 32 candidate rows, decide() reads an index built once per
 snapshot and tool (src/policy/decision-plan.ts, docs/policies.md): applies-to lists hashed, argument thresholds sorted
-and binary-searched, equality and membership hashed, shared conditions evaluated once per call; with fewer (the spread
-sets average six) it evaluates them one by one, which is as fast.
+and binary-searched, equality and membership hashed, conjuncts and conditions shared by rows evaluated once per call;
+with fewer (the spread sets average six) it takes them one by one, answering simple argument tests natively and
+running the interpreter for the rest.
 Decisions agree (authorized ⇔ Cedar allow) on every call checked: ${agreement.join(", ")}.
 `,
   };

@@ -9,7 +9,7 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { estimateCost, inputOverLimit, measureInput, type InputLimit, type InputSize } from "./cel-cost";
 import { toCelValue } from "./cel-value";
-import { conditionAtoms, type ConditionAtom } from "./condition-atoms";
+import { conditionParts, type ConditionAtom } from "./condition-atoms";
 import type { AgentFacts, CallContext, ToolFacts } from "./types";
 
 /** The variables a condition can read. */
@@ -34,10 +34,13 @@ export type ConditionOutcome =
 export interface CompiledCondition {
   readonly source: string;
   /**
-   * The condition as `&&` of simple tests on arguments, when it is only that and its work does not grow with its
-   * inputs (so no call stops it at its budget); null otherwise. decide() indexes these (src/policy/decision-plan.ts).
+   * The simple tests on arguments of a condition that is an `&&` chain holding at least one, when its work does not
+   * grow with its inputs (so no call stops it at its budget); null otherwise. decide() indexes these
+   * (src/policy/decision-plan.ts).
    */
   readonly atoms: readonly ConditionAtom[] | null;
+  /** The chain's other conjuncts, each compiled on its own (empty when the tests are the whole condition). */
+  readonly rest: readonly CompiledCondition[];
   evaluate(vars: ConditionVars): ConditionOutcome;
 }
 
@@ -150,18 +153,32 @@ function evaluated({ program, limits }: Checked, vars: ConditionVars): Run {
 export function compileCondition(source: string): ConditionCompilation {
   const parsed = parseChecked(source, ["bool"], "true or false");
   if (!parsed.ok) return parsed;
+  const parts = parsed.limits.length === 0 ? conditionParts(parsed.program.ast, source) : null;
+  const rest: CompiledCondition[] = [];
+  for (const text of parts?.rest ?? []) {
+    const compiled = text === source ? null : compileCondition(text);
+    if (!compiled?.ok) return { ok: true, condition: conditionOf(source, parsed, null, []) };
+    rest.push(compiled.condition);
+  }
+  return { ok: true, condition: conditionOf(source, parsed, parts?.atoms ?? null, rest) };
+}
+
+function conditionOf(
+  source: string,
+  parsed: Checked,
+  atoms: readonly ConditionAtom[] | null,
+  rest: readonly CompiledCondition[],
+): CompiledCondition {
   return {
-    ok: true,
-    condition: {
-      source,
-      atoms: parsed.limits.length === 0 ? conditionAtoms(parsed.program.ast) : null,
-      evaluate(vars) {
-        const { value, error, code } = evaluated(parsed, vars);
-        if (error !== undefined)
-          return code === CONDITION_BUDGET_EXCEEDED ? { ok: false, error, code } : { ok: false, error };
-        if (typeof value === "boolean") return { ok: true, matched: value };
-        return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
-      },
+    source,
+    atoms,
+    rest,
+    evaluate(vars) {
+      const { value, error, code } = evaluated(parsed, vars);
+      if (error !== undefined)
+        return code === CONDITION_BUDGET_EXCEEDED ? { ok: false, error, code } : { ok: false, error };
+      if (typeof value === "boolean") return { ok: true, matched: value };
+      return { ok: false, error: `gave ${typeNameOf(value)}, not true or false` };
     },
   };
 }

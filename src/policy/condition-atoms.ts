@@ -89,21 +89,35 @@ function atomOf(node: Node): ConditionAtom | null {
   return null;
 }
 
+/** A node's source text, when the parser recorded where it starts and ends. */
+function sourceOf(node: unknown, source: string): string | null {
+  const { start, end } = node as { start?: unknown; end?: unknown };
+  return typeof start === "number" && typeof end === "number" && start < end ? source.slice(start, end) : null;
+}
+
 /**
- * The tests of a condition that is nothing but `&&` of simple tests on arguments, or null. Only for conditions
- * whose work does not grow with their inputs: those are never stopped at their budget, so a test found false
- * decides the conjunction whatever its other tests would have raised (CEL's `&&` gives false over an error).
+ * A top-level `&&` chain split into its simple tests on arguments and the source of every other conjunct (`rest`),
+ * or null when it has no simple test (or a conjunct's source cannot be located). Only for conditions whose work does
+ * not grow with their inputs: those are never stopped at their budget, so a test found false decides the conjunction
+ * whatever its other conjuncts would have raised (CEL's `&&` gives false over an error).
  */
-export function conditionAtoms(ast: unknown): ConditionAtom[] | null {
-  if (!isNode(ast)) return null;
-  if (ast.op === "&&" && Array.isArray(ast.args) && ast.args.length === 2) {
-    const [left, right] = ast.args as unknown[];
-    const a = conditionAtoms(left);
-    const b = a && conditionAtoms(right);
-    return a && b ? [...a, ...b] : null;
-  }
-  const atom = atomOf(ast);
-  return atom ? [atom] : null;
+export function conditionParts(ast: unknown, source: string): { atoms: ConditionAtom[]; rest: string[] } | null {
+  const atoms: ConditionAtom[] = [];
+  const rest: string[] = [];
+  const visit = (node: unknown): boolean => {
+    if (!isNode(node)) return false;
+    if (node.op === "&&" && Array.isArray(node.args) && node.args.length === 2)
+      return visit(node.args[0]) && visit(node.args[1]);
+    const atom = atomOf(node);
+    if (atom) atoms.push(atom);
+    else {
+      const text = sourceOf(node, source);
+      if (text === null) return false;
+      rest.push(text);
+    }
+    return true;
+  };
+  return visit(ast) && atoms.length > 0 ? { atoms, rest } : null;
 }
 
 /** Marks an argument the native tests cannot read: missing, or under something other than a plain object. */
@@ -144,3 +158,18 @@ export function atomHolds(atom: ConditionAtom, value: string | number | boolean)
 
 /** The type of value a test decides natively. */
 export const atomType = (atom: ConditionAtom): AtomType => (atom.test === "equal" ? atom.type : "number");
+
+/**
+ * What a conjunction of tests gives on these arguments when the tests alone decide it: false as soon as one test
+ * reads a value of its type and fails (`false && anything` is false in CEL, errors included), true when every test
+ * reads such a value and holds; undefined when some argument is unreadable and none failed (the interpreter decides).
+ */
+export function atomsDecide(atoms: readonly ConditionAtom[], args: unknown): boolean | undefined {
+  let unreadable = false;
+  for (const atom of atoms) {
+    const value = readArgument(args, atom.path);
+    if (!isNativeValue(value, atomType(atom))) unreadable = true;
+    else if (!atomHolds(atom, value)) return false;
+  }
+  return unreadable ? undefined : true;
+}

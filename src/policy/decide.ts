@@ -1,7 +1,9 @@
 import { admitsAgent, admitsUser } from "./applies-to";
-import { CONDITION_BUDGET_EXCEEDED, type ConditionVars } from "./cel";
+import { CONDITION_BUDGET_EXCEEDED, type CompiledCondition, type ConditionOutcome, type ConditionVars } from "./cel";
+import { atomsDecide } from "./condition-atoms";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
-import { countBoth, firstBoth, idsAndNames, matchPlan, ROW_KINDS, rowsBoth } from "./decision-plan";
+import { matchPlan, ROW_KINDS } from "./decision-plan";
+import { countBoth, firstBoth, idsAndNames, rowsBoth } from "./row-bits";
 import { POSTURE_REASON, postureClause, toolClassOf } from "./posture";
 import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./types";
 
@@ -14,15 +16,15 @@ export function decide(snapshot: PolicySnapshot, request: DecisionRequest): Deci
   try {
     // Most tools have a few candidate rows: they are decided row by row, without the index or its shape checks.
     if (snapshot.candidates(request.tool.name).length <= PLAIN_CANDIDATES)
-      return decidePlainlyOrThrow(snapshot, request);
-    return isPlannable(request) ? decideByPlan(snapshot, request) : decidePlainlyOrThrow(snapshot, request);
+      return decideRowByRow(snapshot, request, natively);
+    return isPlannable(request) ? decideByPlan(snapshot, request) : decideRowByRow(snapshot, request, natively);
   } catch (error) {
     return engineError(snapshot, error);
   }
 }
 
 /**
- * Up to this many candidate rows, evaluating each is as fast as reading the index (measured: spread sets average
+ * Up to this many candidate rows, deciding each is as fast as reading the index (measured: spread sets average
  * six), and no index is built for the tool.
  */
 export const PLAIN_CANDIDATES = 32;
@@ -30,7 +32,7 @@ export const PLAIN_CANDIDATES = 32;
 /** decide() reading the index whatever the number of candidates: for tests and benchmarks of the index itself. */
 export function decideWithIndex(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
-    return isPlannable(request) ? decideByPlan(snapshot, request) : decidePlainlyOrThrow(snapshot, request);
+    return isPlannable(request) ? decideByPlan(snapshot, request) : decideRowByRow(snapshot, request, natively);
   } catch (error) {
     return engineError(snapshot, error);
   }
@@ -42,11 +44,26 @@ export function decideWithIndex(snapshot: PolicySnapshot, request: DecisionReque
  */
 export function decidePlainly(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
-    return decidePlainlyOrThrow(snapshot, request);
+    return decideRowByRow(snapshot, request, interpreted);
   } catch (error) {
     return engineError(snapshot, error);
   }
 }
+
+/** How a row's condition is evaluated: by the interpreter, or by its native tests first (src/policy/condition-atoms.ts). */
+type Evaluator = (condition: CompiledCondition, vars: ConditionVars) => ConditionOutcome;
+
+const interpreted: Evaluator = (condition, vars) => condition.evaluate(vars);
+
+const MATCHED: ConditionOutcome = { ok: true, matched: true };
+const NOT_MATCHED: ConditionOutcome = { ok: true, matched: false };
+
+/** A condition's argument tests are decided natively when they read their arguments, as the index does. */
+const natively: Evaluator = (condition, vars) => {
+  const held = condition.atoms === null ? undefined : atomsDecide(condition.atoms, vars.args);
+  if (held === false) return NOT_MATCHED;
+  return held === true && condition.rest.length === 0 ? MATCHED : condition.evaluate(vars);
+};
 
 /** The rows of one strength that apply (blocks, pauses or allows), in deciding order; built only when they decide. */
 interface Deciding {
@@ -131,7 +148,8 @@ function shadowOf(policy: CompiledPolicy): ShadowResult {
   return { policy_id: policy.policy_id, policy_name: policy.name, would: policy.mode, reason_code: policy.reason_code };
 }
 
-function decidePlainlyOrThrow(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
+/** Decides by taking every candidate row in deciding order; `evaluate` gives each condition's outcome. */
+function decideRowByRow(snapshot: PolicySnapshot, request: DecisionRequest, evaluate: Evaluator): Decision {
   const { tool, agent, context } = request;
   const candidates = snapshot.candidates(tool.name);
   const workspace = context.workspace ?? null;
@@ -158,7 +176,7 @@ function decidePlainlyOrThrow(snapshot: PolicySnapshot, request: DecisionRequest
     if (!admitsAgent(policy, agent, workspace) || !admitsUser(policy, agent, context)) continue;
     if (policy.compiledCondition) {
       vars ??= { args: request.args, agent, tool, context };
-      const outcome = policy.compiledCondition.evaluate(vars);
+      const outcome = evaluate(policy.compiledCondition, vars);
       if (!outcome.ok) {
         const error = outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error;
         found.conditionErrors.push({ policy_id: policy.policy_id, error });

@@ -9,14 +9,15 @@ import { admitsAgent, admitsUser } from "./applies-to";
 import { CONDITION_BUDGET_EXCEEDED, type CompiledCondition, type ConditionOutcome, type ConditionVars } from "./cel";
 import type { CompiledPolicy } from "./compile";
 import {
-  atomHolds,
-  atomType,
+  atomsDecide,
   isNativeValue,
   readArgument,
   type AtomType,
   type ConditionAtom,
   type RangeOp,
 } from "./condition-atoms";
+import { hasBit, setBit, wordsFor } from "./row-bits";
+import { PREFIX_STEP, prefixesOf, rangeOf } from "./threshold-range";
 import type { DecisionRequest } from "./types";
 
 /** Per-row flags the final pass reads (one byte per row). */
@@ -32,6 +33,8 @@ const TAGGED = 64;
 interface AtomNode {
   /** Rows whose tests all held on the way here. */
   readonly always: Int32Array;
+  /** Rows whose tests all held on the way here and that have other conjuncts to check (DecisionPlan.rest). */
+  readonly checked: Int32Array;
   readonly equal: readonly EqualGroup[];
   readonly ranges: readonly RangeGroup[];
 }
@@ -61,23 +64,6 @@ interface RangeGroup {
   readonly all: Uint32Array | null;
 }
 
-/** Entries between two prefix bitsets of a range group. */
-const PREFIX_STEP = 64;
-/** Most words the prefix bitsets of one group may take (1 MiB); a larger group sets its rows one by one. */
-const PREFIX_WORDS_LIMIT = 1 << 18;
-
-function prefixesOf(positions: Int32Array, words: number): { prefixes: Uint32Array[]; all: Uint32Array } | null {
-  const count = Math.floor(positions.length / PREFIX_STEP);
-  if (count < 2 || (count + 1) * words > PREFIX_WORDS_LIMIT) return null;
-  const prefixes: Uint32Array[] = [new Uint32Array(words)];
-  const running = new Uint32Array(words);
-  positions.forEach((position, i) => {
-    setBit(running, position);
-    if ((i + 1) % PREFIX_STEP === 0) prefixes.push(running.slice());
-  });
-  return { prefixes, all: running };
-}
-
 /** Rows sharing one condition no index covers: it runs once per call when any of them is admitted. */
 interface SharedCondition {
   readonly condition: CompiledCondition;
@@ -99,6 +85,11 @@ export interface DecisionPlan {
   /** 1 where the Agents list is the row's only list, so finding it under the agent's id or name admits it. */
   readonly agentsOnly: Uint8Array;
   readonly native: AtomNode;
+  /**
+   * By position: the conjuncts beside a row's indexed tests (`args.amount > 500 && args.memo.contains("x")`), one
+   * instance per source text, so each runs once per call however many rows share it; null for none.
+   */
+  readonly rest: readonly (readonly CompiledCondition[] | null)[];
   readonly shared: readonly SharedCondition[];
   readonly kinds: Uint8Array;
   /** Active block, pause and allow rows (they decide), and rows that tag, guard, shadow or alert. */
@@ -118,12 +109,6 @@ export interface PlannedMatch {
   readonly overBudget: ReadonlySet<number> | null;
 }
 
-const wordsFor = (count: number) => (count + 31) >>> 5;
-const setBit = (bits: Uint32Array, position: number) => {
-  bits[position >>> 5]! |= 1 << (position & 31);
-};
-const hasBit = (bits: Uint32Array, position: number) => (bits[position >>> 5]! & (1 << (position & 31))) !== 0;
-
 function pushTo<K>(map: Map<K, number[]>, key: K, position: number): void {
   const list = map.get(key);
   if (!list) map.set(key, [position]);
@@ -135,6 +120,8 @@ const frozen = <K>(map: Map<K, number[]>) => new Map([...map].map(([key, list]) 
 interface Pending {
   position: number;
   atoms: readonly ConditionAtom[];
+  /** Whether the row has conjuncts besides its tests. */
+  more: boolean;
 }
 
 const pathKey = (path: readonly string[]) => JSON.stringify(path);
@@ -154,6 +141,7 @@ function keyAtom(atoms: readonly ConditionAtom[]): number {
 
 function buildNode(pending: readonly Pending[], words: number): AtomNode {
   const always: number[] = [];
+  const checked: number[] = [];
   const equal = new Map<string, { path: readonly string[]; type: AtomType; byKey: Map<unknown, Pending[]> }>();
   const ranges = new Map<
     string,
@@ -161,12 +149,12 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
   >();
   for (const item of pending) {
     if (item.atoms.length === 0) {
-      always.push(item.position);
+      (item.more ? checked : always).push(item.position);
       continue;
     }
     const index = keyAtom(item.atoms);
     const atom = item.atoms[index]!;
-    const rest = { position: item.position, atoms: item.atoms.filter((_, i) => i !== index) };
+    const rest = { position: item.position, atoms: item.atoms.filter((_, i) => i !== index), more: item.more };
     if (atom.test === "equal") {
       const id = `${atom.type}:${pathKey(atom.path)}`;
       let group = equal.get(id);
@@ -178,7 +166,8 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
       }
     } else {
       // Rows without other tests get their own group, which large sets index by prefix bitsets.
-      const id = `${atom.op}:${pathKey(atom.path)}:${rest.atoms.length === 0 ? "only" : "more"}`;
+      const only = rest.atoms.length === 0 && !rest.more;
+      const id = `${atom.op}:${pathKey(atom.path)}:${only ? "only" : "more"}`;
       let group = ranges.get(id);
       if (!group) ranges.set(id, (group = { path: atom.path, op: atom.op, entries: [] }));
       group.entries.push({ bound: atom.bound, item: rest });
@@ -187,6 +176,7 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
   const rowsOf = (items: Iterable<Pending>) => Int32Array.from(new Set([...items].map((item) => item.position)));
   return {
     always: Int32Array.from(always),
+    checked: Int32Array.from(checked),
     equal: [...equal.values()].map(({ path, type, byKey }) => ({
       path,
       type,
@@ -196,7 +186,9 @@ function buildNode(pending: readonly Pending[], words: number): AtomNode {
     ranges: [...ranges.values()].map(({ path, op, entries }) => {
       entries.sort((a, b) => a.bound - b.bound);
       const positions = Int32Array.from(entries, (entry) => entry.item.position);
-      const rest = entries.map((entry) => (entry.item.atoms.length === 0 ? null : entry.item.atoms));
+      const rest = entries.map((entry) =>
+        entry.item.atoms.length === 0 && !entry.item.more ? null : entry.item.atoms,
+      );
       const prefixed = rest.every((others) => others === null) ? prefixesOf(positions, words) : null;
       return {
         path,
@@ -234,6 +226,8 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
   const agentsOnly = new Uint8Array(rows.length);
   const native: Pending[] = [];
   const shared = new Map<CompiledCondition, number[]>();
+  const rest: (readonly CompiledCondition[] | null)[] = [];
+  const conjuncts = new Map<string, CompiledCondition>();
   const kinds = new Uint8Array(rows.length);
   const masks = {
     block: new Uint32Array(words),
@@ -256,8 +250,12 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     else setBit(open, position);
     const condition = policy.compiledCondition;
     if (!condition) setBit(unconditional, position);
-    else if (condition.atoms) native.push({ position, atoms: condition.atoms });
+    else if (condition.atoms) native.push({ position, atoms: condition.atoms, more: condition.rest.length > 0 });
     else pushTo(shared, condition, position);
+    rest[position] =
+      condition?.atoms && condition.rest.length > 0
+        ? condition.rest.map((part) => conjuncts.get(part.source) ?? (conjuncts.set(part.source, part), part))
+        : null;
   });
   return {
     rows,
@@ -269,40 +267,13 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     byScope: frozen(byScope),
     agentsOnly,
     native: buildNode(native, words),
+    rest,
     shared: [...shared].map(([condition, positions]) => ({ condition, positions: Int32Array.from(positions) })),
     kinds,
     masks,
     ids: rows.map((policy) => policy.policy_id),
     names: rows.map((policy) => policy.name),
   };
-}
-
-/** First index in an ascending array whose bound is past `value` (`strict`: > value, else >= value). */
-function boundaryOf(bounds: Float64Array, value: number, strict: boolean): number {
-  let lo = 0;
-  let hi = bounds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const bound = bounds[mid]!;
-    if (strict ? bound <= value : bound < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The slice [from, to) of a range group's rows whose test holds for `value`. */
-function rangeOf(group: RangeGroup, value: number): [number, number] {
-  const { bounds, op } = group;
-  switch (op) {
-    case ">": // bound < value
-      return [0, boundaryOf(bounds, value, false)];
-    case ">=": // bound <= value
-      return [0, boundaryOf(bounds, value, true)];
-    case "<": // bound > value
-      return [boundaryOf(bounds, value, true), bounds.length];
-    case "<=": // bound >= value
-      return [boundaryOf(bounds, value, false), bounds.length];
-  }
 }
 
 /** One call's walk over a plan. */
@@ -402,6 +373,7 @@ class Matcher {
   matchNode(node: AtomNode): void {
     const { applying } = this;
     for (const position of node.always) setBit(applying, position);
+    for (const position of node.checked) this.matchConjuncts(position);
     const args = this.request.args;
     for (const group of node.equal) {
       const value = readArgument(args, group.path);
@@ -417,7 +389,7 @@ class Matcher {
         this.evaluateEach(group.rows);
         continue;
       }
-      let [from, to] = rangeOf(group, value as number);
+      let [from, to] = rangeOf(group.bounds, group.op, value as number);
       const { positions, rest, prefixes, all } = group;
       if (prefixes !== null && all !== null) [from, to] = this.setPrefixed(group.op, from, to, prefixes, all);
       for (let i = from; i < to; i++) {
@@ -454,16 +426,25 @@ class Matcher {
 
   /** A row whose indexed test held: its other tests, natively when their arguments can be read. */
   private matchRest(position: number, atoms: readonly ConditionAtom[]): void {
-    const args = this.request.args;
-    let unreadable = false;
-    for (const atom of atoms) {
-      const value = readArgument(args, atom.path);
-      if (!isNativeValue(value, atomType(atom))) unreadable = true;
-      else if (!atomHolds(atom, value)) return; // `false && anything` is false in CEL, errors included.
-    }
-    if (!unreadable) setBit(this.applying, position);
-    else if (hasBit(this.admitted, position))
+    const held = atomsDecide(atoms, this.request.args);
+    if (held === true) this.matchConjuncts(position);
+    else if (held === undefined && hasBit(this.admitted, position))
       this.record(position, this.outcomeOf(this.plan.rows[position]!.compiledCondition!));
+  }
+
+  /** A row whose tests all held: its other conjuncts, each run once per call; any error is left to its condition. */
+  private matchConjuncts(position: number): void {
+    const conjuncts = this.plan.rest[position];
+    if (!conjuncts) return setBit(this.applying, position);
+    if (!hasBit(this.admitted, position)) return;
+    let settled = true;
+    for (const conjunct of conjuncts) {
+      const outcome = this.outcomeOf(conjunct);
+      if (outcome.ok && !outcome.matched) return; // `false && anything` is false in CEL, errors included.
+      if (!outcome.ok) settled = false;
+    }
+    if (settled) setBit(this.applying, position);
+    else this.record(position, this.outcomeOf(this.plan.rows[position]!.compiledCondition!));
   }
 
   finish(): PlannedMatch {
@@ -484,67 +465,6 @@ export function matchPlan(plan: DecisionPlan, request: DecisionRequest): Planned
 
 /** What the final pass needs of a row: the BLOCK… flags. */
 export const ROW_KINDS = { BLOCK, PAUSE, ALERT, ALLOW, SHADOW, GUARD, TAGGED } as const;
-
-/** How many bits are set in both `a` and `mask`. */
-export function countBoth(a: Uint32Array, mask: Uint32Array): number {
-  let count = 0;
-  for (let w = 0; w < a.length; w++) {
-    let x = a[w]! & mask[w]!;
-    x -= (x >>> 1) & 0x55555555;
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-    count += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-  }
-  return count;
-}
-
-/**
- * The ids and names at the positions set in both `a` and `mask`, in ascending position, in one walk; `count` (from
- * countBoth) sizes the lists up front, which is faster than growing them.
- */
-export function idsAndNames(
-  a: Uint32Array,
-  mask: Uint32Array,
-  plan: DecisionPlan,
-  count: number,
-): { ids: string[]; names: string[] } {
-  const ids = new Array<string>(count);
-  const names = new Array<string>(count);
-  let next = 0;
-  for (let w = 0; w < a.length; w++) {
-    let word = a[w]! & mask[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      word ^= low;
-      const position = (w << 5) + 31 - Math.clz32(low);
-      ids[next] = plan.ids[position]!;
-      names[next++] = plan.names[position]!;
-    }
-  }
-  return { ids, names };
-}
-
-/** The rows at the positions set in both `a` and `mask`, in ascending position. */
-export function rowsBoth(a: Uint32Array, mask: Uint32Array, rows: readonly CompiledPolicy[]): CompiledPolicy[] {
-  const picked: CompiledPolicy[] = [];
-  for (let w = 0; w < a.length; w++) {
-    let word = a[w]! & mask[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      word ^= low;
-      picked.push(rows[(w << 5) + 31 - Math.clz32(low)]!);
-    }
-  }
-  return picked;
-}
-
-/** The first position set in both `a` and `mask`, or -1. */
-export function firstBoth(a: Uint32Array, mask: Uint32Array): number {
-  for (let w = 0; w < a.length; w++) {
-    const word = a[w]! & mask[w]!;
-    if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
-  }
-  return -1;
-}
 
 /** Most tool names whose plans are kept (as for candidates); the memo starts over when it is full. */
 export const PLAN_MEMO_LIMIT = 4096;

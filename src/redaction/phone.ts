@@ -13,7 +13,15 @@
  *   except four dotted groups (an IP address) and 3-3-3 with dashes or dots (a North American number a digit
  *   short); other nine-digit layouts are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped numbers (3-2-4)
  *   look the same.
- * A digit run without `+` and without separators (`4155552671`, an order id) is never a phone.
+ * - international with the `00` prefix (ITU-T E.123, used across Europe) in place of `+`: `00`, a country code not
+ *   starting with 0, 8 to 15 digits after it, in two or more groups (`0044 20 7946 0958`, `00 33 1 23 45 67 89`);
+ * - a national number of ten digits written solid with its trunk `0` (`0123456789`: France, the Netherlands, Japan
+ *   and Italy write ten-digit numbers this way).
+ * Italian and other plans with nine-digit numbers after the trunk `0` are read in three or more groups
+ * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+` and without separators
+ * (`4155552671`, an order id) is never a phone, nor is a number behind a code label such as `PN`, `SKU` or `REF`
+ * (two to five capital letters and a space or dash, other than `TEL`, `FAX`, `MOB`, `CELL`, `PH`): part
+ * and product numbers are written that way, phone numbers are not.
  */
 import type { Detector, Span } from "./types";
 
@@ -97,7 +105,7 @@ const isNanp = (lens: number[], digits: string) => {
 const isTrunk = (lens: number[], digits: string) =>
   digits[0] === "0" &&
   digits[1] !== "0" &&
-  digits.length >= 10 &&
+  (digits.length >= 10 || (digits.length === 9 && lens.length >= 3 && lens.join() !== "3,2,4")) &&
   digits.length <= 13 &&
   lens.length >= 2 &&
   lens.length <= 5 &&
@@ -129,6 +137,36 @@ const isNineGrouped = (lens: number[], groups: Group[], from: number, to: number
   lens.every((n) => n === 2 || n === 3) &&
   !(lens.length === 4 && groups.slice(from + 1, to + 1).every((g) => g.before === "."));
 
+/** Ten digits with the trunk `0` written solid. */
+const isSolidTrunk = (lens: number[], digits: string) =>
+  lens.length === 1 && digits.length === 10 && digits[0] === "0" && digits[1] !== "0";
+
+/** `00` written whole at the start of the first group, a country code, then 8 to 15 digits, in groups. */
+const isInternationalPrefix = (lens: number[], digits: string) =>
+  lens.length >= 2 &&
+  lens[0]! >= 2 &&
+  digits.startsWith("00") &&
+  digits[2] !== "0" &&
+  digits.length >= 10 &&
+  digits.length <= 17;
+
+/** Labels that name a phone number rather than a code. */
+const PHONE_LABELS = new Set(["TEL", "FAX", "MOB", "CELL", "PH", "PHONE"]);
+
+/**
+ * Whether a code label stands right before `at` (`PN 123-4567-890`, `SKU-1234`): two to five capital letters, not
+ * the end of a longer word, then one space or dash. Read with character tests, since most numbers have no label.
+ */
+function behindCodeLabel(text: string, at: number): boolean {
+  const sep = text.charCodeAt(at - 1);
+  if (sep !== 32 && sep !== 45) return false;
+  let i = at - 2;
+  while (i >= 0 && at - 2 - i < 6 && text.charCodeAt(i) >= 65 && text.charCodeAt(i) <= 90) i--;
+  const length = at - 2 - i;
+  if (length < 2 || length > 5 || (i >= 0 && isWordChar(text.charCodeAt(i)))) return false;
+  return !PHONE_LABELS.has(text.slice(i + 1, at - 1));
+}
+
 /** Finds phone numbers in the layouts described above. */
 export const phoneDetector: Detector = {
   name: "phone",
@@ -147,6 +185,7 @@ export const phoneDetector: Detector = {
       let resumeAt = after;
       // Without a space, the only window is the whole candidate (dates, timestamps), and it runs on.
       if (runsOn && !candidate.includes(" ")) continue;
+      if (behindCodeLabel(text, base)) continue;
       const groups = groupsOf(candidate);
       search: for (let from = 0; from < groups.length; from++) {
         const atStart = from === 0;
@@ -160,15 +199,16 @@ export const phoneDetector: Detector = {
           if (atEnd ? runsOn : !groups[to + 1]!.before.startsWith(" ")) continue;
           const lens = lengths(groups, from, to);
           const count = lens.reduce((sum, n) => sum + n, 0);
-          // Every layout has 8 (E.164's least) to 15 (its most) digits: skip building any other window.
-          if (count < 8 || count > 15) continue;
+          // Every layout has 8 (E.164's least) to 15 (its most) digits, two more behind `00`: skip any other window.
+          if (count < 8 || count > 17) continue;
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
-          const international = lead.startsWith("+") && digits[0] !== "0";
+          const international = lead.startsWith("+") && digits[0] !== "0" && count <= 15;
           const valid =
             international ||
             (atStart
-              ? isNanp(lens, digits) ||
+              ? (lead === "" && (isInternationalPrefix(lens, digits) || isSolidTrunk(lens, digits))) ||
+                isNanp(lens, digits) ||
                 isTrunk(lens, digits) ||
                 isParenthesisedArea(lens, lead, groups, from) ||
                 isNineGrouped(lens, groups, from, to)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy/compile";
 import { decide, decidePlainly, decideWithIndex } from "../../src/policy/decide";
 import { MODES_BY_TYPE, POLICY_TYPES } from "../../src/policy/policy-row.schema";
@@ -50,6 +50,11 @@ const indexed = (r: Random): string => {
     `args.amount > ${k} && args.flag == false`,
     `args.amount >= ${k} && args.meta.level <= ${r.pick(LITERALS)}`,
     `args.currency == "EUR" && args.memo.contains("x")`,
+    // Tests beside other conjuncts, shared by rows with different thresholds (each runs once per call).
+    `args.memo.contains("fraud") && args.amount > ${k}`,
+    `args.amount <= ${k} && args.flag && args.currency in ["EUR", "USD"]`,
+    `(args.currency == "EUR" || args.flag == true) && args.amount > ${k}`,
+    `args.region == "${r.pick(["eu", "us"])}" && !(args.flag == true) && size(args.memo) > 1`,
   ]);
 };
 /** …and conditions it does not (left to the interpreter, shared by rows that repeat them). */
@@ -202,6 +207,69 @@ describe("decide() with its index", () => {
       }
     }
   }, 120_000);
+
+  it("gives the same decision on sets concentrated on one tool or one host, on thousands of random calls", async () => {
+    const r = randomFrom(23);
+    let cases = 0;
+    for (let set = 0; set < 12; set++) {
+      // The benchmark's mix (thresholds, equality and threshold, agent-scoped thresholds, a shared text test,
+      // unconditional allows) beside random rows, hundreds of them on the same candidates.
+      const tools = r.pick([["pay.refund"], ["pay.*", "pay.refund", "pay.charge"]]);
+      const rows = Array.from({ length: 300 + Math.floor(r.next() * 500) }, (_, id) => {
+        const row = randomRow(r, id, tools);
+        const k = Math.floor(r.next() * 40) * 50;
+        const roll = r.next();
+        if (roll < 0.3) return { ...row, Agents: [], Scopes: [], Users: [], Condition: `args.amount > ${k}` };
+        if (roll < 0.45) return { ...row, Condition: `args.region == "${r.pick(["eu", "us"])}" && args.amount > ${k}` };
+        if (roll < 0.6)
+          return { ...row, Agents: [r.pick(AGENTS)], Condition: `args.amount ${r.pick([">", "<="])} ${k}` };
+        if (roll < 0.7)
+          return {
+            ...row,
+            Condition: r.pick([
+              `args.memo.contains("fraud")`,
+              `args.memo.contains("fraud") && args.amount > ${k}`,
+              `(args.region == "eu" || args.flag == true) && args.amount > ${k}`,
+            ]),
+          };
+        if (roll < 0.8) return { ...row, Condition: "" };
+        return row;
+      });
+      const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+      for (let call = 0; call < 250; call++) {
+        const request = randomCall(r);
+        request.tool.name = r.pick(["pay.refund", "pay.charge"]);
+        if (r.next() < 0.8) request.args.amount = Math.floor(r.next() * 2100) - 50;
+        const plain = decidePlainly(snapshot, request);
+        expect({ set, call, decision: decide(snapshot, request) }).toStrictEqual({ set, call, decision: plain });
+        cases++;
+      }
+    }
+    expect(cases).toBe(3_000);
+  }, 300_000);
+
+  it("runs a conjunct shared by many rows once per call, beside their indexed thresholds", async () => {
+    const rows = Array.from({ length: 200 }, (_, id) => ({
+      Name: `Gold over ${id * 10}`,
+      "Policy ID": `f${String(id).padStart(3, "0")}`,
+      Type: "block",
+      Mode: "block",
+      Status: "Active",
+      Tools: "pay.refund",
+      Condition: `(args.tier == "gold" || args.vip == true) && args.amount > ${id * 10}`,
+    }));
+    const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+    const conjuncts = new Set(snapshot.plan("pay.refund").rest.flatMap((parts) => parts ?? []));
+    expect(conjuncts.size).toBe(1);
+    const evaluate = vi.spyOn([...conjuncts][0]!, "evaluate");
+    const request = randomCall(randomFrom(3));
+    request.tool.name = "pay.refund";
+    request.args = { tier: "gold", amount: 995 };
+    const decision = decide(snapshot, request);
+    expect(evaluate).toHaveBeenCalledTimes(1);
+    expect(decision.policy_ids).toHaveLength(100);
+    expect(decision).toStrictEqual(decidePlainly(snapshot, request));
+  });
 
   it("answers a malformed request as plain evaluation does: denied as an engine fault", async () => {
     const rows = [

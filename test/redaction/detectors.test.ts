@@ -56,6 +56,31 @@ describe("phone", () => {
   it("leaves zip+4 codes that start with 0", () => {
     expect(only("phone", "04368-3297")).toBe("04368-3297");
   });
+
+  it("finds international numbers behind the 00 prefix (E.123), in groups", () => {
+    for (const text of ["0044 20 7946 0958", "00 33 1 23 45 67 89", "0049-30-1234567"])
+      expect(only("phone", `call ${text} today`)).toBe("call [REDACTED:phone] today");
+  });
+
+  it("leaves a 00 that is not written whole before the country code, or a country code 0", () => {
+    for (const text of ["0-06-832225-9", "0004 20 7946 0958"]) expect(only("phone", text)).toBe(text);
+  });
+
+  it("finds ten-digit national numbers written solid with their trunk 0, and nine digits after it in groups", () => {
+    for (const text of ["0123456789", "0612345678", "06 123 4567", "02 1234 567"])
+      expect(only("phone", `call ${text} today`)).toBe("call [REDACTED:phone] today");
+  });
+
+  it("leaves solid runs of other lengths or starting 00, and nine digits in an SSN's 3-2-4 layout", () => {
+    for (const text of ["012345678", "01234567890", "0012345678", "012-34-5678"])
+      expect(only("phone", text)).toBe(text);
+  });
+
+  it("leaves part and product numbers behind a code label, not numbers behind a phone label", () => {
+    for (const text of ["PN 012-3456-789", "SKU-020 7946 0958", "REF 0612345678"])
+      expect(only("phone", text)).toBe(text);
+    expect(only("phone", "TEL 020 7946 0958")).toBe("TEL [REDACTED:phone]");
+  });
 });
 
 describe("us_ssn", () => {

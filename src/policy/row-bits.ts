@@ -1,0 +1,75 @@
+/**
+ * Sets of rows as bitsets over positions in a plan (position = deciding order), and the reads decide() makes of
+ * them: counts, the first row, and the rows, ids and names in deciding order.
+ */
+import type { CompiledPolicy } from "./compile";
+
+/** Words of a bitset over `count` rows. */
+export const wordsFor = (count: number) => (count + 31) >>> 5;
+/** Sets one position. */
+export const setBit = (bits: Uint32Array, position: number) => {
+  bits[position >>> 5]! |= 1 << (position & 31);
+};
+/** Whether one position is set. */
+export const hasBit = (bits: Uint32Array, position: number) => (bits[position >>> 5]! & (1 << (position & 31))) !== 0;
+
+/** How many bits are set in both `a` and `mask`. */
+export function countBoth(a: Uint32Array, mask: Uint32Array): number {
+  let count = 0;
+  for (let w = 0; w < a.length; w++) {
+    let x = a[w]! & mask[w]!;
+    x -= (x >>> 1) & 0x55555555;
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    count += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+  }
+  return count;
+}
+
+/**
+ * The ids and names at the positions set in both `a` and `mask`, in ascending position, in one walk; `count` (from
+ * countBoth) sizes the lists up front, which is faster than growing them.
+ */
+export function idsAndNames(
+  a: Uint32Array,
+  mask: Uint32Array,
+  plan: { readonly ids: readonly string[]; readonly names: readonly string[] },
+  count: number,
+): { ids: string[]; names: string[] } {
+  const ids = new Array<string>(count);
+  const names = new Array<string>(count);
+  let next = 0;
+  for (let w = 0; w < a.length; w++) {
+    let word = a[w]! & mask[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      const position = (w << 5) + 31 - Math.clz32(low);
+      ids[next] = plan.ids[position]!;
+      names[next++] = plan.names[position]!;
+    }
+  }
+  return { ids, names };
+}
+
+/** The rows at the positions set in both `a` and `mask`, in ascending position. */
+export function rowsBoth(a: Uint32Array, mask: Uint32Array, rows: readonly CompiledPolicy[]): CompiledPolicy[] {
+  const picked: CompiledPolicy[] = [];
+  for (let w = 0; w < a.length; w++) {
+    let word = a[w]! & mask[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      picked.push(rows[(w << 5) + 31 - Math.clz32(low)]!);
+    }
+  }
+  return picked;
+}
+
+/** The first position set in both `a` and `mask`, or -1. */
+export function firstBoth(a: Uint32Array, mask: Uint32Array): number {
+  for (let w = 0; w < a.length; w++) {
+    const word = a[w]! & mask[w]!;
+    if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
+  }
+  return -1;
+}
