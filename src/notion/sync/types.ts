@@ -1,4 +1,5 @@
 import type { SyncedSource } from "../connection";
+import type { AcceptanceReport } from "../releases/release-acceptance";
 
 /** What a sync is asked to do. */
 export interface SyncRequest {
@@ -48,4 +49,6 @@ export interface SyncReport {
   statuses: { written: number; pending: number };
   /** Notion requests made in all. */
   requests: number;
+  /** Held releases accepted (or refused) on their Releases page by this sync, when the tenant has that database. */
+  releases?: AcceptanceReport;
 }
