@@ -1,8 +1,10 @@
 import { isFullPage, type BlockObjectResponse, type PageObjectResponse } from "@notionhq/client";
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { text, useEmulatorNetwork } from "../emulator/helpers";
 import { blockTextOf, connectedTenant, disconnectAfterEach, MANAGER_ID, propertyOf } from "../support/notion-tenant";
-import { admin, call, connect } from "../support/worker";
+import { signWebhook } from "../../emulator/notion/webhooks";
+import { admin, BASE, call, connect } from "../support/worker";
 
 useEmulatorNetwork();
 disconnectAfterEach();
@@ -113,5 +115,49 @@ describe("accepting a held release on its Notion page", () => {
     expect((await admin("GET", `/releases/${t.release.id}?tenant=${t.tenant}`)).body.status).toBe("held");
     const after = (await t.manager.pages.retrieve({ page_id: page.id })) as PageObjectResponse;
     expect((after.properties.Accept as { checkbox: boolean }).checkbox).toBe(false);
+  });
+});
+
+describe("Notion's webhook about a Releases page", () => {
+  it("is taken as a sync that accepts the ticked release at once", async () => {
+    const t = await heldEdit();
+    const { page } = await releasePageOf(t, t.release.id);
+    await t.manager.pages.update({
+      page_id: page.id,
+      properties: { Reason: { rich_text: text("Reviewed with finance.") }, Accept: { checkbox: true } },
+    });
+    const event = JSON.stringify({
+      id: crypto.randomUUID(),
+      timestamp: new Date().toISOString(),
+      workspace_id: crypto.randomUUID(),
+      workspace_name: "Acme",
+      subscription_id: crypto.randomUUID(),
+      integration_id: crypto.randomUUID(),
+      authors: [{ id: MANAGER_ID, type: "person" }],
+      attempt_number: 1,
+      api_version: "2025-09-03",
+      type: "page.properties_updated",
+      entity: { id: page.id, type: "page" },
+      data: {
+        parent: { id: crypto.randomUUID(), type: "database", data_source_id: t.ids.releases },
+        updated_properties: [],
+      },
+    });
+    const res = await SELF.fetch(`${BASE}/webhooks/notion/${t.tenant}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-notion-signature": await signWebhook(event, "secret_emulator_webhook"),
+      },
+      body: event,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, intake: "releases" });
+    let status = "held";
+    for (let attempt = 0; attempt < 100 && status === "held"; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await admin("GET", `/releases/${t.release.id}?tenant=${t.tenant}`)).body.status;
+    }
+    expect(status).toBe("accepted");
   });
 });
