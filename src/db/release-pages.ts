@@ -125,3 +125,32 @@ export async function setReleaseAcceptedBy(db: D1Database, tenant_id: string, id
     .bind(user_id, tenant_id, id)
     .run();
 }
+
+/**
+ * The tenant's rollback in force whose rows Notion does not show yet: a `rollback` release, live or accepted, of
+ * the snapshot in force, whose rows were not written back to the Policies database. Null when there is none.
+ */
+export async function rollbackToWrite(
+  db: D1Database,
+  tenant_id: string,
+  snapshot: string | null,
+): Promise<{ id: string; snapshot: string } | null> {
+  if (snapshot === null) return null;
+  return db
+    .prepare(
+      `SELECT id, snapshot FROM releases
+        WHERE tenant_id = ? AND snapshot = ? AND source = 'rollback' AND status IN ('live', 'accepted')
+          AND rows_written_at IS NULL
+        ORDER BY created_at DESC LIMIT 1`,
+    )
+    .bind(tenant_id, snapshot)
+    .first<{ id: string; snapshot: string }>();
+}
+
+/** Records that a rollback's rows are written back to the Policies database. */
+export async function markRollbackWritten(db: D1Database, tenant_id: string, id: string, at: string) {
+  await db
+    .prepare("UPDATE releases SET rows_written_at = ? WHERE tenant_id = ? AND id = ?")
+    .bind(at, tenant_id, id)
+    .run();
+}

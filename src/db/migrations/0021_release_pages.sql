@@ -12,6 +12,9 @@ ALTER TABLE releases ADD COLUMN page_attempted_at TEXT;
 ALTER TABLE releases ADD COLUMN summary TEXT;
 -- The Notion user who accepted the release on its page (its Accepted by), when it was accepted there.
 ALTER TABLE releases ADD COLUMN decided_by_user_id TEXT;
+-- A rollback in force for a tenant whose policies come from Notion: when its rows were written back to the Policies
+-- database (NULL: not yet; the next sync writes them before it reads the database).
+ALTER TABLE releases ADD COLUMN rows_written_at TEXT;
 
 -- Where a golden task came from: the admin API ('admin') or a row of the Golden tasks database ('notion', its page).
 ALTER TABLE golden_tasks ADD COLUMN source TEXT NOT NULL DEFAULT 'admin';

@@ -21,6 +21,7 @@ import { notionReleasePages } from "../releases/notion-release-pages";
 import { syncAgents } from "./agents";
 import type { Applied, ChangedRow, Changes } from "./changes";
 import { syncPolicies } from "./policies";
+import { writeRollbackRows } from "./rollback-rows";
 import { readFrom, readRows } from "./read-rows";
 import { contentHash, rowValues, SYNC_STATUS, textOf, type RowValues } from "./row-values";
 import { syncRunbooks } from "./runbooks";
@@ -69,12 +70,27 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
     if (taken.report.accepted.length > 0) report.snapshot.changed = true;
     report.releases = taken.report;
   }
+  // A rollback in force is written back to the Policies rows before they are read: reading them half-written would
+  // build a candidate out of both versions, so a failed write leaves the Policies database unread this time.
+  let rollbackUnwritten: string | null = null;
+  try {
+    const written = await writeRollbackRows(env.DB, client, current, connection.data_sources.policies, () => {
+      report.requests++;
+    });
+    if (written) report.rollback = written;
+  } catch (error) {
+    rollbackUnwritten = `a rollback is being written back to this database and is not finished (${describe(error)}); it is not read until it is`;
+  }
 
   const pages = request.pages ? await retrievePages(client, env.DB, tenant_id, connection, request.pages) : null;
   const sources = pages ? [...pages.keys()] : (request.sources ?? [...SYNCED_SOURCES]);
   for (const source of SYNCED_SOURCES) {
     if (!sources.includes(source)) continue;
     const result: SourceReport = { source, requests: 0, read: 0, changed: 0, applied: 0, rejected: [], removed: 0 };
+    if (source === "policies" && rollbackUnwritten) {
+      report.sources.push({ ...result, error: rollbackUnwritten });
+      continue;
+    }
     const count = () => void result.requests++;
     try {
       const changes = pages
