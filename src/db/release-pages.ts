@@ -26,7 +26,8 @@ interface PageColumns {
 
 /**
  * The tenant's releases whose page may need writing, oldest first, at most `limit`: held ones, ones without a page,
- * and ones decided since the page was written (the caller compares hashes). Releases from before `since` are left.
+ * and ones decided since their page was written (the caller compares hashes). Releases created before `since`
+ * without a page are left.
  */
 export async function releasesForPages(
   db: D1Database,
@@ -38,10 +39,13 @@ export async function releasesForPages(
     .prepare(
       `SELECT id, notion_page_id, notion_page_url, page_hash, page_attempted_at, summary, decided_by_user_id
          FROM releases
-        WHERE tenant_id = ? AND (created_at >= ? OR decided_at >= ? OR status = 'held')
+        WHERE tenant_id = ? AND (
+          status = 'held'
+          OR (notion_page_id IS NULL AND created_at >= ?)
+          OR (notion_page_id IS NOT NULL AND decided_at > page_written_at))
         ORDER BY created_at, rowid LIMIT ?`,
     )
-    .bind(tenant_id, since, since, limit)
+    .bind(tenant_id, since, limit)
     .all<PageColumns>();
   const releases = await Promise.all(
     results.map(async (row) => withPage(await getRelease(db, tenant_id, row.id), row)),
@@ -94,13 +98,14 @@ export async function recordReleasePage(
   db: D1Database,
   tenant_id: string,
   id: string,
-  page: { page_id: string | null; url: string | null; hash: string | null },
+  page: { page_id: string; url: string; hash: string; at: string },
 ) {
   await db
     .prepare(
-      "UPDATE releases SET notion_page_id = ?, notion_page_url = ?, page_hash = ? WHERE tenant_id = ? AND id = ?",
+      `UPDATE releases SET notion_page_id = ?, notion_page_url = ?, page_hash = ?, page_written_at = ?
+        WHERE tenant_id = ? AND id = ?`,
     )
-    .bind(page.page_id, page.url, page.hash, tenant_id, id)
+    .bind(page.page_id, page.url, page.hash, page.at, tenant_id, id)
     .run();
 }
 

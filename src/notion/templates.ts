@@ -52,7 +52,9 @@ export type TemplateProperty = z.infer<typeof templatePropertySchema>;
  * database that points at it (the order setup creates them in).
  */
 export const TEMPLATES: readonly DatabaseTemplate[] = inCreationOrder(
-  [policies, agents, runbooks, tools, approvals, digests, incidents, releases].map((raw) => databaseTemplateSchema.parse(raw)),
+  [policies, agents, runbooks, tools, approvals, digests, incidents, releases].map((raw) =>
+    databaseTemplateSchema.parse(raw),
+  ),
 );
 
 function inCreationOrder(templates: DatabaseTemplate[]): DatabaseTemplate[] {

@@ -5,6 +5,7 @@
 import type { GoldenResult } from "../db/golden-tasks";
 import type { Release } from "../db/releases";
 import type { ReleaseReport } from "./check";
+import type { ShadowActivation } from "./shadow-activated";
 
 /** One figure: a name and its value as a short sentence fragment. */
 export interface ReleaseFigure {
@@ -54,6 +55,7 @@ export function releaseFigures(release: Release): ReleaseFigure[] {
     },
     ...(threshold === undefined ? [] : [{ name: "Threshold", value: `${threshold}% of replayed calls` }]),
     ...(release.held_because ? [{ name: "Held because", value: release.held_because }] : []),
+    ...(report.shadow_activated ?? []).map((row) => ({ name: "Shadow → Active", value: shadowLine(row) })),
   ];
 }
 
@@ -61,4 +63,13 @@ export function releaseFigures(release: Release): ReleaseFigure[] {
 export function goldenLine(result: GoldenResult): string {
   const expected = result.expected_reason ? `${result.expected} (${result.expected_reason})` : result.expected;
   return `"${result.name}": expected ${expected}, got ${result.got} (${result.reason_code})`;
+}
+
+/** What a row turned from Shadow to Active did while in shadow, in one line. */
+export function shadowLine(row: ShadowActivation): string {
+  const unknown = row.indeterminate > 0 ? `, ${row.indeterminate} indeterminate` : "";
+  return (
+    `${row.name} (${row.policy_id}), now Active (${row.mode}): while in shadow it matched ${row.matched} of the ` +
+    `${row.calls} recorded calls of its tools${unknown}`
+  );
 }

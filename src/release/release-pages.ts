@@ -102,7 +102,7 @@ async function writeReleasePage(deps: ReleasePageDeps, release: ReleaseWithPage)
     await markReleasePageAttempted(db, release.tenant_id, release.id, deps.now().toISOString());
     page = await store.create(view);
   }
-  await recordReleasePage(db, release.tenant_id, release.id, { page_id: page.page_id, url: page.url, hash });
+  await recordReleasePage(db, release.tenant_id, release.id, { ...page, hash, at: deps.now().toISOString() });
   return true;
 }
 

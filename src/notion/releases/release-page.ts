@@ -2,7 +2,7 @@
 import type { BlockObjectRequest, CreatePageParameters } from "@notionhq/client";
 import type { ReleaseStatus } from "../../db/releases";
 import type { ReleaseReport } from "../../release/check";
-import { changedShare, goldenLine, reportOf } from "../../release/release-figures";
+import { changedShare, goldenLine, reportOf, shadowLine } from "../../release/release-figures";
 import type { ReleasePageView } from "../../release/release-pages";
 import type { ReplayExample } from "../../release/replay";
 import { MAX_TEXT_OBJECT, richText, type NotionPageProperties } from "../page-properties";
@@ -61,7 +61,8 @@ export function releaseProperties({ release, summary }: ReleasePageView): Notion
 /**
  * The page's body: Claude's summary first, labelled, when there is one; what the release's status means and what a
  * manager can do; then the figures Policy OS computed: changed rows, golden results (expected vs got), the replay
- * impact by tool, agent and reason codes with a few redacted examples. Plain text, within Notion's limits.
+ * impact by tool, agent and reason codes with a few redacted examples, and what each row turned from Shadow to
+ * Active would have done while in shadow. Plain text, within Notion's limits.
  */
 export function releaseBlocks(view: ReleasePageView): BlockObjectRequest[] {
   const { release, figures, summary } = view;
@@ -95,6 +96,11 @@ export function releaseBlocks(view: ReleasePageView): BlockObjectRequest[] {
   for (const result of golden.slice(0, 20))
     blocks.push(bullet(`${result.passed ? "Passed" : "FAILED"} ${goldenLine(result)}`));
   blocks.push(heading("Replay"), ...replayLines(report));
+  const activated = report.shadow_activated ?? [];
+  if (activated.length > 0) {
+    blocks.push(heading("Shadow → Active"));
+    for (const row of activated) blocks.push(bullet(shadowLine(row)), ...row.examples.slice(0, 2).map(example));
+  }
   if (blocks.length > MAX_BLOCKS)
     return [...blocks.slice(0, MAX_BLOCKS - 1), paragraph("(cut: see GET /admin/releases/<id>)")];
   return blocks;
