@@ -48,7 +48,8 @@ Usage: policy-os <command> [options]
   policies                             the policy rows in force and the snapshot hash
   policies set <rows.json>             replace the policy rows (all or nothing; rejected rows say why); the new
                                        snapshot is a candidate, checked before it takes effect (docs/releases.md)
-  policies rollback <snapshot>         make an earlier snapshot a new candidate, checked like any other
+  policies rollback <snapshot>         make an earlier snapshot a new candidate, checked like any other; with
+                                       Notion, the Policies rows are written back to match once it takes effect
   releases                             the tenant's releases, newest first (status, golden tasks, replay impact)
   releases show <release-id>           one release with its report (changed rows, golden results, replay)
   releases accept <release-id> --as <person> --reason "…"
@@ -392,6 +393,11 @@ function showProposal(p) {
   const { release: r } = p;
   console.log(`${p.rows} rows, snapshot ${p.snapshot}: release ${r.id} ${r.status}`);
   if (r.held_because) console.log(`held because ${r.held_because}; in force: ${p.in_force ?? "none"}`);
+  if (p.notion?.rows === "written")
+    console.log(
+      `Notion Policies rows written back: ${p.notion.updated ?? 0} updated, ${p.notion.created ?? 0} created, ${p.notion.retired ?? 0} retired`,
+    );
+  else if (p.notion) console.log(`Notion Policies rows not written yet (the next sync writes them): ${p.notion.error}`);
 }
 
 /** A release report: golden results, then the replay's changed calls by tool, agent and reason codes. */

@@ -5,6 +5,7 @@ import type { Tenant } from "../db/tenancy";
 import type { Env } from "../env";
 import { ApiError } from "../http/errors";
 import { getConnection } from "../notion/connection";
+import { requestSync } from "../notion/sync/sync.do";
 import { compilePolicies, type PolicySnapshot } from "../policy";
 import { proposeCandidate } from "../release/propose";
 import type { ReleaseSource } from "../db/releases";
@@ -23,7 +24,7 @@ const rollbackSchema = withTenant.extend({
 
 /**
  * The admin API's policies: the rows in force; replacing them all or nothing unless Notion holds them; rolling back
- * to an earlier snapshot. A new snapshot is a candidate: checked (golden tasks, replay) and recorded as a release,
+ * to an earlier snapshot (for a tenant whose policies come from Notion, the rows are written back there). A new snapshot is a candidate: checked (golden tasks, replay) and recorded as a release,
  * in force only when the release goes live (docs/releases.md).
  */
 export function policyAdminRoutes() {
@@ -49,13 +50,14 @@ export function policyAdminRoutes() {
   admin.post("/policies/rollback", validate("json", rollbackSchema), tenantScope({ fromBody: true }), async (c) => {
     const tenant = c.get("tenant");
     const hash = c.req.valid("json").snapshot;
-    await refuseNotionTenant(c.env, tenant);
     const rows = await storedSnapshotRows(c.env.DB, tenant.id, hash);
     if (!rows) throw new ApiError(404, "snapshot_not_found", `Tenant ${tenant.id} never had snapshot ${hash}.`);
     const { snapshot, rejected } = await compilePolicies(rows, { posture: tenant.posture });
     if (rejected.length > 0)
       throw new ApiError(422, "policy_rows_rejected", "That snapshot's rows no longer compile.", rejected);
-    return c.json(await propose(c.env, tenant, snapshot, rows, "rollback"));
+    const proposed = await propose(c.env, tenant, snapshot, rows, "rollback");
+    const notion = proposed.release?.status === "live" ? await writeRollbackToNotion(c.env, tenant.id) : null;
+    return c.json({ ...proposed, ...(notion ? { notion } : {}) });
   });
 
   return admin;
@@ -92,4 +94,20 @@ async function propose(env: Env, tenant: Tenant, snapshot: PolicySnapshot, rows:
       replay: release.replay,
     },
   };
+}
+
+/**
+ * For a tenant whose policies come from Notion, runs a sync now: it writes the rollback in force back to the Policies
+ * rows before reading them. Answers what it wrote, or why the rows wait for the next sync; null without Notion.
+ */
+export async function writeRollbackToNotion(env: Env, tenant_id: string) {
+  if (!(await getConnection(env.DB, tenant_id))) return null;
+  try {
+    const report = await requestSync(env, tenant_id, { reason: "admin", sources: ["policies"] });
+    const policies = report.sources.find((source) => source.source === "policies");
+    if (policies?.error) return { rows: "pending" as const, error: policies.error };
+    return { rows: "written" as const, ...(report.rollback ?? {}) };
+  } catch (error) {
+    return { rows: "pending" as const, error: error instanceof Error ? error.message : String(error) };
+  }
 }

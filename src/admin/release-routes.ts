@@ -7,6 +7,7 @@ import { compilePolicies } from "../policy";
 import { acceptRelease } from "../release/accept";
 import { checkCandidate } from "../release/check";
 import { releaseDepsFor } from "../wiring/release";
+import { writeRollbackToNotion } from "./policy-routes";
 import { limitOf, withTenant, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";
@@ -63,7 +64,8 @@ export function releaseAdminRoutes() {
     const accepted = await acceptRelease(releaseDepsFor(c.env, tenant.id), tenant, c.req.param("id"), { by, reason });
     if (!accepted.ok)
       throw new ApiError(accepted.code === "release_not_found" ? 404 : 409, accepted.code, accepted.message);
-    return c.json(accepted.release);
+    const notion = accepted.release.source === "rollback" ? await writeRollbackToNotion(c.env, tenant.id) : null;
+    return c.json({ ...accepted.release, ...(notion ? { notion } : {}) });
   });
 
   // A dry run: the candidate is checked like any other and nothing is recorded.

@@ -6,7 +6,7 @@ import { newId } from "../ids";
 import { costMicroUsd, DEFAULT_MODEL, priceOf } from "./prices";
 
 /** What Policy OS asks Claude for (a `claude_calls.purpose`). */
-export type ClaudePurpose = "escalation_summary" | "digest" | "moderation" | "incident_summary";
+export type ClaudePurpose = "escalation_summary" | "digest" | "moderation" | "incident_summary" | "release_summary";
 
 /** Why Claude gave no usable answer; the caller falls back to its template (or, for moderation, fails closed). */
 export type ClaudeFailure = "no_key" | "capped" | "timeout" | "rate_limited" | "error" | "invalid_output";

@@ -8,3 +8,4 @@ export { plainText, quotedData } from "./prompt";
 export { narrateDigest } from "./digest-narrative";
 export { moderateWithClaude } from "./moderation";
 export { summarizeIncident } from "./incident-summary";
+export { summarizeRelease } from "./release-summary";

@@ -2,7 +2,7 @@
 export const SOURCES = ["policies", "agents", "tools", "runbooks", "approvals", "digests"] as const;
 export type SourceName = (typeof SOURCES)[number];
 /** The databases a connection may name but need not (set up after the first six: connections made before lack them). */
-export const OPTIONAL_SOURCES = ["incidents"] as const;
+export const OPTIONAL_SOURCES = ["incidents", "releases"] as const;
 export type OptionalSourceName = (typeof OPTIONAL_SOURCES)[number];
 /** A connection's data source ids: the six it must name, and the optional ones it does. */
 export type ConnectionDataSources = Record<SourceName, string> & Partial<Record<OptionalSourceName, string>>;

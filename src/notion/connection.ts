@@ -57,6 +57,9 @@ export const connectionInputSchema = z.strictObject({
       [K in SourceName]: typeof dataSourceId;
     }),
     incidents: dataSourceId.optional().describe("The Incidents database (optional: incidents get no pages without it)"),
+    releases: dataSourceId
+      .optional()
+      .describe("The Releases database (optional: releases get no pages, held rows no link, without it)"),
   }),
 });
 

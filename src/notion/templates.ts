@@ -5,6 +5,7 @@ import approvals from "../../notion-templates/approvals.json";
 import digests from "../../notion-templates/digests.json";
 import incidents from "../../notion-templates/incidents.json";
 import policies from "../../notion-templates/policies.json";
+import releases from "../../notion-templates/releases.json";
 import runbooks from "../../notion-templates/runbooks.json";
 import tools from "../../notion-templates/tools.json";
 
@@ -47,11 +48,13 @@ export type DatabaseTemplate = z.infer<typeof databaseTemplateSchema>;
 export type TemplateProperty = z.infer<typeof templatePropertySchema>;
 
 /**
- * The seven databases Policy OS works with, parsed, in an order where every relation's target comes before the
+ * The databases Policy OS works with, parsed, in an order where every relation's target comes before the
  * database that points at it (the order setup creates them in).
  */
 export const TEMPLATES: readonly DatabaseTemplate[] = inCreationOrder(
-  [policies, agents, runbooks, tools, approvals, digests, incidents].map((raw) => databaseTemplateSchema.parse(raw)),
+  [policies, agents, runbooks, tools, approvals, digests, incidents, releases].map((raw) =>
+    databaseTemplateSchema.parse(raw),
+  ),
 );
 
 function inCreationOrder(templates: DatabaseTemplate[]): DatabaseTemplate[] {

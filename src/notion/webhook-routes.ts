@@ -13,6 +13,7 @@ import {
   handshakeSchema,
   isStale,
   recordWebhookEvent,
+  releasesPageOf,
   syncedSourceOf,
   webhookEventSchema,
 } from "./webhook";
@@ -34,7 +35,8 @@ export interface NotionWebhookOptions {
  * Notion's webhook receiver, mounted under /webhooks:
  * `POST /notion/:tenant`, and `POST /notion` when exactly one tenant is connected to Notion.
  * A verified, fresh, first-seen event by a person in a synced database starts a sync of that database, and one
- * about a page in the Approvals database starts the decision intake; both are answered 202 at once. Handshakes
+ * about a page in the Approvals database starts the decision intake, and one about a page in the Releases database
+ * a sync that takes Accept ticks; all are answered 202 at once. Handshakes
  * are recorded for the operator and never adopted as the signing secret; once the tenant's webhook secret resolves,
  * a handshake must be signed with it to replace the recorded token.
  *
@@ -146,6 +148,19 @@ async function receive(c: WebhookContext, connection: NotionConnection, at: Date
       ),
     );
     return c.json({ ok: true, intake: "approvals" }, 202);
+  }
+  if (releasesPageOf(event.data, connection.data_sources)) {
+    // Every sync first takes the Accept ticks on held releases' pages; this one reads no database besides.
+    c.executionCtx.waitUntil(
+      requestSync(c.env, tenant, { reason: "webhook", sources: [] }).then(
+        () => undefined,
+        (error: unknown) =>
+          console.error(
+            `notion webhook: release acceptance for tenant ${tenant} (event ${event.data.id}) failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      ),
+    );
+    return c.json({ ok: true, intake: "releases" }, 202);
   }
   const source = syncedSourceOf(event.data, connection.data_sources);
   if (!source) return c.json({ ok: true, ignored: "not_synced" }, 200);

@@ -71,10 +71,19 @@ export function syncedSourceOf(
 
 /** The page an event touched in the tenant's Approvals database (where people decide), else null. */
 export function approvalsPageOf(event: WebhookEvent, data_sources: NotionConnection["data_sources"]): string | null {
+  return pageIn(event, data_sources.approvals);
+}
+
+/** The page an event touched in the tenant's Releases database (where managers accept), else null. */
+export function releasesPageOf(event: WebhookEvent, data_sources: NotionConnection["data_sources"]): string | null {
+  return data_sources.releases ? pageIn(event, data_sources.releases) : null;
+}
+
+function pageIn(event: WebhookEvent, data_source_id: string): string | null {
   if (event.entity.type !== "page" || !event.type.startsWith("page.")) return null;
   const parent = event.data?.parent;
   const id = parent?.data_source_id ?? (parent?.type === "data_source" ? parent.id : undefined);
-  return id !== undefined && sameId(data_sources.approvals, id) ? event.entity.id : null;
+  return id !== undefined && sameId(data_source_id, id) ? event.entity.id : null;
 }
 
 /** Forgets event ids older than WEBHOOK_RETENTION_MS (the cron calls it); returns how many were deleted. */

@@ -12,6 +12,7 @@ import { changedRows, type ChangedRows } from "./changed-rows";
 import { checkGolden, goldenCallOf } from "./golden";
 import { promotion, type Promotion } from "./promotion";
 import { MAX_REPLAYED, replay, type ReplayReport } from "./replay";
+import { shadowActivations, type ShadowActivation } from "./shadow-activated";
 
 /** What checking needs: the database, and the tenant's tool catalog (golden tasks are decided as calls of a tool). */
 export interface CheckDeps {
@@ -27,6 +28,8 @@ export interface ReleaseReport {
   golden: GoldenResult[];
   replay: ReplayReport & { days: number; since: string; unreadable: number };
   threshold_pct: number;
+  /** Rows the candidate turns from Shadow to Active, with what each would have done to the recorded calls. */
+  shadow_activated: ShadowActivation[];
 }
 
 /** A checked candidate: its report and whether it may take effect. */
@@ -63,6 +66,7 @@ export async function checkCandidate(
       golden,
       replay: { ...replayed, days: settings.replay_days, since, unreadable },
       threshold_pct: settings.threshold_pct,
+      shadow_activated: shadowActivations(inputs, inForce, candidate),
     },
     promotion: promotion(golden, replayed, settings.threshold_pct),
   };

@@ -37,7 +37,7 @@ function fits(property: DatabaseTemplate["properties"][string], value: unknown):
 }
 
 describe("the Notion database templates", () => {
-  it("define the seven databases, each relation's target before the database pointing at it", () => {
+  it("define the eight databases, each relation's target before the database pointing at it", () => {
     const titles = TEMPLATES.map((t) => t.title);
     expect([...titles].sort()).toEqual([
       "Agents",
@@ -45,6 +45,7 @@ describe("the Notion database templates", () => {
       "Digests",
       "Incidents",
       "Policies",
+      "Releases",
       "Runbooks",
       "Tools",
     ]);

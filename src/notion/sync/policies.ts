@@ -104,8 +104,8 @@ function heldStatus(release: Release, status: string): string {
   const given = givenIdOf(status);
   return fitStatus(
     `held: release ${release.id} is held because ${release.held_because ?? "a person must accept it"}.`,
-    ` The snapshot in force keeps deciding until a manager accepts the release (policy-os releases accept ` +
-      `${release.id}) or fixes the rows.${given ? givenIdNote(given) : ""}`,
+    ` The snapshot in force keeps deciding until a manager accepts the release (Accept with a Reason on its page ` +
+      `in Releases, or policy-os releases accept ${release.id}) or fixes the rows.${given ? givenIdNote(given) : ""}`,
   );
 }
 

@@ -6,9 +6,9 @@ import { snapshotFor } from "../../db/policies";
 import { getTenant, listAgents, type Tenant } from "../../db/tenancy";
 import type { Env } from "../../env";
 import { hostRegistryFor } from "../../hosts";
-import { newId } from "../../ids";
-import { ledgerFor } from "../../ledger";
-import type { ProposeDeps } from "../../release/propose";
+import { summarizeRelease } from "../../claude";
+import { writeReleasePages } from "../../release/release-pages";
+import { releaseDepsFor } from "../../wiring/release";
 import {
   SYNCED_SOURCES,
   getConnection,
@@ -16,9 +16,12 @@ import {
   type NotionConnection,
   type SyncedSource,
 } from "../connection";
+import { takeReleaseAcceptances } from "../releases/release-acceptance";
+import { notionReleasePages } from "../releases/notion-release-pages";
 import { syncAgents } from "./agents";
 import type { Applied, ChangedRow, Changes } from "./changes";
 import { syncPolicies } from "./policies";
+import { writeRollbackRows } from "./rollback-rows";
 import { readFrom, readRows } from "./read-rows";
 import { contentHash, rowValues, SYNC_STATUS, textOf, type RowValues } from "./row-values";
 import { syncRunbooks } from "./runbooks";
@@ -57,13 +60,37 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
   if (!tenant || !connection) throw new Error(`tenant ${tenant_id} has no Notion connection`);
   report.snapshot.hash = tenant.snapshot_hash;
   const client = await notionClientFor(env, connection);
+  let current: Tenant = tenant;
+  // A release a manager accepted on its page is in force before the rows are read, so the sync builds on it.
+  if (connection.data_sources.releases) {
+    const count = () => void report.requests++;
+    const taken = await takeReleaseAcceptances(releaseDepsFor(env, tenant_id), client, tenant, count);
+    current = taken.tenant;
+    report.snapshot.hash = current.snapshot_hash;
+    if (taken.report.accepted.length > 0) report.snapshot.changed = true;
+    report.releases = taken.report;
+  }
+  // A rollback in force is written back to the Policies rows before they are read: reading them half-written would
+  // build a candidate out of both versions, so a failed write leaves the Policies database unread this time.
+  let rollbackUnwritten: string | null = null;
+  try {
+    const written = await writeRollbackRows(env.DB, client, current, connection.data_sources.policies, () => {
+      report.requests++;
+    });
+    if (written) report.rollback = written;
+  } catch (error) {
+    rollbackUnwritten = `a rollback is being written back to this database and is not finished (${describe(error)}); it is not read until it is`;
+  }
 
   const pages = request.pages ? await retrievePages(client, env.DB, tenant_id, connection, request.pages) : null;
   const sources = pages ? [...pages.keys()] : (request.sources ?? [...SYNCED_SOURCES]);
-  let current: Tenant = tenant;
   for (const source of SYNCED_SOURCES) {
     if (!sources.includes(source)) continue;
     const result: SourceReport = { source, requests: 0, read: 0, changed: 0, applied: 0, rejected: [], removed: 0 };
+    if (source === "policies" && rollbackUnwritten) {
+      report.sources.push({ ...result, error: rollbackUnwritten });
+      continue;
+    }
     const count = () => void result.requests++;
     try {
       const changes = pages
@@ -106,11 +133,24 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
   report.finished_at = new Date().toISOString();
 
   const tools_data_source = connection.data_sources.tools;
+  const releases_data_source = connection.data_sources.releases;
   return {
     report,
     writeBack: async (stop) => {
       let requests = 0;
       const count = () => void requests++;
+      // Release pages first: the held rows' Sync status links its release's page, so the page must exist.
+      const pagesWritten = releases_data_source
+        ? await writeReleasePages(
+            {
+              db: env.DB,
+              store: notionReleasePages(client, releases_data_source),
+              narrate: (release) => summarizeRelease(env, release),
+              now: () => new Date(),
+            },
+            tenant_id,
+          )
+        : null;
       const latest = (await getTenant(env.DB, tenant_id)) ?? current;
       const [snapshot, agents, catalog] = await Promise.all([
         snapshotFor(env.DB, latest),
@@ -118,7 +158,8 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
         hostRegistryFor(env).catalog(tenant_id),
       ]);
       const writes = await catalogWrites(env.DB, tenant_id, catalog, snapshot, agents);
-      return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count);
+      const links = { releases: releases_data_source !== undefined && !pagesWritten?.error };
+      return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count, links);
     },
   };
 }
@@ -245,7 +286,7 @@ async function apply(
     return { rows: [], statements: [], rejected: [], applied: 0 };
   switch (source) {
     case "policies":
-      return syncPolicies(releaseDeps(env, tenant.id), tenant, changes);
+      return syncPolicies(releaseDepsFor(env, tenant.id), tenant, changes);
     case "agents":
       return syncAgents(env.DB, await listAgents(env.DB, tenant.id), changes);
     case "tools":
@@ -253,18 +294,6 @@ async function apply(
     case "runbooks":
       return syncRunbooks(env.DB, changes);
   }
-}
-
-/** What checking a candidate snapshot from the Policies database needs (src/release/propose.ts). */
-function releaseDeps(env: Env, tenant_id: string): ProposeDeps {
-  const hosts = hostRegistryFor(env);
-  return {
-    db: env.DB,
-    tool: async (tenant, name) => (await hosts.resolve(tenant, name))?.descriptor ?? null,
-    ledger: ledgerFor(env, tenant_id),
-    newId,
-    now: () => new Date(),
-  };
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,6 @@
 import type { SyncedSource } from "../connection";
+import type { AcceptanceReport } from "../releases/release-acceptance";
+import type { RollbackWrite } from "./rollback-rows";
 
 /** What a sync is asked to do. */
 export interface SyncRequest {
@@ -48,4 +50,8 @@ export interface SyncReport {
   statuses: { written: number; pending: number };
   /** Notion requests made in all. */
   requests: number;
+  /** Held releases accepted (or refused) on their Releases page by this sync, when the tenant has that database. */
+  releases?: AcceptanceReport;
+  /** The rollback in force this sync wrote back to the Policies rows, when one waited. */
+  rollback?: RollbackWrite;
 }

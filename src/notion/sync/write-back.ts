@@ -1,5 +1,6 @@
 import { APIErrorCode, isFullPage, isNotionClientError, type Client } from "@notionhq/client";
 import { markStatusWritten, unwrittenStatuses, type UnwrittenStatus } from "../../db/notion-rows";
+import { releasePageUrls } from "../../db/release-pages";
 import { richText } from "../page-properties";
 import { givenIdOf, POLICY_ID } from "./policy-id";
 import { flatten, SYNC_STATUS, textOf } from "./row-values";
@@ -24,7 +25,9 @@ const HOPELESS: readonly string[] = [
 /**
  * Writes to Notion what the sync decided: refusals first (people need to see why a row is not in force), then
  * the Tools catalog, then the other Sync status values (with the Policy IDs the sync gave rows from their Name). Paced by the gate at Notion's rate; it stops early when
- * `stop()` says a new sync is waiting, and what is left is written by the next pass.
+ * `stop()` says a new sync is waiting, and what is left is written by the next pass. With `links.releases` (the
+ * tenant has a Releases database), a held row's status links its release's page, and waits for a pass where the
+ * page exists.
  */
 export async function writeBack(
   db: D1Database,
@@ -33,21 +36,36 @@ export async function writeBack(
   catalog: { tools_data_source: string; writes: Awaited<ReturnType<typeof catalogWrites>> },
   stop: () => boolean,
   count: () => void,
+  links: { releases: boolean } = { releases: false },
 ): Promise<WriteBackResult> {
   const result: WriteBackResult = { written: 0, skipped: 0, pending: 0 };
-  const statuses = await unwrittenStatuses(db, tenant_id);
+  const all = await unwrittenStatuses(db, tenant_id);
+  const urls = links.releases
+    ? await releasePageUrls(db, tenant_id, [
+        ...new Set(all.map((row) => heldReleaseOf(row.sync_status)).filter((id) => id !== null)),
+      ])
+    : new Map<string, string>();
+  const waiting = (row: UnwrittenStatus) => {
+    const release = heldReleaseOf(row.sync_status);
+    return links.releases && release !== null && !urls.has(release);
+  };
+  const statuses = all.filter((row) => !waiting(row));
+  result.pending += all.length - statuses.length;
   const refusals = statuses.filter((row) => row.sync_status.startsWith("not applied"));
   const others = statuses.filter((row) => !row.sync_status.startsWith("not applied"));
   const work: Array<() => Promise<void>> = [
-    ...refusals.map((row) => () => writeStatus(db, client, tenant_id, row, count)),
+    ...refusals.map((row) => () => writeStatus(db, client, tenant_id, row, count, null)),
     ...catalog.writes.map(
       (write) => () => writeCatalogRow(db, client, tenant_id, catalog.tools_data_source, write, count),
     ),
-    ...others.map((row) => () => writeStatus(db, client, tenant_id, row, count)),
+    ...others.map(
+      (row) => () =>
+        writeStatus(db, client, tenant_id, row, count, urls.get(heldReleaseOf(row.sync_status) ?? "") ?? null),
+    ),
   ];
   for (const [index, job] of work.entries()) {
     if (stop()) {
-      result.pending = work.length - index;
+      result.pending += work.length - index;
       return result;
     }
     try {
@@ -59,7 +77,7 @@ export async function writeBack(
         continue;
       }
       // Notion is down or slow: what is left waits for the next pass.
-      result.pending = work.length - index;
+      result.pending += work.length - index;
       result.error = error instanceof Error ? error.message : String(error);
       return result;
     }
@@ -73,6 +91,7 @@ async function writeStatus(
   tenant_id: string,
   row: UnwrittenStatus,
   count: () => void,
+  releasePage: string | null,
 ): Promise<void> {
   const given = givenIdOf(row.sync_status);
   try {
@@ -83,7 +102,7 @@ async function writeStatus(
     await client.pages.update({
       page_id: row.page_id,
       properties: {
-        [SYNC_STATUS]: { rich_text: richText(row.sync_status) },
+        [SYNC_STATUS]: { rich_text: statusText(row.sync_status, releasePage) },
         ...(fill ? { [POLICY_ID]: { rich_text: richText(given) } } : {}),
       },
     });
@@ -105,4 +124,19 @@ async function policyIdIsBlank(client: Client, page_id: string, count: () => voi
 
 function isHopeless(error: unknown): boolean {
   return isNotionClientError(error) && HOPELESS.includes(error.code);
+}
+
+/** The release a held row's Sync status names (`held: release rel_… is held because …`), else null. */
+export function heldReleaseOf(status: string): string | null {
+  return /^held: release (rel_[A-Za-z0-9_-]+) /.exec(status)?.[1] ?? null;
+}
+
+/** A Sync status as rich text; a held row's ends with a link to its release's page. */
+function statusText(status: string, releasePage: string | null) {
+  if (!releasePage) return richText(status);
+  return [
+    ...richText(status),
+    { type: "text" as const, text: { content: " Release page: " } },
+    { type: "text" as const, text: { content: releasePage, link: { url: releasePage } } },
+  ];
 }
