@@ -8,6 +8,7 @@
  */
 import { Client } from "@notionhq/client";
 import { parseArgs } from "node:util";
+import { NOTION_REQUESTS_PER_SECOND, pacedFetch } from "../src/notion/rate-schedule";
 import { setupNotion } from "../src/notion/setup";
 
 const { values } = parseArgs({
@@ -32,10 +33,12 @@ if (!values.parent) fail("name the page to create the databases under: --parent 
 if (!auth) fail("set NOTION_TOKEN to your integration's token (or pass --url of the local emulator)");
 if (worker && !adminToken) fail(`set ADMIN_TOKEN to the admin token of ${worker}`);
 
-// Patient with 429s: a connected Worker shares the integration's 3 requests/s while it writes Sync status back.
+// Paced at Notion's 3 requests/s, so setup waits its turn instead of drawing 429s and their whole-second waits; still
+// patient with 429s, because a connected Worker shares the integration's rate while it writes Sync status back.
 const client = new Client({
   auth,
   baseUrl,
+  fetch: pacedFetch(NOTION_REQUESTS_PER_SECOND),
   logger: () => undefined,
   retry: { maxRetries: 10, maxRetryDelayMs: 10_000 },
 });

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { RateSchedule, retryAfterMs } from "./rate-schedule";
+import { NOTION_REQUESTS_PER_SECOND, RateSchedule, retryAfterMs } from "./rate-schedule";
 
 /** A Notion API request as it crosses into the gate. */
 export interface GateRequest {
@@ -30,8 +30,6 @@ export interface GateCounters {
   deadline_exceeded: number;
 }
 
-/** How many requests per second the gate sends to Notion (Notion allows about 3 per integration). */
-export const NOTION_REQUESTS_PER_SECOND = 3;
 /** How many times one request is retried after a 429, or after a 5xx or network error when retrying is safe. */
 export const MAX_RETRIES = 4;
 const DEFAULT_DEADLINE_MS = 30_000;

@@ -100,22 +100,45 @@ async function addMissingRows(
   log: (line: string) => void,
 ): Promise<number> {
   const titleProperty = Object.entries(template.properties).find(([, p]) => p.type === "title")![0];
+  const titles = template.sample_rows.map((row) => String(row[titleProperty] ?? ""));
+  const present = await existingTitles(client, data_source_id, titleProperty, titles);
   let added = 0;
-  for (const row of template.sample_rows) {
-    const title = String(row[titleProperty] ?? "");
-    const existing = await client.dataSources.query({
-      data_source_id,
-      filter: { property: titleProperty, title: { equals: title } },
-      page_size: 1,
-    });
-    if (existing.results.length > 0) continue;
+  for (const [index, row] of template.sample_rows.entries()) {
+    const title = titles[index]!;
+    if (present.has(title)) continue;
     const { properties, unknownPeople } = pageProperties(template, row, people);
     if (unknownPeople.length > 0)
       log(`  ${template.title} "${title}": no Notion user named ${unknownPeople.join(", ")}; left empty`);
     await client.pages.create({ parent: { type: "data_source_id", data_source_id }, properties });
+    present.add(title);
     added++;
   }
   return added;
+}
+
+/** Which of `titles` rows of the data source already carry: one query for all of them (Notion's `or` takes 100). */
+async function existingTitles(
+  client: Client,
+  data_source_id: string,
+  titleProperty: string,
+  titles: readonly string[],
+): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (let start = 0; start < titles.length; start += 100) {
+    const filter = {
+      or: titles.slice(start, start + 100).map((title) => ({ property: titleProperty, title: { equals: title } })),
+    };
+    let cursor: string | undefined;
+    do {
+      const page = await client.dataSources.query({ data_source_id, filter, start_cursor: cursor, page_size: 100 });
+      for (const result of page.results) {
+        const value = "properties" in result ? result.properties[titleProperty] : undefined;
+        if (value?.type === "title") present.add(value.title.map((part) => part.plain_text).join(""));
+      }
+      cursor = page.has_more ? (page.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+  }
+  return present;
 }
 
 function sameId(a: string, b: string): boolean {

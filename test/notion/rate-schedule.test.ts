@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { RateSchedule } from "../../src/notion/rate-schedule";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { pacedFetch, RateSchedule } from "../../src/notion/rate-schedule";
 
 describe("the Notion rate schedule", () => {
   it("spaces reservations a hair over a third of a second apart", () => {
@@ -23,5 +23,26 @@ describe("the Notion rate schedule", () => {
     const schedule = new RateSchedule(3);
     for (let i = 0; i < 10; i++) expect(schedule.claim(i * 10, 100)).toBe(0);
     expect(schedule.claim(100, 3)).toBeGreaterThan(0);
+  });
+
+  describe("a paced fetch", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("sends ten requests at once with never more than three in any second, and answers each", async () => {
+      vi.useFakeTimers();
+      const sentAt: number[] = [];
+      const send = (async () => {
+        sentAt.push(Date.now());
+        return new Response("{}");
+      }) as typeof fetch;
+      const paced = pacedFetch(3, send);
+      const answers = Promise.all(Array.from({ length: 10 }, () => paced("https://notion.test/v1/search")));
+      await vi.runAllTimersAsync();
+      expect((await answers).map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(sentAt).toHaveLength(10);
+      for (const at of sentAt) expect(sentAt.filter((t) => t > at - 1000 && t <= at).length).toBeLessThanOrEqual(3);
+      // Paced, not serialised behind long waits: the tenth goes out in the fourth window of 1.1 s.
+      expect(sentAt.at(-1)! - sentAt[0]!).toBeLessThanOrEqual(3_300);
+    });
   });
 });
