@@ -9,7 +9,7 @@ import { requestSync } from "../notion/sync/sync.do";
 import { compilePolicies, type PolicySnapshot } from "../policy";
 import { proposeCandidate } from "../release/propose";
 import type { ReleaseSource } from "../db/releases";
-import { releaseDepsFor } from "../wiring/release";
+import { releaseDepsFor } from "../release/deps";
 import { withTenant, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";
 import { validate } from "./validate";

@@ -6,7 +6,7 @@ import { ApiError } from "../http/errors";
 import { compilePolicies } from "../policy";
 import { acceptRelease } from "../release/accept";
 import { checkCandidate } from "../release/check";
-import { releaseDepsFor } from "../wiring/release";
+import { releaseDepsFor } from "../release/deps";
 import { writeRollbackToNotion } from "./policy-routes";
 import { limitOf, withTenant, type AdminEnv } from "./request";
 import { tenantScope } from "./tenant-scope";

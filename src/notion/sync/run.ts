@@ -8,7 +8,7 @@ import type { Env } from "../../env";
 import { hostRegistryFor } from "../../hosts";
 import { summarizeRelease } from "../../claude";
 import { writeReleasePages } from "../../release/release-pages";
-import { releaseDepsFor } from "../../wiring/release";
+import { releaseDepsFor } from "../../release/deps";
 import {
   SYNCED_SOURCES,
   getConnection,
