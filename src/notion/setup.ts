@@ -116,7 +116,7 @@ async function addMissingRows(
   return added;
 }
 
-/** Which of `titles` rows of the data source already carry: one query for all of them (Notion's `or` takes 100). */
+/** Which of `titles` the rows already carry: one query per 100 titles (Notion caps request arrays at 100). */
 async function existingTitles(
   client: Client,
   data_source_id: string,
