@@ -9,7 +9,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { startBundledWorker } from "./fixtures/bundled-worker";
 import { startUpstream } from "./fixtures/upstream-server";
-import { ADMIN, HEADERS, setUpBenchTenant } from "./overhead.bench";
+import { ADMIN, governedGetOrder, setUpBenchTenant } from "./overhead.bench";
 import { percentile } from "./types";
 
 const CONCURRENCY = 16;
@@ -46,20 +46,7 @@ async function main() {
     let id = 0;
     const caller = async (url: string) => {
       const { api_key } = await setUpBenchTenant(url, upstream.url);
-      return async () => {
-        const res = await fetch(`${url}/mcp`, {
-          method: "POST",
-          headers: { ...HEADERS, authorization: `Bearer ${api_key}` },
-          body: JSON.stringify({
-            jsonrpc: "2.0",
-            id: ++id,
-            method: "tools/call",
-            params: { name: "orders.get_order", arguments: { order_id: "ord_42" } },
-          }),
-        });
-        const json = (await res.json()) as any;
-        if (json.result?.structuredContent?.outcome !== "succeeded") throw new Error(JSON.stringify(json));
-      };
+      return async () => void (await governedGetOrder(url, api_key, ++id));
     };
     const sides = { baseline: await caller(base.url), this: await caller(self.url) };
     const timed = async (fn: () => Promise<void>, n: number, into: number[]) => {

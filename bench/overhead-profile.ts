@@ -11,7 +11,7 @@ import { writeFile } from "node:fs/promises";
 import WebSocket from "ws";
 import { startBundledWorker } from "./fixtures/bundled-worker";
 import { startUpstream } from "./fixtures/upstream-server";
-import { ADMIN, HEADERS, setUpBenchTenant } from "./overhead.bench";
+import { ADMIN, governedGetOrder, setUpBenchTenant } from "./overhead.bench";
 import { percentile } from "./types";
 
 interface ProfileNode {
@@ -144,21 +144,7 @@ async function main() {
   try {
     const { admin, api_key } = await setUpBenchTenant(worker.url, upstream.url);
     let id = 0;
-    const call = async () => {
-      const res = await fetch(`${worker.url}/mcp`, {
-        method: "POST",
-        headers: { ...HEADERS, authorization: `Bearer ${api_key}` },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: ++id,
-          method: "tools/call",
-          params: { name: "orders.get_order", arguments: { order_id: "ord_42" } },
-        }),
-      });
-      const json = (await res.json()) as any;
-      if (json.result?.structuredContent?.outcome !== "succeeded") throw new Error(JSON.stringify(json));
-      return res.headers.get("server-timing");
-    };
+    const call = async () => (await governedGetOrder(worker.url, api_key, ++id)).headers.get("server-timing");
     const hop = async () => (await fetch(`${worker.url}/health`)).arrayBuffer();
     for (let i = 0; i < 200; i++) await call();
     const timed = async (fn: () => Promise<unknown>) => {

@@ -91,6 +91,23 @@ export async function setUpBenchTenant(url: string, upstreamUrl: string) {
   return { admin, api_key };
 }
 
+/** One governed `orders.get_order` through the Worker's /mcp as a raw JSON-RPC POST; throws unless it succeeded. */
+export async function governedGetOrder(url: string, api_key: string, id: number): Promise<Response> {
+  const res = await fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: { ...HEADERS, authorization: `Bearer ${api_key}` },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { name: "orders.get_order", arguments: { order_id: "ord_42" } },
+    }),
+  });
+  const json = (await res.json()) as any;
+  if (json.result?.structuredContent?.outcome !== "succeeded") throw new Error(JSON.stringify(json));
+  return res;
+}
+
 interface Measurement {
   /** Per path label: the gateway's and the direct call's samples (ms). */
   paths: Map<string, { gatewayMs: number[]; directMs: number[] }>;
