@@ -190,9 +190,9 @@ export function hashApiKey(key: string): Promise<string> {
 
 /**
  * The agent's (`a`) and tenant's (`t`) columns a principal is read from with {@link agentFrom} and
- * {@link tenantFrom}, whichever credential (`c`: the key or OAuth client row, with `tenant_id`) found it.
+ * {@link tenantFrom}, whichever credential found it (a key, an OAuth client, or none for a held call run later).
  */
-export const PRINCIPAL_COLUMNS = `c.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
+export const PRINCIPAL_COLUMNS = `a.tenant_id, a.id AS agent_id, a.name AS agent_name, a.owner, a.status, a.scopes,
   a.allowed_tools, a.acts_for, a.workspaces, t.name AS tenant_name, t.default_posture, t.default_approvers,
   t.snapshot_hash, t.approval_ttl_seconds, t.approval_reminder_seconds`;
 
@@ -226,8 +226,7 @@ export async function principalOfAgent(
   const row = await db
     .prepare(
       `SELECT ${PRINCIPAL_COLUMNS}
-         FROM agents a JOIN agents c ON c.id = a.id AND c.tenant_id = a.tenant_id
-         JOIN tenants t ON t.id = a.tenant_id
+         FROM agents a JOIN tenants t ON t.id = a.tenant_id
         WHERE a.tenant_id = ? AND a.id = ?`,
     )
     .bind(tenant_id, agent_id)
