@@ -9,10 +9,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { startBundledWorker } from "./fixtures/bundled-worker";
 import { startUpstream } from "./fixtures/upstream-server";
-import { ADMIN, governedGetOrder, setUpBenchTenant } from "./overhead.bench";
+import { ADMIN, governedGetOrder, setUpBenchTenant, throughput, timeEach } from "./overhead.bench";
 import { percentile } from "./types";
-
-const CONCURRENCY = 16;
 
 /** The workerd process serving `port` (Linux: found by its command line in /proc). */
 async function workerdPid(port: number): Promise<number> {
@@ -49,37 +47,20 @@ async function main() {
       return async () => void (await governedGetOrder(url, api_key, ++id));
     };
     const sides = { baseline: await caller(base.url), this: await caller(self.url) };
-    const timed = async (fn: () => Promise<void>, n: number, into: number[]) => {
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await fn();
-        into.push(performance.now() - t);
-      }
-    };
-    const rate = async (fn: () => Promise<void>, total: number) => {
-      let next = 0;
-      const t = performance.now();
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next++ < total) await fn();
-        }),
-      );
-      return total / ((performance.now() - t) / 1000);
-    };
-    for (const fn of Object.values(sides)) await timed(fn, 100, []);
+    for (const fn of Object.values(sides)) await timeEach(fn, 100);
     const pids = { baseline: await workerdPid(18897), this: await workerdPid(18898) };
     const ms = { baseline: [] as number[], this: [] as number[] };
     const cpu = { baseline: 0, this: 0 };
     for (let block = 0; block < 20; block++)
       for (const side of block % 2 ? (["this", "baseline"] as const) : (["baseline", "this"] as const)) {
         const before = await cpuMs(pids[side]);
-        await timed(sides[side], calls / 20, ms[side]);
+        ms[side].push(...(await timeEach(sides[side], calls / 20)));
         cpu[side] += (await cpuMs(pids[side])) - before;
       }
     const rates = { baseline: [] as number[], this: [] as number[] };
     for (let round = 0; round < 4; round++)
       for (const side of round % 2 ? (["this", "baseline"] as const) : (["baseline", "this"] as const))
-        rates[side].push(await rate(sides[side], 400));
+        rates[side].push(await throughput(sides[side], 400));
     const p = (xs: number[], q: number) => percentile(xs, q).toFixed(3);
     for (const side of ["baseline", "this"] as const)
       console.log(

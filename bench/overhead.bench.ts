@@ -108,6 +108,29 @@ export async function governedGetOrder(url: string, api_key: string, id: number)
   return res;
 }
 
+/** Times `n` calls of `fn` one after another: each call's milliseconds. */
+export async function timeEach(fn: () => Promise<void>, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Calls per second when `total` calls of `fn` are made by `CONCURRENCY` callers at once. */
+export async function throughput(fn: () => Promise<void>, total: number): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < total) await fn();
+    }),
+  );
+  return total / ((performance.now() - t) / 1000);
+}
+
 interface Measurement {
   /** Per path label: the gateway's and the direct call's samples (ms). */
   paths: Map<string, { gatewayMs: number[]; directMs: number[] }>;
@@ -162,25 +185,6 @@ async function measure(
     const res = await fetch(`${url}/health`);
     if (!res.ok) throw new Error(`GET /health: ${res.status}`);
     await res.arrayBuffer();
-  };
-  const timeEach = async (fn: () => Promise<void>, n: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await fn();
-      out.push(performance.now() - t);
-    }
-    return out;
-  };
-  const throughput = async (fn: () => Promise<void>, total: number) => {
-    let next = 0;
-    const t = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next++ < total) await fn();
-      }),
-    );
-    return total / ((performance.now() - t) / 1000);
   };
 
   log("warming up…");
