@@ -29,4 +29,5 @@ export {
   type UpstreamFeatureDeps,
   type UpstreamFeatures,
 } from "./upstream/upstream-features";
+export type { UpstreamConnection } from "./upstream/upstream-connection";
 export { federatedContent, federatedUri, HOST_URI_PREFIX, upstreamUriOf } from "./upstream/federated-uri";

@@ -3,10 +3,8 @@
  * the rule in features.ts; resource URIs inside a prompt's messages are federated like a tool's. Every get is
  * recorded in `feature_reads`.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { GetPromptResult, ListPromptsResult, Prompt } from "@modelcontextprotocol/sdk/types.js";
-import { federatedContent } from "../hosts";
+import { federatedContent, type UpstreamConnection } from "../hosts";
 import { recordable } from "../pipeline/run";
 import { INTERNAL_ERROR, INVALID_PARAMS, mayList, type FeatureAnswer, type FeatureContext } from "./features";
 import { allPages } from "./all-pages";
@@ -16,8 +14,8 @@ export async function listPrompts(ctx: FeatureContext): Promise<ListPromptsResul
   const ids = await ctx.features.upstreams.hostIds();
   const answers = await Promise.all(
     ids.map((ns) =>
-      ctx.features.upstreams.ask(ns, async (client, options) =>
-        (await allPrompts(client, options))
+      ctx.features.upstreams.ask(ns, async (upstream) =>
+        (await allPrompts(upstream))
           .filter((prompt) => mayList(ctx.principal, ns, prompt.name))
           .map((prompt): Prompt => ({ ...prompt, name: `${ns}.${prompt.name}` })),
       ),
@@ -62,9 +60,9 @@ async function get(ctx: FeatureContext, name: string, args: Record<string, strin
   const prompt = name.slice(dot + 1);
   if (!ns || !mayList(ctx.principal, ns, prompt) || !(await ctx.features.upstreams.hostIds()).includes(ns))
     return unknown();
-  const asked = await ctx.features.upstreams.ask(ns, async (client, options) => {
-    if (!(await allPrompts(client, options)).some((listed) => listed.name === prompt)) return null;
-    return client.getPrompt({ name: prompt, ...(args ? { arguments: args } : {}) }, options);
+  const asked = await ctx.features.upstreams.ask(ns, async (upstream) => {
+    if (!(await allPrompts(upstream)).some((listed) => listed.name === prompt)) return null;
+    return upstream.getPrompt(prompt, args);
   });
   if (!asked.ok) return { ok: false, error: { code: INTERNAL_ERROR, message: asked.message }, host_ref: null };
   if (asked.value === null) return unknown(asked.host_ref);
@@ -75,10 +73,10 @@ async function get(ctx: FeatureContext, name: string, args: Record<string, strin
   return { ok: true, result: { ...asked.value, messages }, host_ref: asked.host_ref };
 }
 
-function allPrompts(client: Client, options: RequestOptions): Promise<Prompt[]> {
-  if (!client.getServerCapabilities()?.prompts) return Promise.resolve([]);
+function allPrompts(upstream: UpstreamConnection): Promise<Prompt[]> {
+  if (!upstream.offers().prompts) return Promise.resolve([]);
   return allPages(async (cursor) => {
-    const page = await client.listPrompts(cursor === undefined ? {} : { cursor }, options);
+    const page = await upstream.listPrompts(cursor);
     return { items: page.prompts, next: page.nextCursor };
   });
 }

@@ -3,8 +3,6 @@
  * agent's tools, then its upstream hosts' resources federated as `policy-os://hosts/<ns>/<uri>` and named
  * `<ns>.<name>`, listed by the rule in features.ts. Every read is recorded in `feature_reads`.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import type {
   ListResourcesResult,
@@ -13,7 +11,7 @@ import type {
   Resource,
   ResourceTemplate,
 } from "@modelcontextprotocol/sdk/types.js";
-import { federatedUri, upstreamUriOf } from "../hosts";
+import { federatedUri, upstreamUriOf, type UpstreamConnection } from "../hosts";
 import { recordable } from "../pipeline/run";
 import {
   INTERNAL_ERROR,
@@ -29,8 +27,8 @@ import { RUNBOOK_URI_PREFIX, runbookContents, runbookResource, runbooksInView } 
 /** The runbooks and upstream resources the agent may see, in one page. */
 export async function listResources(ctx: FeatureContext): Promise<ListResourcesResult> {
   const runbooks = (await runbooksFor(ctx)).map(runbookResource);
-  const hosted = await eachHost(ctx, async (ns, client, options) =>
-    (await allResources(client, options))
+  const hosted = await eachHost(ctx, async (ns, upstream) =>
+    (await allResources(upstream))
       .filter((resource) => mayList(ctx.principal, ns, resource.name))
       .map((resource): Resource => ({
         ...resource,
@@ -43,8 +41,8 @@ export async function listResources(ctx: FeatureContext): Promise<ListResourcesR
 
 /** The upstream resource templates the agent may see, in one page. */
 export async function listResourceTemplates(ctx: FeatureContext): Promise<ListResourceTemplatesResult> {
-  const templates = await eachHost(ctx, async (ns, client, options) =>
-    (await allTemplates(client, options))
+  const templates = await eachHost(ctx, async (ns, upstream) =>
+    (await allTemplates(upstream))
       .filter((template) => mayList(ctx.principal, ns, template.name))
       .map((template): ResourceTemplate => ({
         ...template,
@@ -89,9 +87,9 @@ async function read(ctx: FeatureContext, uri: string): Promise<Read> {
   }
   const target = upstreamUriOf(uri);
   if (!target || !(await ctx.features.upstreams.hostIds()).includes(target.host)) return notFound();
-  const asked = await ctx.features.upstreams.ask(target.host, async (client, options) => {
-    if (!(await visibleUpstream(ctx, target.host, target.uri, client, options))) return null;
-    return client.readResource({ uri: target.uri }, options);
+  const asked = await ctx.features.upstreams.ask(target.host, async (upstream) => {
+    if (!(await visibleUpstream(ctx, target.host, target.uri, upstream))) return null;
+    return upstream.readResource(target.uri);
   });
   if (!asked.ok) return { ok: false, error: { code: INTERNAL_ERROR, message: asked.message }, host_ref: null };
   if (asked.value === null) return notFound(asked.host_ref);
@@ -104,12 +102,11 @@ async function visibleUpstream(
   ctx: FeatureContext,
   ns: string,
   uri: string,
-  client: Client,
-  options: RequestOptions,
+  upstream: UpstreamConnection,
 ): Promise<boolean> {
-  const listed = await allResources(client, options);
+  const listed = await allResources(upstream);
   if (listed.some((resource) => resource.uri === uri && mayList(ctx.principal, ns, resource.name))) return true;
-  const templates = await allTemplates(client, options);
+  const templates = await allTemplates(upstream);
   return templates.some((template) => {
     if (!mayList(ctx.principal, ns, template.name)) return false;
     try {
@@ -128,25 +125,25 @@ async function runbooksFor(ctx: FeatureContext) {
 /** Asks every upstream host at once; a host that does not answer adds nothing (the others still list). */
 async function eachHost<T>(
   ctx: FeatureContext,
-  use: (ns: string, client: Client, options: RequestOptions) => Promise<T[]>,
+  use: (ns: string, upstream: UpstreamConnection) => Promise<T[]>,
 ): Promise<T[]> {
   const ids = await ctx.features.upstreams.hostIds();
-  const answers = await Promise.all(ids.map((ns) => ctx.features.upstreams.ask(ns, (c, o) => use(ns, c, o))));
+  const answers = await Promise.all(ids.map((ns) => ctx.features.upstreams.ask(ns, (upstream) => use(ns, upstream))));
   return answers.flatMap((answer) => (answer.ok ? answer.value : []));
 }
 
-function allResources(client: Client, options: RequestOptions): Promise<Resource[]> {
-  if (!client.getServerCapabilities()?.resources) return Promise.resolve([]);
+function allResources(upstream: UpstreamConnection): Promise<Resource[]> {
+  if (!upstream.offers().resources) return Promise.resolve([]);
   return allPages(async (cursor) => {
-    const page = await client.listResources(cursor === undefined ? {} : { cursor }, options);
+    const page = await upstream.listResources(cursor);
     return { items: page.resources, next: page.nextCursor };
   });
 }
 
-function allTemplates(client: Client, options: RequestOptions): Promise<ResourceTemplate[]> {
-  if (!client.getServerCapabilities()?.resources) return Promise.resolve([]);
+function allTemplates(upstream: UpstreamConnection): Promise<ResourceTemplate[]> {
+  if (!upstream.offers().resources) return Promise.resolve([]);
   return allPages(async (cursor) => {
-    const page = await client.listResourceTemplates(cursor === undefined ? {} : { cursor }, options);
+    const page = await upstream.listResourceTemplates(cursor);
     return { items: page.resourceTemplates, next: page.nextCursor };
   });
 }

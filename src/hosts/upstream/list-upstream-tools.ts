@@ -3,6 +3,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolDescriptor } from "../host";
 import type { HostConfig } from "../host-config";
 import { excerpt } from "./host-failure";
+import { refusedByHost } from "./refused-by-host";
 import { toDescriptor } from "./to-descriptor";
 import { upstreamClient } from "./upstream-client";
 import type { UpstreamSession } from "./upstream-session";
@@ -46,15 +47,6 @@ export async function listUpstreamTools(
   } finally {
     await client.close().catch(() => undefined);
   }
-}
-
-/** Whether the host answered and refused the 2025 era (an HTTP error other than its credentials', a JSON-RPC error). */
-function refusedByHost(error: unknown): boolean {
-  if (error instanceof StreamableHTTPError)
-    return (
-      error.code !== undefined && error.code >= 400 && error.code < 500 && error.code !== 401 && error.code !== 403
-    );
-  return error instanceof McpError && error.code !== ErrorCode.RequestTimeout;
 }
 
 // The SDK's messages can quote response bodies; keep only what is safe and useful to show an admin.

@@ -35,7 +35,7 @@ export function isModern(session: UpstreamSession | undefined): boolean {
 }
 
 /** The session a 2026-07-28 host is spoken to with: the revision, and no session id (the era has none). */
-const MODERN_SESSION: UpstreamSession = { protocol_version: MODERN_REVISION, session_id: null };
+export const MODERN_SESSION: UpstreamSession = { protocol_version: MODERN_REVISION, session_id: null };
 
 /**
  * The per-request `_meta` envelope 2026-07-28 requires on every request (the 2.x SDK's keys): the revision, who
@@ -49,8 +49,8 @@ export function modernEnvelope(): Record<string, unknown> {
   };
 }
 
-/** A 2.x SDK client pinned to 2026-07-28 (no fallback), with the guards of every upstream exchange. */
-function modernClient(config: HostConfig, auth: Record<string, string>) {
+/** A 2.x SDK client pinned to 2026-07-28 (no fallback), with the guards of every upstream exchange; not connected. */
+export function modernClient(config: HostConfig, auth: Record<string, string>) {
   const client = new Client(CLIENT_INFO, {
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
     versionNegotiation: { mode: { pin: MODERN_REVISION } },

@@ -1,17 +1,16 @@
 /**
  * What an upstream MCP host offers besides tools (resources, resource templates, prompts), asked over one connection
- * per exchange. The same guards as a tool call: the stored URL must pass the address policy, the host's own
- * credential is sent (never the agent's), answers are bounded, and no message quotes a secret.
+ * per exchange, in the era the host speaks (2025 through the 1.x SDK client, 2026-07-28 through the 2.x one). The same
+ * guards as a tool call: the stored URL must pass the address policy, the host's own credential is sent (never the
+ * agent's), answers are bounded, and no message quotes a secret.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { HostConfig } from "../host-config";
 import { listHostConfigs } from "../host-store";
 import { checkUpstreamUrl, type UpstreamAddressPolicy } from "../upstream-address";
 import { upstreamHostRef } from "../upstream-mcp";
 import { authHeaders, withoutSecrets } from "./auth-headers";
 import { excerpt } from "./host-failure";
-import { upstreamClient } from "./upstream-client";
+import { connectInEra, type UpstreamConnection } from "./upstream-connection";
 
 /** What asking an upstream needs: the tenant data store, the Worker's secrets, the address policy. */
 export interface UpstreamFeatureDeps {
@@ -27,11 +26,11 @@ export type Asked<T> = { ok: true; value: T; host_ref: string } | { ok: false; m
 export interface UpstreamFeatures {
   /** The namespaces of the tenant's upstream MCP hosts. */
   hostIds(): Promise<string[]>;
-  /** Connects to host `host_id` and runs `use` with the connected client and the host's per-request deadline. */
-  ask<T>(host_id: string, use: (client: Client, options: RequestOptions) => Promise<T>): Promise<Asked<T>>;
+  /** Connects to host `host_id` in the era it speaks and runs `use` with the connection (each request bounded). */
+  ask<T>(host_id: string, use: (upstream: UpstreamConnection) => Promise<T>): Promise<Asked<T>>;
 }
 
-/** The upstream hosts of `tenant_id`, asked through the SDK client. */
+/** The upstream hosts of `tenant_id`, asked through the SDK client of each host's era. */
 export function upstreamFeatures(deps: UpstreamFeatureDeps, tenant_id: string): UpstreamFeatures {
   let configs: Promise<HostConfig[]> | undefined;
   const upstreams = () =>
@@ -47,16 +46,18 @@ export function upstreamFeatures(deps: UpstreamFeatureDeps, tenant_id: string): 
       if (!address.ok) return { ok: false, message: `the URL of host ${config.id} ${address.reason}` };
       const auth = authHeaders(config, deps.secrets);
       if (!auth.ok) return { ok: false, message: auth.message };
-      const { client, transport } = upstreamClient(config, auth.headers);
-      try {
-        const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
-        await client.connect(transport, options);
-        return { ok: true, value: await use(client, options), host_ref: upstreamHostRef(config) };
-      } catch (error) {
+      const failed = (error: unknown) => {
         const detail = error instanceof Error ? `: ${excerpt(withoutSecrets(error.message, auth.headers))}` : "";
-        return { ok: false, message: `host ${config.id} did not answer${detail}` };
+        return { ok: false as const, message: `host ${config.id} did not answer${detail}` };
+      };
+      const connected = await connectInEra(config, auth.headers);
+      if (!connected.ok) return failed(connected.error);
+      try {
+        return { ok: true, value: await use(connected.connection), host_ref: upstreamHostRef(config) };
+      } catch (error) {
+        return failed(error);
       } finally {
-        await client.close().catch(() => undefined);
+        await connected.close();
       }
     },
   };
