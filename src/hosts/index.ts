@@ -30,4 +30,5 @@ export {
   type UpstreamFeatures,
 } from "./upstream/upstream-features";
 export type { UpstreamConnection } from "./upstream/upstream-connection";
+export { allPages } from "./upstream/all-pages";
 export { federatedContent, federatedUri, HOST_URI_PREFIX, upstreamUriOf } from "./upstream/federated-uri";

@@ -45,6 +45,9 @@ export const INVALID_PARAMS = -32602;
 /** JSON-RPC "internal error": the host asked did not answer. */
 export const INTERNAL_ERROR = -32603;
 
+/** Pages of a host's resource, template or prompt list read at most (a longer list is cut there). */
+export const MAX_LIST_PAGES = 20;
+
 /** Whether the agent sees host `ns`'s resource, template or prompt named `name` (the rule above). */
 export function mayList(principal: Principal, ns: string, name: string): boolean {
   return principal.agent.allowed_tools.some((pattern) => matchesGlob(pattern, `${ns}.${name}`));

@@ -4,10 +4,16 @@
  * recorded in `feature_reads`.
  */
 import type { GetPromptResult, ListPromptsResult, Prompt } from "@modelcontextprotocol/sdk/types.js";
-import { federatedContent, type UpstreamConnection } from "../hosts";
+import { allPages, federatedContent, type UpstreamConnection } from "../hosts";
 import { recordable } from "../pipeline/run";
-import { INTERNAL_ERROR, INVALID_PARAMS, mayList, type FeatureAnswer, type FeatureContext } from "./features";
-import { allPages } from "./all-pages";
+import {
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  MAX_LIST_PAGES,
+  mayList,
+  type FeatureAnswer,
+  type FeatureContext,
+} from "./features";
 
 /** The upstream prompts the agent may see, in one page. */
 export async function listPrompts(ctx: FeatureContext): Promise<ListPromptsResult> {
@@ -78,5 +84,5 @@ function allPrompts(upstream: UpstreamConnection): Promise<Prompt[]> {
   return allPages(async (cursor) => {
     const page = await upstream.listPrompts(cursor);
     return { items: page.prompts, next: page.nextCursor };
-  });
+  }, MAX_LIST_PAGES);
 }

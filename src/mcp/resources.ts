@@ -11,17 +11,17 @@ import type {
   Resource,
   ResourceTemplate,
 } from "@modelcontextprotocol/sdk/types.js";
-import { federatedUri, upstreamUriOf, type UpstreamConnection } from "../hosts";
+import { allPages, federatedUri, upstreamUriOf, type UpstreamConnection } from "../hosts";
 import { recordable } from "../pipeline/run";
 import {
   INTERNAL_ERROR,
+  MAX_LIST_PAGES,
   mayList,
   RESOURCE_NOT_FOUND,
   visibleTools,
   type FeatureAnswer,
   type FeatureContext,
 } from "./features";
-import { allPages } from "./all-pages";
 import { RUNBOOK_URI_PREFIX, runbookContents, runbookResource, runbooksInView } from "./runbook-resources";
 
 /** The runbooks and upstream resources the agent may see, in one page. */
@@ -137,7 +137,7 @@ function allResources(upstream: UpstreamConnection): Promise<Resource[]> {
   return allPages(async (cursor) => {
     const page = await upstream.listResources(cursor);
     return { items: page.resources, next: page.nextCursor };
-  });
+  }, MAX_LIST_PAGES);
 }
 
 function allTemplates(upstream: UpstreamConnection): Promise<ResourceTemplate[]> {
@@ -145,5 +145,5 @@ function allTemplates(upstream: UpstreamConnection): Promise<ResourceTemplate[]>
   return allPages(async (cursor) => {
     const page = await upstream.listResourceTemplates(cursor);
     return { items: page.resourceTemplates, next: page.nextCursor };
-  });
+  }, MAX_LIST_PAGES);
 }

@@ -4,11 +4,9 @@ import type { ToolDescriptor } from "../host";
 import type { HostConfig } from "../host-config";
 import { excerpt } from "./host-failure";
 import { refusedByHost } from "./refused-by-host";
-import { toDescriptor } from "./to-descriptor";
+import { federatedTools } from "./federated-tools";
 import { upstreamClient } from "./upstream-client";
 import type { UpstreamSession } from "./upstream-session";
-
-const MAX_PAGES = 50;
 
 /**
  * The tools an upstream offers (all `tools/list` pages) in the 2025 era, federated under its namespace, plus the
@@ -25,18 +23,9 @@ export async function listUpstreamTools(
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
   try {
     await client.connect(transport, options);
-    const serverVersion = client.getServerVersion()?.version;
-    const tools: ToolDescriptor[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await client.listTools(cursor === undefined ? {} : { cursor }, options);
-      for (const tool of result.tools) {
-        const descriptor = toDescriptor(config.id, tool, serverVersion);
-        if (descriptor) tools.push(descriptor);
-      }
-      cursor = result.nextCursor;
-      if (cursor === undefined) break;
-    }
+    const tools = await federatedTools(config.id, client.getServerVersion()?.version, (cursor) =>
+      client.listTools(cursor === undefined ? {} : { cursor }, options),
+    );
     const session =
       transport.protocolVersion === undefined
         ? null

@@ -21,13 +21,11 @@ import type { HostConfig } from "../host-config";
 import { boundedResponse } from "./bounded-response";
 import { excerpt, rejected, unavailable, type HostFailure } from "./host-failure";
 import { CLIENT_INFO } from "./initialize-session";
-import { toDescriptor } from "./to-descriptor";
+import { federatedTools } from "./federated-tools";
 import type { UpstreamSession } from "./upstream-session";
 
 /** The MCP revision spoken to a host that refuses the 2025 era. */
 export const MODERN_REVISION = "2026-07-28";
-
-const MAX_PAGES = 50;
 
 /** Whether a remembered session is the 2026-07-28 era (no session id; every request carries the envelope). */
 export function isModern(session: UpstreamSession | undefined): boolean {
@@ -75,22 +73,11 @@ export async function listModernTools(
   const options = { timeout: config.timeout_ms, maxTotalTimeout: config.timeout_ms };
   try {
     await client.connect(transport, options);
-    const serverVersion = client.getServerVersion()?.version;
-    const tools: ToolDescriptor[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await client.listTools(cursor === undefined ? {} : { cursor }, {
-        ...options,
-        cacheMode: "bypass",
-      });
-      for (const tool of result.tools) {
-        // The 2.x SDK's Tool has the 1.x fields toDescriptor reads.
-        const descriptor = toDescriptor(config.id, tool as unknown as Tool, serverVersion);
-        if (descriptor) tools.push(descriptor);
-      }
-      cursor = result.nextCursor;
-      if (cursor === undefined) break;
-    }
+    // The 2.x SDK's Tool has the 1.x fields toDescriptor reads.
+    const tools = await federatedTools(config.id, client.getServerVersion()?.version, async (cursor) => {
+      const page = await client.listTools(cursor === undefined ? {} : { cursor }, { ...options, cacheMode: "bypass" });
+      return { tools: page.tools as unknown as Tool[], nextCursor: page.nextCursor };
+    });
     return { ok: true, tools, session: MODERN_SESSION };
   } catch (error) {
     return { ok: false, message: describeFailure(config, error) };
