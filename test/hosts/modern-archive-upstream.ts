@@ -6,7 +6,7 @@ import { z } from "zod";
 /**
  * A real MCP server on the 2.x SDK (@modelcontextprotocol/server 2.4) that speaks only 2026-07-28 (stateless, no
  * initialize: 2025-era requests are refused), served through msw at `url`, offering resources, a resource template
- * and prompts besides one tool. `reads` counts the resources it read, by URI.
+ * and prompts besides one tool; reading `notes://broken/1` fails. `reads` counts the resources it read, by URI.
  */
 export function createModernArchive(url: string): { handlers: HttpHandler[]; reads: Map<string, number> } {
   const reads = new Map<string, number>();
@@ -30,6 +30,9 @@ export function createModernArchive(url: string): { handlers: HttpHandler[]; rea
     server.registerResource("private_note", "notes://private/1", { mimeType: "text/plain" }, async (uri) =>
       read(uri.href, "The private note."),
     );
+    server.registerResource("broken_note", "notes://broken/1", { mimeType: "text/plain" }, async () => {
+      throw new Error("the archive's disk is unreadable");
+    });
     server.registerResource(
       "public_by_id",
       new ResourceTemplate("notes://public/{id}", { list: undefined }),

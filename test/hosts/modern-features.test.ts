@@ -99,6 +99,18 @@ describe("resources and prompts of an upstream that speaks only MCP 2026-07-28",
     ]);
   });
 
+  it("answers a read the host fails with an internal error naming the host, recorded as failed", async () => {
+    const t = await withArchive(["archive.broken_note"]);
+    const client = await connect(t.key);
+    await expect(client.readResource({ uri: "policy-os://hosts/archive/notes://broken/1" })).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringMatching(/host archive did not answer/),
+    });
+    const [row] = await readsOf(t.tenant, 1);
+    expect(row).toMatchObject({ method: "resources/read", outcome: "failed", host_ref: null });
+    expect(row!.reason).toMatch(/host archive did not answer/);
+  });
+
   it("lists and gets prompts for a 2025 client, with the same names and refusals", async () => {
     const t = await withArchive(["archive.*"]);
     const client = await connect(t.key);
@@ -128,7 +140,7 @@ describe("resources and prompts of an upstream that speaks only MCP 2026-07-28",
     try {
       expect(connected.connection.offers()).toEqual({ resources: true, prompts: true });
       const { resources } = await connected.connection.listResources(undefined);
-      expect(resources.map((r) => r.uri).sort()).toEqual(["notes://private/1", "notes://public/1"]);
+      expect(resources.map((r) => r.uri).sort()).toEqual(["notes://broken/1", "notes://private/1", "notes://public/1"]);
     } finally {
       await connected.close();
     }
