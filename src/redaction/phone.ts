@@ -17,13 +17,21 @@
  *   starting with 0, 8 to 15 digits after it, in two or more groups (`0044 20 7946 0958`, `00 33 1 23 45 67 89`);
  * - a national number of ten digits written solid with its trunk `0` (`0123456789`: France, the Netherlands, Japan
  *   and Italy write ten-digit numbers this way).
+ * - eight digits in four pairs with single spaces (`12 34 56 78`, Denmark and Norway);
+ * - behind the trunk `8` of Russia and other former Soviet plans: 11 digits in four or more groups
+ *   (`8 (495) 123-45-67`, `8-916-123-45-67`);
+ * - a Chinese mobile: 11 digits starting 13 to 19 in 3-4-4 (`138 0013 8000`);
+ * - any well-formed run of 8 to 15 digits, even solid, right behind a phone label (`Tel.: 961730736`, `mobile
+ *   4155552671`, `teléfono 999-493-308`; see number-label.ts).
+ * The country code may stand in parentheses (`(+44) 20 7946 0958`), and an extension written after the number
+ * (` ext. 204`, ` x204`, `, ext 12`) is redacted with it.
  * Italian and other plans with nine-digit numbers after the trunk `0` are read in three or more groups
- * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+` and without separators
- * (`4155552671`, an order id) is never a phone, nor is a number behind a code label such as `PN`, `SKU` or `REF`
- * (two to five capital letters and a space or dash, other than `TEL`, `FAX`, `MOB`, `CELL`, `PH`): part
- * and product numbers are written that way, phone numbers are not.
+ * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+`, without separators and without a
+ * phone label (`4155552671`, an order id) is never a phone, nor is a number behind an identifier label (`order`,
+ * `invoice`, `tracking`, … or a code of two to five capital letters such as `PN`, `SKU`, `REF`, other than `TEL`,
+ * `FAX`, `MOB`, `CELL`, `PH`): part, product and order numbers are written that way, phone numbers are not.
  */
-import { behindIdentifierLabel } from "./identifier-label";
+import { numberLabel, type NumberLabel } from "./number-label";
 import type { Detector, Span } from "./types";
 
 // One bounded character class: linear. The candidate is cut into groups and checked in code.
@@ -200,6 +208,8 @@ export const phoneDetector: Detector = {
       // Without a space, the only window is the whole candidate (dates, timestamps), and it runs on.
       if (runsOn && !candidate.includes(" ")) continue;
       const groups = groupsOf(candidate);
+      // The label before the candidate, read once and only when a window needs it.
+      let startLabel: NumberLabel | "none" | undefined;
       search: for (let from = 0; from < groups.length; from++) {
         const atStart = from === 0;
         const sep = groups[from]!.before;
@@ -217,7 +227,7 @@ export const phoneDetector: Detector = {
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
           const international = lead.includes("+") && digits[0] !== "0" && count <= 15;
-          const valid =
+          const layout =
             international ||
             (atStart
               ? (lead === "" && (isInternationalPrefix(lens, digits) || isSolidTrunk(lens, digits))) ||
@@ -229,9 +239,15 @@ export const phoneDetector: Detector = {
                 isTrunkEight(lens, digits) ||
                 isChineseMobile(lens, digits)
               : isNanp(lens, digits) && !spaced(groups, from, to));
-          if (!valid) continue;
-          // A number labelled as an order, invoice or part number is that record's id, whatever its layout.
-          if (behindIdentifierLabel(text, base + windowStart)) break search;
+          // A phone label makes any well-formed run of 8 to 15 digits a phone (`Tel.: 0612345678`); an order,
+          // invoice or part number is that record's id, whatever its layout. Labels are read only here: most
+          // windows fail both tests above.
+          if (!layout && !(atStart && count <= 15 && (startLabel ??= numberLabel(text, base) ?? "none") === "phone"))
+            continue;
+          const label = atStart
+            ? (startLabel ??= numberLabel(text, base) ?? "none")
+            : numberLabel(text, base + windowStart);
+          if (label === "identifier" || label === "code") break search;
           const end = base + groups[to]!.end + extensionLength(text, base + groups[to]!.end);
           spans.push({ start: base + windowStart, end });
           resumeAt = end;

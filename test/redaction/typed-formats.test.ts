@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { redactText, type DetectorName } from "../../src/redaction";
-import { behindIdentifierLabel } from "../../src/redaction/identifier-label";
+import { numberLabel } from "../../src/redaction/number-label";
 import { isCardNumber } from "../../src/redaction/payment-card";
 
 /**
@@ -23,6 +23,14 @@ const FOUND: [string, DetectorName, string][] = [
   ["a card behind a word that only ends in an id label", "payment_card", "preorder 4111111111111111"],
   ["a card grouped like a card, even behind an order label", "payment_card", "order 4111 1111 1111 1111"],
   ["a card behind the word card", "payment_card", "card 4111111111111111"],
+  ["a card behind a brand in capitals, which is no part code", "payment_card", "VISA 4111111111111111"],
+  ["a Spanish number written solid behind Tel.:", "phone", "Tel.: 961730736"],
+  ["a North American number written solid behind mobile", "phone", "mobile 4155552671"],
+  ["a Spanish number in 3-3-3 with dashes behind teléfono", "phone", "teléfono 999-493-308"],
+  ["a British mobile written solid behind phone number:", "phone", "phone number: 07700900123"],
+  ["an Italian mobile written solid behind call", "phone", "call 3471234567"],
+  ["a number written solid behind TEL", "phone", "TEL 500872441"],
+  ["a Japanese number behind 電話", "phone", "電話 312345678"],
 ];
 
 const LEFT: [string, string][] = [
@@ -36,6 +44,9 @@ const LEFT: [string, string][] = [
   ["eight digits in four dotted pairs (an IP address's shape)", "12.34.56.78"],
   ["eight digits behind the trunk 8 (a digit short)", "8 123 45 67"],
   ["a Chinese mobile a digit short", "138 0013 800"],
+  ["a solid run behind a word that only ends in a phone label", "hotel 4155552671"],
+  ["seven digits behind a phone label (shorter than any number E.164 allows)", "tel 1234567"],
+  ["a solid run with a phone label further back", "phone for the order 4155552671"],
 ];
 
 describe("formats people type", () => {
@@ -55,10 +66,10 @@ describe("formats people type", () => {
   });
 });
 
-describe("identifier labels", () => {
-  const at = (text: string) => behindIdentifierLabel(text, text.search(/\d/));
+describe("number labels", () => {
+  const label = (text: string) => numberLabel(text, text.search(/\d/));
 
-  it("reads an id word with #, no., number or id and punctuation as a label, in any case", () => {
+  it("reads an id word with #, no., number or id and punctuation as an identifier label, in any case", () => {
     for (const text of [
       "order 1",
       "ORDER #1",
@@ -68,16 +79,25 @@ describe("identifier labels", () => {
       "case id 1",
       "SKU-1",
     ])
-      expect(at(text), text).toBe(true);
+      expect(label(text), text).toBe("identifier");
   });
 
-  it("does not read the tail of a longer word, a label further back or a phone label as one", () => {
-    for (const text of ["preorder 1", "reorder #1", "order for pat at 1", "TEL 1", "call 1", "1"])
-      expect(at(text), text).toBe(false);
+  it("reads phone words with their punctuation as a phone label, in capitals too", () => {
+    for (const text of ["Tel.: 1", "tel 1", "TEL 1", "Mobile #: 1", "teléfono 1", "phone number: 1", "fax-1"])
+      expect(label(text), text).toBe("phone");
   });
 
-  it("reads a long label whole, and not the tail of a long word ending in an id word", () => {
-    expect(at(`${"x".repeat(40)} confirmation number : 1`)).toBe(true);
-    expect(at(`${"x".repeat(40)}order 1`)).toBe(false);
+  it("reads other capital codes as a code label", () => {
+    for (const text of ["PN 1", "ABC-1", "VISA 1"]) expect(label(text), text).toBe("code");
+  });
+
+  it("reads no label from the tail of a longer word, a word further back or plain prose", () => {
+    for (const text of ["preorder 1", "reorder #1", "hotel 1", "order for pat at 1", "see 1", "1"])
+      expect(label(text), text).toBeUndefined();
+  });
+
+  it("reads a long label whole, and not the tail of a long word ending in a label word", () => {
+    expect(label(`${"x".repeat(40)} confirmation number.: 1`)).toBe("identifier");
+    expect(label(`${"x".repeat(40)}order 1`)).toBeUndefined();
   });
 });
