@@ -1,9 +1,13 @@
 /**
  * The `payment_card` detector: 13 to 19 digits, bare or grouped by single spaces, dashes or dots (4-4-4-4…, Amex
  * 4-6-5, Diners 4-6-4; the separators may be mixed, as in `4111-1111 1111.1111`), that pass Luhn and start with a
- * known brand prefix at that brand's length. Unicode spaces, digits and invisible characters are folded before (see
- * fold.ts).
+ * known brand prefix (IIN range) at that brand's length. Unicode spaces, digits and invisible characters are folded
+ * before (see fold.ts). A number written solid right behind an identifier label (`order 4947834880207956`, `invoice
+ * no. …`, see number-label.ts) is that record's id: one random number in a hundred passes both the prefix and
+ * the Luhn checks, so a label is what tells an order id from a card. A card grouped like a card is redacted whatever
+ * stands before it.
  */
+import { numberLabel } from "./number-label";
 import type { Detector, Span } from "./types";
 
 const CANDIDATE = /(?<![\w.-])\d[\d .-]{11,24}\d/g;
@@ -82,6 +86,8 @@ export const cardDetector: Detector = {
           if (last === parts.length - 1 && cardBrand(digits) !== undefined) break;
           continue;
         }
+        // Read only for a number that passed every check above, so a text of ids pays for no label.
+        if (groups.length === 1 && numberLabel(text, match.index) === "identifier") break;
         const end = match.index + parts.slice(0, last + 1).join("").length;
         spans.push({ start: match.index, end });
         resumeAt = end;

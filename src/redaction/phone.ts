@@ -17,16 +17,25 @@
  *   starting with 0, 8 to 15 digits after it, in two or more groups (`0044 20 7946 0958`, `00 33 1 23 45 67 89`);
  * - a national number of ten digits written solid with its trunk `0` (`0123456789`: France, the Netherlands, Japan
  *   and Italy write ten-digit numbers this way).
+ * - eight digits in four pairs with single spaces (`12 34 56 78`, Denmark and Norway);
+ * - behind the trunk `8` of Russia and other former Soviet plans: 11 digits in four or more groups
+ *   (`8 (495) 123-45-67`, `8-916-123-45-67`);
+ * - a Chinese mobile: 11 digits starting 13 to 19 in 3-4-4 (`138 0013 8000`);
+ * - any well-formed run of 8 to 15 digits, even solid, right behind a phone label (`Tel.: 961730736`, `mobile
+ *   4155552671`, `teléfono 999-493-308`; see number-label.ts).
+ * The country code may stand in parentheses (`(+44) 20 7946 0958`), and an extension written after the number
+ * (` ext. 204`, ` x204`, `, ext 12`) is redacted with it.
  * Italian and other plans with nine-digit numbers after the trunk `0` are read in three or more groups
- * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+` and without separators
- * (`4155552671`, an order id) is never a phone, nor is a number behind a code label such as `PN`, `SKU` or `REF`
- * (two to five capital letters and a space or dash, other than `TEL`, `FAX`, `MOB`, `CELL`, `PH`): part
- * and product numbers are written that way, phone numbers are not.
+ * (`06 123 4567`), except 3-2-4 (an SSN's layout). Any other digit run without `+`, without separators and without a
+ * phone label (`4155552671`, an order id) is never a phone, nor is a number behind an identifier label (`order`,
+ * `invoice`, `tracking`, … or a code of two to five capital letters such as `PN`, `SKU`, `REF`, other than `TEL`,
+ * `FAX`, `MOB`, `CELL`, `PH`): part, product and order numbers are written that way, phone numbers are not.
  */
+import { numberLabel, type NumberLabel } from "./number-label";
 import type { Detector, Span } from "./types";
 
 // One bounded character class: linear. The candidate is cut into groups and checked in code.
-const CANDIDATE = /(?<![\w+.-])[+(]?\d[\d ().-]{5,22}\d/g;
+const CANDIDATE = /(?<![\w+.-])(?:\(\+|[+(])?\d[\d ().-]{5,22}\d/g;
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
 /** `\w`: ASCII letters, digits and `_`. */
@@ -150,21 +159,34 @@ const isInternationalPrefix = (lens: number[], digits: string) =>
   digits.length >= 10 &&
   digits.length <= 17;
 
-/** Labels that name a phone number rather than a code. */
-const PHONE_LABELS = new Set(["TEL", "FAX", "MOB", "CELL", "PH", "PHONE"]);
+/** Eight digits in four pairs with single spaces (`12 34 56 78`: Denmark and Norway write their numbers so). */
+const isFourPairs = (lens: number[], groups: Group[], from: number, to: number) =>
+  lens.join() === "2,2,2,2" && spaced(groups, from, to);
 
 /**
- * Whether a code label stands right before `at` (`PN 123-4567-890`, `SKU-1234`): two to five capital letters, not
- * the end of a longer word, then one space or dash. Read with character tests, since most numbers have no label.
+ * The trunk prefix `8` of Russia and other former Soviet plans: `8`, an area code of 3 to 5 digits, 11 digits in all,
+ * in four or more groups (`8 (495) 123-45-67`, `8-916-123-45-67`, `8 800 555 3535`).
  */
-function behindCodeLabel(text: string, at: number): boolean {
-  const sep = text.charCodeAt(at - 1);
-  if (sep !== 32 && sep !== 45) return false;
-  let i = at - 2;
-  while (i >= 0 && at - 2 - i < 6 && text.charCodeAt(i) >= 65 && text.charCodeAt(i) <= 90) i--;
-  const length = at - 2 - i;
-  if (length < 2 || length > 5 || (i >= 0 && isWordChar(text.charCodeAt(i)))) return false;
-  return !PHONE_LABELS.has(text.slice(i + 1, at - 1));
+const isTrunkEight = (lens: number[], digits: string) =>
+  lens.length >= 4 &&
+  lens[0] === 1 &&
+  digits[0] === "8" &&
+  digits.length === 11 &&
+  lens[1]! >= 3 &&
+  lens[1]! <= 5 &&
+  lens.slice(2).every((n) => n >= 2 && n <= 4);
+
+/** A Chinese mobile number: 11 digits starting 13 to 19, written 3-4-4 (`138 0013 8000`, `139-1234-5678`). */
+const isChineseMobile = (lens: number[], digits: string) =>
+  lens.join() === "3,4,4" && digits[0] === "1" && digits[1]! >= "3";
+
+/** An extension written after a number (` ext. 204`, ` x204`, `, ext 12`, ` #3`): its length, else 0. */
+const EXTENSION = /^,? ?(?:ext\.?|extension|x|#) ?\d{1,6}(?![\w.-])/i;
+function extensionLength(text: string, at: number): number {
+  const next = text.charCodeAt(at);
+  // Only a space, comma, `x` or `#` can start one: most numbers end without, and pay one comparison.
+  if (next !== 32 && next !== 44 && (next | 32) !== 120 && next !== 35) return 0;
+  return EXTENSION.exec(text.slice(at, at + 20))?.[0].length ?? 0;
 }
 
 /** Finds phone numbers in the layouts described above. */
@@ -185,15 +207,16 @@ export const phoneDetector: Detector = {
       let resumeAt = after;
       // Without a space, the only window is the whole candidate (dates, timestamps), and it runs on.
       if (runsOn && !candidate.includes(" ")) continue;
-      if (behindCodeLabel(text, base)) continue;
       const groups = groupsOf(candidate);
+      // The label before the candidate, read once and only when a window needs it.
+      let startLabel: NumberLabel | "none" | undefined;
       search: for (let from = 0; from < groups.length; from++) {
         const atStart = from === 0;
         const sep = groups[from]!.before;
         if (!atStart && sep !== " " && sep !== " (") continue;
         const windowStart = atStart ? 0 : groups[from]!.start - (sep === " (" ? 1 : 0);
         const lead = atStart ? candidate.slice(0, groups[0]!.start) : sep.slice(1);
-        if (lead !== "" && lead !== "+" && lead !== "(") continue;
+        if (lead !== "" && lead !== "+" && lead !== "(" && lead !== "(+") continue;
         for (let to = groups.length - 1; to >= from; to--) {
           const atEnd = to === groups.length - 1;
           if (atEnd ? runsOn : !groups[to + 1]!.before.startsWith(" ")) continue;
@@ -203,20 +226,31 @@ export const phoneDetector: Detector = {
           if (count < 8 || count > 17) continue;
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
-          const international = lead.startsWith("+") && digits[0] !== "0" && count <= 15;
-          const valid =
+          const international = lead.includes("+") && digits[0] !== "0" && count <= 15;
+          const layout =
             international ||
             (atStart
               ? (lead === "" && (isInternationalPrefix(lens, digits) || isSolidTrunk(lens, digits))) ||
                 isNanp(lens, digits) ||
                 isTrunk(lens, digits) ||
                 isParenthesisedArea(lens, lead, groups, from) ||
-                isNineGrouped(lens, groups, from, to)
+                isNineGrouped(lens, groups, from, to) ||
+                isFourPairs(lens, groups, from, to) ||
+                isTrunkEight(lens, digits) ||
+                isChineseMobile(lens, digits)
               : isNanp(lens, digits) && !spaced(groups, from, to));
-          if (!valid) continue;
-          const end = groups[to]!.end;
-          spans.push({ start: base + windowStart, end: base + end });
-          resumeAt = base + end;
+          // A phone label makes any well-formed run of 8 to 15 digits a phone (`Tel.: 0612345678`); an order,
+          // invoice or part number is that record's id, whatever its layout. Labels are read only here: most
+          // windows fail both tests above.
+          if (!layout && !(atStart && count <= 15 && (startLabel ??= numberLabel(text, base) ?? "none") === "phone"))
+            continue;
+          const label = atStart
+            ? (startLabel ??= numberLabel(text, base) ?? "none")
+            : numberLabel(text, base + windowStart);
+          if (label === "identifier" || label === "code") break search;
+          const end = base + groups[to]!.end + extensionLength(text, base + groups[to]!.end);
+          spans.push({ start: base + windowStart, end });
+          resumeAt = end;
           break search;
         }
       }

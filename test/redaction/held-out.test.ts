@@ -18,7 +18,7 @@ import { heldOutCorpus } from "./held-out/generate";
 const RECALL_TARGET = 0.99;
 const RECALL_FLOOR: Record<HeldOutDetector, number> = {
   email: RECALL_TARGET,
-  phone: 0.93,
+  phone: 0.943,
   payment_card: RECALL_TARGET,
   iban: RECALL_TARGET,
   us_ssn: RECALL_TARGET,
@@ -27,7 +27,7 @@ const RECALL_FLOOR: Record<HeldOutDetector, number> = {
 const FALSE_POSITIVE_TARGET = 0.001;
 /** Per detector, the share of negatives it changed; the corpus-wide rate is held at its own floor below. */
 const FALSE_POSITIVE_CEILING: Record<string, number> = {};
-const OVERALL_FALSE_POSITIVE_CEILING = 0.0013;
+const OVERALL_FALSE_POSITIVE_CEILING = FALSE_POSITIVE_TARGET;
 
 const score = scoreHeldOut(heldOut.items, (text) => {
   const result = redactText(text);
@@ -70,7 +70,7 @@ describe("the held-out redaction corpus", () => {
     });
   }
 
-  it(`changes at most ${OVERALL_FALSE_POSITIVE_CEILING * 100}% of the held-out negatives in all (target 0.1%)`, () => {
+  it(`changes at most ${OVERALL_FALSE_POSITIVE_CEILING * 100}% of the held-out negatives in all (target met)`, () => {
     expect(score.falsePositives / score.negatives).toBeLessThanOrEqual(OVERALL_FALSE_POSITIVE_CEILING);
   });
 });
