@@ -1,6 +1,8 @@
 import { isFullPage, type PageObjectResponse } from "@notionhq/client";
 import { describe, expect, it } from "vitest";
+import { goldenResultText } from "../../src/notion/sync/golden-results";
 import type { SyncReport } from "../../src/notion/sync/types";
+import { syncedSourceOf, webhookEventSchema } from "../../src/notion/webhook";
 import { text, useEmulatorNetwork } from "../emulator/helpers";
 import { connectedTenant, disconnectAfterEach, propertyOf } from "../support/notion-tenant";
 import { admin, call, connect } from "../support/worker";
@@ -95,6 +97,10 @@ describe("a tenant connected to a Golden tasks database", () => {
           `^failed — expected escalated \\(refund_over_limit\\), got authorized \\(\\w+\\) \\(release ${release.id}, `,
         ),
       );
+      // The Worker's own write is not an edit: the next sync keeps the task and its result.
+      const again = await sync(t);
+      expect(again.sources.find((s) => s.source === "golden_tasks")).toMatchObject({ changed: 0 });
+      expect(propertyOf(await page(t, golden), "Last result")).toMatch(/^failed — expected escalated/);
       // The snapshot in force keeps deciding: a $600 refund still waits for a manager.
       const held = await call(await connect(t.key), REFUND, {
         customer_id: "cus_001",
@@ -200,4 +206,84 @@ describe("a tenant connected to a Golden tasks database", () => {
     },
     SYNCS_TIMEOUT_MS,
   );
+});
+
+describe("a connection that stops naming its Golden tasks database", () => {
+  it(
+    "forgets the tasks that database set, and keeps the admin API's",
+    async () => {
+      const t = await connectedTenant({ golden: true });
+      const api = {
+        name: "Small refunds run",
+        tool: REFUND,
+        arguments: {},
+        agent: "support-bot",
+        expected: "authorized",
+      };
+      expect((await admin("PUT", `/golden-tasks?tenant=${t.tenant}`, api)).status).toBe(200);
+      const { golden_tasks: _dropped, ...others } = t.ids;
+      const moved = await admin("PUT", `/notion?tenant=${t.tenant}`, {
+        data_sources: others,
+        requests_per_second: 100,
+      });
+      expect(moved.status).toBe(200);
+      expect((await goldenTasks(t)).map((task) => [task.name, task.source])).toEqual([[api.name, "api"]]);
+    },
+    SYNCS_TIMEOUT_MS,
+  );
+});
+
+describe("a Golden tasks row's Last result", () => {
+  const base = {
+    name: "A $600 refund waits for a manager",
+    expected: "escalated" as const,
+    expected_reason: "refund_over_limit",
+    release_id: "rel_abc",
+    snapshot: "0123456789abcdef",
+    at: "2026-12-07T05:00:12.345Z",
+  };
+
+  it("says a task that could not be decided failed, and why", () => {
+    expect(goldenResultText({ ...base, got: "unresolved", reason_code: "golden_agent_unknown", passed: false })).toBe(
+      "failed — expected escalated (refund_over_limit), could not be decided: golden_agent_unknown (release rel_abc, 2026-12-07 05:00 UTC)",
+    );
+  });
+
+  it("names the snapshot when the check recorded no release", () => {
+    const result = { ...base, release_id: null, got: "escalated" as const, reason_code: "refund_over_limit" };
+    expect(goldenResultText({ ...result, passed: true })).toBe(
+      "passed — escalated (refund_over_limit) as expected (snapshot 0123456789ab, 2026-12-07 05:00 UTC)",
+    );
+  });
+});
+
+describe("a webhook about a Golden tasks row", () => {
+  const data_sources = {
+    policies: "11111111-1111-4111-8111-111111111111",
+    agents: "22222222-2222-4222-8222-222222222222",
+    tools: "33333333-3333-4333-8333-333333333333",
+    runbooks: "44444444-4444-4444-8444-444444444444",
+    approvals: "55555555-5555-4555-8555-555555555555",
+    digests: "66666666-6666-4666-8666-666666666666",
+  };
+  const event = webhookEventSchema.parse({
+    id: "evt_1",
+    timestamp: "2026-12-07T05:00:00Z",
+    type: "page.properties_updated",
+    entity: { id: "page_1", type: "page" },
+    data: {
+      parent: {
+        id: "77777777777747778777777777777777",
+        type: "database",
+        data_source_id: "77777777-7777-4777-8777-777777777777",
+      },
+    },
+  });
+
+  it("syncs the Golden tasks database when the connection names it, and nothing when it does not", () => {
+    expect(syncedSourceOf(event, { ...data_sources, golden_tasks: "77777777-7777-4777-8777-777777777777" })).toBe(
+      "golden_tasks",
+    );
+    expect(syncedSourceOf(event, data_sources)).toBeNull();
+  });
 });
