@@ -94,10 +94,10 @@ interface SyncReport {
 function printReport(report: SyncReport): void {
   for (const s of report.sources) {
     const counts = `${s.read} read, ${s.applied} applied, ${s.rejected.length} rejected, ${s.removed} removed`;
-    say(`  ${s.source.padEnd(9)} ${s.error ? `NOT SYNCED: ${s.error}` : counts}`);
-    for (const r of s.rejected) say(`            rejected "${r.name}": ${r.reason}`);
+    say(`  ${s.source.padEnd(12)} ${s.error ? `NOT SYNCED: ${s.error}` : counts}`);
+    for (const r of s.rejected) say(`               rejected "${r.name}": ${r.reason}`);
   }
-  say(`  snapshot  ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
+  say(`  snapshot     ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
   const { written, pending } = report.statuses;
   say(`  Sync status written on ${written} row(s), ${pending} to write; ${report.requests} Notion request(s)`);
 }
