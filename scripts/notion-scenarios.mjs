@@ -41,7 +41,7 @@ async function setup(ctx) {
     JSON.parse(readFileSync(`notion-templates/${file}`, "utf8")),
   );
   for (const template of templates) {
-    const key = template.title.toLowerCase();
+    const key = template.title.toLowerCase().replaceAll(" ", "_");
     const id = ctx.ids[key];
     if (!ctx.check(Boolean(id), `${template.title} has a data source`)) continue;
     const source = await ctx.notion.dataSources.retrieve({ data_source_id: id });

@@ -45,8 +45,8 @@ const client = new Client({
 const samples = values.samples === true;
 // With --connect, sample rows are added once the Worker is connected, so it accepts the webhooks they cause.
 const databases = await setUp(samples && !worker, say);
-// The keys the Worker's connection names its databases by: policies, agents, tools, runbooks, approvals, digests.
-const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+// The keys the Worker's connection names its databases by: policies, agents, …, golden_tasks.
+const ids = Object.fromEntries(databases.map((d) => [d.key, d.data_source_id]));
 
 if (worker) {
   // The Worker checks that the secret named exists; `none` connects without webhooks (e.g. before the handshake).
@@ -62,8 +62,7 @@ if (worker) {
 if (values.json) console.log(JSON.stringify(ids));
 else if (!worker) {
   say("\nConfigure Policy OS with these data source ids (or run again with --connect <worker-url>):");
-  for (const d of databases)
-    say(`  ${d.title.toLowerCase().padEnd(9)} ${d.data_source_id}   (database ${d.database_id})`);
+  for (const d of databases) say(`  ${d.key.padEnd(12)} ${d.data_source_id}   (database ${d.database_id})`);
 }
 
 /** Creates or finds the databases (and adds missing sample rows when asked); a Notion refusal ends the script. */
@@ -95,10 +94,10 @@ interface SyncReport {
 function printReport(report: SyncReport): void {
   for (const s of report.sources) {
     const counts = `${s.read} read, ${s.applied} applied, ${s.rejected.length} rejected, ${s.removed} removed`;
-    say(`  ${s.source.padEnd(9)} ${s.error ? `NOT SYNCED: ${s.error}` : counts}`);
-    for (const r of s.rejected) say(`            rejected "${r.name}": ${r.reason}`);
+    say(`  ${s.source.padEnd(12)} ${s.error ? `NOT SYNCED: ${s.error}` : counts}`);
+    for (const r of s.rejected) say(`               rejected "${r.name}": ${r.reason}`);
   }
-  say(`  snapshot  ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
+  say(`  snapshot     ${report.snapshot.hash ?? "(none)"}${report.snapshot.changed ? " (new)" : ""}`);
   const { written, pending } = report.statuses;
   say(`  Sync status written on ${written} row(s), ${pending} to write; ${report.requests} Notion request(s)`);
 }

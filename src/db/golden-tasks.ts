@@ -31,8 +31,12 @@ export interface GoldenResult {
 /** A golden task's last result as written back after a check. */
 export type LastGoldenResult = GoldenResult & { release_id: string | null; snapshot: string; at: string };
 
+/** Where a golden task is set: the admin API (or CLI), or a row of the tenant's Golden tasks database. */
+export type GoldenTaskSource = "api" | "notion";
+
 /** A stored golden task. */
 export interface GoldenTask extends GoldenTaskSettings {
+  source: GoldenTaskSource;
   last_result: LastGoldenResult | null;
   updated_at: string;
 }
@@ -47,6 +51,7 @@ interface StoredTask {
   expected: GoldenTask["expected"];
   expected_reason: string | null;
   status: GoldenTask["status"];
+  source: GoldenTaskSource;
   last_result: string | null;
   updated_at: string;
 }
@@ -63,15 +68,18 @@ function taskOf(row: StoredTask): GoldenTask {
 export async function listGoldenTasks(db: D1Database, tenant_id: string, active = false): Promise<GoldenTask[]> {
   const { results } = await db
     .prepare(
-      `SELECT name, tool, arguments, agent, acts_for, workspace, expected, expected_reason, status, last_result, updated_at
-         FROM golden_tasks WHERE tenant_id = ? ${active ? "AND status = 'active'" : ""} ORDER BY name`,
+      `SELECT name, tool, arguments, agent, acts_for, workspace, expected, expected_reason, status, source, last_result,
+         updated_at FROM golden_tasks WHERE tenant_id = ? ${active ? "AND status = 'active'" : ""} ORDER BY name`,
     )
     .bind(tenant_id)
     .all<StoredTask>();
   return results.map(taskOf);
 }
 
-/** Creates or replaces the tenant's task of that name (its last result is forgotten: it was for other settings). */
+/**
+ * Creates or replaces the tenant's task of that name (its last result is forgotten: it was for other settings). The
+ * admin API takes a task over from the Golden tasks database: Notion's row is then refused until renamed.
+ */
 export async function putGoldenTask(db: D1Database, tenant_id: string, task: GoldenTaskSettings, now: string) {
   await db
     .prepare(
@@ -81,7 +89,8 @@ export async function putGoldenTask(db: D1Database, tenant_id: string, task: Gol
        ON CONFLICT (tenant_id, name) DO UPDATE SET tool = excluded.tool, arguments = excluded.arguments,
          agent = excluded.agent, acts_for = excluded.acts_for, workspace = excluded.workspace,
          expected = excluded.expected, expected_reason = excluded.expected_reason, status = excluded.status,
-         last_result = NULL, updated_at = excluded.updated_at`,
+         last_result = NULL, updated_at = excluded.updated_at, source = 'api', notion_page_id = NULL,
+         result_written = NULL`,
     )
     .bind(
       tenant_id,

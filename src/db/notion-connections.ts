@@ -2,7 +2,7 @@
 export const SOURCES = ["policies", "agents", "tools", "runbooks", "approvals", "digests"] as const;
 export type SourceName = (typeof SOURCES)[number];
 /** The databases a connection may name but need not (set up after the first six: connections made before lack them). */
-export const OPTIONAL_SOURCES = ["incidents", "releases"] as const;
+export const OPTIONAL_SOURCES = ["incidents", "releases", "golden_tasks"] as const;
 export type OptionalSourceName = (typeof OPTIONAL_SOURCES)[number];
 /** A connection's data source ids: the six it must name, and the optional ones it does. */
 export type ConnectionDataSources = Record<SourceName, string> & Partial<Record<OptionalSourceName, string>>;
@@ -56,14 +56,14 @@ export async function listConnections(db: D1Database): Promise<NotionConnection[
 
 /**
  * Stores a tenant's connection (created, or its settings changed) and, in the same transaction, forgets what the
- * sync kept of each database in `reset`: its rows and its cursor.
+ * sync kept of each database in `reset`: its rows and its cursor (and, for Golden tasks, the tasks its rows set).
  */
 export async function saveConnection(
   db: D1Database,
   tenant_id: string,
   settings: ConnectionSettings,
   now: string,
-  reset: readonly SourceName[],
+  reset: readonly (SourceName | OptionalSourceName)[],
 ): Promise<void> {
   await db.batch([
     db
@@ -87,10 +87,14 @@ export async function saveConnection(
       db.prepare("DELETE FROM notion_sync_state WHERE tenant_id = ? AND source = ?").bind(tenant_id, source),
       db.prepare("DELETE FROM notion_rows WHERE tenant_id = ? AND source = ?").bind(tenant_id, source),
     ]),
+    // Tasks set by rows of a database no longer connected would otherwise stay checked with no row to change them.
+    ...(reset.includes("golden_tasks")
+      ? [db.prepare("DELETE FROM golden_tasks WHERE tenant_id = ? AND source = 'notion'").bind(tenant_id)]
+      : []),
   ]);
 }
 
-/** Forgets a tenant's Notion connection and what its sync kept; what is in force stays in force. */
+/** Forgets a tenant's Notion connection and what its sync kept; what is in force stays in force (golden tasks too). */
 export async function deleteConnection(db: D1Database, tenant_id: string): Promise<boolean> {
   const [deleted] = await db.batch([
     db.prepare("DELETE FROM notion_connections WHERE tenant_id = ?").bind(tenant_id),

@@ -7,6 +7,7 @@ import {
   saveConnection,
   SOURCES,
   type NotionConnection,
+  type OptionalSourceName,
   type SourceName,
 } from "../db/notion-connections";
 import { gatedFetch } from "./gated-fetch";
@@ -23,8 +24,14 @@ export {
   type SourceName,
 } from "../db/notion-connections";
 
-/** The databases the sync reads into D1 (Approvals and Digests are written, not synced). */
-export const SYNCED_SOURCES = ["policies", "agents", "tools", "runbooks"] as const satisfies readonly SourceName[];
+/**
+ * The databases the sync reads into D1 (Approvals and Digests are written, not synced), in the order it reads them:
+ * golden tasks first, so an edited task checks the policies edited in the same sync. Golden tasks is optional: a
+ * connection without it is not read for it.
+ */
+export const SYNCED_SOURCES = ["golden_tasks", "policies", "agents", "tools", "runbooks"] as const satisfies readonly (
+  SourceName | OptionalSourceName
+)[];
 export type SyncedSource = (typeof SYNCED_SOURCES)[number];
 
 /** Where Notion's API lives unless NOTION_API_URL says otherwise (the local emulator, under `npm start`). */
@@ -60,6 +67,9 @@ export const connectionInputSchema = z.strictObject({
     releases: dataSourceId
       .optional()
       .describe("The Releases database (optional: releases get no pages, held rows no link, without it)"),
+    golden_tasks: dataSourceId
+      .optional()
+      .describe("The Golden tasks database (optional: golden tasks are then set only through the admin API)"),
   }),
 });
 
@@ -74,7 +84,9 @@ export async function putConnection(
 ): Promise<NotionConnection> {
   const before = await getConnection(db, tenant_id);
   // Rows read from other data sources mean nothing for the new ones: start those syncs afresh.
-  const reset = SOURCES.filter((source) => before && before.data_sources[source] !== input.data_sources[source]);
+  const reset = [...SOURCES, "golden_tasks" as const].filter(
+    (source) => before && before.data_sources[source] !== input.data_sources[source],
+  );
   await saveConnection(
     db,
     tenant_id,

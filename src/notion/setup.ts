@@ -6,6 +6,8 @@ import { TEMPLATES, notionProperties, type DatabaseTemplate } from "./templates"
 /** One database after setup. */
 export interface SetUpDatabase {
   title: string;
+  /** The key a tenant's connection names the database by (PUT /admin/notion `data_sources`). */
+  key: string;
   database_id: string;
   data_source_id: string;
   created: boolean;
@@ -34,7 +36,7 @@ export async function setupNotion(client: Client, options: SetupOptions): Promis
   for (const [index, template] of TEMPLATES.entries()) {
     const step = `[${index + 1}/${TEMPLATES.length}] ${template.title}`;
     const existing = await findDatabase(client, template.title, options.parent_page_id);
-    let database: Omit<SetUpDatabase, "sample_rows_added">;
+    let database: Omit<SetUpDatabase, "key" | "sample_rows_added">;
     if (existing) {
       database = { ...existing, title: template.title, created: false };
       options.log(`${step}: found (data source ${existing.data_source_id})`);
@@ -48,7 +50,7 @@ export async function setupNotion(client: Client, options: SetupOptions): Promis
       added = await addMissingRows(client, template, database.data_source_id, people, options.log);
       options.log(`${step}: ${added} sample row(s) added, ${template.sample_rows.length - added} already there`);
     }
-    done.push({ ...database, sample_rows_added: added });
+    done.push({ ...database, key: connectionKey(template.title), sample_rows_added: added });
   }
   return done;
 }
@@ -139,6 +141,11 @@ async function existingTitles(
     } while (cursor);
   }
   return present;
+}
+
+/** The key a connection names a database by: its title in lower case, spaces as `_` ("Golden tasks" → golden_tasks). */
+export function connectionKey(title: string): string {
+  return title.toLowerCase().replaceAll(" ", "_");
 }
 
 function sameId(a: string, b: string): boolean {

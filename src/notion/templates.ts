@@ -3,6 +3,7 @@ import { z } from "zod";
 import agents from "../../notion-templates/agents.json";
 import approvals from "../../notion-templates/approvals.json";
 import digests from "../../notion-templates/digests.json";
+import goldenTasks from "../../notion-templates/golden-tasks.json";
 import incidents from "../../notion-templates/incidents.json";
 import policies from "../../notion-templates/policies.json";
 import releases from "../../notion-templates/releases.json";
@@ -52,7 +53,7 @@ export type TemplateProperty = z.infer<typeof templatePropertySchema>;
  * database that points at it (the order setup creates them in).
  */
 export const TEMPLATES: readonly DatabaseTemplate[] = inCreationOrder(
-  [policies, agents, runbooks, tools, approvals, digests, incidents, releases].map((raw) =>
+  [policies, agents, runbooks, tools, approvals, digests, incidents, releases, goldenTasks].map((raw) =>
     databaseTemplateSchema.parse(raw),
   ),
 );

@@ -66,7 +66,7 @@ export function syncedSourceOf(
     : (parent?.data_source_id ??
       (parent?.type === "data_source" || parent?.type === "database" ? parent.id : undefined));
   if (id === undefined) return null;
-  return SYNCED_SOURCES.find((source) => sameId(data_sources[source], id)) ?? null;
+  return SYNCED_SOURCES.find((source) => data_sources[source] && sameId(data_sources[source], id)) ?? null;
 }
 
 /** The page an event touched in the tenant's Approvals database (where people decide), else null. */

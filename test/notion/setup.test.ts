@@ -11,7 +11,7 @@ const rowsOf = async (client: Client, data_source_id: string) =>
   (await client.dataSources.query({ data_source_id, page_size: 100 })).results;
 
 describe("setting up the Notion databases", () => {
-  it("creates the eight databases under the page, relations pointing at their targets, with sample rows", async () => {
+  it("creates the nine databases under the page, relations pointing at their targets, with sample rows", async () => {
     const emulator = startEmulator();
     const client = notion();
     const lines: string[] = [];
@@ -30,8 +30,10 @@ describe("setting up the Notion databases", () => {
       ["Digests", true],
       ["Incidents", true],
       ["Releases", true],
+      ["Golden tasks", true],
     ]);
-    expect(lines[0]).toMatch(/^\[1\/8\] Policies: created \(data source /);
+    expect(databases.find((d) => d.title === "Golden tasks")?.key).toBe("golden_tasks");
+    expect(lines[0]).toMatch(/^\[1\/9\] Policies: created \(data source /);
     const id = (title: string) => databases.find((d) => d.title === title)!.data_source_id;
 
     const approvals = (await client.dataSources.retrieve({
@@ -66,7 +68,7 @@ describe("setting up the Notion databases", () => {
     expect(again.map((d) => d.data_source_id)).toEqual(first.map((d) => d.data_source_id));
     expect(again.every((d) => !d.created && d.sample_rows_added === 0)).toBe(true);
     const found = await client.search({ filter: { property: "object", value: "data_source" } });
-    expect(found.results.filter(isFullDataSource)).toHaveLength(8);
+    expect(found.results.filter(isFullDataSource)).toHaveLength(9);
   });
 
   it("runs through the Notion gate within Notion's rate limit", async () => {
@@ -79,7 +81,7 @@ describe("setting up the Notion databases", () => {
       logger: () => undefined,
     });
     const databases = await setupNotion(client, { parent_page_id: emulator.rootPageId, samples: false, log: () => {} });
-    expect(databases).toHaveLength(8);
+    expect(databases).toHaveLength(9);
     expect(emulator.rateLimit.limited).toBe(0);
     expect(emulator.rateLimit.busiestSecond).toBeLessThanOrEqual(3);
   });

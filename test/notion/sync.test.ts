@@ -43,7 +43,10 @@ async function connectedTenant(
   // The manager sets the databases up (people are never rate limited), so only the Worker's calls meet the limit.
   const setup = notion("person:manager");
   const databases = await setupNotion(setup, { parent_page_id: emulator.rootPageId, samples: true, log: () => {} });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+  // Golden tasks are synced in test/notion/golden-tasks.test.ts; these tests connect the four synced databases.
+  const ids = Object.fromEntries(
+    databases.filter((d) => d.key !== "golden_tasks").map((d) => [d.key, d.data_source_id]),
+  );
   const tenant = await newTenant();
   // The gate paces at the connection's rate: faster than Notion's 3/s keeps these tests quick.
   const requests_per_second = options.gateRate ?? 50;

@@ -37,12 +37,13 @@ function fits(property: DatabaseTemplate["properties"][string], value: unknown):
 }
 
 describe("the Notion database templates", () => {
-  it("define the eight databases, each relation's target before the database pointing at it", () => {
+  it("define the nine databases, each relation's target before the database pointing at it", () => {
     const titles = TEMPLATES.map((t) => t.title);
     expect([...titles].sort()).toEqual([
       "Agents",
       "Approvals",
       "Digests",
+      "Golden tasks",
       "Incidents",
       "Policies",
       "Releases",

@@ -26,7 +26,8 @@ export const MANAGER_ID = "a0000000-0000-4000-8000-000000000001";
  * Agents row for its agent, synced once with its write-back finished, so the sample policy `refund-over-limit` holds
  * refunds over $500 for its approvers (the sample's, or `approvers`). `settings` go to the new tenant. Unless
  * `replayThreshold` says otherwise, a changed snapshot is never held for the calls it would change (threshold 100%):
- * these tests are about syncing, and test/release holds releases at the default threshold.
+ * these tests are about syncing, and test/release holds releases at the default threshold. The Golden tasks database
+ * is set up but connected only with `golden` (its sample tasks are Paused either way).
  */
 export async function connectedTenant(
   options: {
@@ -35,6 +36,7 @@ export async function connectedTenant(
     approvers?: string[];
     settings?: object;
     replayThreshold?: number;
+    golden?: boolean;
   } = {},
 ) {
   const emulator = options.emulator ?? startEmulator();
@@ -44,10 +46,9 @@ export async function connectedTenant(
     samples: true,
     log: () => {},
   });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id])) as Record<
-    string,
-    string
-  >;
+  const ids = Object.fromEntries(
+    databases.filter((d) => options.golden || d.key !== "golden_tasks").map((d) => [d.key, d.data_source_id]),
+  ) as Record<string, string>;
   if (options.approvers) {
     const policy = await manager.dataSources.query({
       data_source_id: ids.policies!,

@@ -18,7 +18,10 @@ import {
 } from "../connection";
 import { takeReleaseAcceptances } from "../releases/release-acceptance";
 import { notionReleasePages } from "../releases/notion-release-pages";
+import { goldenTaskOwners } from "../../db/notion-golden-tasks";
 import { syncAgents } from "./agents";
+import { LAST_RESULT, syncGoldenTasks } from "./golden-tasks";
+import { writeGoldenResults } from "./golden-results";
 import type { Applied, ChangedRow, Changes } from "./changes";
 import { syncPolicies } from "./policies";
 import { writeRollbackRows } from "./rollback-rows";
@@ -86,6 +89,8 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
   const sources = pages ? [...pages.keys()] : (request.sources ?? [...SYNCED_SOURCES]);
   for (const source of SYNCED_SOURCES) {
     if (!sources.includes(source)) continue;
+    const data_source = connection.data_sources[source];
+    if (data_source === undefined) continue;
     const result: SourceReport = { source, requests: 0, read: 0, changed: 0, applied: 0, rejected: [], removed: 0 };
     if (source === "policies" && rollbackUnwritten) {
       report.sources.push({ ...result, error: rollbackUnwritten });
@@ -95,7 +100,7 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
     try {
       const changes = pages
         ? await changesOf(env.DB, client, tenant_id, source, pages.get(source)!, null, count)
-        : await readChanges(env.DB, client, tenant_id, connection, source, request.full === true, count);
+        : await readChanges(env.DB, client, tenant_id, data_source, source, request.full === true, count);
       result.read = changes.read;
       if (changes.warning) result.warning = changes.warning;
       result.changed = changes.changed.length;
@@ -159,7 +164,16 @@ export async function runSync(env: Env, tenant_id: string, request: SyncRequest)
       ]);
       const writes = await catalogWrites(env.DB, tenant_id, catalog, snapshot, agents);
       const links = { releases: releases_data_source !== undefined && !pagesWritten?.error };
-      return writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count, links);
+      const statuses = await writeBack(env.DB, client, tenant_id, { tools_data_source, writes }, stop, count, links);
+      // Last results come after Sync status (a refused row matters more), and wait while Notion is failing.
+      if (!connection.data_sources.golden_tasks || statuses.error) return statuses;
+      const results = await writeGoldenResults(env.DB, client, tenant_id, stop, count);
+      return {
+        written: statuses.written + results.written,
+        skipped: statuses.skipped + results.skipped,
+        pending: statuses.pending + results.pending,
+        ...((statuses.error ?? results.error) ? { error: statuses.error ?? results.error } : {}),
+      };
     },
   };
 }
@@ -170,7 +184,7 @@ async function readChanges(
   db: D1Database,
   client: Client,
   tenant_id: string,
-  connection: NotionConnection,
+  data_source: string,
   source: SyncedSource,
   forceFull: boolean,
   count: () => void,
@@ -178,7 +192,7 @@ async function readChanges(
   const cursor = await loadSyncCursor(db, tenant_id, source);
   const full =
     forceFull || !cursor.cursor || !cursor.full_at || Date.now() - Date.parse(cursor.full_at) >= FULL_SYNC_EVERY_MS;
-  const read = await readRows(client, connection.data_sources[source], full ? null : readFrom(cursor.cursor), count);
+  const read = await readRows(client, data_source, full ? null : readFrom(cursor.cursor), count);
   // Rows a capped read never returned are not gone: only a complete full read may take rows out.
   const everything = full && read.complete ? "all" : null;
   const changes = await changesOf(db, client, tenant_id, source, read.pages, everything, count);
@@ -216,7 +230,7 @@ async function changesOf(
     }
     // The Worker writes Sync status; it is never part of a row's content.
     const { [SYNC_STATUS]: shown, ...values } = await rowValues(page, client, count);
-    const content_hash = await contentHash(source === "tools" ? peopleSetColumns(values) : values);
+    const content_hash = await contentHash(peopleSetColumns(source, values));
     if (stored.get(page.id)?.content_hash === content_hash) continue;
     changed.push({
       page_id: page.id,
@@ -238,8 +252,16 @@ async function changesOf(
   };
 }
 
-/** A Tools row without the columns the Worker writes from its catalog: only what people set makes it change. */
-function peopleSetColumns(values: RowValues): RowValues {
+/**
+ * A row without the columns the Worker writes (a Tools row's catalog columns, a Golden tasks row's Last result):
+ * only what people set makes a row change.
+ */
+function peopleSetColumns(source: SyncedSource, values: RowValues): RowValues {
+  if (source === "golden_tasks") {
+    const { [LAST_RESULT]: _r, ...set } = values;
+    return set;
+  }
+  if (source !== "tools") return values;
   const { Description: _d, "Policy state": _p, Version: _v, Host: _h, ...set } = values;
   return set;
 }
@@ -253,7 +275,12 @@ async function retrievePages(
   page_ids: readonly string[],
 ): Promise<Map<SyncedSource, (PageObjectResponse | { id: string; gone: true })[]>> {
   const bySource = new Map<SyncedSource, (PageObjectResponse | { id: string; gone: true })[]>();
-  const sourceOf = new Map(SYNCED_SOURCES.map((source) => [connection.data_sources[source], source]));
+  const sourceOf = new Map(
+    SYNCED_SOURCES.flatMap((source) => {
+      const id = connection.data_sources[source];
+      return id === undefined ? [] : [[id, source] as const];
+    }),
+  );
   for (const page_id of page_ids) {
     let page: PageObjectResponse | { id: string; gone: true };
     try {
@@ -293,6 +320,8 @@ async function apply(
       return syncToolSettings(env.DB, changes);
     case "runbooks":
       return syncRunbooks(env.DB, changes);
+    case "golden_tasks":
+      return syncGoldenTasks(env.DB, await goldenTaskOwners(env.DB, tenant.id), changes);
   }
 }
 
