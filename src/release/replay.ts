@@ -7,6 +7,7 @@ import type { Decision } from "../policy/types";
 import { argumentReads, readsRedacted, type ArgumentReads } from "./argument-reads";
 import type { DecisionInput } from "../db/decision-inputs";
 import { rowSignature } from "./changed-rows";
+import { readsContext, replayKeyOf } from "./replay-key";
 
 /** At most this many recorded calls are replayed for one candidate (the newest). */
 export const MAX_REPLAYED = 100_000;
@@ -64,18 +65,75 @@ export interface ReplayReport {
 /**
  * Replays `inputs` (at most {@link MAX_REPLAYED}) against `inForce` and `candidate`. A call is indeterminate when
  * the tool's rows differ between the two snapshots and a row of either may read an argument redaction changed;
- * otherwise it is changed when the two verdicts differ.
+ * otherwise it is changed when the two verdicts differ. Each distinct request (src/release/replay-key.ts) is decided
+ * once per snapshot: the report equals {@link replayPlainly}'s.
  */
 export function replay(
   inputs: readonly DecisionInput[],
   inForce: PolicySnapshot,
   candidate: PolicySnapshot,
 ): ReplayReport {
+  const verdicts = new Map<string, Verdicts>();
+  let lookups = 0;
+  let hits = 0;
+  return replayWith(inputs, inForce, candidate, (input, sides) => {
+    // A key costs about what deciding does: traffic that does not repeat early is decided without keys.
+    if (lookups === MEMO_TRIAL && hits * MEMO_WORTH < lookups) return verdictsOf(input, inForce, candidate);
+    lookups++;
+    const key = replayKeyOf(input, sides.readsContext);
+    const known = verdicts.get(key);
+    if (known) {
+      hits++;
+      return known;
+    }
+    const fresh = verdictsOf(input, inForce, candidate);
+    if (verdicts.size < MEMO_LIMIT) verdicts.set(key, fresh);
+    return fresh;
+  });
+}
+
+/** The reference: {@link replay} deciding every recorded call against both snapshots, with no memo. */
+export function replayPlainly(
+  inputs: readonly DecisionInput[],
+  inForce: PolicySnapshot,
+  candidate: PolicySnapshot,
+): ReplayReport {
+  return replayWith(inputs, inForce, candidate, (input) => verdictsOf(input, inForce, candidate));
+}
+
+/** Distinct requests whose verdicts one replay remembers: the memo's memory stays bounded beside the inputs'. */
+const MEMO_LIMIT = 20_000;
+/** Keyed calls after which the memo is kept only if at least one in {@link MEMO_WORTH} repeated an earlier one. */
+const MEMO_TRIAL = 2_000;
+const MEMO_WORTH = 10;
+
+/** One call's verdicts from the snapshot in force and from the candidate. */
+interface Verdicts {
+  before: ReplayVerdict;
+  after: ReplayVerdict;
+}
+
+function verdictsOf(input: DecisionInput, inForce: PolicySnapshot, candidate: PolicySnapshot): Verdicts {
+  const request = { ...input.facts, args: input.args };
+  return { before: verdictOf(decide(inForce, request)), after: verdictOf(decide(candidate, request)) };
+}
+
+const verdictOf = ({ decision, reason_code }: Decision): ReplayVerdict => ({ decision, reason_code });
+
+/** The replay, with `decided` giving the verdicts of a call whose tool's rows differ and that is not indeterminate. */
+function replayWith(
+  inputs: readonly DecisionInput[],
+  inForce: PolicySnapshot,
+  candidate: PolicySnapshot,
+  decided: (input: DecisionInput, sides: Differing) => Verdicts,
+): ReplayReport {
   const report: ReplayReport = { calls: 0, changed: 0, indeterminate: 0, groups: [], indeterminate_groups: [] };
   const changes = new Map<string, ReplayGroup>();
   const unknowns = new Map<string, IndeterminateGroup>();
   const tools = toolSides(inForce, candidate);
-  for (const input of inputs.slice(0, MAX_REPLAYED)) {
+  const count = Math.min(inputs.length, MAX_REPLAYED);
+  for (let n = 0; n < count; n++) {
+    const input = inputs[n]!;
     report.calls++;
     const { tool, agent } = input.facts;
     const side = tools(tool.name);
@@ -95,9 +153,7 @@ export function replay(
       if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push(exampleOf(input));
       continue;
     }
-    const request = { ...input.facts, args: input.args };
-    const before = decide(inForce, request);
-    const after = decide(candidate, request);
+    const { before, after } = decided(input, side);
     if (before.decision === after.decision) continue;
     report.changed++;
     const key = `${tool.name}\n${agent.name}\n${before.decision}\n${before.reason_code}\n${after.decision}\n${after.reason_code}`;
@@ -108,8 +164,8 @@ export function replay(
         (group = {
           tool: tool.name,
           agent: agent.name,
-          from: { decision: before.decision, reason_code: before.reason_code },
-          to: { decision: after.decision, reason_code: after.reason_code },
+          from: { ...before },
+          to: { ...after },
           calls: 0,
           examples: [],
         }),
@@ -126,8 +182,16 @@ function exampleOf(input: DecisionInput): ReplayExample {
   return { invocation_id: input.invocation_id, created_at: input.created_at, args: input.args };
 }
 
-/** How one tool stands in the two snapshots: the same rows and posture (nothing can change), or what each may read. */
-type ToolSides = { same: true } | { same: false; before: ArgumentReads; after: ArgumentReads };
+/** A tool whose rows differ between the two snapshots: the arguments each side may read, and whether either may read the context. */
+interface Differing {
+  same: false;
+  before: ArgumentReads;
+  after: ArgumentReads;
+  readsContext: boolean;
+}
+
+/** How one tool stands in the two snapshots: the same rows and posture (nothing can change), or how they differ. */
+type ToolSides = { same: true } | Differing;
 
 /** A memo of {@link ToolSides} per tool name for one replay. */
 function toolSides(inForce: PolicySnapshot, candidate: PolicySnapshot): (tool: string) => ToolSides {
@@ -141,7 +205,12 @@ function toolSides(inForce: PolicySnapshot, candidate: PolicySnapshot): (tool: s
       sides =
         samePosture && signature(before) === signature(after)
           ? { same: true }
-          : { same: false, before: readsOf(before), after: readsOf(after) };
+          : {
+              same: false,
+              before: readsOf(before),
+              after: readsOf(after),
+              readsContext: readsContext(before) || readsContext(after),
+            };
       memo.set(tool, sides);
     }
     return sides;
