@@ -49,6 +49,7 @@ const nodeTests = [
   "test/notion/approval-caller.test.ts",
   "test/incidents/conditions.test.ts",
   "test/release/replay.test.ts",
+  "test/release/replay-distinct.test.ts",
   "test/scripts/incidents-cli.test.ts",
   // Starts the real server-everything in a Node process.
   "test/hosts/server-everything.test.ts",
