@@ -1,6 +1,7 @@
 /**
  * Multi-row INSERTs within a Durable Object's SQL limits: a group commit writes hundreds of entries and tree nodes,
- * and one statement per row made each append pay a call into SQLite per row; a statement of many rows pays it once.
+ * and one statement per row paid a call into SQLite per row. Most of an insert is SQLite storing the row, so this
+ * saves a modest share (5 to 10% of inserting 20,000 entry rows in local workerd), not most of it.
  */
 
 /** Durable Object SQLite binds at most this many parameters per statement (its documented limits page). */
