@@ -1,5 +1,6 @@
 import type { JsonValue } from "./canonical";
 import type { SealedEntry } from "./chain";
+import { insertRows } from "./insert-rows";
 import type { LedgerEntry, LedgerEntryKind } from "./types";
 
 /** The ledger's table in the Durable Object's SQLite storage; `body` holds canonical JSON text. */
@@ -23,8 +24,9 @@ export const ENTRY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ledger_entries (
 export const OUTCOME_INDEX_SQL = `CREATE INDEX IF NOT EXISTS ledger_entries_outcome
   ON ledger_entries (invocation_id) WHERE kind = 'outcome'`;
 
-/** Columns in the order {@link insertEntry} binds them. */
+/** Columns in the order {@link insertEntries} binds them. */
 export const ENTRY_COLUMNS = "seq, id, tenant_id, at, kind, invocation_id, body, prev_hash, hash";
+const COLUMN_NAMES = ENTRY_COLUMNS.split(", ");
 
 /** One stored row, as SQLite returns it. */
 export type EntryRow = {
@@ -39,19 +41,23 @@ export type EntryRow = {
   hash: string;
 };
 
-/** Writes one chained entry as a row, its body as the canonical JSON it was hashed with. */
-export function insertEntry(sql: SqlStorage, { entry, body_json }: SealedEntry): void {
-  sql.exec(
-    `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    entry.seq,
-    entry.id,
-    entry.tenant_id,
-    entry.at,
-    entry.kind,
-    entry.invocation_id,
-    body_json,
-    entry.prev_hash,
-    entry.hash,
+/** Writes chained entries as rows, in order, each body as the canonical JSON it was hashed with; few statements. */
+export function insertEntries(sql: SqlStorage, sealed: readonly SealedEntry[]): void {
+  insertRows(
+    sql,
+    "ledger_entries",
+    COLUMN_NAMES,
+    sealed.map(({ entry, body_json }) => [
+      entry.seq,
+      entry.id,
+      entry.tenant_id,
+      entry.at,
+      entry.kind,
+      entry.invocation_id,
+      body_json,
+      entry.prev_hash,
+      entry.hash,
+    ]),
   );
 }
 

@@ -6,7 +6,7 @@ import { GroupCommit } from "./group-commit";
 import {
   ENTRY_COLUMNS,
   ENTRY_TABLE_SQL,
-  insertEntry,
+  insertEntries,
   OUTCOME_INDEX_SQL,
   rowsAroundOutcome,
   rowToEntry,
@@ -243,7 +243,7 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
   #insert(batch: SealedEntry[]): void {
     try {
       this.ctx.storage.transactionSync(() => {
-        for (const sealed of batch) insertEntry(this.#sql, sealed);
+        insertEntries(this.#sql, batch);
         if (this.keepsTree && !this.#tree.damaged && this.#tree.size === batch[0]!.entry.seq - 1)
           this.#tree.extend(batch.map((sealed) => sealed.digest));
       });

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { insertRows } from "./insert-rows";
 import { entryLeafHash, leafHash, nodeHash, type Hash, type NodeSource } from "./merkle";
 
 /**
@@ -81,6 +82,7 @@ export class TreeStore {
    * storing each perfect subtree they complete and the new size. Call inside the transaction that stores the entries.
    */
   extend(entryDigests: readonly Uint8Array[]): void {
+    const nodes: [level: number, idx: number, hash: ArrayBuffer][] = [];
     for (const digest of entryDigests) {
       let hash = leafHash(digest);
       let level = 0;
@@ -90,17 +92,14 @@ export class TreeStore {
         hash = nodeHash(left, hash);
         this.#frontier[level] = undefined;
         level++;
-        this.#sql.exec(
-          "INSERT INTO ledger_tree (level, idx, hash) VALUES (?, ?, ?)",
-          level,
-          Math.floor(leaf / 2 ** level),
-          // A fresh digest owns exactly its 32-byte buffer: SQLite stores that as the BLOB, with no copy.
-          hash.buffer,
-        );
+        // A fresh digest owns exactly its 32-byte buffer: SQLite stores that as the BLOB, with no copy.
+        nodes.push([level, Math.floor(leaf / 2 ** level), hash.buffer as ArrayBuffer]);
       }
       this.#frontier[level] = hash;
       this.#size++;
     }
+    // The group's nodes in a few multi-row statements and its size once: an append of k entries writes the tree once.
+    insertRows(this.#sql, "ledger_tree", ["level", "idx", "hash"], nodes);
     this.#sql.exec(
       "INSERT INTO ledger_tree_size (id, size) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size",
       this.#size,
