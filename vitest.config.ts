@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { availableParallelism } from "node:os";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -84,6 +86,44 @@ const sharedRuntimeTests = [
   "test/notion/templates.test.ts",
 ];
 
+/** Packages imported only by tests that run in Node: the runtime's projects need not bundle them. */
+const nodeOnlyPackages = ["@faker-js/faker", "@modelcontextprotocol/sdk/validation/ajv"];
+
+/**
+ * Every package specifier the Worker and its tests import (`import … from "x"`, `import("x")`), read from the
+ * sources so the list cannot fall behind them. Vite bundles each into one module before the tests start: without that, every runtime
+ * test file loads each package module by module from the vitest process (the MCP SDKs, the Notion client, zod and hono
+ * are hundreds of files), and that loading was most of each file's setup. A specifier left out would load unbundled
+ * beside its bundled copy, and a class such as `McpError` would then exist twice.
+ */
+function importedPackages(): string[] {
+  const specifiers = new Set<string>();
+  for (const dir of ["src", "test"]) {
+    for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts")) continue;
+      const text = readFileSync(`${dir}/${file}`, "utf8");
+      const statements = text.matchAll(
+        /^\s*(?:import|export)\s[^"]*?\bfrom\s+"([^".][^"]*)"|\bimport\(\s*"([^".][^"]*)"\s*\)/gm,
+      );
+      for (const [, from, dynamic] of statements) specifiers.add(from ?? dynamic ?? "");
+    }
+  }
+  return [...specifiers]
+    .filter((s) => s && !/^(node:|cloudflare:|vitest|@cloudflare\/)/.test(s) && !nodeOnlyPackages.includes(s))
+    .sort();
+}
+
+/** Vite's dependency bundling for the runtime's projects (see importedPackages); Node's own modules stay outside. */
+const runtimeDeps = {
+  optimizer: {
+    ssr: {
+      enabled: true,
+      include: importedPackages(),
+      rolldownOptions: { external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)] },
+    },
+  },
+};
+
 /** The Worker under test inside workerd, with the bindings and secrets the tests use. */
 const workersRuntime = () =>
   cloudflareTest(async () => ({
@@ -129,6 +169,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: [...nodeTests, ...sharedRuntimeTests],
           setupFiles: ["./test/setup.ts"],
+          deps: runtimeDeps,
         },
       },
       {
@@ -138,6 +179,7 @@ export default defineConfig({
           name: "workers-shared",
           include: sharedRuntimeTests,
           setupFiles: ["./test/setup.ts"],
+          deps: runtimeDeps,
           // A runtime runs file after file of this project instead of starting afresh for each; its own group keeps
           // the files of other projects from interleaving with them, which would stop the runtime between files.
           isolate: false,

@@ -22,7 +22,7 @@ import {
 
 const WORKER_PORT = 18793;
 const EMULATOR_PORT = 18794;
-const UPSTREAM_PORT = 18797;
+const UPSTREAM_PORT = 18789;
 const ADMIN = "bench-admin-token";
 const TENANT = "approval-bench";
 /** The local stand-in for the cron trigger's period (the deployed cron runs every minute). */
