@@ -100,7 +100,7 @@ export default async function approvalBench({ smoke, log }: BenchOptions): Promi
       samples: true,
       log: () => undefined,
     });
-    const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+    const ids = Object.fromEntries(databases.map((d) => [d.key, d.data_source_id]));
     await manager.pages.create({
       parent: { data_source_id: ids.policies! },
       properties: {

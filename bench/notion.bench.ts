@@ -84,7 +84,7 @@ async function fillNotion(manager: NotionClient, emulator: BenchEmulator, count:
     samples: true,
     log: () => undefined,
   });
-  const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+  const ids = Object.fromEntries(databases.map((d) => [d.key, d.data_source_id]));
   const policies = TEMPLATES.find((t) => t.title === "Policies")!;
   const create = async (row: Record<string, unknown>) => {
     const { properties } = pageProperties(policies, row, new Map());

@@ -193,7 +193,7 @@ async function editToReleasePage(edits: number, log: (line: string) => void) {
       samples: true,
       log: () => undefined,
     });
-    const ids = Object.fromEntries(databases.map((d) => [d.title.toLowerCase(), d.data_source_id]));
+    const ids = Object.fromEntries(databases.map((d) => [d.key, d.data_source_id]));
     const policies = TEMPLATES.find((t) => t.title === "Policies")!;
     const toggled = await manager.pages.create({
       parent: { type: "data_source_id", data_source_id: ids.policies! },
