@@ -60,7 +60,10 @@ export function entryHash(entry: HashableEntry): string {
   return sha256HexSync(entryPreimage(entry));
 }
 
-/** A chained entry with its body's canonical JSON (what the ledger stores) and the 32 bytes of its hash. */
+/**
+ * A chained entry with its body's canonical JSON (what the ledger stores and hashed) and the 32 bytes of its hash.
+ * The entry's body is the input's own object: the same JSON value, its keys perhaps in another order.
+ */
 export interface SealedEntry {
   entry: LedgerEntry;
   body_json: string;
@@ -77,7 +80,10 @@ export function chainEntries(
   at: string,
   inputs: readonly LooseLedgerEntryInput[],
 ): LedgerEntry[] {
-  return sealEntries(after, tenant_id, at, inputs).map((sealed) => sealed.entry);
+  return sealEntries(after, tenant_id, at, inputs).map(({ entry, body_json }) => ({
+    ...entry,
+    body: JSON.parse(body_json) as { [key: string]: JsonValue },
+  }));
 }
 
 /** {@link chainEntries}, keeping what the ledger stores and its tree hashes: each body's JSON and hash's bytes. */
@@ -90,9 +96,10 @@ export function sealEntries(
   let position = after;
   return inputs.map((input) => {
     const seq = position.seq + 1;
-    // One canonical form of the body serves the object kept, the hash and the stored row.
+    // One canonical form of the body serves the hash and the stored row. It is not parsed back into the entry: the
+    // ledger returns only ids, so nothing reads this entry's body but the outcome-once check, which compares
+    // canonical forms.
     const body_json = canonicalJson(input.body);
-    const body = JSON.parse(body_json) as { [key: string]: JsonValue };
     const unsealed: UnsealedEntry = {
       id: entryId(seq),
       seq,
@@ -100,7 +107,7 @@ export function sealEntries(
       at,
       kind: input.kind,
       invocation_id: input.invocation_id,
-      body,
+      body: input.body,
       prev_hash: position.hash,
     };
     const digest = sha256Digest(preimageWithBody(unsealed, body_json));

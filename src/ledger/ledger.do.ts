@@ -35,6 +35,8 @@ export const LIST_DEFAULT_LIMIT = 100;
 export const LIST_MAX_LIMIT = 1000;
 const VERIFY_PAGE = 500;
 
+const idsOf = (entries: readonly LedgerEntry[]): string[] => entries.map((entry) => entry.id);
+
 /**
  * One tenant's append-only, hash-chained ledger (get it with `idFromName(tenant_id)`): the chain's single writer.
  * Entries live in the object's SQLite storage; methods are called over RPC on the stub.
@@ -70,13 +72,13 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
   }
 
   /**
-   * Appends `inputs` atomically and in order, resolving with the entries once they are stored (concurrent appends
-   * share one commit). Idempotent for outcomes: when `inputs` hold an `outcome` entry for an invocation that already
-   * has one (stored, or waiting to commit), nothing is appended and the entries stored for `inputs` are returned, so
-   * a caller may retry an append whose reply it lost. The first append fixes the tenant; a different `tenant_id`
-   * later, or a malformed input, throws (a caller's bug).
+   * Appends `inputs` atomically and in order, resolving with the entries' ids once they are stored (concurrent
+   * appends share one commit). Idempotent for outcomes: when `inputs` hold an `outcome` entry for an invocation that
+   * already has one (stored, or waiting to commit), nothing is appended and the ids of the entries stored for
+   * `inputs` are returned, so a caller may retry an append whose reply it lost. The first append fixes the tenant; a
+   * different `tenant_id` later, or a malformed input, throws (a caller's bug).
    */
-  async append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
+  async append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<string[]> {
     const args = parseAppendArgs(tenant_id, inputs);
     if (this.#tenant !== null && this.#tenant !== args.tenant_id)
       throw new Error(`ledger belongs to tenant "${this.#tenant}", refused an append for "${args.tenant_id}"`);
@@ -86,10 +88,10 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
       const waiting = this.#uncommitted.get(invocation);
       if (waiting) {
         await waiting.committed;
-        return storedFor(waiting.entries, args.inputs);
+        return idsOf(storedFor(waiting.entries, args.inputs));
       }
       const stored = rowsAroundOutcome(this.#sql, invocation, args.inputs.length - 1);
-      if (stored.length > 0) return storedFor(stored.map(rowToEntry), args.inputs);
+      if (stored.length > 0) return idsOf(storedFor(stored.map(rowToEntry), args.inputs));
     }
     // No await from reading the tip to moving it: concurrent RPCs interleave only at awaits, so each append
     // chains from the previous one's entries and the chain stays gap-free.
@@ -105,7 +107,8 @@ export class LedgerDO extends DurableObject<Env> implements Ledger {
       committed.then(forget, forget);
     }
     await committed;
-    return entries;
+    // Ids only: every caller reads just these, and whole entries (bodies and all) cost a copy on each side of the RPC.
+    return idsOf(entries);
   }
 
   /** The newest committed entry's seq and hash (seq 0 and 64 zeros while empty). */

@@ -105,8 +105,11 @@ export interface LedgerListOptions {
 
 /** One tenant's ledger as callers use it (the plain shape of the LedgerDO stub; see `ledgerFor`). */
 export interface Ledger {
-  /** Appends entries atomically and in order; throws for another tenant or a malformed input. */
-  append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<LedgerEntry[]>;
+  /**
+   * Appends entries atomically and in order, resolving with their ids (`led_<seq>`) in the same order once stored;
+   * throws for another tenant or a malformed input. Only ids cross the RPC: `get` or `list` read the entries.
+   */
+  append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<string[]>;
   /** The newest stored entry's position. */
   head(): Promise<LedgerHead>;
   /** Entries in ascending seq after `after_seq` (default 0), `limit` of them (default 100, at most 1000). */

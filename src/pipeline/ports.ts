@@ -11,14 +11,12 @@ import type { PendingOutcome } from "../db/ledger-outbox";
 import type { BudgetCrossing } from "../guards/budget-thresholds";
 import type { Moderator } from "../guards/moderation";
 import type { Host, ToolDescriptor } from "../hosts/host";
-import type { LedgerEntry, LedgerEntryInput } from "../ledger/types";
+import type { Ledger } from "../ledger/types";
 import type { DecisionInput } from "../db/decision-inputs";
 import type { RunIds } from "../runs/run-ids";
 
-/** Appends to one tenant's ledger (the ledger Durable Object's RPC surface the pipeline uses). */
-export interface LedgerPort {
-  append(tenant_id: string, inputs: LedgerEntryInput[]): Promise<Pick<LedgerEntry, "id" | "seq" | "hash">[]>;
-}
+/** Appends to one tenant's ledger, resolving with the stored entries' ids (the ledger Durable Object's RPC the pipeline uses). */
+export type LedgerPort = Pick<Ledger, "append">;
 
 /** Finds a tenant's tool and the host that runs it. */
 export interface ToolResolver {

@@ -15,8 +15,9 @@ import { recorded } from "./recorded-bodies";
 describe("LedgerDO", () => {
   it("appends entries that chain and verify", async () => {
     const { tenant, ledger } = freshLedger();
-    const [first] = await ledger.append(tenant, [decision(1)]);
-    const [second] = await ledger.append(tenant, [outcomeEntry("inv_1", recorded.outcomeSucceeded)]);
+    expect(await ledger.append(tenant, [decision(1)])).toEqual(["led_1"]);
+    expect(await ledger.append(tenant, [outcomeEntry("inv_1", recorded.outcomeSucceeded)])).toEqual(["led_2"]);
+    const [first, second] = await ledger.list({});
     expect(first).toMatchObject({ id: "led_1", seq: 1, tenant_id: tenant, prev_hash: GENESIS_HASH });
     expect(second).toMatchObject({ id: "led_2", seq: 2, kind: "outcome", prev_hash: first!.hash });
     expect(await ledger.verify()).toEqual({ ok: true, entries: 2, first_bad_seq: null });
@@ -41,14 +42,14 @@ describe("LedgerDO", () => {
   it("appends a batch in order under one time", async () => {
     const { tenant, ledger } = freshLedger();
     await ledger.append(tenant, [decision(0)]);
-    const batch = await ledger.append(tenant, [decision(1), decision(2), decision(3)]);
+    expect(await ledger.append(tenant, [decision(1), decision(2), decision(3)])).toEqual(["led_2", "led_3", "led_4"]);
+    const batch = await ledger.list({ after_seq: 1 });
     expect(batch.map((e) => [e.seq, e.invocation_id])).toEqual([
       [2, "inv_1"],
       [3, "inv_2"],
       [4, "inv_3"],
     ]);
     expect(new Set(batch.map((e) => e.at)).size).toBe(1);
-    expect(await ledger.list({ after_seq: 1 })).toEqual(batch);
   });
 
   it("appends nothing of a batch with a malformed entry", async () => {
@@ -70,8 +71,8 @@ describe("LedgerDO", () => {
     expect(refused).toMatch(/disk fault/);
     await runInDurableObject(stub, (_instance, state) => void state.storage.sql.exec("DROP TRIGGER fault"));
     expect(await ledger.head()).toMatchObject({ seq: 2 });
-    const [next] = await ledger.append(tenant, [decision(3)]);
-    expect(next).toMatchObject({ seq: 3, prev_hash: (await ledger.get(2))!.hash });
+    expect(await ledger.append(tenant, [decision(3)])).toEqual(["led_3"]);
+    expect(await ledger.get(3)).toMatchObject({ id: "led_3", prev_hash: (await ledger.get(2))!.hash });
     expect(await ledger.verify()).toEqual({ ok: true, entries: 3, first_bad_seq: null });
   });
 
@@ -81,20 +82,21 @@ describe("LedgerDO", () => {
     expect(
       appended
         .flat()
-        .map((e) => e.seq)
+        .map((id) => Number(id.slice("led_".length)))
         .sort((a, b) => a - b),
     ).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(await ledger.verify()).toEqual({ ok: true, entries: 200, first_bad_seq: null });
     expect(await ledger.head()).toMatchObject({ entries: 200, seq: 200 });
   });
 
-  it("returns from list exactly the entries append returned and hashed", async () => {
+  it("returns from list and get exactly the entry it appended, with the id append returned, and hashed", async () => {
     const { tenant, ledger } = freshLedger();
     const body = { ...recorded.policySync, removed: ["çødé", "ünï"], previous: null, changed: [] };
-    const appended = await ledger.append(tenant, [policySyncEntry(body)]);
+    const appended = policySyncEntry(body);
+    expect(await ledger.append(tenant, [appended])).toEqual(["led_1"]);
     const listed = await ledger.list({});
-    expect(listed).toStrictEqual(appended);
-    expect(await ledger.get(1)).toStrictEqual(appended[0]);
+    expect(listed).toEqual([expect.objectContaining({ id: "led_1", ...appended })]);
+    expect(await ledger.get(1)).toStrictEqual(listed[0]);
     expect(await ledger.get(2)).toBeNull();
     expect(verifyChain(listed).ok).toBe(true);
   });
@@ -104,16 +106,16 @@ describe("LedgerDO", () => {
     await runInDurableObject<LedgerDO, void>(stub, (instance) => {
       instance.clock = () => new Date("2026-01-02T03:04:05.006Z");
     });
-    const [entry] = await ledger.append(tenant, [decision(1)]);
-    expect(entry!.at).toBe("2026-01-02T03:04:05.006Z");
+    await ledger.append(tenant, [decision(1)]);
+    expect((await ledger.get(1))!.at).toBe("2026-01-02T03:04:05.006Z");
   });
 
   it("keeps each tenant's ledger separate", async () => {
     const a = freshLedger("a");
     const b = freshLedger("b");
     await appendDecisions(a.ledger, a.tenant, 3);
-    const [firstOfB] = await b.ledger.append(b.tenant, [decision(1)]);
-    expect(firstOfB).toMatchObject({ seq: 1, tenant_id: b.tenant, prev_hash: GENESIS_HASH });
+    await b.ledger.append(b.tenant, [decision(1)]);
+    expect(await b.ledger.get(1)).toMatchObject({ seq: 1, tenant_id: b.tenant, prev_hash: GENESIS_HASH });
     expect((await a.ledger.head()).seq).toBe(3);
     expect((await ledgerFor(ledgerEnv, a.tenant).list({})).every((e) => e.tenant_id === a.tenant)).toBe(true);
   });

@@ -168,14 +168,13 @@ export function fakeDeps(): { deps: PipelineDeps; world: FakeWorld; settled: () 
         // Like the ledger Durable Object, an invocation's outcome is appended once: a retry gets what is stored.
         const stored = world.ledger.filter((entry) => entry.invocation_id === outcome?.invocation_id);
         if (outcome && stored.some((entry) => entry.kind === "outcome"))
-          return stored
-            .filter((entry) => inputs.some((input) => input.kind === entry.kind))
-            .map((entry) => ({ id: entry.id, seq: Number(entry.id.slice(4)), hash: `hash_${entry.id.slice(4)}` }));
+          return stored.filter((entry) => inputs.some((input) => input.kind === entry.kind)).map((entry) => entry.id);
         const fault = outcome ? world.outcomeFaults.shift() : undefined;
         if (fault === "refuse") throw new Error("ledger reset before the outcome");
         const appended = inputs.map((input) => {
-          const seq = world.ledger.push({ ...input, id: `led_${world.ledger.length + 1}` });
-          return { id: `led_${seq}`, seq, hash: `hash_${seq}` };
+          const id = `led_${world.ledger.length + 1}`;
+          world.ledger.push({ ...input, id });
+          return id;
         });
         if (fault === "lose_reply") throw new Error("ledger reset after storing the outcome");
         return appended;

@@ -58,10 +58,10 @@ export async function adapter(deps: AdapterDeps, state: Screened): Promise<Endin
 async function appendDecisionBeforeRun(deps: Pick<PipelineDeps, "ledger">, state: Screened): Promise<string | null> {
   const tenant_id = state.call.principal.tenant.id;
   try {
-    const [entry] = await deps
+    const [id] = await deps
       .ledger(tenant_id)
       .append(tenant_id, [decisionEntry(state, "authorized", state.approval ?? undefined)]);
-    return entry!.id;
+    return id!;
   } catch (error) {
     console.error(`ledger append failed before ${state.invocation_id} ran: ${describeFault(error)}`);
     return null;

@@ -35,8 +35,7 @@ export async function record(deps: RecordDeps, ending: Ending, watch: Stopwatch)
   let evidence_ids = ran ? [ran.decision_entry_id] : [];
   let recordedLater = false;
   try {
-    const appended = await deps.ledger(tenant_id).append(tenant_id, entries);
-    evidence_ids = [...evidence_ids, ...appended.map((entry) => entry.id)];
+    evidence_ids = [...evidence_ids, ...(await deps.ledger(tenant_id).append(tenant_id, entries))];
   } catch (error) {
     console.error(`ledger append failed for ${invocation_id}: ${describeFault(error)}`);
     // A decision on the ledger must get its outcome. The append may have been stored with its reply lost; the
