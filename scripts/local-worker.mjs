@@ -92,44 +92,62 @@ export async function startLocalWorker(options = {}) {
     LEDGER_SIGNING_KEY: ledgerKey,
   };
   const vars = Object.entries(given).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  log(`starting wrangler dev on port ${port}…`);
-  const child = spawn(
-    process.execPath,
-    [
-      wrangler,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--show-interactive-dev-session=false",
-      "--test-scheduled",
-      "--log-level",
-      options.quiet ? "error" : "info",
-      ...persist,
-      ...vars,
-    ],
-    { cwd: root, env, stdio: ["ignore", options.quiet ? "ignore" : "inherit", options.quiet ? "pipe" : "inherit"] },
-  );
-  // Quiet runs keep wrangler's stderr to explain a failed start, and drop the noise of being stopped.
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-8000)));
-  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 250))]);
-    if (early !== undefined) throw new Error(`wrangler dev exited with code ${early} before it was ready\n${stderr}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
+  // Scripts' workers (any port but npm start's 8787) take their own inspector port instead of wrangler's default 9229:
+  // workers started at the same moment (CI's lanes) would race for that one.
+  const inspector = port === 8787 ? [] : ["--inspector-port", String(port + 1000)];
+  const args = [
+    wrangler,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    ...inspector,
+    "--show-interactive-dev-session=false",
+    "--test-scheduled",
+    "--log-level",
+    options.quiet ? "error" : "info",
+    ...persist,
+    ...vars,
+  ];
+  /** Starts wrangler dev and waits for /health; `exitedEarly` when it exited before answering. */
+  const launch = async () => {
+    log(`starting wrangler dev on port ${port}…`);
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env,
+      stdio: ["ignore", options.quiet ? "ignore" : "inherit", options.quiet ? "pipe" : "inherit"],
+    });
+    // Quiet runs keep wrangler's stderr to explain a failed start, and drop the noise of being stopped.
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-8000)));
+    const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 250))]);
+      if (early !== undefined)
+        return { exitedEarly: `wrangler dev exited with code ${early} before it was ready\n${stderr}` };
+      try {
+        if ((await fetch(`${url}/health`)).ok) return { child, exited };
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        child.kill("SIGTERM");
+        throw new Error(`wrangler dev did not answer within 90 s\n${stderr}`);
+      }
     }
-    if (Date.now() > deadline) {
-      child.kill("SIGTERM");
-      throw new Error(`wrangler dev did not answer within 90 s\n${stderr}`);
-    }
+  };
+  let started = await launch();
+  if (started.exitedEarly) {
+    // Seen once in CI with four workers starting at once ("The Workers runtime failed to start", nothing more said):
+    // one more start, and the first failure is shown either way.
+    console.error(`${started.exitedEarly}\ntrying once more…`);
+    started = await launch();
+    if (started.exitedEarly) throw new Error(started.exitedEarly);
   }
+  const { child, exited } = started;
   return {
     url,
     adminToken,
