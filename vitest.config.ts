@@ -91,10 +91,10 @@ const nodeOnlyPackages = ["@faker-js/faker", "@modelcontextprotocol/sdk/validati
 
 /**
  * Every package specifier the Worker and its tests import (`import … from "x"`, `import("x")`), read from the
- * sources so the list cannot fall behind them. Vite bundles each into one module before the tests start: without that, every runtime
- * test file loads each package module by module from the vitest process (the MCP SDKs, the Notion client, zod and hono
- * are hundreds of files), and that loading was most of each file's setup. A specifier left out would load unbundled
- * beside its bundled copy, and a class such as `McpError` would then exist twice.
+ * sources so the list cannot fall behind them. Vite bundles each into one module before the tests start: without
+ * that, every runtime test file loads each package module by module from the vitest process (the MCP SDKs, the Notion
+ * client, zod and hono are hundreds of files), and that loading was most of each file's setup. A specifier left out
+ * would load unbundled beside its bundled copy, and a class such as `McpError` would then exist twice.
  */
 function importedPackages(): string[] {
   const specifiers = new Set<string>();
