@@ -4,8 +4,6 @@
  * write-back that follows a first sync; and the time from a manager's edit in Notion to the next MCP call's
  * decision, through the webhook and, for comparison, through the scheduled sync alone.
  */
-import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as NotionClient } from "@notionhq/client";
 import { request } from "node:http";
 import { setupNotion } from "../src/notion/setup";
@@ -15,7 +13,7 @@ import { pageProperties } from "../src/notion/page-properties";
 import { TEMPLATES } from "../src/notion/templates";
 import { startFrozenWorker } from "./fixtures/frozen-worker";
 import { INTEGRATION_TOKEN, startBenchEmulator, type BenchEmulator } from "./fixtures/notion-emulator";
-import { loggingPolicyRows, TOGGLED_POLICY } from "./fixtures/notion-policy-rows";
+import { connectAgent, loggingPolicyRows, TOGGLED_POLICY } from "./fixtures/notion-policy-rows";
 import { atMost, percentile, type BenchNote, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
 const WORKER_PORT = 18795;
@@ -132,25 +130,6 @@ const rowsOf = (report: SyncReport) =>
 const describeSync = (s: Awaited<ReturnType<typeof countedSync>>) =>
   `${s.received} requests received by Notion (${s.limited} answered 429), ${s.report.requests} in the Worker's report, ` +
   `${(s.wallMs / 1000).toFixed(1)} s; ${rowsOf(s.report)}`;
-
-/** The agent's view: calls `crm.get_contact` through the Worker with the real MCP client and the agent's key. */
-async function connectAgent(url: string, apiKey: string) {
-  const mcp = new McpClient({ name: "policy-os-notion-bench", version: "1.0.0" });
-  await mcp.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
-    }),
-  );
-  /** Whether the toggled policy blocks the call now. */
-  const blocked = async (): Promise<boolean> => {
-    const result = await mcp.callTool({ name: "crm.get_contact", arguments: { contact_id: "con_001" } });
-    const outcome = result.structuredContent as { outcome: string; decision: { reason_code: string } } | undefined;
-    if (outcome?.outcome === "succeeded") return false;
-    if (outcome?.outcome === "denied" && outcome.decision.reason_code === TOGGLED_POLICY["Reason code"]) return true;
-    throw new Error(`unexpected outcome of crm.get_contact: ${JSON.stringify(result).slice(0, 500)}`);
-  };
-  return { blocked, close: () => mcp.close() };
-}
 
 /**
  * Flips the toggled policy's Status as the manager (Retired → Active or back) and polls the agent's call every

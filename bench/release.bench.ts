@@ -4,8 +4,6 @@
  * tools' rows differ between the two and nearly every call is decided twice; and the time from a manager's edit in
  * Notion (the local emulator) to its release page, beside the time to its effect on the next call.
  */
-import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as NotionClient } from "@notionhq/client";
 import type { DecisionInput } from "../src/db/decision-inputs";
 import { pageProperties } from "../src/notion/page-properties";
@@ -16,7 +14,7 @@ import type { DefaultPosture } from "../src/policy/types";
 import { replay } from "../src/release/replay";
 import { startFrozenWorker } from "./fixtures/frozen-worker";
 import { INTEGRATION_TOKEN, startBenchEmulator } from "./fixtures/notion-emulator";
-import { TOGGLED_POLICY } from "./fixtures/notion-policy-rows";
+import { connectAgent, TOGGLED_POLICY } from "./fixtures/notion-policy-rows";
 import { mulberry32 } from "./fixtures/random";
 import { atMost, percentile, type BenchOptions, type BenchReport } from "./types";
 
@@ -163,7 +161,7 @@ async function editToReleasePage(edits: number, log: (line: string) => void) {
     log,
   });
   let worker: Awaited<ReturnType<typeof startFrozenWorker>> | undefined;
-  const mcp = new McpClient({ name: "policy-os-release-bench", version: "1.0.0" });
+  let agent: Awaited<ReturnType<typeof connectAgent>> | undefined;
   try {
     log("building the Worker and starting it in workerd, wired to the Notion emulator…");
     worker = await startFrozenWorker({
@@ -212,18 +210,8 @@ async function editToReleasePage(edits: number, log: (line: string) => void) {
     await admin("POST", `/sync?tenant=${TENANT}`, { full: true });
     await admin("POST", `/sync?tenant=${TENANT}`, { wait: true });
 
-    await mcp.connect(
-      new StreamableHTTPClientTransport(new URL(`${worker.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${api_key}` } },
-      }),
-    );
-    const blocked = async (): Promise<boolean> => {
-      const result = await mcp.callTool({ name: "crm.get_contact", arguments: { contact_id: "con_001" } });
-      const outcome = result.structuredContent as { outcome: string; decision: { reason_code: string } } | undefined;
-      if (outcome?.outcome === "succeeded") return false;
-      if (outcome?.outcome === "denied" && outcome.decision.reason_code === TOGGLED_POLICY["Reason code"]) return true;
-      throw new Error(`unexpected outcome of crm.get_contact: ${JSON.stringify(result).slice(0, 500)}`);
-    };
+    agent = await connectAgent(worker.url, api_key);
+    const { blocked } = agent;
     const releasePages = async () =>
       (await manager.dataSources.query({ data_source_id: ids.releases!, page_size: 100 })).results.length;
 
@@ -255,7 +243,7 @@ async function editToReleasePage(edits: number, log: (line: string) => void) {
     }
     return { effect, page };
   } finally {
-    await mcp.close().catch(() => undefined);
+    await agent?.close().catch(() => undefined);
     await worker?.stop();
     await emulator.close();
   }

@@ -92,20 +92,27 @@ export async function putGoldenTask(db: D1Database, tenant_id: string, task: Gol
          last_result = NULL, updated_at = excluded.updated_at, source = 'api', notion_page_id = NULL,
          result_written = NULL`,
     )
-    .bind(
-      tenant_id,
-      task.name,
-      task.tool,
-      JSON.stringify(task.arguments),
-      task.agent,
-      task.acts_for,
-      task.workspace,
-      task.expected,
-      task.expected_reason,
-      task.status,
-      now,
-    )
+    .bind(...taskValues(tenant_id, task), now)
     .run();
+}
+
+/**
+ * A task's values in the column order every upsert of `golden_tasks` writes them: tenant_id, name, tool, arguments,
+ * agent, acts_for, workspace, expected, expected_reason, status.
+ */
+export function taskValues(tenant_id: string, task: GoldenTaskSettings): unknown[] {
+  return [
+    tenant_id,
+    task.name,
+    task.tool,
+    JSON.stringify(task.arguments),
+    task.agent,
+    task.acts_for,
+    task.workspace,
+    task.expected,
+    task.expected_reason,
+    task.status,
+  ];
 }
 
 /** Deletes the tenant's task of that name; answers whether there was one. */

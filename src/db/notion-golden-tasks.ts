@@ -2,7 +2,7 @@
  * The golden tasks a tenant's Golden tasks database sets (`golden_tasks` rows with source 'notion', migration 0023):
  * the sync's upserts and removals, and the Last result text each row is to show.
  */
-import type { GoldenTaskSettings, LastGoldenResult } from "./golden-tasks";
+import { taskValues, type GoldenTaskSettings, type LastGoldenResult } from "./golden-tasks";
 
 /** The owner of each of the tenant's golden task names: 'api', or the Golden tasks row (page id) that sets it. */
 export async function goldenTaskOwners(db: D1Database, tenant_id: string): Promise<Map<string, string>> {
@@ -40,20 +40,7 @@ export function notionGoldenTaskStatements(
            last_result = NULL, updated_at = excluded.updated_at, notion_page_id = excluded.notion_page_id
          WHERE golden_tasks.source = 'notion'`,
       )
-      .bind(
-        tenant_id,
-        task.name,
-        task.tool,
-        JSON.stringify(task.arguments),
-        task.agent,
-        task.acts_for,
-        task.workspace,
-        task.expected,
-        task.expected_reason,
-        task.status,
-        now,
-        page_id,
-      ),
+      .bind(...taskValues(tenant_id, task), now, page_id),
   ];
 }
 
