@@ -18,6 +18,7 @@ const nodeTests = [
   "test/scripts/bench-summary.test.ts",
   "test/scripts/load-checks.test.ts",
   "test/scripts/local-worker.test.ts",
+  "test/scripts/dev-proxy-retry.test.ts",
   "test/approvals/may-decide.test.ts",
   "test/artifacts/render.test.ts",
   "test/budgets/denial-message.test.ts",

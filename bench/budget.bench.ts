@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
+import { postToWorker } from "./fixtures/post-to-worker";
 import { exactly, percentile, type BenchOptions, type BenchReport } from "./types";
 
 const BURST = 1000;
@@ -26,10 +27,9 @@ interface Burst {
 }
 
 async function post<T>(worker: Worker, path: string): Promise<T> {
-  const response = await worker.fetch(`http://bench${path}`, { method: "POST" });
   // Read as text first: wrangler's dev proxy answers some failures in plain text, and the error should quote it.
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
+  const { ok, status, text } = await postToWorker(worker, path);
+  if (!ok) throw new Error(`${path}: ${status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
 }
 

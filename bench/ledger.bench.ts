@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
+import { postToWorker } from "./fixtures/post-to-worker";
 import { atLeast, percentile, type BenchOptions, type BenchReport } from "./types";
 
 const TARGET_APPENDS_PER_S = 5000;
@@ -16,11 +17,10 @@ type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
 /** Posts to the bench worker and returns its JSON answer with the wall time in ms, measured here in Node. */
 async function timed<T>(worker: Worker, path: string): Promise<{ ms: number; body: T }> {
   const started = performance.now();
-  const response = await worker.fetch(`http://bench${path}`, { method: "POST" });
-  const body = (await response.json()) as T;
+  const { ok, status, text } = await postToWorker(worker, path);
   const ms = performance.now() - started;
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
-  return { ms, body };
+  if (!ok) throw new Error(`${path}: ${status} ${text.slice(0, 500)}`);
+  return { ms, body: JSON.parse(text) as T };
 }
 
 /** Appends `entries` entries as `entries / batch` concurrent RPCs; returns entries per second. */

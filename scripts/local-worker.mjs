@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { resendDroppedDevRequests } from "./dev-proxy-retry.mjs";
 import { localLedgerKey } from "./ledger-key.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -56,6 +57,8 @@ export function childFailure(what, { code, signal, error, stderr = "" }) {
  * @param {{ port?: number, persistTo?: string, vars?: Record<string, string>, quiet?: boolean, onLog?: (line: string) => void }} options
  */
 export async function startLocalWorker(options = {}) {
+  // This process's requests to the Worker (the MCP SDK client's included) pass wrangler dev's proxy.
+  resendDroppedDevRequests();
   const port = options.port ?? 8787;
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
   const log = options.onLog ?? (() => {});

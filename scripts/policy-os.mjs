@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { decisionLine, decisionRequest } from "./approvals-decide.mjs";
+import { retryingDevProxy } from "./dev-proxy-retry.mjs";
 
 const HELP = `policy-os: the Policy OS admin API from a terminal
 
@@ -227,6 +228,9 @@ function fail(message) {
   process.exit(2);
 }
 
+/** `fetch` for the admin API: a local Worker sits behind wrangler dev's proxy (scripts/dev-proxy-retry.mjs). */
+const adminFetch = retryingDevProxy(fetch);
+
 /** Sends an admin request; on an error status prints the API's error and exits. */
 async function send(method, path, { query = {}, body } = {}) {
   const url = new URL(`/admin${path}`, base);
@@ -234,7 +238,7 @@ async function send(method, path, { query = {}, body } = {}) {
     if (v !== undefined) url.searchParams.set(k, v);
   let res;
   try {
-    res = await fetch(url, {
+    res = await adminFetch(url, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
