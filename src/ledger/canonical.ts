@@ -18,11 +18,54 @@ export const MAX_CANONICAL_DEPTH = 256;
  * @example canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
-  return canonical(value, 0);
+  if (value === null || typeof value !== "object") return scalar(value);
+  return stringifiesCanonically(value, 0) ? JSON.stringify(value) : canonical(value, 0);
 }
 
-// Builds the string by concatenation and sorts only keys that are out of order (bodies parsed back from canonical
-// JSON arrive sorted): the ledger canonicalises every entry it appends and verifies, so this is its hottest code.
+/**
+ * Whether `JSON.stringify(value)` is already exactly canonicalJson's string: every object plain (no toJSON, no
+ * boxed primitive, no raw JSON) with its keys in ascending code-unit order, every number finite, no function,
+ * symbol or bigint anywhere, nothing nested {@link MAX_CANONICAL_DEPTH} deep. Bodies parsed back from stored
+ * canonical JSON, which a verifier reads by the hundred thousand, all are; checking that and letting the engine's
+ * native serialiser write them costs a third of writing them here (bench/ledger-tree.bench.ts). For anything else
+ * (a false answer), canonical() writes the string or throws its TypeError.
+ */
+function stringifiesCanonically(value: unknown, depth: number): boolean {
+  // An undefined member is fine: both leave it out of an object and write null for it in an array.
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      if (value === null) return true;
+      break;
+    default:
+      return false;
+  }
+  if (depth >= MAX_CANONICAL_DEPTH || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!stringifiesCanonically(value[i], depth + 1)) return false;
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && (prototype !== null || isRawJson(value))) return false;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
+    if (!stringifiesCanonically((value as Record<string, unknown>)[keys[i]!], depth + 1)) return false;
+  }
+  return true;
+}
+
+/** JSON.rawJSON's objects (null prototype) are written by JSON.stringify as their raw text, by canonical() as objects. */
+const isRawJson: (value: object) => boolean =
+  (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
+
+// Builds the string by concatenation and sorts only keys that are out of order: appends canonicalise bodies built in
+// whatever order their writer chose, so this is the ledger's hottest code in the Worker.
 function canonical(value: unknown, depth: number): string {
   if (value === null || typeof value !== "object") return scalar(value);
   if (depth >= MAX_CANONICAL_DEPTH) throw new TypeError(`value nests deeper than ${MAX_CANONICAL_DEPTH} levels`);
@@ -74,7 +117,7 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** Lower-case hex SHA-256 of a UTF-8 string, synchronously (Node, and Workers with `nodejs_compat`). */
 export function sha256HexSync(text: string): string {
-  return hexOf(sha256Digest(text));
+  return IN_WORKERD ? hexOf(sha256Utf8(text)) : hash("sha256", text, "hex");
 }
 
 /**
