@@ -19,43 +19,84 @@ export const MAX_CANONICAL_DEPTH = 256;
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return scalar(value);
-  return stringifiesCanonically(value, 0) ? JSON.stringify(value) : canonical(value, 0);
+  const form = canonicalForm(value, 0);
+  return form === NO_FORM ? canonical(value, 0) : JSON.stringify(form);
 }
 
+/** {@link canonicalForm}'s answer for a value that JSON.stringify cannot be given in any form. */
+const NO_FORM = Symbol("no form JSON.stringify writes canonically");
+
 /**
- * Whether `JSON.stringify(value)` is already exactly canonicalJson's string: every object plain (no toJSON, no
- * boxed primitive, no raw JSON) with its keys in ascending code-unit order, every number finite, no function,
- * symbol or bigint anywhere, nothing nested {@link MAX_CANONICAL_DEPTH} deep. Bodies parsed back from stored
- * canonical JSON, which a verifier reads by the hundred thousand, all are; checking that and letting the engine's
- * native serialiser write them costs a third of writing them here (bench/ledger-tree.bench.ts). For anything else
- * (a false answer), canonical() writes the string or throws its TypeError.
+ * A value that `JSON.stringify` writes as exactly canonicalJson's string, or NO_FORM. The value itself when it
+ * already is one: every object plain (no toJSON, no boxed primitive, no raw JSON) with its keys in ascending code-unit
+ * order, every number finite, no function, symbol or bigint anywhere, nothing nested {@link MAX_CANONICAL_DEPTH}
+ * deep. Otherwise, if only key order differs, a copy whose objects were given their keys in sorted order. Bodies
+ * parsed back from stored canonical JSON (what a verifier reads by the hundred thousand) come back as themselves,
+ * bodies a writer built (what an append hashes) as copies; either way the engine's serialiser then writes the string
+ * in a fraction of the time writing it here took. For NO_FORM, canonical() writes the string or throws its TypeError.
  */
-function stringifiesCanonically(value: unknown, depth: number): boolean {
+function canonicalForm(value: unknown, depth: number): unknown {
   // An undefined member is fine: both leave it out of an object and write null for it in an array.
   switch (typeof value) {
     case "string":
     case "boolean":
     case "undefined":
-      return true;
+      return value;
     case "number":
-      return Number.isFinite(value);
+      return Number.isFinite(value) ? value : NO_FORM;
     case "object":
-      if (value === null) return true;
+      if (value === null) return value;
       break;
     default:
-      return false;
+      return NO_FORM;
   }
-  if (depth >= MAX_CANONICAL_DEPTH || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!stringifiesCanonically(value[i], depth + 1)) return false;
-    return true;
+  if (depth >= MAX_CANONICAL_DEPTH || (value as { toJSON?: unknown }).toJSON !== undefined) return NO_FORM;
+  return Array.isArray(value) ? arrayForm(value, depth) : objectForm(value, depth);
+}
+
+function arrayForm(items: unknown[], depth: number): unknown {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const form = canonicalForm(item, depth + 1);
+    if (form === NO_FORM) return NO_FORM;
+    if (copy === undefined && form !== item) copy = items.slice(0, i);
+    copy?.push(form);
   }
+  return copy ?? items;
+}
+
+function objectForm(value: object, depth: number): unknown {
   const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && (prototype !== null || isRawJson(value))) return false;
+  if (prototype !== Object.prototype && (prototype !== null || isRawJson(value))) return NO_FORM;
+  const members = value as Record<string, unknown>;
   const keys = Object.keys(value);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (!sorted) keys.sort();
+  let copy: Record<string, unknown> | undefined;
   for (let i = 0; i < keys.length; i++) {
-    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
-    if (!stringifiesCanonically((value as Record<string, unknown>)[keys[i]!], depth + 1)) return false;
+    const member = members[keys[i]!];
+    const form = canonicalForm(member, depth + 1);
+    if (form === NO_FORM) return NO_FORM;
+    if (copy === undefined && (!sorted || form !== member)) {
+      if (!keepsInsertionOrder(keys)) return NO_FORM;
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j]!] = members[keys[j]!];
+    }
+    if (copy !== undefined) copy[keys[i]!] = form;
+  }
+  return copy ?? value;
+}
+
+/**
+ * Whether a fresh object given these keys in this order lists them in it: an array index would be listed first, in
+ * numeric order, and `__proto__` would set the prototype instead. Keys starting with a digit are left to canonical().
+ */
+function keepsInsertionOrder(keys: readonly string[]): boolean {
+  for (const key of keys) {
+    const first = key.charCodeAt(0);
+    if ((first >= 0x30 && first <= 0x39) || key === "__proto__") return false;
   }
   return true;
 }
@@ -64,8 +105,8 @@ function stringifiesCanonically(value: unknown, depth: number): boolean {
 const isRawJson: (value: object) => boolean =
   (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
-// Builds the string by concatenation and sorts only keys that are out of order: appends canonicalise bodies built in
-// whatever order their writer chose, so this is the ledger's hottest code in the Worker.
+// Writes what canonicalForm leaves (objects that are not plain, keys JSON.stringify would reorder) and throws for
+// values with no JSON form: the definition, written directly.
 function canonical(value: unknown, depth: number): string {
   if (value === null || typeof value !== "object") return scalar(value);
   if (depth >= MAX_CANONICAL_DEPTH) throw new TypeError(`value nests deeper than ${MAX_CANONICAL_DEPTH} levels`);

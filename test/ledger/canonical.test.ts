@@ -68,11 +68,23 @@ describe("canonicalJson of values JSON.stringify would write differently", () =>
       [{ z: 1, y: 2 }, [], {}],
       Object.assign(Object.create(null) as object, { a: 1, b: 2 }),
       Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
+      { z: { y: [{ x: 1, w: undefined, v: [{ u: 1, t: 2 }] }], s: 1 }, r: [[{ q: 1, p: 2 }]] },
+      { a: { c: 1, b: 2 }, b: [1, { d: 1, c: 2 }] },
+      JSON.parse('{"b":1,"__proto__":{"y":1,"x":2},"a":2}'),
+      JSON.parse('{"a":{"__proto__":1,"_":2}}'),
+      { b: { "2": 1, "10": 2, a: 3 }, a: 1 },
     ];
     for (const value of values) {
       expect(canonicalJson(value)).toBe(plainCanonical(value));
       expect(canonicalJson(JSON.parse(canonicalJson(value)))).toBe(canonicalJson(value));
     }
+  });
+
+  it("leaves the value it writes as it was, its keys in their order", () => {
+    const value = { b: { d: [{ f: 1, e: 2 }], c: 1 }, a: 1 };
+    const before = JSON.stringify(value);
+    expect(canonicalJson(value)).toBe('{"a":1,"b":{"c":1,"d":[{"e":2,"f":1}]}}');
+    expect(JSON.stringify(value)).toBe(before);
   });
 
   it("writes objects with a toJSON, dates and boxed primitives as their own members, as it always has", () => {
