@@ -156,7 +156,10 @@ export async function sha256Hex(text: string): Promise<string> {
   return hex;
 }
 
-/** Lower-case hex SHA-256 of a UTF-8 string, synchronously (Node, and Workers with `nodejs_compat`). */
+/**
+ * Lower-case hex SHA-256 of a UTF-8 string, synchronously, as {@link sha256Digest} computes it; in Node written as hex
+ * by the native hash itself (a verifier takes one per entry; a Buffer and its hex cost as much as the hash).
+ */
 export function sha256HexSync(text: string): string {
   return IN_WORKERD ? hexOf(sha256Utf8(text)) : hash("sha256", text, "hex");
 }
