@@ -34,7 +34,10 @@ type HashableEntry = Omit<UnsealedEntry, "kind" | "body"> & { kind: string; body
  * @example entryPreimage(entry) // '{"at":"…","body":{…},"id":"led_1","invocation_id":null,"kind":"…","prev_hash":"…","seq":1,"tenant_id":"…"}'
  */
 export function entryPreimage(entry: HashableEntry): string {
-  return preimageWithBody(entry, canonicalJson(entry.body));
+  // The hashed fields, written in code-unit order of their names: canonicalJson of this object is one walk and, for
+  // an entry parsed from JSON, one JSON.stringify (./canonical.ts).
+  const { at, body, id, invocation_id, kind, prev_hash, seq, tenant_id } = entry;
+  return canonicalJson({ at, body, id, invocation_id, kind, prev_hash, seq, tenant_id });
 }
 
 /**

@@ -44,7 +44,29 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 
 /** The leaf hash of a ledger entry: SHA-256(0x00 ‖ the 32 raw bytes of its hex `hash`). */
 export function entryLeafHash(entryHashHex: string): Hash {
-  return leafHash(Buffer.from(entryHashHex, "hex"));
+  // A full verification takes one per entry: 64 hex digits are decoded straight into the leaf's input, skipping a
+  // Buffer each; anything else is decoded as Buffer.from always did it (up to the first character that is no digit).
+  if (!decodeHash(entryHashHex, LEAF_INPUT)) return leafHash(Buffer.from(entryHashHex, "hex"));
+  LEAF_INPUT[0] = 0x00;
+  return sha256(LEAF_INPUT);
+}
+
+/** Writes the 32 bytes of 64 hex digits (either case) into `input` from index 1; false for any other string. */
+function decodeHash(hex: string, input: Uint8Array): boolean {
+  if (hex.length !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const high = hexDigit(hex.charCodeAt(2 * i));
+    const low = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) return false;
+    input[1 + i] = (high << 4) | low;
+  }
+  return true;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /**

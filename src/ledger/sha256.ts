@@ -33,16 +33,17 @@ let utf8 = new Uint8Array(4096);
 /** SHA-256 of `data`: a fresh 32-byte array that owns its whole buffer. */
 export function sha256(data: Uint8Array): Uint8Array {
   state.set(IV);
-  const whole = data.length - (data.length % 64);
+  const length = data.length;
+  const whole = length - (length % 64);
   for (let at = 0; at < whole; at += 64) compress(data, at);
   // The last partial block, the 0x80 marker, zeros and the message's length in bits (big-endian, 64 bits) fill one
-  // or two more blocks.
-  const rest = data.length - whole;
-  tail.fill(0);
-  tail.set(data.subarray(whole), 0);
+  // or two more blocks. Copied byte by byte: the tail is under 64 bytes, and a subarray to copy it from is an object.
+  const rest = length - whole;
+  for (let i = 0; i < rest; i++) tail[i] = data[whole + i]!;
   tail[rest] = 0x80;
   const end = rest < 56 ? 64 : 128;
-  const bits = data.length * 8;
+  tail.fill(0, rest + 1, end - 8);
+  const bits = length * 8;
   const high = Math.floor(bits / 0x1_0000_0000);
   tail[end - 8] = high >>> 24;
   tail[end - 7] = high >>> 16;
@@ -106,10 +107,10 @@ function compress(block: Uint8Array, at: number): void {
   let h = state[7]!;
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
+    const ch = g ^ (e & (f ^ g));
     const t1 = (h + S1 + ch + K[i]! + w[i]!) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const maj = (a & b) | (c & (a | b));
     const t2 = (S0 + maj) | 0;
     h = g;
     g = f;

@@ -200,4 +200,17 @@ describe("a ledger entry's leaf", () => {
     expect(toHex(entryLeafHash(entryHash))).toBe(toHex(leafHash(hex(entryHash))));
     expect(entryLeafHash(entryHash)).toHaveLength(32);
   });
+
+  it("reads hex digits of either case, and any other text exactly as Buffer.from reads it", () => {
+    const entryHash = "a76cbfae21b2d6276d75040cc5e109faad55dcbfa5b8efda4a1e7f12e5b031f3";
+    expect(toHex(entryLeafHash(entryHash.toUpperCase()))).toBe(toHex(entryLeafHash(entryHash)));
+    const malformed = [
+      `${entryHash.slice(0, 10)}g${entryHash.slice(11)}`,
+      `${entryHash.slice(0, 63)}\u0146`,
+      `${entryHash}00`,
+      entryHash.slice(2),
+      "",
+    ];
+    for (const text of malformed) expect(toHex(entryLeafHash(text)), text).toBe(toHex(leafHash(hex(text))));
+  });
 });
