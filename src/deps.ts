@@ -5,8 +5,9 @@ import { escalationOfAgent, openEscalation, releaseApproval, useApprovalOnFile }
 import { budgetBook } from "./budgets";
 import { summarizeEscalation } from "./claude";
 import { moderateWithClaude } from "./claude/moderation";
-import { insertAuditRow } from "./db/audit";
-import { insertDecisionInput } from "./db/decision-inputs";
+import { auditRowStatement } from "./db/audit";
+import { decisionInputStatement } from "./db/decision-inputs";
+import { writesTogether } from "./db/writes-together";
 import { keepPendingOutcome } from "./db/ledger-outbox";
 import { policyPageId } from "./db/notion-rows";
 import { toolCostCents } from "./db/tool-settings";
@@ -28,6 +29,8 @@ export function pipelineDeps(
 ): PipelineDeps & { hosts: HostRegistry; hostHealth: HostHealthBoard } {
   const hosts = hostRegistryFor(env);
   const defer = (work: Promise<unknown>) => ctx.waitUntil(work);
+  // A call's audit row and decision input are written after the response in the same turn: one D1 batch.
+  const afterCall = writesTogether(env.DB);
   return {
     ledger: (tenant_id) => ledgerFor(env, tenant_id),
     budgets: (tenant_id) => budgetBook(env, tenant_id),
@@ -39,8 +42,8 @@ export function pipelineDeps(
       escalationOfAgent: (...args) => escalationOfAgent(env.DB, ...args),
     },
     runs: runIds(runSigningKey(env)),
-    audit: { writeAudit: (row) => insertAuditRow(env.DB, row) },
-    decisionInputs: { keep: (input) => insertDecisionInput(env.DB, input) },
+    audit: { writeAudit: (row) => afterCall(auditRowStatement(env.DB, row)) },
+    decisionInputs: { keep: (input) => afterCall(decisionInputStatement(env.DB, input)) },
     outbox: { keep: (pending) => keepPendingOutcome(env.DB, pending) },
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tools: hosts,

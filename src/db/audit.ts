@@ -43,7 +43,12 @@ export interface AuditRow {
 
 /** Inserts one audit row (its list and object fields as JSON text). */
 export async function insertAuditRow(db: D1Database, row: AuditRow): Promise<void> {
-  await db
+  await auditRowStatement(db, row).run();
+}
+
+/** The statement that inserts one audit row, to run alone or in a batch (src/db/writes-together.ts). */
+export function auditRowStatement(db: D1Database, row: AuditRow): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,
          reason_code, policy_ids, snapshot, outcome, status, escalation_id, error_code, cost_cents, host_ref,
@@ -74,8 +79,7 @@ export async function insertAuditRow(db: D1Database, row: AuditRow): Promise<voi
       row.args_hash,
       JSON.stringify(row.shadow ?? []),
       row.created_at,
-    )
-    .run();
+    );
 }
 
 const jsonColumns = ["policy_ids", "latency_ms", "correlation", "evidence_ids", "shadow"] as const;

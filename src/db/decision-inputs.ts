@@ -37,7 +37,12 @@ const storedFactsSchema = z.object({
 
 /** Inserts one call's decision input (once per invocation). */
 export async function insertDecisionInput(db: D1Database, input: DecisionInput): Promise<void> {
-  await db
+  await decisionInputStatement(db, input).run();
+}
+
+/** The statement that inserts one call's decision input, to run alone or in a batch (src/db/writes-together.ts). */
+export function decisionInputStatement(db: D1Database, input: DecisionInput): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO decision_inputs (tenant_id, invocation_id, created_at, tool, agent_id, facts, args, redacted,
          args_hash, decision, reason_code, snapshot)
@@ -56,8 +61,7 @@ export async function insertDecisionInput(db: D1Database, input: DecisionInput):
       input.decision,
       input.reason_code,
       input.snapshot,
-    )
-    .run();
+    );
 }
 
 interface StoredInput {

@@ -162,7 +162,7 @@ async function sendCall(
         if (attempt === 0 && reused) continue;
         return { error: rejected(`host ${config.id} does not recognise the session it issued`) };
       }
-      return await readCallAnswer(config, response, ctx.invocation_id);
+      return await readCallAnswer(config, response, ctx.invocation_id, deadline);
     }
   } catch {
     return { error: failureForThrow(config.id, config.timeout_ms, ctx.signal, deadline, progress.sent) };
@@ -173,16 +173,17 @@ async function readCallAnswer(
   config: HostConfig,
   response: Response,
   invocation_id: string,
+  deadline: AbortSignal,
 ): Promise<UpstreamAnswer | { error: HostFailure }> {
   if (!response.ok) {
-    const detail = await rpcErrorMessage(response);
+    const detail = await rpcErrorMessage(response, deadline);
     const failure = failureForStatus(response.status, config.id, true);
     return {
       error:
         detail && failure.code === "host_rejected" ? { ...failure, message: `${failure.message}: ${detail}` } : failure,
     };
   }
-  const answer = await readRpcResponse(response, invocation_id);
+  const answer = await readRpcResponse(response, invocation_id, deadline);
   if (answer === TOO_LARGE) return { error: tooLarge(config.id) };
   if (!answer) return { error: outcomeUnknown(`host ${config.id} ended its answer without a result`, config.id) };
   if (answer.error) {
@@ -201,8 +202,8 @@ async function readCallAnswer(
   return { ok: true, data: data as JsonValue, content };
 }
 
-async function rpcErrorMessage(response: Response): Promise<string | null> {
-  const text = await boundedText(response).catch(() => TOO_LARGE);
+async function rpcErrorMessage(response: Response, deadline: AbortSignal): Promise<string | null> {
+  const text = await boundedText(response, deadline).catch(() => TOO_LARGE);
   let body: { error?: { message?: unknown } } | null = null;
   try {
     body = text === TOO_LARGE ? null : JSON.parse(text);

@@ -46,4 +46,36 @@ describe("reading an upstream answer with a bound", () => {
     expect(await readRpcResponse(response, 7)).toBe(TOO_LARGE);
     expect(pulled).toBeLessThanOrEqual(1);
   });
+
+  it.each([
+    ["a JSON body", "application/json", message("é ✓ 😀")],
+    ["an SSE stream", "text/event-stream", `event: message\ndata: ${message("é ✓ 😀")}\n\n`],
+  ])("reads %s whose characters are split between chunks", async (_label, type, text) => {
+    const bytes = new TextEncoder().encode(text);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 3) controller.enqueue(bytes.slice(at, at + 3));
+        controller.close();
+      },
+    });
+    const answer = await readRpcResponse(new Response(body, { headers: { "content-type": type } }), 7);
+    expect(answer).toMatchObject({ result: { structuredContent: { t: "é ✓ 😀" } } });
+  });
+
+  it("gives up on an SSE stream that never answers once the deadline passes, with the deadline's reason", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode(": still thinking\n\n")),
+    });
+    const response = new Response(body, { headers: { "content-type": "text/event-stream" } });
+    const deadline = AbortSignal.timeout(50);
+    await expect(readRpcResponse(response, 7, deadline)).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("reads a JSON body that never finishes as no answer once the deadline passes", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('{"jsonrpc":"2.0","id":7,')),
+    });
+    const response = new Response(body, { headers: { "content-type": "application/json" } });
+    expect(await readRpcResponse(response, 7, AbortSignal.timeout(50))).toBeNull();
+  });
 });

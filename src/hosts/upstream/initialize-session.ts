@@ -38,7 +38,7 @@ export async function initializeSession(
     await response.body?.cancel();
     return { ok: false, error: failureForStatus(response.status, config.id) };
   }
-  const read = await readRpcResponse(response, INITIALIZE_ID);
+  const read = await readRpcResponse(response, INITIALIZE_ID, signal);
   const answer = read === TOO_LARGE ? null : read;
   if (!answer) return { ok: false, error: unavailable(`host ${config.id} did not answer initialize`) };
   if (answer.error) {

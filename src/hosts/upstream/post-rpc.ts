@@ -1,4 +1,3 @@
-import { boundedResponse } from "./bounded-response";
 import { isModern, modernEnvelope } from "./modern-upstream";
 import type { HostConfig } from "../host-config";
 import type { UpstreamSession } from "./upstream-session";
@@ -11,8 +10,9 @@ export interface RpcHeaders {
 }
 
 /**
- * POST one JSON-RPC message to the host's endpoint, its answer's body bounded; throws only what fetch throws. On a
- * 2026-07-28 session a request carries that era's `_meta` envelope and its `Mcp-Method` / `Mcp-Name` headers.
+ * POST one JSON-RPC message to the host's endpoint; throws only what fetch throws. Its answer's body is read with
+ * src/hosts/upstream/read-rpc-response.ts, within a size bound and the deadline. On a 2026-07-28 session a request
+ * carries that era's `_meta` envelope and its `Mcp-Method` / `Mcp-Name` headers.
  */
 export async function postRpc(
   config: HostConfig,
@@ -37,12 +37,11 @@ export async function postRpc(
     }
   }
   if (headers.invocation_id) sent["X-Policy-OS-Invocation-Id"] = headers.invocation_id;
-  const response = await globalThis.fetch(config.url ?? "", {
+  return globalThis.fetch(config.url ?? "", {
     method: "POST",
     headers: sent,
     body: JSON.stringify(body),
     signal,
     redirect: "manual",
   });
-  return boundedResponse(response, signal);
 }
