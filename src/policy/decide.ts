@@ -1,11 +1,11 @@
 import { admitsAgent, admitsUser } from "./applies-to";
-import { CONDITION_BUDGET_EXCEEDED, type CompiledCondition, type ConditionOutcome, type ConditionVars } from "./cel";
+import { CONDITION_BUDGET_EXCEEDED, type ConditionOutcome, type ConditionVars } from "./cel";
 import { atomsDecide } from "./condition-atoms";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
-import { matchPlan, ROW_KINDS } from "./decision-plan";
-import { countBoth, firstBoth, idsAndNames, rowsBoth } from "./row-bits";
-import { POSTURE_REASON, postureClause, toolClassOf } from "./posture";
-import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./types";
+import { matchPlan, ROW_KINDS, type DecisionPlan } from "./decision-plan";
+import { countBoth, firstBoth, idsAndNames } from "./row-bits";
+import { POSTURE_REASON, postureClause, toolClassOf, type PostureEffect, type ToolClass } from "./posture";
+import { DEFAULT_POSTURE, type ConditionError, type Decision, type DecisionRequest, type ShadowResult } from "./types";
 
 /**
  * Decides one call against a snapshot. Pure and total: it never throws; an internal fault yields a
@@ -14,10 +14,11 @@ import type { ConditionError, Decision, DecisionRequest, ShadowResult } from "./
  */
 export function decide(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
+    const candidates = snapshot.candidates(request.tool.name);
     // Most tools have a few candidate rows: they are decided row by row, without the index or its shape checks.
-    if (snapshot.candidates(request.tool.name).length <= PLAIN_CANDIDATES)
-      return decideRowByRow(snapshot, request, natively);
-    return isPlannable(request) ? decideByPlan(snapshot, request) : decideRowByRow(snapshot, request, natively);
+    if (candidates.length <= PLAIN_CANDIDATES || !isPlannable(request))
+      return decideRowByRow(snapshot, request, candidates, true);
+    return decideByPlan(snapshot, request);
   } catch (error) {
     return engineError(snapshot, error);
   }
@@ -32,7 +33,8 @@ export const PLAIN_CANDIDATES = 32;
 /** decide() reading the index whatever the number of candidates: for tests and benchmarks of the index itself. */
 export function decideWithIndex(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
-    return isPlannable(request) ? decideByPlan(snapshot, request) : decideRowByRow(snapshot, request, natively);
+    if (isPlannable(request)) return decideByPlan(snapshot, request);
+    return decideRowByRow(snapshot, request, snapshot.candidates(request.tool.name), true);
   } catch (error) {
     return engineError(snapshot, error);
   }
@@ -44,47 +46,32 @@ export function decideWithIndex(snapshot: PolicySnapshot, request: DecisionReque
  */
 export function decidePlainly(snapshot: PolicySnapshot, request: DecisionRequest): Decision {
   try {
-    return decideRowByRow(snapshot, request, interpreted);
+    return decideRowByRow(snapshot, request, snapshot.candidates(request.tool.name), false);
   } catch (error) {
     return engineError(snapshot, error);
   }
 }
 
-/** How a row's condition is evaluated: by the interpreter, or by its native tests first (src/policy/condition-atoms.ts). */
-type Evaluator = (condition: CompiledCondition, vars: ConditionVars) => ConditionOutcome;
+/** The lists every decision carries besides its deciding rows, gathered from the applying rows in deciding order. */
+class Gathered {
+  readonly alerts: string[] = [];
+  readonly shadow: ShadowResult[] = [];
+  readonly tags: string[] = [];
+  readonly guards: CompiledPolicy[] = [];
+  readonly conditionErrors: ConditionError[] = [];
 
-const interpreted: Evaluator = (condition, vars) => condition.evaluate(vars);
+  addTags(policy: CompiledPolicy): void {
+    for (const tag of policy.tags) if (!this.tags.includes(tag)) this.tags.push(tag);
+  }
 
-const MATCHED: ConditionOutcome = { ok: true, matched: true };
-const NOT_MATCHED: ConditionOutcome = { ok: true, matched: false };
-
-/** A condition's argument tests are decided natively when they read their arguments, as the index does. */
-const natively: Evaluator = (condition, vars) => {
-  const held = condition.atoms === null ? undefined : atomsDecide(condition.atoms, vars.args);
-  if (held === false) return NOT_MATCHED;
-  return held === true && condition.rest.length === 0 ? MATCHED : condition.evaluate(vars);
-};
-
-/** The rows of one strength that apply (blocks, pauses or allows), in deciding order; built only when they decide. */
-interface Deciding {
-  readonly first: CompiledPolicy;
-  readonly ids: string[];
-  readonly names: string[];
-  all(): readonly CompiledPolicy[];
+  addShadow(policy: CompiledPolicy): void {
+    const { policy_id, name, mode, reason_code } = policy;
+    this.shadow.push({ policy_id, policy_name: name, would: mode, reason_code });
+  }
 }
 
-/** The rows that apply to a call, sorted by what they do, each list in deciding order. */
-interface Applying {
-  /** The applying rows of that strength, or null when none applies. */
-  deciding(strength: "block" | "pause" | "allow"): Deciding | null;
-  alerts: string[];
-  shadow: ShadowResult[];
-  tags: string[];
-  guards: CompiledPolicy[];
-  conditionErrors: ConditionError[];
-  /** Rows that apply only because their condition was stopped at its budget: they decide with its reason code. */
-  overBudget: ReadonlySet<CompiledPolicy>;
-}
+const optional = (value: unknown) => value === undefined || value === null || typeof value === "string";
+const isString = (value: unknown) => typeof value === "string";
 
 /** Whether the request has the shape the index reads; anything else is decided plainly (and fails as it would). */
 function isPlannable(request: DecisionRequest): boolean {
@@ -94,9 +81,8 @@ function isPlannable(request: DecisionRequest): boolean {
   if (typeof agent !== "object" || agent === null) return false;
   if (typeof agent.id !== "string" || typeof agent.name !== "string") return false;
   if (agent.owner !== null && typeof agent.owner !== "string") return false;
-  if (!Array.isArray(agent.scopes) || !agent.scopes.every((scope) => typeof scope === "string")) return false;
+  if (!Array.isArray(agent.scopes) || !agent.scopes.every(isString)) return false;
   if (typeof context !== "object" || context === null) return false;
-  const optional = (value: unknown) => value === undefined || value === null || typeof value === "string";
   return optional(context.user) && optional(context.workspace);
 }
 
@@ -104,24 +90,10 @@ function decideByPlan(snapshot: PolicySnapshot, request: DecisionRequest): Decis
   const plan = snapshot.plan(request.tool.name);
   const { applying, errors, overBudget } = matchPlan(plan, request);
   const { rows, kinds, masks } = plan;
-  const found: Applying = {
-    deciding(strength) {
-      const mask = masks[strength];
-      const count = countBoth(applying, mask);
-      if (count === 0) return null;
-      const { ids, names } = idsAndNames(applying, mask, plan, count);
-      return { first: rows[firstBoth(applying, mask)]!, ids, names, all: () => rowsBoth(applying, mask, rows) };
-    },
-    alerts: [],
-    shadow: [],
-    tags: [],
-    guards: [],
-    conditionErrors: [],
-    overBudget: overBudget === null ? NO_ROWS : new Set([...overBudget].map((position) => rows[position]!)),
-  };
+  const gathered = new Gathered();
   if (errors !== null)
     for (const position of [...errors.keys()].sort((x, y) => x - y))
-      found.conditionErrors.push({ policy_id: rows[position]!.policy_id, error: errors.get(position)! });
+      gathered.conditionErrors.push({ policy_id: rows[position]!.policy_id, error: errors.get(position)! });
   // Rows that tag, guard, shadow or alert, in deciding order; the deciding strengths are read from their masks.
   const { ALERT, SHADOW, GUARD, TAGGED } = ROW_KINDS;
   const other = masks.other;
@@ -133,116 +105,176 @@ function decideByPlan(snapshot: PolicySnapshot, request: DecisionRequest): Decis
       const position = (w << 5) + 31 - Math.clz32(low);
       const policy = rows[position]!;
       const kind = kinds[position]!;
-      if (kind & TAGGED) for (const tag of policy.tags) if (!found.tags.includes(tag)) found.tags.push(tag);
-      if (kind & GUARD) found.guards.push(policy);
-      else if (kind & SHADOW) found.shadow.push(shadowOf(policy));
-      else if (kind & ALERT) found.alerts.push(policy.policy_id);
+      if (kind & TAGGED) gathered.addTags(policy);
+      if (kind & GUARD) gathered.guards.push(policy);
+      else if (kind & SHADOW) gathered.addShadow(policy);
+      else if (kind & ALERT) gathered.alerts.push(policy.policy_id);
     }
   }
-  return concluded(snapshot, request, found);
+  let strength: "block" | "pause" | "allow" = "block";
+  let first = firstBoth(applying, masks.block);
+  if (first < 0) first = firstBoth(applying, masks[(strength = "pause")]);
+  if (first < 0) first = firstBoth(applying, masks[(strength = "allow")]);
+  if (first < 0) return decidedByPosture(snapshot, request, gathered);
+  const mask = masks[strength];
+  const { ids, names } = idsAndNames(applying, mask, plan, countBoth(applying, mask, first));
+  const approvers = strength === "pause" ? approversOf(plan, applying) : [];
+  const stopped = overBudget !== null && overBudget.has(first);
+  return decidedByRows(snapshot, VERDICT[strength], rows[first]!, stopped, ids, names, approvers, gathered);
 }
 
-const NO_ROWS: ReadonlySet<CompiledPolicy> = new Set();
-
-function shadowOf(policy: CompiledPolicy): ShadowResult {
-  return { policy_id: policy.policy_id, policy_name: policy.name, would: policy.mode, reason_code: policy.reason_code };
+/** The approvers the applying pause rows name, in deciding order, each once. */
+function approversOf(plan: DecisionPlan, applying: Uint32Array): string[] {
+  const approvers: string[] = [];
+  const naming = plan.masks.approving;
+  for (let w = 0; w < applying.length; w++) {
+    let word = applying[w]! & naming[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      for (const name of plan.rows[(w << 5) + 31 - Math.clz32(low)]!.approvers)
+        if (!approvers.includes(name)) approvers.push(name);
+    }
+  }
+  return approvers;
 }
 
-/** Decides by taking every candidate row in deciding order; `evaluate` gives each condition's outcome. */
-function decideRowByRow(snapshot: PolicySnapshot, request: DecisionRequest, evaluate: Evaluator): Decision {
+const VERDICT = { block: "denied", pause: "escalated", allow: "authorized" } as const;
+
+const MATCHED: ConditionOutcome = { ok: true, matched: true };
+const NOT_MATCHED: ConditionOutcome = { ok: true, matched: false };
+
+/**
+ * Decides by taking every candidate row in deciding order. `natively`: a condition's argument tests are decided
+ * without the interpreter when they read their arguments, as the index does; otherwise every condition is interpreted.
+ */
+function decideRowByRow(
+  snapshot: PolicySnapshot,
+  request: DecisionRequest,
+  candidates: readonly CompiledPolicy[],
+  natively: boolean,
+): Decision {
   const { tool, agent, context } = request;
-  const candidates = snapshot.candidates(tool.name);
   const workspace = context.workspace ?? null;
   let vars: ConditionVars | undefined;
-  const overBudget = new Set<CompiledPolicy>();
-  const lists = { block: [] as CompiledPolicy[], pause: [] as CompiledPolicy[], allow: [] as CompiledPolicy[] };
-  const found: Applying = {
-    deciding(strength) {
-      const list = lists[strength];
-      if (list.length === 0) return null;
-      const ids = list.map((policy) => policy.policy_id);
-      return { first: list[0]!, ids, names: list.map((policy) => policy.name), all: () => list };
-    },
-    alerts: [],
-    shadow: [],
-    tags: [],
-    guards: [],
-    conditionErrors: [],
-    overBudget,
-  };
-  const { tags } = found;
+  // Created when first needed: most calls have no deciding row of a given strength and no condition over budget.
+  let blocks: CompiledPolicy[] | null = null;
+  let pauses: CompiledPolicy[] | null = null;
+  let allows: CompiledPolicy[] | null = null;
+  let overBudget: Set<CompiledPolicy> | null = null;
+  const gathered = new Gathered();
 
-  for (const policy of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    const policy = candidates[i]!;
     if (!admitsAgent(policy, agent, workspace) || !admitsUser(policy, agent, context)) continue;
-    if (policy.compiledCondition) {
-      vars ??= { args: request.args, agent, tool, context };
-      const outcome = evaluate(policy.compiledCondition, vars);
+    const condition = policy.compiledCondition;
+    if (condition !== null) {
+      const held = natively && condition.atoms !== null ? atomsDecide(condition.atoms, request.args) : undefined;
+      let outcome: ConditionOutcome;
+      if (held === false) outcome = NOT_MATCHED;
+      else if (held === true && condition.rest.length === 0) outcome = MATCHED;
+      else outcome = condition.evaluate((vars ??= { args: request.args, agent, tool, context }));
       if (!outcome.ok) {
         const error = outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error;
-        found.conditionErrors.push({ policy_id: policy.policy_id, error });
+        gathered.conditionErrors.push({ policy_id: policy.policy_id, error });
         if (!policy.failsClosed) continue;
-        if (outcome.code === CONDITION_BUDGET_EXCEEDED) overBudget.add(policy);
+        if (outcome.code === CONDITION_BUDGET_EXCEEDED) (overBudget ??= new Set()).add(policy);
       } else if (!outcome.matched) continue;
     }
     if (policy.guard) {
       // A guard applies its mode only when hit (src/pipeline/stages/guards.ts), Shadow rows included; tags apply as it runs.
-      found.guards.push(policy);
-      if (policy.status === "Active") for (const tag of policy.tags) if (!tags.includes(tag)) tags.push(tag);
+      gathered.guards.push(policy);
+      if (policy.status === "Active") gathered.addTags(policy);
       continue;
     }
     if (policy.status === "Shadow") {
-      found.shadow.push(shadowOf(policy));
+      gathered.addShadow(policy);
       continue;
     }
-    for (const tag of policy.tags) if (!tags.includes(tag)) tags.push(tag);
-    if (policy.mode === "block") lists.block.push(policy);
-    else if (policy.mode === "pause") lists.pause.push(policy);
-    else if (policy.mode === "alert") found.alerts.push(policy.policy_id);
-    if (policy.type === "allow") lists.allow.push(policy);
+    gathered.addTags(policy);
+    if (policy.mode === "block") (blocks ??= []).push(policy);
+    else if (policy.mode === "pause") (pauses ??= []).push(policy);
+    else if (policy.mode === "alert") gathered.alerts.push(policy.policy_id);
+    if (policy.type === "allow") (allows ??= []).push(policy);
   }
-  return concluded(snapshot, request, found);
+  const deciding = blocks ?? pauses ?? allows;
+  if (deciding === null) return decidedByPosture(snapshot, request, gathered);
+  const first = deciding[0]!;
+  const approvers: string[] = [];
+  if (deciding === pauses)
+    for (const pause of pauses) for (const name of pause.approvers) if (!approvers.includes(name)) approvers.push(name);
+  const verdict = deciding === blocks ? "denied" : deciding === pauses ? "escalated" : "authorized";
+  const stopped = overBudget !== null && overBudget.has(first);
+  const ids = deciding.map(idOf);
+  return decidedByRows(snapshot, verdict, first, stopped, ids, deciding.map(nameOf), approvers, gathered);
 }
 
-/** The decision the applying rows make: block, else pause, else allow, else the default posture. */
-function concluded(snapshot: PolicySnapshot, request: DecisionRequest, found: Applying): Decision {
-  const { alerts, shadow, tags, guards, conditionErrors, overBudget } = found;
-  const base = { alerts, shadow, condition_errors: conditionErrors, tags, snapshot: snapshot.hash, guards };
-  const byPolicies = (deciding: Deciding) => decidingPolicies(deciding, overBudget);
-  const blocks = found.deciding("block");
-  if (blocks) return { decision: "denied", ...byPolicies(blocks), approvers: [], ...base };
-  const pauses = found.deciding("pause");
-  if (pauses) {
-    const approvers: string[] = [];
-    for (const pause of pauses.all())
-      for (const name of pause.approvers) if (!approvers.includes(name)) approvers.push(name);
-    return { decision: "escalated", ...byPolicies(pauses), approvers, ...base };
-  }
-  const allows = found.deciding("allow");
-  if (allows) return { decision: "authorized", ...byPolicies(allows), approvers: [], ...base };
+const idOf = (policy: CompiledPolicy) => policy.policy_id;
+const nameOf = (policy: CompiledPolicy) => policy.name;
 
+/**
+ * The decision of the deciding rows (`first` decides first; `stopped`: its condition was stopped at its budget, so
+ * it applies with that reason). Every decision is built with the same keys in the same order.
+ */
+function decidedByRows(
+  snapshot: PolicySnapshot,
+  decision: Decision["decision"],
+  first: CompiledPolicy,
+  stopped: boolean,
+  ids: string[],
+  names: string[],
+  approvers: string[],
+  gathered: Gathered,
+): Decision {
+  return {
+    decision,
+    reason_code: stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code,
+    message: stopped
+      ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
+      : first.message,
+    policy_ids: ids,
+    policy_names: names,
+    approvers,
+    alerts: gathered.alerts,
+    shadow: gathered.shadow,
+    condition_errors: gathered.conditionErrors,
+    tags: gathered.tags,
+    snapshot: snapshot.hash,
+    guards: gathered.guards,
+  };
+}
+
+/** The message of each posture effect on each kind of tool, written once rather than on every call. */
+const POSTURE_MESSAGES = Object.fromEntries(
+  (Object.keys(DEFAULT_POSTURE) as ToolClass[]).map((toolClass) => [
+    toolClass,
+    Object.fromEntries(
+      (Object.keys(POSTURE_REASON) as PostureEffect[]).map((effect) => [effect, postureMessage(toolClass, effect)]),
+    ),
+  ]),
+) as Record<ToolClass, Record<PostureEffect, string | undefined>>;
+
+function postureMessage(toolClass: ToolClass, effect: PostureEffect): string {
+  return `No policy decided this call; under the default posture ${postureClause(toolClass, effect)}.`;
+}
+
+/** The decision of the default posture, when no block, pause or allow row applies. */
+function decidedByPosture(snapshot: PolicySnapshot, request: DecisionRequest, gathered: Gathered): Decision {
   const toolClass = toolClassOf(request.tool.annotations);
   const effect = snapshot.posture[toolClass];
   return {
     decision: effect === "allow" ? "authorized" : effect === "hold" ? "escalated" : "denied",
     reason_code: POSTURE_REASON[effect],
-    message: `No policy decided this call; under the default posture ${postureClause(toolClass, effect)}.`,
+    message: POSTURE_MESSAGES[toolClass][effect] ?? postureMessage(toolClass, effect),
     policy_ids: [],
     policy_names: [],
     approvers: [],
-    ...base,
-  };
-}
-
-function decidingPolicies(deciding: Deciding, overBudget: ReadonlySet<CompiledPolicy>) {
-  const { first } = deciding;
-  const stopped = overBudget.has(first);
-  return {
-    reason_code: stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code,
-    message: stopped
-      ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
-      : first.message,
-    policy_ids: deciding.ids,
-    policy_names: deciding.names,
+    alerts: gathered.alerts,
+    shadow: gathered.shadow,
+    condition_errors: gathered.conditionErrors,
+    tags: gathered.tags,
+    snapshot: snapshot.hash,
+    guards: gathered.guards,
   };
 }
 

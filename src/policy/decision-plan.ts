@@ -92,16 +92,28 @@ export interface DecisionPlan {
   readonly rest: readonly (readonly CompiledCondition[] | null)[];
   readonly shared: readonly SharedCondition[];
   readonly kinds: Uint8Array;
-  /** Active block, pause and allow rows (they decide), and rows that tag, guard, shadow or alert. */
-  readonly masks: Readonly<Record<"block" | "pause" | "allow" | "other", Uint32Array>>;
+  /**
+   * Active block, pause and allow rows (they decide), rows that tag, guard, shadow or alert, and pause rows that
+   * name approvers.
+   */
+  readonly masks: Readonly<Record<"block" | "pause" | "allow" | "other" | "approving", Uint32Array>>;
   /** policy_id and name by position, for the decision's lists. */
   readonly ids: readonly string[];
   readonly names: readonly string[];
+  /**
+   * The bitsets a call's walk writes, allocated once: typed arrays of this size live outside the JS heap, and
+   * allocating them on every call cost more than a small walk. decide() is synchronous, so two walks of one plan
+   * never overlap; each starts by overwriting them.
+   */
+  readonly scratch: { readonly applying: Uint32Array; readonly admitted: Uint32Array };
 }
 
 /** A row that applies to the call, found by the plan. */
 export interface PlannedMatch {
-  /** Rows that apply (admitted, and condition held or failed closed), as a bitset over plan positions. */
+  /**
+   * Rows that apply (admitted, and condition held or failed closed), as a bitset over plan positions: the plan's
+   * scratch, valid until its next match.
+   */
   readonly applying: Uint32Array;
   /** Condition errors of admitted rows, by position (null: none). */
   readonly errors: ReadonlyMap<number, string> | null;
@@ -234,12 +246,14 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     pause: new Uint32Array(words),
     allow: new Uint32Array(words),
     other: new Uint32Array(words),
+    approving: new Uint32Array(words),
   };
   rows.forEach((policy, position) => {
     const kind = kindOf(policy);
     kinds[position] = kind;
     if (kind & BLOCK) setBit(masks.block, position);
     if (kind & PAUSE) setBit(masks.pause, position);
+    if (kind & PAUSE && policy.approvers.length > 0) setBit(masks.approving, position);
     if (kind & ALLOW) setBit(masks.allow, position);
     if (kind & (TAGGED | GUARD | SHADOW | ALERT)) setBit(masks.other, position);
     if (policy.agentSet) {
@@ -273,6 +287,7 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     masks,
     ids: rows.map((policy) => policy.policy_id),
     names: rows.map((policy) => policy.name),
+    scratch: { applying: new Uint32Array(words), admitted: new Uint32Array(words) },
   };
 }
 
@@ -290,8 +305,10 @@ class Matcher {
     private readonly plan: DecisionPlan,
     private readonly request: DecisionRequest,
   ) {
-    this.applying = plan.unconditional.slice();
-    this.admitted = plan.open.slice();
+    this.applying = plan.scratch.applying;
+    this.applying.set(plan.unconditional);
+    this.admitted = plan.scratch.admitted;
+    this.admitted.set(plan.open);
   }
 
   admit(): void {

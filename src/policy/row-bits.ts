@@ -1,8 +1,7 @@
 /**
  * Sets of rows as bitsets over positions in a plan (position = deciding order), and the reads decide() makes of
- * them: counts, the first row, and the rows, ids and names in deciding order.
+ * them: counts, the first row, and the ids and names in deciding order.
  */
-import type { CompiledPolicy } from "./compile";
 
 /** Words of a bitset over `count` rows. */
 export const wordsFor = (count: number) => (count + 31) >>> 5;
@@ -13,10 +12,10 @@ export const setBit = (bits: Uint32Array, position: number) => {
 /** Whether one position is set. */
 export const hasBit = (bits: Uint32Array, position: number) => (bits[position >>> 5]! & (1 << (position & 31))) !== 0;
 
-/** How many bits are set in both `a` and `mask`. */
-export function countBoth(a: Uint32Array, mask: Uint32Array): number {
+/** How many bits are set in both `a` and `mask`, from the word of position `from` on (none set before it). */
+export function countBoth(a: Uint32Array, mask: Uint32Array, from = 0): number {
   let count = 0;
-  for (let w = 0; w < a.length; w++) {
+  for (let w = from >>> 5; w < a.length; w++) {
     let x = a[w]! & mask[w]!;
     x -= (x >>> 1) & 0x55555555;
     x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
@@ -49,20 +48,6 @@ export function idsAndNames(
     }
   }
   return { ids, names };
-}
-
-/** The rows at the positions set in both `a` and `mask`, in ascending position. */
-export function rowsBoth(a: Uint32Array, mask: Uint32Array, rows: readonly CompiledPolicy[]): CompiledPolicy[] {
-  const picked: CompiledPolicy[] = [];
-  for (let w = 0; w < a.length; w++) {
-    let word = a[w]! & mask[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      word ^= low;
-      picked.push(rows[(w << 5) + 31 - Math.clz32(low)]!);
-    }
-  }
-  return picked;
 }
 
 /** The first position set in both `a` and `mask`, or -1. */

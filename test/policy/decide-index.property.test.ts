@@ -271,6 +271,66 @@ describe("decide() with its index", () => {
     expect(decision).toStrictEqual(decidePlainly(snapshot, request));
   });
 
+  it("names every approver of the deciding pause rows once, in deciding order, when the index decides", async () => {
+    const rows = Array.from({ length: 60 }, (_, id) => ({
+      Name: `Hold over ${id * 10}`,
+      "Policy ID": `h${String(id).padStart(2, "0")}`,
+      Type: "approval",
+      Mode: "pause",
+      Status: "Active",
+      Tools: "pay.refund",
+      Approvers: id % 3 === 0 ? [] : id % 3 === 1 ? ["lead@x.com", `owner${id % 4}@x.com`] : ["cfo@x.com"],
+      Condition: `args.amount > ${id * 10}`,
+    }));
+    const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+    const request = randomCall(randomFrom(5));
+    request.tool.name = "pay.refund";
+    request.args = { amount: 75 };
+    const decision = decideWithIndex(snapshot, request);
+    // h00…h07 apply; h01, h04, h07 name the lead and an owner, h02 and h05 the CFO.
+    expect(decision.approvers).toStrictEqual([
+      "lead@x.com",
+      "owner1@x.com",
+      "cfo@x.com",
+      "owner0@x.com",
+      "owner3@x.com",
+    ]);
+    expect(decision).toStrictEqual(decidePlainly(snapshot, request));
+  });
+
+  it("answers each call afresh: a decision stays as given after later calls on the same tool", async () => {
+    const rows = Array.from({ length: 100 }, (_, id) => ({
+      Name: `Over ${id * 10}`,
+      "Policy ID": `b${String(id).padStart(3, "0")}`,
+      Type: "block",
+      Mode: id % 2 === 0 ? "block" : "alert",
+      Status: "Active",
+      Tools: "pay.refund",
+      Agents: id % 5 === 0 ? ["a1"] : [],
+      Condition: `args.amount > ${id * 10}`,
+    }));
+    const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+    const call = (agent: string, amount: number) => {
+      const request = randomCall(randomFrom(amount));
+      request.tool.name = "pay.refund";
+      request.agent = { ...request.agent, id: agent, name: agent };
+      request.args = { amount };
+      return request;
+    };
+    const first = decide(snapshot, call("a1", 2000));
+    const kept = structuredClone(first);
+    expect(first.policy_ids).toHaveLength(50);
+    for (const [agent, amount] of [
+      ["a2", 5],
+      ["a1", 300],
+      ["a3", -1],
+    ] as const) {
+      const request = call(agent, amount);
+      expect(decide(snapshot, request)).toStrictEqual(decidePlainly(snapshot, request));
+    }
+    expect(first).toStrictEqual(kept);
+  });
+
   it("answers a malformed request as plain evaluation does: denied as an engine fault", async () => {
     const rows = [
       {

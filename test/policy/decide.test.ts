@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide } from "../../src/policy/decide";
 import type { PolicySnapshot } from "../../src/policy/compile";
-import { DEFAULT_POSTURE, type DecisionRequest } from "../../src/policy/types";
+import { DEFAULT_POSTURE, type DecisionRequest, type DefaultPosture } from "../../src/policy/types";
 import { ANNOTATIONS, request, row, snapshotOf } from "./helpers";
 
 const block = (overrides: Record<string, unknown> = {}) => row({ Type: "block", Mode: "block", ...overrides });
@@ -153,6 +153,19 @@ describe("the default posture", () => {
     expect(result.message).toBe(
       "No policy decided this call; under the default posture destructive tools wait for approval.",
     );
+  });
+
+  it.each([
+    ["read_only", "allow", "read-only tools run at once"],
+    ["write", "hold", "write tools wait for approval"],
+    ["destructive", "deny", "destructive tools are denied"],
+    ["unannotated", "hold", "tools without annotations wait for approval"],
+  ] as const)("names the posture of %s tools (%s) in its message", async (toolClass, effect, clause) => {
+    const posture: DefaultPosture = { read_only: "deny", write: "deny", destructive: "allow", unannotated: "allow" };
+    posture[toolClass] = effect;
+    const snapshot = await snapshotOf([], posture);
+    const result = decide(snapshot, request({ annotations: ANNOTATIONS[toolClass] }));
+    expect(result.message).toBe(`No policy decided this call; under the default posture ${clause}.`);
   });
 });
 
