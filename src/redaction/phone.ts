@@ -194,7 +194,7 @@ export const phoneDetector: Detector = {
   name: "phone",
   // E.164's least: eight digits.
   minLength: 8,
-  mayMatch: (_, facts) => facts.groupedDigits >= 8,
+  mayMatch: (_, facts) => facts.numberDigits >= 8,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;
