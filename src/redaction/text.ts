@@ -72,7 +72,7 @@ export interface Scanned {
  */
 export function scanText(original: string, detectors: readonly Detector[]): Scanned | undefined {
   let text = original;
-  let offsets: Uint32Array | undefined;
+  let offsets: Uint32Array | number[] | undefined;
   let facts: TextFacts | undefined;
   let hits: Hit[] | undefined;
   let rejected: Span[] | undefined;
