@@ -121,7 +121,10 @@ export const secretDetector: Detector = {
   find(text) {
     const spans: Span[] = [];
     if (text.includes("-----BEGIN")) pemBlocks(text, spans);
-    if (CREDENTIAL_WORD.test(text)) assignments(text, spans);
+    // An assignment needs its `=` or `:`, and every shape's regex needs one of ANY_PREFIX's prefixes: a text with a
+    // credential word but neither (a product named `Doohickey`) is done after three cheap checks.
+    if ((text.includes("=") || text.includes(":")) && CREDENTIAL_WORD.test(text)) assignments(text, spans);
+    if (!ANY_PREFIX.test(text)) return spans;
     for (const shape of SHAPES) {
       if (!shape.prefixes.some((prefix) => text.includes(prefix))) continue;
       shape.regex.lastIndex = 0;

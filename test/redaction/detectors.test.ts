@@ -187,6 +187,16 @@ describe("secret", () => {
     expect(only("secret", "-----BEGIN PRIVATE KEY-----\nMIIEow cut off")).toBe("[REDACTED:secret]");
   });
 
+  it("finds tokens beside a credential word with no = or : of its own, and assignments only with one", () => {
+    const gitlab = "glpat-" + "Ab3_x".repeat(4);
+    expect(only("secret", `Doohickey key ${github} and ${gitlab}`)).toBe(
+      "Doohickey key [REDACTED:secret] and [REDACTED:secret]",
+    );
+    expect(only("secret", "Doohickey api_key hunter2secret")).toBe("Doohickey api_key hunter2secret");
+    expect(only("secret", "Doohickey api_key: hunter2secret")).toBe("Doohickey api_key: [REDACTED:secret]");
+    expect(only("secret", "PASSWORD=hunter2secret gl")).toBe("PASSWORD=[REDACTED:secret] gl");
+  });
+
   it("leaves keys that are too short, prose after sk- and base64 without a JWT header", () => {
     const notJwt = `${btoa('{"typ":"JWT"}')}.${btoa('{"sub":"1"}')}.abcdefghijklmnopqrst`;
     for (const text of ["AKIAIOSFODNN7EXA", "ghp_abc123", "sk-learn-pipeline-config-default", notJwt, "AIzaShort"])
