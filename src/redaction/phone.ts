@@ -124,6 +124,13 @@ const SHAPE_334 = [3, 3, 4];
 const SHAPE_344 = [3, 4, 4];
 const SHAPE_2222 = [2, 2, 2, 2];
 
+/** Whether groups[from..to] have isNanp's lengths (3-3-4 or 1-3-3-4), read before the window's digits are. */
+function hasNanpGroups(groups: Group[], from: number, to: number): boolean {
+  const length = (g: number) => groups[g]!.end - groups[g]!.start;
+  const lead = to - from === 3 && length(from) === 1 ? 1 : 0;
+  return to - from === 2 + lead && length(from + lead) === 3 && length(from + lead + 1) === 3 && length(to) === 4;
+}
+
 const isTrunk = (lens: number[], digits: string) =>
   digits[0] === "0" &&
   digits[1] !== "0" &&
@@ -237,6 +244,9 @@ export const phoneDetector: Detector = {
           for (let g = from; g <= to; g++) count += groups[g]!.end - groups[g]!.start;
           // Every layout has 8 (E.164's least) to 15 (its most) digits, two more behind `00`: skip any other window.
           if (count < 8 || count > 17) continue;
+          // Past the candidate's start only a North American number is read (see `layout`): skip any window not in
+          // its groups before reading its digits.
+          if (!atStart && !hasNanpGroups(groups, from, to)) continue;
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
           const lens = lengths(groups, from, to);

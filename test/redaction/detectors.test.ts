@@ -22,6 +22,14 @@ describe("email", () => {
 });
 
 describe("phone", () => {
+  it("finds a North American number after other digits in one run, and no other layout there", () => {
+    expect(only("phone", "ref 12 415-555-2671")).toBe("ref 12 [REDACTED:phone]");
+    expect(only("phone", "id 77 1-415-555-2671")).toBe("id 77 [REDACTED:phone]");
+    expect(only("phone", "v 3.2 (415) 555-2671")).toBe("v 3.2 [REDACTED:phone]");
+    for (const text of ["ref 12 415 555 2671", "12 4155 555 2671", "CH84 4219 6055 1192 0439 6", "7 020 7946 0958"])
+      expect(only("phone", text)).toBe(text);
+  });
+
   it("finds E.164 numbers, compact or spaced", () => {
     expect(only("phone", "call +14155552671 or +44 20 7946 0958")).toBe("call [REDACTED:phone] or [REDACTED:phone]");
   });
