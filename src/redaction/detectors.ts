@@ -18,8 +18,12 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   phone: phoneDetector,
 };
 
+/** Every built-in detector in priority order: the list most calls run, one array so redact() can know it again. */
+export const DEFAULT_DETECTORS: readonly Detector[] = DETECTOR_NAMES.map((name) => DETECTORS[name]);
+
 /** The detectors to run, in priority order (built-ins as in DETECTOR_NAMES, then custom patterns). */
-export function detectorsFor(options: RedactOptions): Detector[] {
+export function detectorsFor(options: RedactOptions): readonly Detector[] {
+  if (options.detectors === undefined && !options.custom?.length) return DEFAULT_DETECTORS;
   const wanted = new Set<string>(options.detectors ?? DETECTOR_NAMES);
   return [
     ...DETECTOR_NAMES.filter((name) => wanted.has(name)).map((name) => DETECTORS[name]),

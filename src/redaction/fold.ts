@@ -79,11 +79,18 @@ function astralDigit(codePoint: number): number {
 export interface Folded {
   text: string;
   /** offsets[i]: where folded character i starts in the original; offsets[text.length] is the original's length. */
-  offsets: Uint32Array;
+  offsets: Uint32Array | number[];
 }
 
+/**
+ * Texts up to this length fold into plain arrays: a typed array costs a microsecond or two to allocate, more than
+ * folding a short text, while a plain one grows too slowly for a long text.
+ */
+const SHORT_TEXT = 256;
+
 /** Decodes UTF-16 code units in chunks: one call per chunk stays under the engine's argument limit. */
-function decode(codes: Uint16Array): string {
+function decode(codes: Uint16Array | number[]): string {
+  if (Array.isArray(codes)) return String.fromCharCode.apply(null, codes);
   let out = "";
   for (let k = 0; k < codes.length; k += 8192)
     out += String.fromCharCode.apply(null, codes.subarray(k, k + 8192) as unknown as number[]);
@@ -93,13 +100,13 @@ function decode(codes: Uint16Array): string {
 /**
  * Folds `text` as described above; undefined when nothing changes (then the original is scanned as it is). A span
  * `[s, e)` of the folded text covers `[offsets[s], offsets[e])` of the original, which takes in the invisible
- * characters inside the match and right after it. One pass, two typed arrays the size of the text, no per-character
- * strings: a megabyte of no-break spaces folds in milliseconds.
+ * characters inside the match and right after it. One pass, two typed arrays the size of the text (plain arrays for
+ * a short text), no per-character strings: a megabyte of no-break spaces folds in milliseconds.
  * @example foldText("4111\u00a01111\u200b1111")?.text // "4111 11111111"
  */
 export function foldText(text: string): Folded | undefined {
-  let codes: Uint16Array | undefined;
-  let offsets: Uint32Array | undefined;
+  let codes: Uint16Array | number[] | undefined;
+  let offsets: Uint32Array | number[] | undefined;
   let length = 0;
   // The last character the folded text got, so a mark after a digit is dropped.
   let last = 0;
@@ -121,8 +128,9 @@ export function foldText(text: string): Folded | undefined {
       continue;
     }
     if (!codes) {
-      codes = new Uint16Array(text.length);
-      offsets = new Uint32Array(text.length + 1);
+      const short = text.length <= SHORT_TEXT;
+      codes = short ? [] : new Uint16Array(text.length);
+      offsets = short ? [] : new Uint32Array(text.length + 1);
       for (; length < i; length++) {
         codes[length] = text.charCodeAt(length);
         offsets[length] = length;
@@ -137,5 +145,7 @@ export function foldText(text: string): Folded | undefined {
   }
   if (!codes) return undefined;
   offsets![length] = text.length;
-  return { text: decode(codes.subarray(0, length)), offsets: offsets!.subarray(0, length + 1) };
+  // Plain arrays hold just what was written; typed ones are cut to it.
+  if (Array.isArray(codes)) return { text: decode(codes), offsets: offsets! };
+  return { text: decode(codes.subarray(0, length)), offsets: (offsets as Uint32Array).subarray(0, length + 1) };
 }

@@ -62,7 +62,7 @@ function isCardLayout(lengths: number[]): boolean {
 export const cardDetector: Detector = {
   name: "payment_card",
   minLength: 13,
-  mayMatch: (_, facts) => facts.groupedDigits >= 13,
+  mayMatch: (_, facts) => facts.numberDigits >= 13,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;

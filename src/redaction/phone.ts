@@ -111,10 +111,30 @@ const isNanp = (lens: number[], digits: string) => {
   return digits[lead]! >= "2" && digits[lead + 3]! >= "2";
 };
 
+/** True when the groups' lengths are `shape`, group by group: a comparison that builds no string per window. */
+function hasShape(lens: readonly number[], shape: readonly number[]): boolean {
+  if (lens.length !== shape.length) return false;
+  for (let i = 0; i < lens.length; i++) if (lens[i] !== shape[i]) return false;
+  return true;
+}
+
+const SHAPE_324 = [3, 2, 4];
+const SHAPE_333 = [3, 3, 3];
+const SHAPE_334 = [3, 3, 4];
+const SHAPE_344 = [3, 4, 4];
+const SHAPE_2222 = [2, 2, 2, 2];
+
+/** Whether groups[from..to] have isNanp's lengths (3-3-4 or 1-3-3-4), read before the window's digits are. */
+function hasNanpGroups(groups: Group[], from: number, to: number): boolean {
+  const length = (g: number) => groups[g]!.end - groups[g]!.start;
+  const lead = to - from === 3 && length(from) === 1 ? 1 : 0;
+  return to - from === 2 + lead && length(from + lead) === 3 && length(from + lead + 1) === 3 && length(to) === 4;
+}
+
 const isTrunk = (lens: number[], digits: string) =>
   digits[0] === "0" &&
   digits[1] !== "0" &&
-  (digits.length >= 10 || (digits.length === 9 && lens.length >= 3 && lens.join() !== "3,2,4")) &&
+  (digits.length >= 10 || (digits.length === 9 && lens.length >= 3 && !hasShape(lens, SHAPE_324))) &&
   digits.length <= 13 &&
   lens.length >= 2 &&
   lens.length <= 5 &&
@@ -126,7 +146,7 @@ const isTrunk = (lens: number[], digits: string) =>
 /** `(` area code of 2 to 5 digits `)`, then the rest: 10 to 13 digits in all; the 3-3-4 layout is left to isNanp. */
 const isParenthesisedArea = (lens: number[], lead: string, groups: Group[], from: number) =>
   lead === "(" &&
-  lens.join() !== "3,3,4" &&
+  !hasShape(lens, SHAPE_334) &&
   lens.length >= 2 &&
   lens.length <= 4 &&
   lens[0]! >= 2 &&
@@ -141,7 +161,7 @@ const isParenthesisedArea = (lens: number[], lead: string, groups: Group[], from
  */
 const isNineGrouped = (lens: number[], groups: Group[], from: number, to: number) =>
   lens.length >= 3 &&
-  (lens.join() !== "3,3,3" || spaced(groups, from, to)) &&
+  (!hasShape(lens, SHAPE_333) || spaced(groups, from, to)) &&
   lens.reduce((sum, n) => sum + n, 0) === 9 &&
   lens.every((n) => n === 2 || n === 3) &&
   !(lens.length === 4 && groups.slice(from + 1, to + 1).every((g) => g.before === "."));
@@ -161,7 +181,7 @@ const isInternationalPrefix = (lens: number[], digits: string) =>
 
 /** Eight digits in four pairs with single spaces (`12 34 56 78`: Denmark and Norway write their numbers so). */
 const isFourPairs = (lens: number[], groups: Group[], from: number, to: number) =>
-  lens.join() === "2,2,2,2" && spaced(groups, from, to);
+  hasShape(lens, SHAPE_2222) && spaced(groups, from, to);
 
 /**
  * The trunk prefix `8` of Russia and other former Soviet plans: `8`, an area code of 3 to 5 digits, 11 digits in all,
@@ -178,7 +198,7 @@ const isTrunkEight = (lens: number[], digits: string) =>
 
 /** A Chinese mobile number: 11 digits starting 13 to 19, written 3-4-4 (`138 0013 8000`, `139-1234-5678`). */
 const isChineseMobile = (lens: number[], digits: string) =>
-  lens.join() === "3,4,4" && digits[0] === "1" && digits[1]! >= "3";
+  hasShape(lens, SHAPE_344) && digits[0] === "1" && digits[1]! >= "3";
 
 /** An extension written after a number (` ext. 204`, ` x204`, `, ext 12`, ` #3`): its length, else 0. */
 const EXTENSION = /^,? ?(?:ext\.?|extension|x|#) ?\d{1,6}(?![\w.-])/i;
@@ -194,7 +214,7 @@ export const phoneDetector: Detector = {
   name: "phone",
   // E.164's least: eight digits.
   minLength: 8,
-  mayMatch: (_, facts) => facts.groupedDigits >= 8,
+  mayMatch: (_, facts) => facts.numberDigits >= 8,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;
@@ -220,12 +240,16 @@ export const phoneDetector: Detector = {
         for (let to = groups.length - 1; to >= from; to--) {
           const atEnd = to === groups.length - 1;
           if (atEnd ? runsOn : !groups[to + 1]!.before.startsWith(" ")) continue;
-          const lens = lengths(groups, from, to);
-          const count = lens.reduce((sum, n) => sum + n, 0);
+          let count = 0;
+          for (let g = from; g <= to; g++) count += groups[g]!.end - groups[g]!.start;
           // Every layout has 8 (E.164's least) to 15 (its most) digits, two more behind `00`: skip any other window.
           if (count < 8 || count > 17) continue;
+          // Past the candidate's start only a North American number is read (see `layout`): skip any window not in
+          // its groups before reading its digits.
+          if (!atStart && !hasNanpGroups(groups, from, to)) continue;
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
+          const lens = lengths(groups, from, to);
           const international = lead.includes("+") && digits[0] !== "0" && count <= 15;
           const layout =
             international ||

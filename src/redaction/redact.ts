@@ -6,7 +6,7 @@
  * if two keys redact alike). Integers are checked as card numbers, and as bare 9-digit SSNs under a key naming an
  * SSN; a redacted number becomes a string. Phones, emails, IBANs and secrets cannot be JSON numbers.
  */
-import { detectorsFor } from "./detectors";
+import { DEFAULT_DETECTORS, detectorsFor } from "./detectors";
 import { foldText } from "./fold";
 import { isCardNumber } from "./payment-card";
 import { DEFAULT_MAX_CHARS, replacement, scanText, type Scanned } from "./text";
@@ -29,8 +29,16 @@ interface KeyFacts {
   ssn: boolean;
 }
 
+/**
+ * What the built-in detectors found in property names, kept across calls: payloads of one tool repeat the same
+ * names, so each is scanned once, not once per call. Bounded, since names come from callers.
+ */
+const DEFAULT_KEYS = new Map<string, KeyFacts>();
+const MAX_SHARED_KEYS = 4096;
+const MAX_SHARED_KEY_LENGTH = 128;
+
 interface Walk {
-  detectors: Detector[];
+  detectors: readonly Detector[];
   cards: boolean;
   ssns: boolean;
   skipKeys: ReadonlySet<string>;
@@ -39,6 +47,7 @@ interface Walk {
   redactions: Redaction[];
   /** Keys and indexes from the root to the value being walked; the path string is built only for a redaction. */
   path: (string | number)[];
+  /** Facts of the names seen: DEFAULT_KEYS when the detectors are DEFAULT_DETECTORS, else this call's own. */
   keys: Map<string, KeyFacts>;
 }
 
@@ -68,7 +77,11 @@ function keyFacts(walk: Walk, key: string): KeyFacts {
   let facts = walk.keys.get(key);
   if (!facts) {
     facts = { scanned: scanText(key, walk.detectors), ssn: walk.ssns && SSN_KEY.test(key) };
-    walk.keys.set(key, facts);
+    if (walk.keys !== DEFAULT_KEYS) walk.keys.set(key, facts);
+    else if (key.length <= MAX_SHARED_KEY_LENGTH) {
+      if (DEFAULT_KEYS.size >= MAX_SHARED_KEYS) DEFAULT_KEYS.clear();
+      DEFAULT_KEYS.set(key, facts);
+    }
   }
   return facts;
 }
@@ -192,7 +205,7 @@ export function redact(value: unknown, options: RedactOptions = {}): RedactResul
     budget: options.maxChars ?? DEFAULT_MAX_CHARS,
     redactions: [],
     path: [],
-    keys: new Map(),
+    keys: detectors === DEFAULT_DETECTORS ? DEFAULT_KEYS : new Map(),
   };
   try {
     return { value: walkValue(walk, value, undefined, false, 0, true), redactions: walk.redactions };

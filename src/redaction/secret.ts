@@ -92,6 +92,13 @@ const CREDENTIAL_WORD = /passw|pwd|secret|key|token/i;
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,24}PRIVATE KEY-----/g;
 const ANY_PREFIX = /AKIA|ASIA|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox[abprs]-|k_live_|k_test_|sk-|AIza|-----BEGIN|eyJ/;
+/**
+ * ANY_PREFIX or CREDENTIAL_WORD, in one regex so the prefilter scans a text once: the word's `i` flag is spelled out
+ * as `[Pp][Aa]…`, so the prefixes stay case-sensitive.
+ */
+const ANY_PREFIX_OR_WORD = new RegExp(
+  `${ANY_PREFIX.source}|${CREDENTIAL_WORD.source.replace(/[a-z]/g, (c) => `[${c.toUpperCase()}${c}]`)}`,
+);
 
 /** A PEM block runs to the end of its END line; without one, to the end of the text (never leak the rest). */
 function pemBlocks(text: string, spans: Span[]): void {
@@ -110,11 +117,14 @@ export const secretDetector: Detector = {
   name: "secret",
   // A JWT's `eyJ` + 2 + `.` + 2 + `.` is the shortest shape.
   minLength: 9,
-  mayMatch: (text) => ANY_PREFIX.test(text) || CREDENTIAL_WORD.test(text),
+  mayMatch: (text) => ANY_PREFIX_OR_WORD.test(text),
   find(text) {
     const spans: Span[] = [];
     if (text.includes("-----BEGIN")) pemBlocks(text, spans);
-    if (CREDENTIAL_WORD.test(text)) assignments(text, spans);
+    // An assignment needs its `=` or `:`, and every shape's regex needs one of ANY_PREFIX's prefixes: a text with a
+    // credential word but neither (a product named `Doohickey`) is done after three cheap checks.
+    if ((text.includes("=") || text.includes(":")) && CREDENTIAL_WORD.test(text)) assignments(text, spans);
+    if (!ANY_PREFIX.test(text)) return spans;
     for (const shape of SHAPES) {
       if (!shape.prefixes.some((prefix) => text.includes(prefix))) continue;
       shape.regex.lastIndex = 0;

@@ -21,30 +21,41 @@ const isDigitGrouping = (code: number) =>
   code === 32 || code === 40 || code === 41 || code === 43 || code === 45 || code === 46;
 
 /**
+ * `\w`, `.` or `-`: a digit right after one of these continues a word or a number, so no phone, card or SSN match
+ * starts there (their candidates' look-behinds).
+ */
+const continuesNumber = (code: number) =>
+  (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122) || code === 95 || code === 45 || code === 46;
+
+/**
  * One pass over `text` for the facts every built-in prefilter reads, so a detector that cannot match costs no scan.
- * @example textFacts("call 415-555-2671 or a@b.io") // { digits: 10, groupedDigits: 10, at: true, fold: false }
+ * @example textFacts("call 415-555-2671 or a@b.io") // { digits: 10, numberDigits: 10, at: true, fold: false }
  */
 export function textFacts(text: string): TextFacts {
   let digits = 0;
-  let groupedDigits = 0;
-  let run = 0;
+  let numberDigits = 0;
+  // Digits of the current grouped run from its first digit that starts a number; -1 while none has.
+  let run = -1;
+  let previous = 32;
   let at = false;
   let fold = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     // Letters first: they are most of any text. ASCII letters pay one comparison for the Unicode check.
     if (code > 64) {
-      run = 0;
+      run = -1;
       if (code > 127 && !fold) fold = mayFold(code);
     } else if (code >= 48 && code <= 57) {
       digits++;
-      if (++run > groupedDigits) groupedDigits = run;
+      if (run < 0 && !continuesNumber(previous)) run = 0;
+      if (run >= 0 && ++run > numberDigits) numberDigits = run;
     } else if (code === 64) {
       at = true;
-      run = 0;
-    } else if (!isDigitGrouping(code)) run = 0;
+      run = -1;
+    } else if (!isDigitGrouping(code)) run = -1;
+    previous = code;
   }
-  return { digits, groupedDigits, at, fold };
+  return { digits, numberDigits, at, fold };
 }
 
 /** A scanned text with its matches replaced, and how many matches each detector replaced. */
@@ -61,7 +72,7 @@ export interface Scanned {
  */
 export function scanText(original: string, detectors: readonly Detector[]): Scanned | undefined {
   let text = original;
-  let offsets: Uint32Array | undefined;
+  let offsets: Uint32Array | number[] | undefined;
   let facts: TextFacts | undefined;
   let hits: Hit[] | undefined;
   let rejected: Span[] | undefined;

@@ -21,8 +21,12 @@ export interface Span {
 export interface TextFacts {
   /** ASCII digits in the text. */
   digits: number;
-  /** The most ASCII digits in one run of digits, spaces, `(`, `)`, `.`, `+` and `-`: how phones and cards are written. */
-  groupedDigits: number;
+  /**
+   * The most ASCII digits in one run of digits, spaces, `(`, `)`, `.`, `+` and `-` (how phones, cards and SSNs are
+   * written), counted from the run's first digit that starts a number: one not right after a letter, digit, `_`, `.`
+   * or `-`, where none of those detectors starts a match (`ORD-2024-031752` has none).
+   */
+  numberDigits: number;
   /** Whether the text contains `@`. */
   at: boolean;
   /** Whether the text may hold a character foldText changes (Unicode space, digit, dash or dot, invisible character). */

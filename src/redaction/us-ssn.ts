@@ -25,7 +25,7 @@ export function isBareSsn(digits: string): boolean {
 export const ssnDetector: Detector = {
   name: "us_ssn",
   minLength: 11,
-  mayMatch: (_, facts) => facts.groupedDigits >= 9,
+  mayMatch: (_, facts) => facts.numberDigits >= 9,
   find(text) {
     const spans: Span[] = [];
     CANDIDATE.lastIndex = 0;

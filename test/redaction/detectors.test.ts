@@ -22,6 +22,14 @@ describe("email", () => {
 });
 
 describe("phone", () => {
+  it("finds a North American number after other digits in one run, and no other layout there", () => {
+    expect(only("phone", "ref 12 415-555-2671")).toBe("ref 12 [REDACTED:phone]");
+    expect(only("phone", "id 77 1-415-555-2671")).toBe("id 77 [REDACTED:phone]");
+    expect(only("phone", "v 3.2 (415) 555-2671")).toBe("v 3.2 [REDACTED:phone]");
+    for (const text of ["ref 12 415 555 2671", "12 4155 555 2671", "CH84 4219 6055 1192 0439 6", "7 020 7946 0958"])
+      expect(only("phone", text)).toBe(text);
+  });
+
   it("finds E.164 numbers, compact or spaced", () => {
     expect(only("phone", "call +14155552671 or +44 20 7946 0958")).toBe("call [REDACTED:phone] or [REDACTED:phone]");
   });
@@ -185,6 +193,16 @@ describe("secret", () => {
     const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc=\n-----END RSA PRIVATE KEY-----";
     expect(only("secret", `key:\n${pem}\nthanks`)).toBe("key:\n[REDACTED:secret]\nthanks");
     expect(only("secret", "-----BEGIN PRIVATE KEY-----\nMIIEow cut off")).toBe("[REDACTED:secret]");
+  });
+
+  it("finds tokens beside a credential word with no = or : of its own, and assignments only with one", () => {
+    const gitlab = "glpat-" + "Ab3_x".repeat(4);
+    expect(only("secret", `Doohickey key ${github} and ${gitlab}`)).toBe(
+      "Doohickey key [REDACTED:secret] and [REDACTED:secret]",
+    );
+    expect(only("secret", "Doohickey api_key hunter2secret")).toBe("Doohickey api_key hunter2secret");
+    expect(only("secret", "Doohickey api_key: hunter2secret")).toBe("Doohickey api_key: [REDACTED:secret]");
+    expect(only("secret", "PASSWORD=hunter2secret gl")).toBe("PASSWORD=[REDACTED:secret] gl");
   });
 
   it("leaves keys that are too short, prose after sk- and base64 without a JWT header", () => {

@@ -143,6 +143,24 @@ describe("folding", () => {
     expect([...folded.offsets]).toEqual([0, 2, 3, 4, 6, 7]);
   });
 
+  it("folds a short text as it folds the same characters at the start of a long one", () => {
+    const texts = [
+      "a\u200b\uff11\u00a0\ud835\udfcf!",
+      "4111\u00a01111\u20091111\u30001111",
+      "\u0664\u0661\u0665\u2011\u0665\u0665\u0665\u200d-2671 1\ufe0f\u20e3 e\u0301",
+      "\ufeff\u00ad\u2212\uff0e\ud835\udff7\ud83d\ude00\ud835",
+    ];
+    for (const text of texts) {
+      const padding = "x".repeat(300);
+      const short = foldText(text)!;
+      const long = foldText(text + padding)!;
+      expect(long.text).toBe(short.text + padding);
+      // The first padding character starts where the short text ends.
+      expect([...long.offsets].slice(0, short.text.length + 1)).toEqual([...short.offsets]);
+      expect([...long.offsets].at(-1)).toBe(text.length + padding.length);
+    }
+  });
+
   it("is skipped for ASCII text and text with only other Unicode characters", () => {
     expect(textFacts("plain ASCII 4111 1111").fold).toBe(false);
     expect(textFacts("caf\u00e9 \u00a9 \u4e2d\u6587").fold).toBe(false);
