@@ -19,7 +19,7 @@ const EMULATOR_PORT = 18798;
 /** How long any one step may take to show its effect. */
 const STEP_MS = 15_000;
 /** The demo shortens the tenant's approval timing so that a request expires, and is reminded, while you watch. */
-const SHORT_TTL_S = 6;
+const SHORT_TTL_S = 12;
 const SHORT_REMINDER_S = 2;
 /** Where the demo leaves the operating artifacts it exports (kept after the demo; .policy-os/ is git-ignored). */
 const ARTIFACTS_DIR = ".policy-os/demo-artifacts";

@@ -19,6 +19,8 @@ export interface Tracked {
   /** When the approvers get a reminder (null: never); `reminded` once they have had it or it was not needed. */
   remind_at: string | null;
   reminded?: boolean;
+  /** Tries of a due reminder that had to wait (its page not created yet, or Notion failing). */
+  reminder_tries?: number;
 }
 
 /** Ledger entries about this escalation that are decided (in D1) but not appended yet. */
@@ -29,8 +31,13 @@ interface Unrecorded {
 
 const TRACKED_KEY = "escalation";
 const UNRECORDED_KEY = "unrecorded";
-/** How soon an unappended ledger entry or an unsent reminder is tried again. */
+/** How soon an unappended ledger entry is tried again; the longest wait between tries of a due reminder. */
 const RETRY_MS = 30_000;
+/**
+ * The first wait before a due reminder is tried again, doubled on each try up to RETRY_MS. Its page usually appears
+ * seconds after the call was held (Notion's pace), and a request with a short wait would expire before a long retry.
+ */
+const FIRST_REMINDER_RETRY_MS = 1_000;
 
 /**
  * One object per escalation (named by its id). Its alarm reminds the approvers once when nobody has decided by
@@ -144,7 +151,10 @@ export abstract class EscalationDO extends DurableObject<Env> {
         },
       );
       if (reminded === "retry") {
-        await this.ctx.storage.setAlarm(Math.min(Date.parse(tracked.expires_at), now.getTime() + RETRY_MS));
+        const tries = (tracked.reminder_tries ?? 0) + 1;
+        await this.ctx.storage.put(TRACKED_KEY, { ...tracked, reminder_tries: tries });
+        const wait = Math.min(RETRY_MS, FIRST_REMINDER_RETRY_MS * 2 ** (tries - 1));
+        await this.ctx.storage.setAlarm(Math.min(Date.parse(tracked.expires_at), now.getTime() + wait));
         return;
       }
       tracked.reminded = true;

@@ -382,6 +382,33 @@ describe("reminders", () => {
     );
   });
 
+  it("tries a due reminder again within seconds, not half a minute, while its page is not there yet, and sends it once it is", async () => {
+    const t = await connectedTenant({ settings: { approval_reminder_seconds: 1 } });
+    const { escalation_id, page_id } = await heldCall(t);
+    const pageId = (id: string | null) =>
+      env.DB.prepare(`UPDATE escalations SET notion_page_id = ? WHERE id = ?`).bind(id, escalation_id).run();
+    const nextAlarm = () => runInDurableObject(objectOf(escalation_id), (_, state) => state.storage.getAlarm());
+    // As if Notion had not created the page by the reminder's moment.
+    await pageId(null);
+
+    await reminderDue(escalation_id);
+    // The first tries wait 1 s, then 2 s (the runtime may have run the due alarm itself before this test did).
+    const wait = (await nextAlarm())! - Date.now();
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(2_000);
+    expect(await comments(t, page_id)).toEqual([]);
+    expect((await escalationRow(escalation_id))!.reminded_at).toBeNull();
+
+    await pageId(page_id);
+    await runDurableObjectAlarm(objectOf(escalation_id));
+    await until(
+      () => escalationRow(escalation_id),
+      (r) => Boolean(r?.reminded_at),
+      "the reminder",
+    );
+    expect(await comments(t, page_id)).toHaveLength(1);
+  });
+
   it("sends no reminder for a request decided before its reminder time", async () => {
     const t = await connectedTenant({ settings: { approval_reminder_seconds: 1 } });
     const { escalation_id, page_id } = await heldCall(t);
