@@ -214,7 +214,7 @@ const nameOf = (policy: CompiledPolicy) => policy.name;
 
 /**
  * The decision of the deciding rows (`first` decides first; `stopped`: its condition was stopped at its budget, so
- * it applies with that reason). Every decision is built with the same keys in the same order.
+ * it applies with that reason).
  */
 function decidedByRows(
   snapshot: PolicySnapshot,
@@ -226,14 +226,30 @@ function decidedByRows(
   approvers: string[],
   gathered: Gathered,
 ): Decision {
+  const reason_code = stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code;
+  const message = stopped
+    ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
+    : first.message;
+  return decisionOf(snapshot, gathered, decision, reason_code, message, ids, names, approvers);
+}
+
+/** Every decision is built here, with the same keys in the same order (one object shape for the engine). */
+function decisionOf(
+  snapshot: PolicySnapshot,
+  gathered: Gathered,
+  decision: Decision["decision"],
+  reason_code: string,
+  message: string,
+  policy_ids: string[],
+  policy_names: string[],
+  approvers: string[],
+): Decision {
   return {
     decision,
-    reason_code: stopped ? CONDITION_BUDGET_EXCEEDED : first.reason_code,
-    message: stopped
-      ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
-      : first.message,
-    policy_ids: ids,
-    policy_names: names,
+    reason_code,
+    message,
+    policy_ids,
+    policy_names,
     approvers,
     alerts: gathered.alerts,
     shadow: gathered.shadow,
@@ -262,20 +278,9 @@ function postureMessage(toolClass: ToolClass, effect: PostureEffect): string {
 function decidedByPosture(snapshot: PolicySnapshot, request: DecisionRequest, gathered: Gathered): Decision {
   const toolClass = toolClassOf(request.tool.annotations);
   const effect = snapshot.posture[toolClass];
-  return {
-    decision: effect === "allow" ? "authorized" : effect === "hold" ? "escalated" : "denied",
-    reason_code: POSTURE_REASON[effect],
-    message: POSTURE_MESSAGES[toolClass][effect] ?? postureMessage(toolClass, effect),
-    policy_ids: [],
-    policy_names: [],
-    approvers: [],
-    alerts: gathered.alerts,
-    shadow: gathered.shadow,
-    condition_errors: gathered.conditionErrors,
-    tags: gathered.tags,
-    snapshot: snapshot.hash,
-    guards: gathered.guards,
-  };
+  const decision = effect === "allow" ? "authorized" : effect === "hold" ? "escalated" : "denied";
+  const message = POSTURE_MESSAGES[toolClass][effect] ?? postureMessage(toolClass, effect);
+  return decisionOf(snapshot, gathered, decision, POSTURE_REASON[effect], message, [], [], []);
 }
 
 function engineError(snapshot: PolicySnapshot, error: unknown): Decision {

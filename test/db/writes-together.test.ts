@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AuditRow } from "../../src/db/audit";
 import type { DecisionInput } from "../../src/db/decision-inputs";
 import { writesTogether } from "../../src/db/writes-together";
 import { pipelineDeps } from "../../src/deps";
 import type { Env } from "../../src/env";
+import { auditRow } from "../support/audit-row";
 
 const db = (env as unknown as { DB: D1Database }).DB;
 
@@ -91,7 +91,9 @@ describe("the pipeline's writes after a call", () => {
     const deps = pipelineDeps({ ...(env as unknown as Env), DB: counted }, { waitUntil: () => undefined });
     const invocation_id = "inv_written_together";
     await Promise.all([
-      deps.audit.writeAudit(auditRow(invocation_id)),
+      deps.audit.writeAudit(
+        auditRow({ invocation_id, tenant_id: "together", agent_id: "agt_1", tool: "orders.get_order" }),
+      ),
       deps.decisionInputs.keep(decisionInput(invocation_id)),
     ]);
     expect(trips).toEqual({ batches: [2], alone: 0 });
@@ -105,33 +107,6 @@ describe("the pipeline's writes after a call", () => {
     expect([await count("audit_log"), await count("decision_inputs")]).toEqual([1, 1]);
   });
 });
-
-function auditRow(invocation_id: string): AuditRow {
-  return {
-    invocation_id,
-    tenant_id: "together",
-    agent_id: "agt_1",
-    tool: "orders.get_order",
-    capability_version: null,
-    client_id: null,
-    decision: "authorized",
-    reason_code: "default_allow",
-    policy_ids: [],
-    snapshot: null,
-    outcome: "succeeded",
-    status: "authorized",
-    escalation_id: null,
-    error_code: null,
-    cost_cents: null,
-    host_ref: null,
-    latency_ms: { validate: 0, policy: 0, approval: 0, adapter: 0, audit: 0 },
-    total_ms: 1,
-    correlation: { correlation_id: null, session_id: null, run_id: null },
-    evidence_ids: [],
-    args_hash: null,
-    created_at: "2026-12-07T08:00:00.000Z",
-  };
-}
 
 function decisionInput(invocation_id: string): DecisionInput {
   const now = "2026-12-07T08:00:00.000Z";

@@ -3,6 +3,7 @@ import { insertAuditRow } from "../../src/db/audit";
 import type { Env } from "../../src/env";
 import type { NotificationEvent } from "../../src/notifications/notify";
 import { incidentDeps } from "../../src/wiring/incidents";
+import { auditRow } from "../support/audit-row";
 
 /** The Worker's bindings as the incident loop's wiring takes them. */
 export const workerEnv = env as unknown as Env;
@@ -31,30 +32,20 @@ export async function auditRows(
 ): Promise<void> {
   const decision = { denied: "denied", pending_approval: "escalated", failed: "authorized", succeeded: "authorized" };
   for (let i = 0; i < n; i++)
-    await insertAuditRow(workerEnv.DB, {
-      invocation_id: `inv_incident_${Date.now().toString(36)}_${seq++}`,
-      tenant_id,
-      agent_id,
-      tool,
-      capability_version: null,
-      client_id: null,
-      decision: decision[outcome],
-      reason_code: outcome === "denied" ? "policy_denied" : "ok",
-      policy_ids: [],
-      snapshot: null,
-      outcome,
-      status: outcome === "pending_approval" ? "action_required" : outcome === "denied" ? "denied" : "authorized",
-      escalation_id: null,
-      error_code: null,
-      cost_cents: null,
-      host_ref: null,
-      latency_ms: { validate: 0, policy: 0, approval: 0, adapter: 0, audit: 0 },
-      total_ms: 1,
-      correlation: { correlation_id: null, session_id: null, run_id: null },
-      evidence_ids: [],
-      args_hash: null,
-      created_at: new Date(at.getTime() - i * 1000).toISOString(),
-    });
+    await insertAuditRow(
+      workerEnv.DB,
+      auditRow({
+        invocation_id: `inv_incident_${Date.now().toString(36)}_${seq++}`,
+        tenant_id,
+        agent_id,
+        tool,
+        decision: decision[outcome],
+        reason_code: outcome === "denied" ? "policy_denied" : "ok",
+        outcome,
+        status: outcome === "pending_approval" ? "action_required" : outcome === "denied" ? "denied" : "authorized",
+        created_at: new Date(at.getTime() - i * 1000).toISOString(),
+      }),
+    );
 }
 
 /** The tenant's host health object, as the pipeline reports to it. */
