@@ -6,31 +6,11 @@
  * wall time on a loaded machine), and the difference. A tool for reading a change, not a benchmark
  * with targets.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { startBundledWorker } from "./fixtures/bundled-worker";
+import { cpuMs, workerdPid } from "./fixtures/process-cpu";
 import { startUpstream } from "./fixtures/upstream-server";
 import { ADMIN, governedGetOrder, setUpBenchTenant, throughput, timeEach } from "./overhead.bench";
 import { percentile } from "./types";
-
-/** The workerd process serving `port` (Linux: found by its command line in /proc). */
-async function workerdPid(port: number): Promise<number> {
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("workerd") && cmdline.includes(`127.0.0.1:${port}`)) return Number(entry);
-  }
-  throw new Error(`no workerd process serves port ${port}`);
-}
-
-/**
- * CPU milliseconds a process has used so far (user + system, all threads). Unlike wall time on a loaded machine,
- * what one process burns per call barely moves when others compete for the cores.
- */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 async function main() {
   const [baselineDir, callsArg] = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startLocalWorker } from "../scripts/local-worker.mjs";
 import { startBundledWorker } from "./fixtures/bundled-worker";
 import { startPeerProxy } from "./fixtures/peer-proxy";
+import { cpuMs, workerdPid } from "./fixtures/process-cpu";
 import { startUpstream } from "./fixtures/upstream-server";
 import { atLeast, atMost, percentile, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
@@ -18,6 +19,10 @@ export const ADMIN = "bench-admin-token";
 /** The headers of every MCP POST the benchmark sends. */
 export const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const CONCURRENCY = 16;
+/** Where the benchmark's bundled Worker listens. */
+const WORKER_PORT = 18792;
+/** The callers at once that one tenant's ceiling is sought at. */
+const RAMP = [16, 32, 64];
 
 /** A path a user's call can take through the Worker, and the upstream tool that does the same work directly. */
 interface Path {
@@ -76,18 +81,19 @@ export function adminOf(url: string) {
 }
 
 /**
- * Makes the benchmark's tenant on the Worker at `url`: the demo hosts, the upstream as host `orders`, the sample
- * policies plus the benchmark's guard rows, and one agent, whose key it returns.
+ * Makes a benchmark tenant (`bench` unless named) on the Worker at `url`: the demo hosts, the upstream as host
+ * `orders`, the sample policies plus the benchmark's guard rows, and one agent, whose key it returns.
  */
-export async function setUpBenchTenant(url: string, upstreamUrl: string) {
+export async function setUpBenchTenant(url: string, upstreamUrl: string, tenant = "bench") {
   const admin = adminOf(url);
-  await admin("POST", "/tenants", { id: "bench", name: "Benchmark tenant", demo_hosts: true });
-  await admin("POST", "/hosts?tenant=bench", { id: "orders", url: upstreamUrl });
+  await admin("POST", "/tenants", { id: tenant, name: `Benchmark tenant ${tenant}`, demo_hosts: true });
+  await admin("POST", `/hosts?tenant=${tenant}`, { id: "orders", url: upstreamUrl });
   const samples = JSON.parse(await readFile("notion-templates/policies.json", "utf8")).sample_rows;
-  await admin("PUT", "/policies?tenant=bench", { rows: [...samples, ...GUARD_ROWS] });
-  const { api_key } = (await admin("POST", "/agents?tenant=bench", { name: "bench-agent", owner: "requester" })) as {
-    api_key: string;
-  };
+  await admin("PUT", `/policies?tenant=${tenant}`, { rows: [...samples, ...GUARD_ROWS] });
+  const { api_key } = (await admin("POST", `/agents?tenant=${tenant}`, {
+    name: "bench-agent",
+    owner: "requester",
+  })) as { api_key: string };
   return { admin, api_key };
 }
 
@@ -119,12 +125,12 @@ export async function timeEach(fn: () => Promise<void>, n: number): Promise<numb
   return out;
 }
 
-/** Calls per second when `total` calls of `fn` are made by `CONCURRENCY` callers at once. */
-export async function throughput(fn: () => Promise<void>, total: number): Promise<number> {
+/** Calls per second when `total` calls of `fn` are made by `callers` callers at once (16 unless said). */
+export async function throughput(fn: () => Promise<void>, total: number, callers = CONCURRENCY): Promise<number> {
   let next = 0;
   const t = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: callers }, async () => {
       while (next++ < total) await fn();
     }),
   );
@@ -221,6 +227,57 @@ async function measure(
   };
 }
 
+/** One tenant's ceiling, and two tenants side by side (the unguarded read). */
+interface TenantCeiling {
+  /** One tenant's calls/s at each number of callers in RAMP. */
+  ramp: number[];
+  /** The callers at once that gave the most. */
+  best: number;
+  /** The CPU workerd used per call in that run (ms), every isolate and Durable Object of the process included. */
+  cpuPerCall: number;
+  /** Two tenants at once, each with `best` callers: each one's calls/s, and both together. */
+  pair: { a: number; b: number; together: number };
+}
+
+/**
+ * Seeks the most calls/s one tenant gets through the Worker at `url` (workerd on `port`) by raising the callers at
+ * once, then runs two tenants side by side with that many callers each. Each tenant has its own ledger, budget and
+ * host-health Durable Objects, so what two get beyond one is what the per-tenant objects were holding back.
+ */
+async function tenantCeiling(
+  url: string,
+  port: number,
+  upstreamUrl: string,
+  total: number,
+  log: (l: string) => void,
+): Promise<TenantCeiling> {
+  const a = await setUpBenchTenant(url, upstreamUrl, "ceiling-a");
+  const b = await setUpBenchTenant(url, upstreamUrl, "ceiling-b");
+  let id = 1_000_000;
+  const read = (api_key: string) => async () => void (await governedGetOrder(url, api_key, ++id));
+  await timeEach(read(a.api_key), 30);
+  await timeEach(read(b.api_key), 30);
+  const pid = await workerdPid(port);
+  log(`seeking one tenant's ceiling: ${total} calls with ${RAMP.join(", ")} callers at once…`);
+  const ramp: number[] = [];
+  const cpu: number[] = [];
+  for (const callers of RAMP) {
+    const before = await cpuMs(pid);
+    ramp.push(await throughput(read(a.api_key), total, callers));
+    cpu.push((await cpuMs(pid)) - before);
+  }
+  const top = ramp.indexOf(Math.max(...ramp));
+  const best = RAMP[top]!;
+  log(`two tenants side by side, ${best} callers each…`);
+  const [rateA, rateB] = await Promise.all([
+    throughput(read(a.api_key), total, best),
+    throughput(read(b.api_key), total, best),
+  ]);
+  // Both ran `total` calls: together, they made 2 × total in the time the slower one took.
+  const together = (2 * total) / Math.max(total / rateA!, total / rateB!);
+  return { ramp, best, cpuPerCall: cpu[top]! / total, pair: { a: rateA!, b: rateB!, together } };
+}
+
 /**
  * Checks that the guarded paths really pass their guard, so a row that no longer applies cannot turn a guarded
  * figure into an unguarded one: the cost cap's reservation is in the call's decision entry, and the content rule
@@ -256,13 +313,16 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
   const concurrentTotal = smoke ? 100 : 3000;
   const upstream = await startUpstream(18790);
   const results: BenchResult[] = [];
+  // Set by the run below, which throws before the report is built when it cannot measure.
+  let ceiling!: TenantCeiling;
   try {
     log("bundling the Worker and starting it in workerd (Miniflare), and the pass-through peer in Node…");
-    const worker = await startBundledWorker({ port: 18792, vars: { ADMIN_TOKEN: ADMIN } });
+    const worker = await startBundledWorker({ port: WORKER_PORT, vars: { ADMIN_TOKEN: ADMIN } });
     const peer = await startPeerProxy(18793, upstream.url);
     let workerd: Measurement;
     try {
       workerd = await measure(worker.url, upstream.url, PATHS, sequential, concurrentTotal, log, peer.url);
+      ceiling = await tenantCeiling(worker.url, WORKER_PORT, upstream.url, concurrentTotal, log);
     } finally {
       await worker.stop();
       await peer.close();
@@ -300,6 +360,11 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
       { name: "peer.overhead.p50", unit: "ms", value: round(peerOverhead) },
       { name: "peer.calls_per_s", unit: "calls/s", value: round(workerd.peer!.rate, 0) },
       { name: "overhead.peer_ratio", unit: "x", value: round(overheadP50 / peerOverhead) },
+      { name: "tenant.max_calls_per_s", unit: "calls/s", value: round(Math.max(...ceiling.ramp), 0) },
+      { name: "tenant.workerd_cpu_ms_per_call", unit: "ms", value: round(ceiling.cpuPerCall) },
+      { name: "tenant.pair.a.calls_per_s", unit: "calls/s", value: round(ceiling.pair.a, 0) },
+      { name: "tenant.pair.b.calls_per_s", unit: "calls/s", value: round(ceiling.pair.b, 0) },
+      { name: "tenant.pair.together_calls_per_s", unit: "calls/s", value: round(ceiling.pair.together, 0) },
     );
     if (!smoke) {
       log("again under wrangler dev, as npm start serves it (unguarded read only)…");
@@ -395,6 +460,21 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
         summary: "our overhead as a multiple of the ungoverned peer's",
       },
       {
+        name: "tenant.max_calls_per_s",
+        note: `one tenant, the most of ${RAMP.map((callers, i) => `${round(ceiling.ramp[i]!, 0)} (${callers} callers)`).join(", ")}`,
+        summary: "the most calls/s one tenant sustains through the Worker here",
+      },
+      {
+        name: "tenant.workerd_cpu_ms_per_call",
+        note: `CPU the workerd process spent per call in that run (${ceiling.best} callers): every isolate, Durable Object and local D1 of the process`,
+        summary: "workerd CPU per governed call at one tenant's ceiling",
+      },
+      {
+        name: "tenant.pair.together_calls_per_s",
+        note: `two tenants at once, ${ceiling.best} callers each: ${round(ceiling.pair.a, 0)} + ${round(ceiling.pair.b, 0)} calls/s`,
+        summary: "calls/s of two tenants side by side, together",
+      },
+      {
         name: "overhead.wrangler_dev.p50",
         note: "the same, under `wrangler dev` (its local proxy adds ~4 ms per request)",
       },
@@ -420,6 +500,13 @@ SDK in Node (bench/fixtures/peer-proxy.ts: a stateless server per request facing
 the upstream, no authentication, policy or ledger), timed on the unguarded read in the same blocks and for throughput
 the same way. Throughput (unguarded read) with ${CONCURRENCY} concurrent callers,
 ${concurrentTotal} calls each way. Overhead = gateway minus direct at the same percentile. Full runs repeat the
-unguarded measurement under \`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.`,
+unguarded measurement under \`wrangler dev\` (500 samples), whose local proxy adds about 4 ms to every request.
+The tenant ceiling (\`tenant.*\`) uses two fresh tenants set up like the first: one tenant's unguarded reads,
+${concurrentTotal} calls with ${RAMP.join(", ")} callers at once in turn, each run's workerd CPU read from /proc (every
+isolate, Durable Object and the local D1 of the process); the most calls/s is \`tenant.max_calls_per_s\`. Then both
+tenants at once, each with the callers that gave the most; together is both tenants' calls over the time the slower
+one took. Everything runs in one workerd process on this 2-core machine beside the load generator and the upstream,
+so the ceiling is this machine's, and two tenants share it: BENCHMARKS.md's analysis says what a tenant beyond it
+would need on Cloudflare.`,
   };
 }
