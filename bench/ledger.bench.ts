@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 import { postToWorker } from "./fixtures/post-to-worker";
+import { startUpstream } from "./fixtures/upstream-server";
 import { atLeast, percentile, type BenchOptions, type BenchReport } from "./types";
 
 const TARGET_APPENDS_PER_S = 5000;
@@ -41,6 +42,29 @@ async function sequentialRate(worker: Worker, tenant: string, entries: number): 
   return (entries / ms) * 1000;
 }
 
+/** The two shapes of a governed call's ledger work that the benchmark compares (bench/fixtures/ledger-worker.ts). */
+const SHAPES = ["rpc-pair", "in-object"] as const;
+type Shape = (typeof SHAPES)[number];
+
+/** Invocations made so far, per shape: each call gets a new one, so no outcome append is a repeat. */
+const issued: Record<Shape, number> = { "rpc-pair": 0, "in-object": 0 };
+
+/** Makes `calls` governed-call shapes, `at_once` at a time, against `upstream`; returns calls per second. */
+async function callRate(
+  worker: Worker,
+  shape: Shape,
+  upstream: string,
+  calls: number,
+  at_once: number,
+): Promise<number> {
+  const from = issued[shape];
+  issued[shape] += calls;
+  const query = `shape=${shape}&tenant=${shape}&from=${from}&calls=${calls}&at_once=${at_once}&upstream=${encodeURIComponent(upstream)}`;
+  const { ms, body } = await timed<{ entries: number }>(worker, `/calls?${query}`);
+  if (body.entries !== 2 * calls) throw new Error(`${shape}: appended ${body.entries} entries for ${calls} calls`);
+  return (calls / ms) * 1000;
+}
+
 /** Median of `rounds` rates. */
 async function medianRate(rounds: number, rate: () => Promise<number>): Promise<number> {
   const rates: number[] = [];
@@ -48,10 +72,31 @@ async function medianRate(rounds: number, rate: () => Promise<number>): Promise<
   return percentile(rates, 50);
 }
 
+/** Each shape's calls/s one at a time and 16 at once: the median of `rounds` rounds, the shapes alternating. */
+async function compareShapes(worker: Worker, upstream: string, calls: number, rounds: number) {
+  const rates = Object.fromEntries(
+    SHAPES.map((shape) => [shape, { sequential: [] as number[], concurrent: [] as number[] }]),
+  );
+  for (const shape of SHAPES) await callRate(worker, shape, upstream, 50, 4);
+  for (let round = 0; round < rounds; round++)
+    for (const shape of round % 2 ? [...SHAPES].reverse() : SHAPES) {
+      rates[shape]!.sequential.push(await callRate(worker, shape, upstream, calls, 1));
+      rates[shape]!.concurrent.push(await callRate(worker, shape, upstream, calls, 16));
+    }
+  const median = (xs: number[]) => percentile(xs, 50);
+  return Object.fromEntries(
+    SHAPES.map((shape) => [
+      shape,
+      { sequential: median(rates[shape]!.sequential), concurrent: median(rates[shape]!.concurrent) },
+    ]),
+  ) as Record<Shape, { sequential: number; concurrent: number }>;
+}
+
 export default async function ledgerBench({ smoke, log }: BenchOptions): Promise<BenchReport> {
   const entries = smoke ? 1000 : 5000;
   const rounds = smoke ? 2 : 5;
   const sequential = smoke ? 200 : 1000;
+  const shapeCalls = smoke ? 100 : 1000;
   const persist = await mkdtemp(join(tmpdir(), "policy-os-ledger-bench-"));
   // Miniflare otherwise downloads Request.cf data from workers.cloudflare.com; the bench needs no network.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -61,6 +106,7 @@ export default async function ledgerBench({ smoke, log }: BenchOptions): Promise
     build: { nodejsCompatMode: "v2" },
     dev: { persist, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
   });
+  const upstream = await startUpstream(18805);
   try {
     await worker.ready;
     await appendRate(worker, "warmup", 200, 1);
@@ -75,6 +121,9 @@ export default async function ledgerBench({ smoke, log }: BenchOptions): Promise
     log(`${rounds} rounds of ${entries / 10} concurrent 10-entry appends`);
     const batch10 = await medianRate(rounds, () => appendRate(worker, "batch", entries, 10));
 
+    log(`${rounds} rounds of ${shapeCalls} governed-call shapes each way, one at a time and 16 at once`);
+    const shapes = await compareShapes(worker, upstream.url, shapeCalls, rounds);
+
     const verified = await timed<{ ok: boolean; entries: number }>(worker, "/verify?tenant=single");
     if (!verified.body.ok) throw new Error("the benchmark's ledger failed verification");
     const verifyRate = (verified.body.entries / verified.ms) * 1000;
@@ -87,6 +136,18 @@ export default async function ledgerBench({ smoke, log }: BenchOptions): Promise
         { name: "ledger.appends_per_s.sequential", unit: "entries/s", value: Math.round(oneByOne) },
         { name: "ledger.append_ms.sequential", unit: "ms", value: Number((1000 / oneByOne).toFixed(3)) },
         { name: "ledger.verify_entries_per_s", unit: "entries/s", value: Math.round(verifyRate) },
+        ...SHAPES.flatMap((shape) => [
+          {
+            name: `ledger.call_shape.${shape}.ms`,
+            unit: "ms",
+            value: Number((1000 / shapes[shape].sequential).toFixed(3)),
+          },
+          {
+            name: `ledger.call_shape.${shape}.calls_per_s`,
+            unit: "calls/s",
+            value: Math.round(shapes[shape].concurrent),
+          },
+        ]),
       ],
       notes: [
         {
@@ -111,6 +172,18 @@ export default async function ledgerBench({ smoke, log }: BenchOptions): Promise
           summary: "one ledger append as a call waits for it",
         },
         { name: "ledger.verify_entries_per_s", note: `one verify() of ${verified.body.entries} entries` },
+        {
+          name: "ledger.call_shape.rpc-pair.ms",
+          note: "a call's ledger work as the pipeline does it today: append RPC, the host's tools/call, append RPC; one call at a time",
+          summary: "a governed call's appends and host call, two append RPCs from the Worker (today)",
+        },
+        {
+          name: "ledger.call_shape.in-object.ms",
+          note: "the same inside the tenant's ledger object: one RPC, two local appends, the fetch held by the output gate",
+          summary: "the same run inside the ledger's Durable Object (one RPC)",
+        },
+        { name: "ledger.call_shape.rpc-pair.calls_per_s", note: "16 calls at once, one tenant" },
+        { name: "ledger.call_shape.in-object.calls_per_s", note: "16 calls at once, one tenant" },
       ],
       method: `
 The real \`LedgerDO\` runs in workerd under wrangler's programmatic dev server (\`unstable_startWorker\`) with
@@ -121,9 +194,18 @@ concurrent \`append\` RPCs to one tenant's ledger (one entry each, as the pipeli
 one pipeline call waits for its own append (the sequential figures, the concurrency one call sees); the time is taken in Node around that request, so it includes the RPC round trips, input validation,
 canonical JSON, SHA-256, the SQLite inserts and the storage commit. Median of ${rounds} rounds after a warm-up; the
 ledger grows across rounds. \`verify\` re-reads and rehashes the single-entry tenant's whole ledger in pages.
-Local workerd on this machine, not Cloudflare's edge: production adds durable storage replication per commit.`,
+The call shapes (\`ledger.call_shape.*\`) weigh the overhead issue's main direction before building it: each call
+appends a decision entry, sends one \`tools/call\` to a real MCP server in Node (bench/fixtures/upstream-server.ts)
+and appends an outcome entry. \`rpc-pair\` is today's pipeline: two append RPCs from the Worker around the Worker's
+own fetch. \`in-object\` is one RPC to the tenant's ledger object, which appends locally, fetches (its output gate
+holds the fetch until the decision is durable) and appends again. ${shapeCalls} calls per round each way, one at a time
+(ms per call) and 16 at once (calls/s), alternating shapes, median of ${rounds} rounds; each shape has its own tenant.
+Policy, MCP and the audit row are left out on both sides: only the ledger's part of the call differs.
+Local workerd on this machine, not Cloudflare's edge: production adds durable storage replication per commit, and a
+network round trip to the object for each RPC, which \`in-object\` makes once per call instead of twice.`,
     };
   } finally {
+    await upstream.close();
     await worker.dispose();
     await rm(persist, { recursive: true, force: true });
   }
