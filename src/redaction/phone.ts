@@ -1,8 +1,10 @@
 /**
  * The `phone` detector. A number counts as a phone only in a layout people write phones in, so ids, dates and
  * versions stay readable:
- * - international: `+`, a country code not starting with 0, 8 to 15 digits in all (E.164), with or without
- *   single spaces, dashes, dots or one pair of parentheses between groups (`+14155552671`, `+44 20 7946 0958`);
+ * - international: `+`, then 8 to 15 digits in all (E.164's lengths), with or without single spaces, dashes, dots
+ *   or one pair of parentheses between groups (`+14155552671`, `+44 20 7946 0958`); a country code starting with 0
+ *   is no valid E.164 but is still what a person typed as a phone (`+08553919859`, `+09 5600 07011892`), unless the
+ *   `0` stands alone before a separator (`+0.00012345`, a signed decimal);
  * - North American: 3-3-4 digits with separators, optional leading `1` and parentheses around the area code, area
  *   code and exchange starting 2–9 (`(415) 555-2671`, `415.555.2671`, `1-415-555-2671`);
  * - national with a trunk `0`: 10 to 13 digits (Germany's longest) in 2 to 5 groups, the first (with the `0`) of 2 to 6 digits, the others
@@ -10,9 +12,10 @@
  * - national with the area code in parentheses: 2 to 5 digits in `(…)`, then groups to 10–13 digits in all
  *   (`(11) 91234-5678`, `(0646) 457589176`);
  * - national of nine digits in three or more groups of two or three (`912 345 678`, `12 345 67 89`, `12-345-67-89`),
- *   except four dotted groups (an IP address) and 3-3-3 with dashes or dots (a North American number a digit
- *   short); other nine-digit layouts are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped numbers (3-2-4)
- *   look the same.
+ *   3-3-3 with one separator throughout (`999-493-308`, `913.173.178`: Spain's numbers, and Canada's SIN is written
+ *   so), except four dotted groups (an IP address) and three dotted groups of at most 255 (the start of one,
+ *   `192.168.100.x`); other nine-digit layouts are left alone, since zip+4 codes (`04368-3297`) and SSN-shaped
+ *   numbers (3-2-4) look the same.
  * - international with the `00` prefix (ITU-T E.123, used across Europe) in place of `+`: `00`, a country code not
  *   starting with 0, 8 to 15 digits after it, in two or more groups (`0044 20 7946 0958`, `00 33 1 23 45 67 89`);
  * - a national number of ten digits written solid with its trunk `0` (`0123456789`: France, the Netherlands, Japan
@@ -155,15 +158,30 @@ const isParenthesisedArea = (lens: number[], lead: string, groups: Group[], from
   lens.reduce((sum, n) => sum + n, 0) >= 10 &&
   lens.reduce((sum, n) => sum + n, 0) <= 13;
 
+/** True when groups[from..to] are separated by one space, dash or dot, the same throughout. */
+function oneSeparator(groups: Group[], from: number, to: number): boolean {
+  const separator = groups[from + 1]!.before;
+  if (separator !== " " && separator !== "-" && separator !== ".") return false;
+  for (let g = from + 2; g <= to; g++) if (groups[g]!.before !== separator) return false;
+  return true;
+}
+
+/** Three dotted groups of at most 255: an IPv4 address's first three octets (`192.168.100.x`). */
+const isOctetTriple = (groups: Group[], from: number, digits: string) =>
+  groups[from + 1]!.before === "." &&
+  Number(digits.slice(0, 3)) <= 255 &&
+  Number(digits.slice(3, 6)) <= 255 &&
+  Number(digits.slice(6)) <= 255;
+
 /**
- * Nine digits in three or more groups of two or three, not four dotted groups (an IP address), and 3-3-3 only with
- * spaces: with dashes or dots it reads as a North American number a digit short.
+ * Nine digits in three or more groups of two or three, 3-3-3 only with one separator throughout (`999-493-308`, not
+ * `999 493-308`), and neither four dotted groups (an IP address) nor the dotted first three octets of one.
  */
-const isNineGrouped = (lens: number[], groups: Group[], from: number, to: number) =>
+const isNineGrouped = (lens: number[], digits: string, groups: Group[], from: number, to: number) =>
   lens.length >= 3 &&
-  (!hasShape(lens, SHAPE_333) || spaced(groups, from, to)) &&
   lens.reduce((sum, n) => sum + n, 0) === 9 &&
   lens.every((n) => n === 2 || n === 3) &&
+  (!hasShape(lens, SHAPE_333) || (oneSeparator(groups, from, to) && !isOctetTriple(groups, from, digits))) &&
   !(lens.length === 4 && groups.slice(from + 1, to + 1).every((g) => g.before === "."));
 
 /** Ten digits with the trunk `0` written solid. */
@@ -250,7 +268,8 @@ export const phoneDetector: Detector = {
           const digits = windowDigits(candidate, groups, from, to, lead);
           if (digits === undefined) continue;
           const lens = lengths(groups, from, to);
-          const international = lead.includes("+") && digits[0] !== "0" && count <= 15;
+          // Behind `+`, 8 to 15 digits, the country code starting 0 too (as typed), but not `+0` alone: a decimal.
+          const international = lead.includes("+") && count <= 15 && !(digits[0] === "0" && lens[0] === 1);
           const layout =
             international ||
             (atStart
@@ -258,7 +277,7 @@ export const phoneDetector: Detector = {
                 isNanp(lens, digits) ||
                 isTrunk(lens, digits) ||
                 isParenthesisedArea(lens, lead, groups, from) ||
-                isNineGrouped(lens, groups, from, to) ||
+                isNineGrouped(lens, digits, groups, from, to) ||
                 isFourPairs(lens, groups, from, to) ||
                 isTrunkEight(lens, digits) ||
                 isChineseMobile(lens, digits)

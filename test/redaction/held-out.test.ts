@@ -18,7 +18,7 @@ import { heldOutCorpus } from "./held-out/generate";
 const RECALL_TARGET = 0.99;
 const RECALL_FLOOR: Record<HeldOutDetector, number> = {
   email: RECALL_TARGET,
-  phone: 0.943,
+  phone: 0.968,
   payment_card: RECALL_TARGET,
   iban: RECALL_TARGET,
   us_ssn: RECALL_TARGET,

@@ -24,6 +24,10 @@ const FOUND: [string, DetectorName, string, string][] = [
   ["a Brazilian number with its area code in parentheses", "phone", "(71) 18876-2669", "ligue (71) 18876-2669"],
   ["a Spanish number in 3-2-2-2", "phone", "988 75 65 97", "llama al 988 75 65 97"],
   ["a Polish number in 2-3-2-2 with dashes", "phone", "71-251-79-94", "tel. 71-251-79-94"],
+  ["a Spanish number in 3-3-3 with dashes", "phone", "999-493-308", "Marilú says it is 999-493-308. Thanks!"],
+  ["a Spanish number in 3-3-3 with dots", "phone", "913.173.178", "Andrea says it is 913.173.178. Thanks!"],
+  ["a number behind + and a country code 0, solid", "phone", "+08553919859", "from Porfirio: +08553919859"],
+  ["a number behind + and a country code 0, in groups", "phone", "+09 5600 07011892", "wrote: +09 5600 07011892, ok"],
 ];
 
 const LEFT: [string, string][] = [
@@ -32,7 +36,9 @@ const LEFT: [string, string][] = [
   ["a prose mention of a password", "the password: is reset weekly"],
   ["a token count", "max_tokens=4096000 for this run"],
   ["an IPv4 address of nine digits", "host 10.123.45.67 is up"],
-  ["a 3-3-3 dashed number (a North American number a digit short)", "829-723-446"],
+  ["a 3-3-3 number with a dash and a dot", "829-723.446"],
+  ["the first three octets of an IPv4 address", "host 192.168.100.x is up"],
+  ["a signed decimal starting +0.", "delta +0.00012345 BTC"],
   ["a zip+4 code", "Springfield 04368-3297"],
   ["an SSN-shaped look-alike in 3-2-4 that fails the SSA rules", "000-12-3456"],
   ["a dotted version", "release 1.22.333"],
