@@ -6,7 +6,7 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { compilePolicies, type PolicySnapshot } from "../src/policy/compile";
 import { decide, decidePlainly } from "../src/policy/decide";
-import type { DecisionRequest, DefaultPosture } from "../src/policy/types";
+import { DECIDING_LIST_LIMIT, type DecisionRequest, type DefaultPosture } from "../src/policy/types";
 import { mulberry32 } from "./fixtures/random";
 import { atMost, percentile, type BenchNote, type BenchOptions, type BenchReport, type BenchResult } from "./types";
 
@@ -224,8 +224,7 @@ async function measureSet(n: number, layout: Layout, smoke: boolean) {
   ).length;
   if (disagreements > 0)
     throw new Error(`decide() and Cedar disagree on ${disagreements} of ${cedarCalls} calls at ${n} (${layout})`);
-  const deciding =
-    calls.reduce((sum, call) => sum + decide(snapshot, call.request).policy_ids.length, 0) / calls.length;
+  const deciding = calls.reduce((sum, call) => sum + decide(snapshot, call.request).policy_count, 0) / calls.length;
   return {
     ours,
     plain,
@@ -326,6 +325,8 @@ Cedar uses its fastest API here: \`preparsePolicySet\` once, then \`statefulIsAu
 serialises the request and entities into wasm; its time grows linearly with the number of policies here.
 Concentrated sets (\`decide.*.one_host\`, \`decide.*.one_tool\`) put the same mix of rows on one host of
 ${TOOLS_PER_HOST} tools, or name one tool in every row, so candidates per call grow with N: ${concentrated.join("; ")}.
+Deciding rows are counted by \`policy_count\`: a decision lists at most ${DECIDING_LIST_LIMIT} of their ids, strongest first
+(docs/policies.md, "What a decision lists"), so the thousands of one_tool are counted, not listed.
 There decide() is also timed beside \`decidePlainly\` (\`decide.plain.*\`), the reference that evaluates every candidate
 row; before anything is timed, both answer each of the 2,000 distinct calls of every set (spread ones too) with the
 same decision, field for field. For a tool with more than 32 candidate rows, decide() reads an index built once per

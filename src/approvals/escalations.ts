@@ -25,7 +25,10 @@ export interface Escalation {
   status: "pending" | "approved" | "denied" | "expired" | "executed" | "cancelled";
   reason_code: string;
   message: string;
+  /** The policies that held the call, strongest first, at most DECIDING_LIST_LIMIT (src/policy/types.ts). */
   policy_ids: string[];
+  /** How many policies held the call: more than `policy_ids` lists when the list is cut. */
+  policy_count: number;
   approvers: string[];
   requested_for: string | null;
   snapshot: string;
@@ -60,9 +63,12 @@ const strings = z.array(z.string());
 
 /** An escalation as D1 stores it, its JSON columns parsed. */
 export function escalationFrom(row: Record<string, unknown>): Escalation {
+  const policy_ids = strings.parse(JSON.parse(String(row.policy_ids)));
   return {
     ...(row as unknown as Escalation),
-    policy_ids: strings.parse(JSON.parse(String(row.policy_ids))),
+    policy_ids,
+    // Escalations opened before the count was kept listed every policy that held the call.
+    policy_count: typeof row.policy_count === "number" ? row.policy_count : policy_ids.length,
     approvers: strings.parse(JSON.parse(String(row.approvers))),
     caller: typeof row.caller === "string" ? (callerV1.safeParse(JSON.parse(row.caller)).data ?? null) : null,
   };
@@ -119,6 +125,7 @@ export async function openEscalation(
     reason_code: call.decision.reason_code,
     message: call.decision.message,
     policy_ids: JSON.stringify(call.decision.policy_ids),
+    policy_count: call.decision.policy_count,
     approvers: JSON.stringify(call.approvers),
     requested_for: call.requested_for,
     snapshot: call.decision.snapshot,
@@ -286,6 +293,7 @@ export function escalationEvent(
         args_hash: escalation.args_hash,
         reason_code: escalation.reason_code,
         policy_ids: escalation.policy_ids,
+        policy_count: escalation.policy_count,
         approvers: escalation.approvers,
         expires_at: escalation.expires_at,
       });

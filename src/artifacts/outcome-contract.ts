@@ -1,5 +1,5 @@
 import type { Outcome, OutcomeKind, OutcomeStatus } from "../pipeline/outcome";
-import { postureClause, type ToolClass } from "../policy";
+import { DECIDING_LIST_LIMIT, postureClause, type ToolClass } from "../policy";
 import { builtInReasonCodes } from "./reason-codes";
 import { byText, sortedBy, type ArtifactState } from "./state";
 
@@ -19,7 +19,7 @@ const OUTCOME_FIELDS = {
   error: "`{code, message, retryable, details?}` when the host or the call failed",
   denial: "`{code, message, retryable, details?}` when a policy or the posture stopped or held the call",
   escalation_id: "the approval request of a held call",
-  decision: "`{decision, reason_code, policy_ids, snapshot}`: the verdict and the policies that produced it",
+  decision: `\`{decision, reason_code, policy_ids, policy_count, snapshot}\`: the verdict and the policies that produced it, strongest first (at most ${DECIDING_LIST_LIMIT} listed; \`policy_count\` counts them all)`,
   evidence_ids: "the ledger entries that record the call",
   started_at: "when the call started",
   completed_at: "when the outcome was settled",

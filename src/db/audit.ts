@@ -20,7 +20,10 @@ export interface AuditRow {
   client_id: string | null;
   decision: string;
   reason_code: string;
+  /** The policies that decided, strongest first, at most DECIDING_LIST_LIMIT (src/policy/types.ts). */
   policy_ids: string[];
+  /** How many policies decided: more than `policy_ids` lists when the list is cut. */
+  policy_count: number;
   snapshot: string | null;
   /** The outcome contract's `outcome` and `status` (see src/pipeline/outcome.ts). */
   outcome: string;
@@ -51,9 +54,9 @@ export function auditRowStatement(db: D1Database, row: AuditRow): D1PreparedStat
   return db
     .prepare(
       `INSERT INTO audit_log (invocation_id, tenant_id, agent_id, tool, capability_version, client_id, decision,
-         reason_code, policy_ids, snapshot, outcome, status, escalation_id, error_code, cost_cents, host_ref,
-         latency_ms, total_ms, correlation, evidence_ids, args_hash, shadow, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reason_code, policy_ids, policy_count, snapshot, outcome, status, escalation_id, error_code, cost_cents,
+         host_ref, latency_ms, total_ms, correlation, evidence_ids, args_hash, shadow, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.invocation_id,
@@ -65,6 +68,7 @@ export function auditRowStatement(db: D1Database, row: AuditRow): D1PreparedStat
       row.decision,
       row.reason_code,
       JSON.stringify(row.policy_ids),
+      row.policy_count,
       row.snapshot,
       row.outcome,
       row.status,
@@ -111,6 +115,8 @@ export async function listAuditRows(
   return results.map(({ bg_decided_by, bg_decided_at, bg_reason, ...row }) => {
     const parsed: Record<string, unknown> = { ...row };
     for (const column of jsonColumns) parsed[column] = JSON.parse(String(row[column]));
+    // Rows written before the count was kept listed every deciding policy.
+    parsed.policy_count ??= (parsed.policy_ids as string[]).length;
     if (typeof bg_decided_at === "string")
       parsed.break_glass = { decided_by: bg_decided_by, decided_at: bg_decided_at, reason: bg_reason };
     return parsed as unknown as AuditRow;

@@ -22,6 +22,8 @@ export interface NewEscalationRow extends CallKey {
   reason_code: string;
   message: string;
   policy_ids: string;
+  /** How many policies held the call (`policy_ids` lists at most DECIDING_LIST_LIMIT of them). */
+  policy_count: number;
   approvers: string;
   snapshot: string;
   /** How the caller's facts were verified, as JSON (src/pipeline/caller-facts.ts CallerRecord); null: not known. */
@@ -51,8 +53,9 @@ export async function insertPendingEscalation(
     db
       .prepare(
         `INSERT INTO escalations (id, tenant_id, agent_id, tool, args_hash, requested_for, invocation_id, reason_code,
-                                  message, policy_ids, approvers, snapshot, caller, created_at, expires_at, remind_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+                                  message, policy_ids, policy_count, approvers, snapshot, caller, created_at, expires_at,
+                                  remind_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .bind(
         row.id,
@@ -65,6 +68,7 @@ export async function insertPendingEscalation(
         row.reason_code,
         row.message,
         row.policy_ids,
+        row.policy_count,
         row.approvers,
         row.snapshot,
         row.caller,

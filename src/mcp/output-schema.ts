@@ -61,11 +61,12 @@ export function outcomeSchema(data: Record<string, unknown>): NonNullable<Tool["
       escalation_id: { type: ["string", "null"] },
       decision: {
         type: "object",
-        required: ["decision", "reason_code", "policy_ids", "snapshot"],
+        required: ["decision", "reason_code", "policy_ids", "policy_count", "snapshot"],
         properties: {
           decision: { enum: ["authorized", "escalated", "denied", "invalid"] },
           reason_code: { type: "string" },
           policy_ids: { type: "array", items: { type: "string" } },
+          policy_count: { type: "integer", minimum: 0 },
           snapshot: { type: ["string", "null"] },
         },
       },

@@ -26,6 +26,7 @@ export function holdExpiringEvent(
       agent: held.agent_name,
       reason_code: escalation.reason_code,
       policy_ids: escalation.policy_ids.join(", "),
+      policy_count: escalation.policy_count,
       expires_at: escalation.expires_at,
     },
     ...(held.page_id ? { url: notionPageUrl(held.page_id) } : {}),

@@ -37,7 +37,10 @@ export interface Outcome {
   decision: {
     decision: "authorized" | "escalated" | "denied" | "invalid";
     reason_code: string;
+    /** The policies that decided, strongest first, at most DECIDING_LIST_LIMIT (src/policy/types.ts). */
     policy_ids: string[];
+    /** How many policies decided: more than `policy_ids` lists when the list is cut. */
+    policy_count: number;
     snapshot: string | null;
   };
   evidence_ids: string[];

@@ -13,7 +13,7 @@ export function sentenceFor(outcome: Outcome, decision: Decision | null): string
       return `${tool} is held for approval: ${stripStop(outcome.denial?.message ?? "")}; escalation ${outcome.escalation_id} waits for ${who}, so call again with the same arguments once it is approved.`;
     }
     case "denied":
-      return `${tool} was denied by policy ${decision?.policy_names[0] ?? outcome.decision.policy_ids[0] ?? "default posture"}: ${stripStop(outcome.denial?.message ?? "")}; retrying will not help.`;
+      return `${tool} was denied by policy ${decision?.policy_name ?? outcome.decision.policy_ids[0] ?? "default posture"}: ${stripStop(outcome.denial?.message ?? "")}; retrying will not help.`;
     case "failed":
       return `${tool} failed: ${stripStop(outcome.error?.message ?? "")}${outcome.error?.retryable ? "; it is safe to retry later" : ""}.`;
     case "invalid":

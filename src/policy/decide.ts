@@ -3,9 +3,16 @@ import { CONDITION_BUDGET_EXCEEDED, type ConditionOutcome, type ConditionVars } 
 import { atomsDecide } from "./condition-atoms";
 import type { CompiledPolicy, PolicySnapshot } from "./compile";
 import { matchPlan, ROW_KINDS, type DecisionPlan } from "./decision-plan";
-import { countBoth, firstBoth, idsAndNames } from "./row-bits";
+import { countBoth, firstBoth, idsUpTo } from "./row-bits";
 import { POSTURE_REASON, postureClause, toolClassOf, type PostureEffect, type ToolClass } from "./posture";
-import { DEFAULT_POSTURE, type ConditionError, type Decision, type DecisionRequest, type ShadowResult } from "./types";
+import {
+  DECIDING_LIST_LIMIT,
+  DEFAULT_POSTURE,
+  type ConditionError,
+  type Decision,
+  type DecisionRequest,
+  type ShadowResult,
+} from "./types";
 
 /**
  * Decides one call against a snapshot. Pure and total: it never throws; an internal fault yields a
@@ -117,10 +124,14 @@ function decideByPlan(snapshot: PolicySnapshot, request: DecisionRequest): Decis
   if (first < 0) first = firstBoth(applying, masks[(strength = "allow")]);
   if (first < 0) return decidedByPosture(snapshot, request, gathered);
   const mask = masks[strength];
-  const { ids, names } = idsAndNames(applying, mask, plan, countBoth(applying, mask, first));
+  // The count reads words; only the listed ids are walked one by one.
+  const listed = {
+    ids: idsUpTo(applying, mask, plan.ids, DECIDING_LIST_LIMIT),
+    count: countBoth(applying, mask, first),
+  };
   const approvers = strength === "pause" ? approversOf(plan, applying) : [];
   const stopped = overBudget !== null && overBudget.has(first);
-  return decidedByRows(snapshot, VERDICT[strength], rows[first]!, stopped, ids, names, approvers, gathered);
+  return decidedByRows(snapshot, VERDICT[strength], rows[first]!, stopped, listed, approvers, gathered);
 }
 
 /** The approvers the applying pause rows name, in deciding order, each once. */
@@ -205,12 +216,17 @@ function decideRowByRow(
     for (const pause of pauses) for (const name of pause.approvers) if (!approvers.includes(name)) approvers.push(name);
   const verdict = deciding === blocks ? "denied" : deciding === pauses ? "escalated" : "authorized";
   const stopped = overBudget !== null && overBudget.has(first);
-  const ids = deciding.map(idOf);
-  return decidedByRows(snapshot, verdict, first, stopped, ids, deciding.map(nameOf), approvers, gathered);
+  const listed = { ids: deciding.slice(0, DECIDING_LIST_LIMIT).map(idOf), count: deciding.length };
+  return decidedByRows(snapshot, verdict, first, stopped, listed, approvers, gathered);
 }
 
 const idOf = (policy: CompiledPolicy) => policy.policy_id;
-const nameOf = (policy: CompiledPolicy) => policy.name;
+
+/** The deciding rows as a decision lists them: the first ids in deciding order, and how many decided in all. */
+interface Listed {
+  ids: string[];
+  count: number;
+}
 
 /**
  * The decision of the deciding rows (`first` decides first; `stopped`: its condition was stopped at its budget, so
@@ -221,8 +237,7 @@ function decidedByRows(
   decision: Decision["decision"],
   first: CompiledPolicy,
   stopped: boolean,
-  ids: string[],
-  names: string[],
+  listed: Listed,
   approvers: string[],
   gathered: Gathered,
 ): Decision {
@@ -230,7 +245,7 @@ function decidedByRows(
   const message = stopped
     ? `The condition of policy "${first.name}" needed more work than its budget allows on these arguments, so the policy applies (fail closed).`
     : first.message;
-  return decisionOf(snapshot, gathered, decision, reason_code, message, ids, names, approvers);
+  return decisionOf(snapshot, gathered, decision, reason_code, message, listed, first.name, approvers);
 }
 
 /** Every decision is built here, with the same keys in the same order (one object shape for the engine). */
@@ -240,16 +255,17 @@ function decisionOf(
   decision: Decision["decision"],
   reason_code: string,
   message: string,
-  policy_ids: string[],
-  policy_names: string[],
+  listed: Listed,
+  policy_name: string | null,
   approvers: string[],
 ): Decision {
   return {
     decision,
     reason_code,
     message,
-    policy_ids,
-    policy_names,
+    policy_ids: listed.ids,
+    policy_count: listed.count,
+    policy_name,
     approvers,
     alerts: gathered.alerts,
     shadow: gathered.shadow,
@@ -280,7 +296,7 @@ function decidedByPosture(snapshot: PolicySnapshot, request: DecisionRequest, ga
   const effect = snapshot.posture[toolClass];
   const decision = effect === "allow" ? "authorized" : effect === "hold" ? "escalated" : "denied";
   const message = POSTURE_MESSAGES[toolClass][effect] ?? postureMessage(toolClass, effect);
-  return decisionOf(snapshot, gathered, decision, POSTURE_REASON[effect], message, [], [], []);
+  return decisionOf(snapshot, gathered, decision, POSTURE_REASON[effect], message, { ids: [], count: 0 }, null, []);
 }
 
 function engineError(snapshot: PolicySnapshot, error: unknown): Decision {
@@ -297,7 +313,8 @@ function engineError(snapshot: PolicySnapshot, error: unknown): Decision {
     reason_code: "policy_engine_error",
     message: "The policy engine could not decide this call, so it was denied.",
     policy_ids: [],
-    policy_names: [],
+    policy_count: 0,
+    policy_name: null,
     alerts: [],
     shadow: [],
     condition_errors: [{ policy_id: "", error: `policy engine fault: ${detail}` }],

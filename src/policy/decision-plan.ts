@@ -97,9 +97,8 @@ export interface DecisionPlan {
    * name approvers.
    */
   readonly masks: Readonly<Record<"block" | "pause" | "allow" | "other" | "approving", Uint32Array>>;
-  /** policy_id and name by position, for the decision's lists. */
+  /** policy_id by position, for the decision's list. */
   readonly ids: readonly string[];
-  readonly names: readonly string[];
   /**
    * The bitsets a call's walk writes, allocated once: typed arrays of this size live outside the JS heap, and
    * allocating them on every call cost more than a small walk. decide() is synchronous, so two walks of one plan
@@ -286,7 +285,6 @@ export function buildDecisionPlan(rows: readonly CompiledPolicy[]): DecisionPlan
     kinds,
     masks,
     ids: rows.map((policy) => policy.policy_id),
-    names: rows.map((policy) => policy.name),
     scratch: { applying: new Uint32Array(words), admitted: new Uint32Array(words) },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Sets of rows as bitsets over positions in a plan (position = deciding order), and the reads decide() makes of
- * them: counts, the first row, and the ids and names in deciding order.
+ * them: counts, the first row, and the first ids in deciding order.
  */
 
 /** Words of a bitset over `count` rows. */
@@ -25,29 +25,20 @@ export function countBoth(a: Uint32Array, mask: Uint32Array, from = 0): number {
 }
 
 /**
- * The ids and names at the positions set in both `a` and `mask`, in ascending position, in one walk; `count` (from
- * countBoth) sizes the lists up front, which is faster than growing them.
+ * The ids at the first `limit` positions set in both `a` and `mask`, in ascending position; the walk stops there, so
+ * its cost is bounded by `limit` however many positions are set.
  */
-export function idsAndNames(
-  a: Uint32Array,
-  mask: Uint32Array,
-  plan: { readonly ids: readonly string[]; readonly names: readonly string[] },
-  count: number,
-): { ids: string[]; names: string[] } {
-  const ids = new Array<string>(count);
-  const names = new Array<string>(count);
-  let next = 0;
-  for (let w = 0; w < a.length; w++) {
+export function idsUpTo(a: Uint32Array, mask: Uint32Array, ids: readonly string[], limit: number): string[] {
+  const listed: string[] = [];
+  for (let w = 0; w < a.length && listed.length < limit; w++) {
     let word = a[w]! & mask[w]!;
-    while (word !== 0) {
+    while (word !== 0 && listed.length < limit) {
       const low = word & -word;
       word ^= low;
-      const position = (w << 5) + 31 - Math.clz32(low);
-      ids[next] = plan.ids[position]!;
-      names[next++] = plan.names[position]!;
+      listed.push(ids[(w << 5) + 31 - Math.clz32(low)]!);
     }
   }
-  return { ids, names };
+  return listed;
 }
 
 /** The first position set in both `a` and `mask`, or -1. */

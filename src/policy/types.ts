@@ -82,9 +82,15 @@ export interface Decision {
   reason_code: string;
   /** One sentence for the agent and the audit log. */
   message: string;
-  /** The policies that decided, strongest first; empty when the default posture decided. */
+  /**
+   * The policies that decided, strongest first, at most {@link DECIDING_LIST_LIMIT} of them; empty when the default
+   * posture decided. `policy_count` says how many decided in all.
+   */
   policy_ids: string[];
-  policy_names: string[];
+  /** How many policies decided (0: the default posture); more than `policy_ids` lists when the list is cut. */
+  policy_count: number;
+  /** The name of the policy that decided first (`policy_ids[0]`); null when the default posture decided. */
+  policy_name: string | null;
   /** Active alert rows that matched (the call proceeds; someone is notified). */
   alerts: string[];
   shadow: ShadowResult[];
@@ -101,6 +107,13 @@ export interface Decision {
    */
   guards: readonly CompiledPolicy[];
 }
+
+/**
+ * Most policy ids a Decision lists. A call on a tool with thousands of rows can be decided by thousands of them:
+ * listing them all made deciding slower than matching (decide.p50.10000.one_tool) and every record of the call grow
+ * with the policy set, while readers use the first (the one that decided) and the count.
+ */
+export const DECIDING_LIST_LIMIT = 50;
 
 /** What happens to a call no policy matched, by the kind of tool (from its MCP annotations). */
 export interface DefaultPosture {

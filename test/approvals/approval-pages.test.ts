@@ -283,6 +283,7 @@ describe("the Approvals page content", () => {
     reason_code: "refund_over_limit",
     message: "Refunds over $500 need a manager's approval.",
     policy_ids: ["refund-over-limit"],
+    policy_count: 1,
     approvers: ["manager", "finance"],
     requested_for: "requester",
     snapshot: "sha256:def",

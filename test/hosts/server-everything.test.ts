@@ -66,6 +66,7 @@ const outcomeAround = (name: string, data: unknown, kind: "succeeded" | "denied"
     decision: kind === "succeeded" ? "authorized" : "denied",
     reason_code: "ok",
     policy_ids: [],
+    policy_count: 0,
     snapshot: null,
   },
   evidence_ids: [],

@@ -284,6 +284,7 @@ export function escalationOnFile(
     reason_code: state.decision.reason_code,
     message: state.decision.message,
     policy_ids: state.decision.policy_ids,
+    policy_count: state.decision.policy_count,
     approvers: ["manager@acme.test"],
     requested_for: null,
     snapshot: state.decision.snapshot,

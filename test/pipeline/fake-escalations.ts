@@ -62,6 +62,7 @@ export function fakeEscalations(world: FakeWorld): PipelineDeps["escalations"] {
         reason_code: held.decision.reason_code,
         message: held.decision.message,
         policy_ids: held.decision.policy_ids,
+        policy_count: held.decision.policy_count,
         approvers: held.approvers,
         requested_for: held.requested_for,
         snapshot: held.decision.snapshot,

@@ -2,7 +2,12 @@ import { describe, expect, it, vi } from "vitest";
 import { compilePolicies, type PolicySnapshot } from "../../src/policy/compile";
 import { decide, decidePlainly, decideWithIndex } from "../../src/policy/decide";
 import { MODES_BY_TYPE, POLICY_TYPES } from "../../src/policy/policy-row.schema";
-import { DEFAULT_POSTURE, type DecisionRequest, type DefaultPosture } from "../../src/policy/types";
+import {
+  DECIDING_LIST_LIMIT,
+  DEFAULT_POSTURE,
+  type DecisionRequest,
+  type DefaultPosture,
+} from "../../src/policy/types";
 import { ANNOTATIONS } from "./helpers";
 
 /** Deterministic PRNG (mulberry32): every run checks the same cases, and a failure names its seed. */
@@ -267,8 +272,35 @@ describe("decide() with its index", () => {
     request.args = { tier: "gold", amount: 995 };
     const decision = decide(snapshot, request);
     expect(evaluate).toHaveBeenCalledTimes(1);
-    expect(decision.policy_ids).toHaveLength(100);
+    expect(decision.policy_count).toBe(100);
     expect(decision).toStrictEqual(decidePlainly(snapshot, request));
+  });
+
+  it("lists only the strongest deciding rows, up to the limit, and counts them all, with the index and without", async () => {
+    const deciding = DECIDING_LIST_LIMIT + 25;
+    // Inserted weakest first: the higher Priority decides first, so the list runs from the last row written back.
+    const rows = Array.from({ length: deciding }, (_, id) => ({
+      Name: `Hold ${id}`,
+      "Policy ID": `h${String(id).padStart(3, "0")}`,
+      Type: "approval",
+      Mode: "pause",
+      Status: "Active",
+      Tools: "pay.refund",
+      Priority: id,
+      Condition: `args.amount > ${id}`,
+    }));
+    const { snapshot } = await compilePolicies(rows, { posture: DEFAULT_POSTURE });
+    const request = randomCall(randomFrom(11));
+    request.tool.name = "pay.refund";
+    request.args = { amount: 1_000 };
+    const strongest = rows.map((row) => row["Policy ID"]).reverse();
+    for (const decision of [decideWithIndex(snapshot, request), decidePlainly(snapshot, request)])
+      expect(decision).toMatchObject({
+        decision: "escalated",
+        policy_ids: strongest.slice(0, DECIDING_LIST_LIMIT),
+        policy_count: deciding,
+        policy_name: `Hold ${deciding - 1}`,
+      });
   });
 
   it("names every approver of the deciding pause rows once, in deciding order, when the index decides", async () => {
@@ -319,7 +351,7 @@ describe("decide() with its index", () => {
     };
     const first = decide(snapshot, call("a1", 2000));
     const kept = structuredClone(first);
-    expect(first.policy_ids).toHaveLength(50);
+    expect(first.policy_count).toBe(50);
     for (const [agent, amount] of [
       ["a2", 5],
       ["a1", 300],

@@ -56,7 +56,8 @@ describe("a block row", () => {
       reason_code: "refunds_frozen",
       message: "Refunds are frozen.",
       policy_ids: ["p1"],
-      policy_names: ["Freeze"],
+      policy_count: 1,
+      policy_name: "Freeze",
       snapshot: snapshot.hash,
     });
   });
@@ -84,6 +85,7 @@ describe("combining rows", () => {
     expect(decision).toMatchObject({
       decision: "escalated",
       policy_ids: ["z", "a", "b"],
+      policy_count: 3,
       reason_code: "z_code",
       message: "Z first.",
     });
@@ -145,7 +147,7 @@ describe("the default posture", () => {
     ["unannotated", ANNOTATIONS.unannotated, "denied", "default_deny"],
   ])("decides a %s tool no policy matched", async (_, annotations, decision, reason) => {
     const result = await decisionFor([], request({ annotations }));
-    expect(result).toMatchObject({ decision, reason_code: reason, policy_ids: [], policy_names: [] });
+    expect(result).toMatchObject({ decision, reason_code: reason, policy_ids: [], policy_count: 0, policy_name: null });
   });
 
   it("says in its message which posture applied", async () => {

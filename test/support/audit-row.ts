@@ -10,6 +10,7 @@ export function auditRow(
     decision: "authorized",
     reason_code: "default_allow",
     policy_ids: [],
+    policy_count: 0,
     snapshot: null,
     outcome: "succeeded",
     status: "authorized",

@@ -64,7 +64,13 @@ export const decisionV1Schema = z.strictObject({
   args_hash: z.string().nullable(),
   decision: z.enum(["authorized", "escalated", "denied", "invalid"]),
   reason_code: z.string(),
+  /** The policies that decided, strongest first: at most 50 on entries that carry `policy_count`. */
   policy_ids: z.array(z.string()),
+  /**
+   * How many policies decided; more than `policy_ids` lists when the list is cut. Absent on entries written before
+   * it was kept, whose `policy_ids` lists every one.
+   */
+  policy_count: z.number().int().nonnegative().optional(),
   /** Hash of the policy snapshot that decided, `sha256:…`. */
   snapshot: z.string(),
   shadow: z.array(shadowHitV1),

@@ -17,7 +17,10 @@ export const escalationV1Schema = z.discriminatedUnion("event", [
     event: z.literal("opened"),
     args_hash: z.string(),
     reason_code: z.string(),
+    /** The policies that held the call, strongest first: at most 50 on entries that carry `policy_count`. */
     policy_ids: z.array(z.string()),
+    /** How many policies held the call; absent on entries written before it was kept, whose list is whole. */
+    policy_count: z.number().int().nonnegative().optional(),
     approvers: z.array(z.string()),
     expires_at: z.string(),
   }),

@@ -145,7 +145,7 @@ function pendingDenial(held: Decision, escalation: Escalation, expired: Escalati
     retryable: true,
     details: {
       policy: held.policy_ids[0] ?? null,
-      policy_name: held.policy_names[0] ?? null,
+      policy_name: held.policy_name,
       reason_code: held.reason_code,
       escalation_id: escalation.id,
       approvers: escalation.approvers,

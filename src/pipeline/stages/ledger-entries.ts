@@ -20,6 +20,7 @@ export function decisionEntry(state: CallState, verdict: Verdict, escalation?: E
     decision: verdict,
     reason_code: decision?.reason_code ?? "invalid",
     policy_ids: decision?.policy_ids ?? [],
+    policy_count: decision?.policy_count ?? 0,
     snapshot: decision?.snapshot ?? call.snapshot.hash,
     shadow: decision?.shadow ?? [],
     alerts: decision?.alerts ?? [],

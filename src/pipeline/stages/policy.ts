@@ -29,7 +29,7 @@ export function policy(state: Identified): Step<Decided> {
     code: decision.reason_code,
     message: decision.message,
     retryable: false,
-    details: { policy: decision.policy_ids[0] ?? null, policy_name: decision.policy_names[0] ?? null },
+    details: { policy: decision.policy_ids[0] ?? null, policy_name: decision.policy_name },
   });
 }
 
@@ -41,7 +41,8 @@ export function decidedBy(decision: Decision, policy: CompiledPolicy, verdict: "
     reason_code: policy.reason_code,
     message: policy.message,
     policy_ids: [policy.policy_id],
-    policy_names: [policy.name],
+    policy_count: 1,
+    policy_name: policy.name,
     approvers: verdict === "escalated" ? [...policy.approvers] : [],
   };
 }
