@@ -255,6 +255,23 @@ describe("what counts against a host's health", () => {
   });
 });
 
+describe("calls that end at the same moment", () => {
+  it("each count in the host's window: no report is lost when another call's report is being sent", async () => {
+    const { client, tenant } = await desk();
+    const host = hostOnCommand();
+    host.state.mode = "hold";
+    const calls = Array.from({ length: 16 }, () => call(client, "tickets.create_ticket", ticket));
+    for (let waited = 0; host.state.received < 16 && waited < 200; waited++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(host.state.received).toBe(16);
+    host.state.release();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.map(({ outcome }) => outcome.outcome)).toEqual(Array(16).fill("succeeded"));
+    const { health } = await ticketsHost(tenant, (h) => h.health.calls_in_window === 16);
+    expect(health).toMatchObject({ circuit: "closed", calls_in_window: 16, error_rate: 0 });
+  });
+});
+
 describe("tools/list while a host's circuit is open", () => {
   it("keeps the tool listed with its policy state, and shows its availability beside it", async () => {
     const { client, tenant } = await desk();

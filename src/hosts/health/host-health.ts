@@ -15,10 +15,13 @@ const MAX_TENANTS = 10_000;
 type Report = { host: HostRef; observation: Observation; taken?: true };
 
 /**
- * Reports waiting to go to each tenant's object, and the flush under way. An isolate keeps one report request in
- * flight per tenant and sends what arrived meanwhile in the next, so concurrent calls cost one request, not one each.
+ * Reports waiting to go to each tenant's object, and whether a flush is under way. An isolate keeps one report
+ * request in flight per tenant and sends what arrived meanwhile in the next, so concurrent calls cost one request,
+ * not one each.
  */
-const outbox = new Map<string, { reports: Report[]; flushing: Promise<void> | null }>();
+const outbox = new Map<string, { reports: Report[]; flushing: boolean }>();
+/** How often a report waiting behind another request's flush checks whether it may send. */
+const FLUSH_POLL_MS = 2;
 
 /** How old this isolate's copy of a tenant's circuits may be before a call defers a refresh. */
 export const REFRESH_MS = 2_000;
@@ -89,33 +92,36 @@ export function hostHealthFor(
       }
     },
     observe(tenant_id, host, observation) {
-      const queue = outbox.get(tenant_id) ?? { reports: [], flushing: null };
+      const queue = outbox.get(tenant_id) ?? { reports: [], flushing: false };
       outbox.set(tenant_id, queue);
       const report: Report = { host: refOf(host), observation };
       queue.reports.push(report);
-      // This request sends its report itself, in its own context, unless a request in flight already took it: it
-      // waits for at most the one in flight, then sends everything queued, so no request waits on a long chain.
+      // This request sends its report itself, in its own context, unless another request's flush took it. While a
+      // flush is in flight it checks again after FLUSH_POLL_MS on a timer of its own, then sends everything queued:
+      // awaiting the other request's promise would resume it in that request's async context, whose RPCs workerd
+      // refuses ("Cannot perform I/O on behalf of a different request"), and the reports would be lost.
       later(`health of host ${host.id} not reported`, async () => {
         while (!report.taken) {
           if (queue.flushing) {
-            await queue.flushing;
+            await new Promise((resolve) => setTimeout(resolve, FLUSH_POLL_MS));
             continue;
           }
           const batch = queue.reports.splice(0);
           for (const taken of batch) taken.taken = true;
-          queue.flushing = object(tenant_id)
-            .report(batch.map(({ host, observation }) => ({ host, observation })))
-            .then((circuits) => remember(tenant_id, circuits))
-            .catch((error) =>
-              console.error(
-                `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
-              ),
-            )
-            .finally(() => {
-              queue.flushing = null;
-              if (queue.reports.length === 0) outbox.delete(tenant_id);
-            });
-          await queue.flushing;
+          queue.flushing = true;
+          try {
+            remember(
+              tenant_id,
+              await object(tenant_id).report(batch.map(({ host, observation }) => ({ host, observation }))),
+            );
+          } catch (error) {
+            console.error(
+              `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
+            );
+          } finally {
+            queue.flushing = false;
+            if (queue.reports.length === 0) outbox.delete(tenant_id);
+          }
         }
       });
     },
