@@ -273,8 +273,8 @@ async function tenantCeiling(
     throughput(read(a.api_key), total, best),
     throughput(read(b.api_key), total, best),
   ]);
-  // Both ran `total` calls: together, they made 2 × total in the time the slower one took.
-  const together = (2 * total) / Math.max(total / rateA!, total / rateB!);
+  // Both ran `total` calls: together, 2 × total in the time the slower one took.
+  const together = 2 * Math.min(rateA!, rateB!);
   return { ramp, best, cpuPerCall: cpu[top]! / total, pair: { a: rateA!, b: rateB!, together } };
 }
 
