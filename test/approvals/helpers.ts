@@ -1,4 +1,6 @@
 import { env } from "cloudflare:test";
+import { openEscalation } from "../../src/approvals/escalations";
+import type { Decision } from "../../src/policy/types";
 import { standardRows } from "../fixtures/policies";
 import { admin, call, connect, newTenant } from "../support/worker";
 
@@ -37,4 +39,47 @@ export async function refundsMade(client: Awaited<ReturnType<typeof connect>>) {
 /** A tenant's ledger entries, oldest first. */
 export async function ledgerEntries(tenant: string): Promise<any[]> {
   return (await admin("GET", `/ledger?tenant=${tenant}`)).body.entries;
+}
+
+/** The decision that holds a big refund for `approvers`, with `changes` made to it. */
+export function refundHold(approvers: string[], changes: Partial<Decision> = {}): Decision {
+  return {
+    decision: "escalated",
+    reason_code: "refund_over_limit",
+    message: "Refunds over $500 need a manager's approval.",
+    policy_ids: ["refund-over-limit"],
+    policy_count: 1,
+    policy_name: "Refunds over $500",
+    alerts: [],
+    shadow: [],
+    condition_errors: [],
+    tags: [],
+    approvers,
+    snapshot: "sha256:snapshot",
+    guards: [],
+    ...changes,
+  };
+}
+
+/** A pending escalation of a big refund by a new tenant's agent, opened with `decision` (an hour to live). */
+export async function openRefundHold(
+  decision: Decision,
+  { invocation_id = "inv_1", requested_for = null as string | null } = {},
+) {
+  const { tenant, agent_id } = await newTenant();
+  const { escalation } = await openEscalation(
+    env.DB,
+    {
+      tenant_id: tenant,
+      agent_id,
+      tool: "payments.create_refund",
+      args_hash: "sha256:args",
+      invocation_id,
+      decision,
+      approvers: decision.approvers,
+      requested_for,
+    },
+    { id: `esc_${crypto.randomUUID()}`, now: new Date(), timing: { ttl_seconds: 3600, reminder_seconds: null } },
+  );
+  return { tenant, escalation };
 }

@@ -1,11 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { takeDecision, type DecisionIntake } from "../../src/approvals/decisions";
-import { openEscalation } from "../../src/approvals/escalations";
 import type { ApprovalPages, ApprovalPageState, ShownDecision, WorkspaceUser } from "../../src/approvals/ports";
 import type { LedgerEntryInput } from "../../src/ledger/types";
-import { newTenant } from "../support/worker";
-import { escalationRow } from "./helpers";
+import { escalationRow, openRefundHold, refundHold } from "./helpers";
 
 const PAGE_ID = "0f000000-0000-4000-8000-00000000000f";
 const maya: WorkspaceUser = { id: "u-maya", type: "person", name: "Maya Manager", email: "manager@example.com" };
@@ -44,35 +42,7 @@ function workspaceWith(page: Omit<ApprovalPageState, "page_id">) {
 
 /** A pending escalation of a new tenant, with its page, that `manager` approves; its agent's owner is `requester`. */
 async function pendingEscalation() {
-  const { tenant, agent_id } = await newTenant();
-  const { escalation } = await openEscalation(
-    env.DB,
-    {
-      tenant_id: tenant,
-      agent_id,
-      tool: "payments.create_refund",
-      args_hash: "sha256:args",
-      invocation_id: "inv_1",
-      decision: {
-        decision: "escalated",
-        reason_code: "refund_over_limit",
-        message: "Refunds over $500 need a manager's approval.",
-        policy_ids: ["refund-over-limit"],
-        policy_count: 1,
-        policy_name: "Refunds over $500",
-        alerts: [],
-        shadow: [],
-        condition_errors: [],
-        tags: [],
-        approvers: ["manager"],
-        snapshot: "sha256:snapshot",
-        guards: [],
-      },
-      approvers: ["manager"],
-      requested_for: null,
-    },
-    { id: `esc_${crypto.randomUUID()}`, now: new Date(), timing: { ttl_seconds: 3600, reminder_seconds: null } },
-  );
+  const { tenant, escalation } = await openRefundHold(refundHold(["manager"]));
   await env.DB.prepare("UPDATE escalations SET notion_page_id = ?, page_fingerprint = 'sha256:written' WHERE id = ?")
     .bind(PAGE_ID, escalation.id)
     .run();

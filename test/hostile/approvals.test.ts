@@ -1,11 +1,18 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { takeDecision, type DecisionIntake, type IntakeResult } from "../../src/approvals/decisions";
-import { openEscalation } from "../../src/approvals/escalations";
 import type { ApprovalPages, ApprovalPageState, ShownDecision, WorkspaceUser } from "../../src/approvals/ports";
 import type { LedgerEntryInput } from "../../src/ledger/types";
 import { admin, call, connect, newTenant, rawMcp } from "../support/worker";
-import { bigRefund, decide, escalationRow, refundDesk, refundsMade } from "../approvals/helpers";
+import {
+  bigRefund,
+  decide,
+  escalationRow,
+  openRefundHold,
+  refundDesk,
+  refundHold,
+  refundsMade,
+} from "../approvals/helpers";
 
 /**
  * Hostile decisions on approvals: people who may not decide, decisions racing or changed after the fact, and agents
@@ -54,34 +61,9 @@ function workspaceWith(page: Omit<ApprovalPageState, "page_id">) {
 
 /** A pending escalation of a new tenant that manager or ops approve, made for `requested_for`, with its page. */
 async function pendingEscalation(requested_for: string | null = "pat") {
-  const { tenant, agent_id } = await newTenant();
-  const { escalation } = await openEscalation(
-    env.DB,
-    {
-      tenant_id: tenant,
-      agent_id,
-      tool: "payments.create_refund",
-      args_hash: "sha256:args",
-      invocation_id: "inv_1",
-      decision: {
-        decision: "escalated",
-        reason_code: "refund_over_limit",
-        message: "Refunds over $500 need a manager's approval.",
-        policy_ids: ["refund_over_limit"],
-        policy_count: 1,
-        policy_name: "Refunds over $500",
-        alerts: [],
-        shadow: [],
-        condition_errors: [],
-        tags: [],
-        approvers: ["manager", "ops"],
-        snapshot: "sha256:snapshot",
-        guards: [],
-      },
-      approvers: ["manager", "ops"],
-      requested_for,
-    },
-    { id: `esc_${crypto.randomUUID()}`, now: new Date(), timing: { ttl_seconds: 3600, reminder_seconds: null } },
+  const { tenant, escalation } = await openRefundHold(
+    refundHold(["manager", "ops"], { policy_ids: ["refund_over_limit"] }),
+    { requested_for },
   );
   await env.DB.prepare("UPDATE escalations SET notion_page_id = ?, page_fingerprint = 'sha256:written' WHERE id = ?")
     .bind(PAGE_ID, escalation.id)
