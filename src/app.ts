@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { endTime, startTime, timing, type TimingVariables } from "hono/timing";
 import { adminRoutes } from "./admin/routes";
 import { snapshotFor } from "./db/policies";
 import type { Principal } from "./db/tenancy";
@@ -20,7 +19,7 @@ import { notionWebhookRoutes } from "./notion/webhook-routes";
 /** The largest /mcp request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-type AppEnv = { Bindings: Env; Variables: { principal: Principal } & TimingVariables };
+type AppEnv = { Bindings: Env; Variables: { principal: Principal; received_at: number } };
 
 /** The Worker's HTTP surface: the MCP endpoint, the admin API, and a small index. */
 export function createApp() {
@@ -86,14 +85,13 @@ export function createApp() {
       maxSize: MAX_BODY_BYTES,
       onError: (c) => c.json(jsonRpcError(-32600, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
     }),
-    timing({ totalDescription: "total" }),
     async function timeAuth(c, next) {
-      startTime(c, "auth");
+      c.set("received_at", performance.now());
       await next();
     },
     agentAuth(),
     async (c) => {
-      endTime(c, "auth");
+      const authed = performance.now();
       let body: unknown;
       try {
         body = JSON.parse(await c.req.text());
@@ -102,10 +100,9 @@ export function createApp() {
       }
       const principal = c.get("principal");
       const pipeline = pipelineDeps(c.env, c.executionCtx);
-      startTime(c, "policy", "policy snapshot");
       const snapshot = await snapshotFor(c.env.DB, principal.tenant);
-      endTime(c, "policy");
-      return serveMcp(c.req.raw, body, {
+      const loaded = performance.now();
+      const response = await serveMcp(c.req.raw, body, {
         principal,
         snapshot,
         catalog: () => pipeline.hosts.catalog(principal.tenant.id),
@@ -121,6 +118,13 @@ export function createApp() {
           now: pipeline.now,
         }),
       });
+      const ms = (from: number, to: number) => (to - from).toFixed(1);
+      const received = c.get("received_at");
+      response.headers.set(
+        "Server-Timing",
+        `auth;dur=${ms(received, authed)}, policy;dur=${ms(authed, loaded)};desc="policy snapshot", total;dur=${ms(received, performance.now())}`,
+      );
+      return response;
     },
   );
 

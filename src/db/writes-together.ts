@@ -1,39 +1,97 @@
 /**
- * D1 writes that go together: statements handed over in the same turn (a call's audit row and its decision input,
- * both written after the response) reach D1 as one batch: one round trip and one commit instead of one each. A batch
- * is one transaction, so when it fails each statement is run again alone: one bad row never costs the others theirs.
+ * D1 writes that go together: the statements every request this isolate serves hands over after its answer (each
+ * call's audit row and decision input) reach D1 in batches: one round trip and one commit for everything handed over
+ * in the same turn or while the previous batch was being written, instead of one each. Under concurrent calls that
+ * is one D1 write for many calls, and D1 is one database for every tenant.
+ *
+ * A batch is one transaction, so when it fails each statement in it is run again alone: one bad row never costs the
+ * others theirs, and each write answers for its own statement.
+ *
+ * Whichever request finds no batch in flight writes the next one, in its own context. A request whose statement
+ * another request carries checks on a timer of its own until that batch is written: awaiting the other request's
+ * promise would resume it in that request's context, where workerd refuses its I/O ("Cannot perform I/O on behalf of
+ * a different request"). Every request's write stays open until its own statement is written, so none is cut off.
  */
-export function writesTogether(db: D1Database): (statement: D1PreparedStatement) => Promise<void> {
-  let queued: Queued[] | null = null;
-  return (statement) =>
-    new Promise<void>((resolve, reject) => {
-      if (!queued) {
-        queued = [];
-        queueMicrotask(() => {
-          const batch = queued ?? [];
-          queued = null;
-          void write(db, batch);
-        });
-      }
-      queued.push({ statement, resolve, reject });
-    });
-}
+
+/** Most statements in one batch. */
+export const MAX_BATCH_STATEMENTS = 50;
+/**
+ * How long the request that starts a batch waits for others to join it, by default. D1's cost is mostly per round
+ * trip, so calls a few milliseconds apart share one; their records reach D1 that much later.
+ */
+export const GATHER_MS = 20;
+/** How often a statement another request carries checks whether its batch is written. */
+const POLL_MS = 2;
+/** How long a statement waits for a batch another request carries before it reports itself unconfirmed. */
+const GIVE_UP_MS = 30_000;
 
 interface Queued {
   statement: D1PreparedStatement;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  taken: boolean;
+  result?: { ok: true } | { ok: false; error: unknown };
+}
+
+/** Each database's statements waiting for a batch, and whether one is being written. Isolate-wide. */
+const queues = new WeakMap<D1Database, { waiting: Queued[]; writing: boolean }>();
+
+/**
+ * A write for `db`: resolves once its statement is written, or rejects with that statement's own error. A batch waits
+ * `gather_ms` for statements from other requests; statements handed over in the same turn always go together.
+ */
+export function writesTogether(
+  db: D1Database,
+  { gather_ms = GATHER_MS }: { gather_ms?: number } = {},
+): (statement: D1PreparedStatement) => Promise<void> {
+  return async (statement) => {
+    let queue = queues.get(db);
+    if (!queue) queues.set(db, (queue = { waiting: [], writing: false }));
+    const mine: Queued = { statement, taken: false };
+    queue.waiting.push(mine);
+    // Statements handed over later in this turn (the call's other write) join the batch this one starts.
+    await Promise.resolve();
+    const since = Date.now();
+    while (!mine.result) {
+      if (!queue.writing) {
+        queue.writing = true;
+        try {
+          if (gather_ms > 0 && queue.waiting.length < MAX_BATCH_STATEMENTS)
+            await new Promise((resolve) => setTimeout(resolve, gather_ms));
+          const batch = queue.waiting.splice(0, MAX_BATCH_STATEMENTS);
+          for (const queued of batch) queued.taken = true;
+          await write(db, batch);
+        } finally {
+          queue.writing = false;
+        }
+        continue;
+      }
+      if (Date.now() - since > GIVE_UP_MS)
+        throw new Error(
+          `no word after ${GIVE_UP_MS / 1000} s from the batch that ${mine.taken ? "took" : "queued"} it`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    if (!mine.result.ok) throw mine.result.error;
+  };
 }
 
 async function write(db: D1Database, batch: Queued[]): Promise<void> {
   if (batch.length > 1) {
     try {
       await db.batch(batch.map((queued) => queued.statement));
-      for (const queued of batch) queued.resolve();
+      for (const queued of batch) queued.result = { ok: true };
       return;
     } catch {
       // One transaction: nothing of it was written. Each statement is tried alone below, and answers for itself.
     }
   }
-  await Promise.all(batch.map(({ statement, resolve, reject }) => statement.run().then(() => resolve(), reject)));
+  await Promise.all(
+    batch.map(async (queued) => {
+      try {
+        await queued.statement.run();
+        queued.result = { ok: true };
+      } catch (error) {
+        queued.result = { ok: false, error };
+      }
+    }),
+  );
 }

@@ -8,15 +8,24 @@ import { auditRow } from "../support/audit-row";
 
 const db = (env as unknown as { DB: D1Database }).DB;
 
-/** The test's D1, counting the round trips made through it: batches, and statements run alone. */
+/**
+ * The test's D1, counting the round trips made through it: batches, and statements run alone. `hold()` makes every
+ * round trip from then on wait until the function it returns is called.
+ */
 function countingDb() {
   const trips = { batches: [] as number[], alone: 0 };
+  let gate: Promise<void> = Promise.resolve();
+  const hold = () => {
+    let release = () => {};
+    gate = new Promise<void>((resolve) => (release = resolve));
+    return release;
+  };
   const counted = new Proxy(db, {
     get(target, name) {
       if (name === "batch")
         return (statements: D1PreparedStatement[]) => {
           trips.batches.push(statements.length);
-          return target.batch(statements);
+          return gate.then(() => target.batch(statements));
         };
       if (name === "prepare")
         return (sql: string) =>
@@ -35,13 +44,15 @@ function countingDb() {
         if (key === "run")
           return () => {
             trips.alone++;
-            return bound.run();
+            return gate.then(() => bound.run());
           };
         return Reflect.get(bound, key);
       },
     });
-  return { counted, trips };
+  return { counted, trips, hold };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const keys = async () =>
   (await db.prepare("SELECT k FROM writes_together ORDER BY k").all<{ k: string }>()).results.map((r) => r.k);
@@ -50,7 +61,7 @@ beforeAll(async () => {
   await db.prepare("CREATE TABLE IF NOT EXISTS writes_together (k TEXT PRIMARY KEY)").run();
 });
 
-describe("D1 writes handed over in the same turn", () => {
+describe("D1 writes handed over together", () => {
   it("reach D1 as one batch: a call's audit row and decision input cost one round trip, not two", async () => {
     const { counted, trips } = countingDb();
     const write = writesTogether(counted);
@@ -74,9 +85,38 @@ describe("D1 writes handed over in the same turn", () => {
     expect(await keys()).toContain("b1");
   });
 
-  it("goes alone when nothing else is handed over in its turn, and a later turn starts a new batch", async () => {
+  it("share one batch when handed over in different turns within the gathering window", async () => {
     const { counted, trips } = countingDb();
-    const write = writesTogether(counted);
+    const write = writesTogether(counted, { gather_ms: 50 });
+    const insert = (k: string) => counted.prepare("INSERT INTO writes_together (k) VALUES (?)").bind(k);
+    const first = write(insert("g1"));
+    await sleep(5);
+    await Promise.all([first, write(insert("g2"))]);
+    expect(trips).toEqual({ batches: [2], alone: 0 });
+    expect(await keys()).toEqual(expect.arrayContaining(["g1", "g2"]));
+  });
+
+  it("wait while a batch is being written, then go together in the next one", async () => {
+    const { counted, trips, hold } = countingDb();
+    const write = writesTogether(counted, { gather_ms: 0 });
+    const insert = (k: string) => counted.prepare("INSERT INTO writes_together (k) VALUES (?)").bind(k);
+    const release = hold();
+    const first = write(insert("w1"));
+    while (trips.alone === 0) await sleep(1);
+    const second = write(insert("w2"));
+    await sleep(5);
+    const third = write(insert("w3"));
+    await sleep(5);
+    expect(trips).toEqual({ batches: [], alone: 1 });
+    release();
+    await Promise.all([first, second, third]);
+    expect(trips).toEqual({ batches: [2], alone: 1 });
+    expect(await keys()).toEqual(expect.arrayContaining(["w1", "w2", "w3"]));
+  });
+
+  it("goes alone when nothing else is handed over while it gathers, and a later write starts a new batch", async () => {
+    const { counted, trips } = countingDb();
+    const write = writesTogether(counted, { gather_ms: 0 });
     const insert = (k: string) => counted.prepare("INSERT INTO writes_together (k) VALUES (?)").bind(k);
     await write(insert("c1"));
     await write(insert("c2"));

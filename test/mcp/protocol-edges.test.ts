@@ -176,6 +176,14 @@ describe("a lone tools/call (the hot path, served without the SDK's HTTP transpo
     expect(await decisionsWithoutOutcome(tenant)).toEqual([]);
   });
 
+  it("says in Server-Timing how long authentication, the policy snapshot and the whole request waited", async () => {
+    const { key } = await newTenant();
+    const res = await rawMcp(JSON.stringify(lookup(1, "cus_001")), { authorization: `Bearer ${key}` });
+    expect(res.headers.get("server-timing")).toMatch(
+      /^auth;dur=\d+\.\d, policy;dur=\d+\.\d;desc="policy snapshot", total;dur=\d+\.\d$/,
+    );
+  });
+
   it("still gets the transport's refusals: an Accept without event streams, a body that is not JSON by type", async () => {
     const { key, tenant } = await newTenant();
     const body = JSON.stringify(lookup(1, "cus_001"));
