@@ -32,7 +32,7 @@ interface Queued {
 }
 
 /** Each database's statements waiting for a batch, and whether one is being written. Isolate-wide. */
-const queues = new WeakMap<D1Database, { waiting: Queued[]; writing: boolean }>();
+const queues = new WeakMap<D1Database, { waiting: Queued[]; writing: boolean; gathered_at: number }>();
 
 /**
  * A write for `db`: resolves once its statement is written, or rejects with that statement's own error. A batch waits
@@ -44,7 +44,7 @@ export function writesTogether(
 ): (statement: D1PreparedStatement) => Promise<void> {
   return async (statement) => {
     let queue = queues.get(db);
-    if (!queue) queues.set(db, (queue = { waiting: [], writing: false }));
+    if (!queue) queues.set(db, (queue = { waiting: [], writing: false, gathered_at: 0 }));
     const mine: Queued = { statement, taken: false };
     queue.waiting.push(mine);
     // Statements handed over later in this turn (the call's other write) join the batch this one starts.
@@ -54,8 +54,10 @@ export function writesTogether(
       if (!queue.writing) {
         queue.writing = true;
         try {
-          if (gather_ms > 0 && queue.waiting.length < MAX_BATCH_STATEMENTS)
+          if (gather_ms > 0 && queue.waiting.length < MAX_BATCH_STATEMENTS) {
+            queue.gathered_at = Date.now() + gather_ms;
             await new Promise((resolve) => setTimeout(resolve, gather_ms));
+          }
           const batch = queue.waiting.splice(0, MAX_BATCH_STATEMENTS);
           for (const queued of batch) queued.taken = true;
           await write(db, batch);
@@ -68,7 +70,9 @@ export function writesTogether(
         throw new Error(
           `no word after ${GIVE_UP_MS / 1000} s from the batch that ${mine.taken ? "took" : "queued"} it`,
         );
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      // While the batch gathers, nothing can change before it is taken: wait for that instead of checking.
+      const wait = Math.max(POLL_MS, queue.gathered_at - Date.now() + POLL_MS);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
     if (!mine.result.ok) throw mine.result.error;
   };
