@@ -10,7 +10,7 @@ const db = (env as unknown as { DB: D1Database }).DB;
 
 /**
  * The test's D1, counting the round trips made through it: batches, and statements run alone. `hold()` makes every
- * round trip from then on wait until the function it returns is called.
+ * round trip from then on wait until the function it returns is called, or until `pass()` for those started after it.
  */
 function countingDb() {
   const trips = { batches: [] as number[], alone: 0 };
@@ -49,7 +49,11 @@ function countingDb() {
         return Reflect.get(bound, key);
       },
     });
-  return { counted, trips, hold };
+  /** Lets round trips started from now on through at once; those already held stay held. */
+  const pass = () => {
+    gate = Promise.resolve();
+  };
+  return { counted, trips, hold, pass };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,6 +116,20 @@ describe("D1 writes handed over together", () => {
     await Promise.all([first, second, third]);
     expect(trips).toEqual({ batches: [2], alone: 1 });
     expect(await keys()).toEqual(expect.arrayContaining(["w1", "w2", "w3"]));
+  });
+
+  it("are written by the next request when the batch in flight stalls (its request cut off mid-write)", async () => {
+    const { counted, trips, hold, pass } = countingDb();
+    const write = writesTogether(counted, { gather_ms: 0, stalled_ms: 40 });
+    const insert = (k: string) => counted.prepare("INSERT INTO writes_together (k) VALUES (?)").bind(k);
+    hold();
+    void write(insert("s1"));
+    while (trips.alone === 0) await sleep(1);
+    pass();
+    await write(insert("s2"));
+    expect(trips).toEqual({ batches: [], alone: 2 });
+    expect(await keys()).toContain("s2");
+    expect(await keys()).not.toContain("s1");
   });
 
   it("goes alone when nothing else is handed over while it gathers, and a later write starts a new batch", async () => {

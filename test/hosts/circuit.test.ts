@@ -8,6 +8,8 @@ import {
   type HostHealth,
   type Observation,
 } from "../../src/hosts/health/circuit";
+import { hostHealthFor } from "../../src/hosts/health/host-health";
+import type { Host } from "../../src/hosts/host";
 
 const settings = settingsFor({ timeout_ms: 10_000 });
 const T0 = Date.parse("2026-12-06T12:00:00.000Z");
@@ -111,5 +113,34 @@ describe("a host's health figures", () => {
       p50_ms: null,
       last_success_at: new Date(T0).toISOString(),
     });
+  });
+});
+
+describe("reports from the isolate to the host's health object", () => {
+  it("go out with the next call when the send before them stalled (its request cut off mid-send)", async () => {
+    const sent: number[] = [];
+    const stub = {
+      report: (reports: unknown[]) => {
+        sent.push(reports.length);
+        // The first send never answers, as when its request is cut off; later ones answer at once.
+        return sent.length === 1 ? new Promise(() => {}) : Promise.resolve({});
+      },
+    };
+    const env = { HOST_HEALTH: { idFromName: (name: string) => name, get: () => stub } };
+    let clock = T0;
+    const deferred: Promise<unknown>[] = [];
+    const board = hostHealthFor(
+      env as never,
+      (work) => void deferred.push(work),
+      () => clock,
+    );
+    const host = { id: "tickets", kind: "mcp", label: "Tickets", timeout_ms: 1_000 } as Host;
+
+    board.observe("t_stalled_report", host, ok(clock));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    clock += 10_001;
+    board.observe("t_stalled_report", host, ok(clock));
+    await deferred[1];
+    expect(sent).toEqual([1, 1]);
   });
 });

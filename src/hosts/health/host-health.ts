@@ -19,9 +19,11 @@ type Report = { host: HostRef; observation: Observation; taken?: true };
  * request in flight per tenant and sends what arrived meanwhile in the next, so concurrent calls cost one request,
  * not one each.
  */
-const outbox = new Map<string, { reports: Report[]; flushing: boolean }>();
+const outbox = new Map<string, { reports: Report[]; flushing: { since: number } | null }>();
 /** How often a report waiting behind another request's flush checks whether it may send. */
 const FLUSH_POLL_MS = 2;
+/** How long a flush may be in flight before the next report stops waiting for it (its request was cut off). */
+const FLUSH_STALLED_MS = 10_000;
 
 /** How old this isolate's copy of a tenant's circuits may be before a call defers a refresh. */
 export const REFRESH_MS = 2_000;
@@ -92,7 +94,7 @@ export function hostHealthFor(
       }
     },
     observe(tenant_id, host, observation) {
-      const queue = outbox.get(tenant_id) ?? { reports: [], flushing: false };
+      const queue = outbox.get(tenant_id) ?? { reports: [], flushing: null };
       outbox.set(tenant_id, queue);
       const report: Report = { host: refOf(host), observation };
       queue.reports.push(report);
@@ -102,13 +104,13 @@ export function hostHealthFor(
       // refuses ("Cannot perform I/O on behalf of a different request"), and the reports would be lost.
       later(`health of host ${host.id} not reported`, async () => {
         while (!report.taken) {
-          if (queue.flushing) {
+          if (queue.flushing && now() - queue.flushing.since <= FLUSH_STALLED_MS) {
             await new Promise((resolve) => setTimeout(resolve, FLUSH_POLL_MS));
             continue;
           }
           const batch = queue.reports.splice(0);
           for (const taken of batch) taken.taken = true;
-          queue.flushing = true;
+          const flush = (queue.flushing = { since: now() });
           try {
             remember(
               tenant_id,
@@ -119,7 +121,7 @@ export function hostHealthFor(
               `health of ${batch.length} calls not reported: ${error instanceof Error ? error.message : error}`,
             );
           } finally {
-            queue.flushing = false;
+            if (queue.flushing === flush) queue.flushing = null;
             if (queue.reports.length === 0) outbox.delete(tenant_id);
           }
         }
