@@ -481,11 +481,14 @@ export default async function overhead({ smoke, log }: BenchOptions): Promise<Be
     ],
     method: `A real MCP server (the SDK's McpServer, stateless Streamable HTTP, JSON responses) runs in Node on
 127.0.0.1. The Worker is the production bundle (\`wrangler deploy --dry-run\`) running in workerd through Miniflare,
-with local D1 and Durable Objects, the sample policies, and the upstream registered as host \`orders\`. Each sample
+on a socket of its own as Cloudflare hands a Worker its requests (not behind Miniflare's entry worker, nor with
+outgoing fetches through its \`strip-cf-connecting-ip\` worker: JavaScript hops only local tooling adds), with local
+D1 and Durable Objects, the sample policies, and the upstream registered as host \`orders\`. Each sample
 is one \`tools/call\` JSON-RPC POST made with Node's fetch: directly to the upstream, and to the Worker's \`/mcp\` with
 an agent key. Through the Worker a call authenticates the key (a D1 read, reused by the isolate for 5 s),
 validates the arguments, decides, appends the decision to the tenant's ledger Durable Object, forwards the call,
-appends the outcome, answers, and then writes the audit row (D1, after the response): two Durable Object round trips
+appends the outcome, answers, and then writes the audit row (D1, after the response, in a batch shared with
+other calls): two Durable Object round trips
 on the path that the direct call does not make. Three paths are timed, each against the same work done directly
 (the upstream serves the same lookup under three names): the unguarded read \`orders.get_order\` (\`overhead.p50\`,
 the figure's name since it was first measured), \`orders.quote_order\` under a cost cap the calls never reach
